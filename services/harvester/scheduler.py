@@ -1,0 +1,136 @@
+"""Hand due sources out to harvester replicas through the JOBS work queue.
+
+Every replica runs the same two loops:
+
+* the **scheduler** looks at each source's shared state and, when it is due, publishes a job
+  ``{"source_id", "slot"}`` on ``maillage.jobs.<source>``. The JOBS stream keeps at most one
+  message per source and refuses a new one while one is pending, and the job's message id
+  (source and slot) is the same on every replica, so N schedulers queue one job;
+* the **workers** pull jobs from one durable consumer shared by all replicas: each job goes to
+  one replica, which harvests, saves the state and only then acks. A replica killed mid-job
+  never acks, so the job is redelivered to another after ``ack_wait``.
+
+The slot (the time the job was due, in microseconds) is the version of everything the harvest
+publishes, so a redelivered job re-publishes the same message ids.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+
+from nats.aio.msg import Msg
+from nats.js.errors import APIError
+
+from services.harvester.sources import Source
+from services.harvester.state import StateStore
+from services.harvester.worker import Harvester
+from shared.bus import JOBS_SUBJECT, Bus, subject_token
+from shared.model import now_version
+
+log = logging.getLogger(__name__)
+
+JOBS_DURABLE = "harvesters"
+ACK_WAIT_S = 300
+
+
+async def enqueue(bus: Bus, source_id: str, slot: int) -> bool:
+    """Queue a harvest of ``source_id``; False when one is already pending."""
+    payload = json.dumps({"source_id": source_id, "slot": slot}).encode()
+    try:
+        return await bus.publish(
+            f"{JOBS_SUBJECT}.{subject_token(source_id)}", payload, f"job.{source_id}.{slot}"
+        )
+    except APIError as exc:  # maximum messages per subject exceeded: one is pending
+        log.debug("job not queued", extra={"source_id": source_id, "error": str(exc)})
+        return False
+
+
+class Scheduler:
+    def __init__(
+        self,
+        bus: Bus,
+        sources: Sequence[Source],
+        states: StateStore,
+        harvester: Harvester,
+        *,
+        concurrency: int = 4,
+        tick_s: float = 5.0,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.bus = bus
+        self.sources = {s.id: s for s in sources}
+        self.states = states
+        self.harvester = harvester
+        self.concurrency = concurrency
+        self.tick_s = tick_s
+        self.clock = clock
+
+    async def schedule_due(self) -> int:
+        """Queue a job for every due source; returns how many were queued."""
+        now = self.clock()
+        queued = 0
+        for source in self.sources.values():
+            if not source.enabled:
+                continue
+            state = await self.states.get(source.id)
+            if not state.due(now):
+                continue
+            due = datetime.fromisoformat(state.next_check) if state.next_check else now
+            if await enqueue(self.bus, source.id, now_version(due)):
+                queued += 1
+        return queued
+
+    async def run_scheduler(self) -> None:
+        while True:
+            try:
+                await self.schedule_due()
+            except Exception:  # keep scheduling whatever one tick met
+                log.exception("scheduler tick failed")
+            await asyncio.sleep(self.tick_s)
+
+    async def run_workers(self) -> None:
+        sub = await self.bus.pull(
+            "JOBS", JOBS_DURABLE, f"{JOBS_SUBJECT}.>", ack_wait_s=ACK_WAIT_S,
+            max_ack_pending=1024,
+        )
+        while True:
+            try:
+                msgs = await sub.fetch(self.concurrency, timeout=1)
+            except TimeoutError:  # nothing to fetch (nats' TimeoutError subclasses it)
+                continue
+            await asyncio.gather(*(self.run_job(m) for m in msgs))
+
+    async def run_job(self, msg: Msg) -> None:
+        job = json.loads(msg.data)
+        source = self.sources.get(job.get("source_id"))
+        if source is None:
+            await msg.term()
+            return
+        keepalive = asyncio.create_task(_keep_alive(msg))
+        try:
+            state = await self.states.get(source.id)
+            await self.harvester.harvest(source, state, version=int(job["slot"]))
+            await self.states.put(source.id, state)
+        except Exception:
+            log.exception("harvest job failed", extra={"source_id": source.id})
+            await msg.nak(delay=30)
+            return
+        finally:
+            keepalive.cancel()
+        await msg.ack()
+
+    async def run(self) -> None:
+        await asyncio.gather(self.run_scheduler(), self.run_workers())
+
+
+async def _keep_alive(msg: Msg, every_s: float = ACK_WAIT_S / 3) -> None:
+    """Tell the server the job is still being worked on, so it is not redelivered."""
+    while True:
+        await asyncio.sleep(every_s)
+        with contextlib.suppress(Exception):
+            await msg.in_progress()

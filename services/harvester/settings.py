@@ -1,0 +1,60 @@
+"""Settings of the harvester service."""
+
+from __future__ import annotations
+
+from shared.settings import COMMON, Setting, as_bool, as_float, as_int
+
+SETTINGS: tuple[Setting, ...] = COMMON + (
+    Setting("MAILLAGE_SOURCES", "sources.toml", "Path of the TOML file listing the sources."),
+    Setting(
+        "MAILLAGE_ALLOW_PRIVATE",
+        "false",
+        "Allow fetching loopback and private addresses (demo and tests only).",
+        as_bool,
+    ),
+    Setting(
+        "MAILLAGE_ALLOW_FILES", "true", "Allow file:// URLs in the sources file.", as_bool
+    ),
+    Setting(
+        "MAILLAGE_USER_AGENT",
+        "Maillage/0.1 (+https://github.com/maillage/maillage; agenda des associations rennaises)",
+        "User-Agent sent with every fetch (with a contact URL).",
+    ),
+    Setting("MAILLAGE_FETCH_TIMEOUT", "30", "Total timeout of one fetch, in seconds.", as_float),
+    Setting(
+        "MAILLAGE_CONNECT_TIMEOUT", "10", "Connect timeout of one fetch, in seconds.", as_float
+    ),
+    Setting(
+        "MAILLAGE_MAX_BODY_BYTES",
+        str(10 * 1024 * 1024),
+        "Largest body accepted, counted after decompression.",
+        as_int,
+    ),
+    Setting("MAILLAGE_PER_HOST_LIMIT", "2", "Concurrent fetches per host.", as_int),
+    Setting(
+        "MAILLAGE_DEFAULT_INTERVAL", "3600", "Default seconds between two harvests.", as_int
+    ),
+    Setting("MAILLAGE_MIN_INTERVAL", "60", "Shortest interval allowed, in seconds.", as_int),
+    Setting(
+        "MAILLAGE_MAX_INTERVAL", "86400", "Longest wait between two harvests, in seconds.", as_int
+    ),
+    Setting(
+        "MAILLAGE_MAX_ERRORS",
+        "10",
+        "Consecutive failures after which a source is disabled.",
+        as_int,
+    ),
+    Setting("MAILLAGE_WINDOW_PAST_DAYS", "30", "Expand recurrences from this many days ago.", as_int),
+    Setting(
+        "MAILLAGE_WINDOW_FUTURE_DAYS", "400", "Expand recurrences up to this many days ahead.",
+        as_int,
+    ),
+    Setting(
+        "MAILLAGE_MAX_OCCURRENCES", "800", "Most occurrences kept for one event.", as_int
+    ),
+    Setting("MAILLAGE_HARVEST_CONCURRENCY", "4", "Sources harvested at once by one replica.", as_int),
+    Setting("MAILLAGE_MAX_PAGES", "50", "Most pages followed for a paged API.", as_int),
+    Setting(
+        "MAILLAGE_SCHEDULER_TICK", "5", "Seconds between two looks for due sources.", as_float
+    ),
+)

@@ -1,0 +1,220 @@
+"""Harvest one source: fetch, parse, publish what changed, and report.
+
+The rules that keep the stream correct:
+
+* an unchanged source (304, or the same body hash) publishes nothing;
+* an event is published only when its content hash changed since the last harvest;
+* an event that disappeared from its source is retracted, but only after a harvest that
+  succeeded and found at least one event: a failed fetch, an empty body, an unparseable file or
+  an empty result never retracts the previous good events;
+* every harvest publishes one :class:`HarvestStatus` for the monitor.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from services.harvester.fetcher import Fetcher, FetchResult
+from services.harvester.formats import parse_document
+from services.harvester.formats.base import ParseContext, ParseResult
+from services.harvester.schedule import next_check
+from services.harvester.sources import Source
+from services.harvester.state import SourceState
+from shared.bus import EVENTS_SUBJECT, STATUS_SUBJECT, Bus, subject_token
+from shared.errors import FetchTransient, MaillageError, ParseError
+from shared.model import EventMessage, HarvestStatus, Skipped, event_id, now_version
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class Counts:
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+
+
+class Harvester:
+    """Harvests sources and publishes their events; one instance per replica."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        bus: Bus,
+        fetcher: Fetcher,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.settings = settings
+        self.bus = bus
+        self.fetcher = fetcher
+        self.clock = clock
+
+    def context(self, source: Source, url: str) -> ParseContext:
+        s = self.settings
+        return ParseContext(
+            source_id=source.id,
+            now=self.clock(),
+            url=url,
+            organizer=source.organizer,
+            timezone=s.timezone,
+            window_past=timedelta(days=s.window_past_days),
+            window_future=timedelta(days=s.window_future_days),
+            max_occurrences=s.max_occurrences,
+            options=dict(source.options),
+        )
+
+    async def harvest(
+        self, source: Source, state: SourceState, version: int | None = None
+    ) -> HarvestStatus:
+        """Harvest ``source``, update ``state`` in place and publish the status record.
+
+        ``version`` is the job's slot (see :mod:`services.harvester.scheduler`): a retried job
+        publishes the same message ids, which the server drops as duplicates.
+        """
+        started = self.clock()
+        version = version or now_version(started)
+        t0 = time.monotonic()
+        status: HarvestStatus
+        result: FetchResult | None = None
+        try:
+            result = await self.fetcher.fetch(
+                source.url,
+                etag=state.etag,
+                last_modified=state.last_modified,
+                html_page=source.format == "html",
+            )
+            if result.not_modified or (result.content_hash == state.body_hash and state.published):
+                counts, parsed = Counts(), None
+            else:
+                parsed = await self._parse_all(source, result)
+                counts = await self._publish_changes(source, state, parsed, version)
+                state.body_hash = result.content_hash
+            state.etag, state.last_modified = result.etag, result.last_modified
+            state.errors = 0
+            state.last_success = started.isoformat()
+            state.last_error = None
+            status = HarvestStatus(
+                source_id=source.id,
+                url=source.url,
+                started=started,
+                duration_ms=int((time.monotonic() - t0) * 1000),
+                ok=True,
+                http_status=result.status,
+                bytes=len(result.body),
+                not_modified=parsed is None,
+                found=len(parsed.events) if parsed else len(state.published),
+                new=counts.new,
+                changed=counts.changed,
+                removed=counts.removed,
+                skipped=tuple(parsed.skipped) if parsed else (),
+            )
+        except MaillageError as exc:
+            state.errors += 1
+            state.last_error = f"{exc.kind}: {exc.message}"
+            state.disabled = state.errors >= self.settings.max_errors
+            status = HarvestStatus(
+                source_id=source.id,
+                url=source.url,
+                started=started,
+                duration_ms=int((time.monotonic() - t0) * 1000),
+                ok=False,
+                http_status=getattr(exc, "status", None) or (result.status if result else None),
+                bytes=len(result.body) if result else 0,
+                found=len(state.published),
+                error_kind=exc.kind,
+                error_message=exc.message,
+            )
+            log.warning(
+                "harvest failed",
+                extra={"source_id": source.id, "url": source.url, "error": exc.message},
+            )
+        state.next_check = self._next_check(source, state, result, started).isoformat()
+        await self.bus.publish(
+            f"{STATUS_SUBJECT}.{subject_token(source.id)}",
+            status.to_json(),
+            msg_id=f"status.{source.id}.{version}",
+        )
+        return status
+
+    def _next_check(
+        self, source: Source, state: SourceState, result: FetchResult | None, now: datetime
+    ) -> datetime:
+        s = self.settings
+        return next_check(
+            now=now,
+            interval=timedelta(seconds=source.interval or s.default_interval),
+            cache_control=result.cache_control if result else None,
+            expires=result.expires if result else None,
+            retry_after=result.retry_after if result else None,
+            errors=state.errors,
+            min_interval=timedelta(seconds=s.min_interval),
+            max_interval=timedelta(seconds=s.max_interval),
+            jitter_seed=source.id,
+        )
+
+    async def _parse_all(self, source: Source, first: FetchResult) -> ParseResult:
+        """Parse the document and follow ``next_url`` for paged APIs."""
+        parsed = parse_document(
+            first.body, self.context(source, first.url), source.format, first.content_type
+        )
+        seen = {first.url}
+        pages = 1
+        while parsed.next_url and parsed.next_url not in seen:
+            if pages >= self.settings.max_pages:
+                parsed.skipped.append(Skipped(f"stopped after {pages} pages"))
+                break
+            seen.add(parsed.next_url)
+            page = await self.fetcher.fetch(parsed.next_url)
+            more = parse_document(
+                page.body, self.context(source, page.url), parsed.format, page.content_type
+            )
+            parsed.events.extend(more.events)
+            parsed.skipped.extend(more.skipped)
+            removed = getattr(parsed, "removed_uids", None)
+            if removed is not None:
+                removed.extend(getattr(more, "removed_uids", ()))
+            parsed.next_url = more.next_url
+            pages += 1
+        return parsed
+
+    async def _publish_changes(
+        self, source: Source, state: SourceState, parsed: ParseResult, version: int
+    ) -> Counts:
+        if not parsed.events and not getattr(parsed, "removed_uids", None):
+            raise ParseError("no usable event in the document; previous events are kept")
+        subject = f"{EVENTS_SUBJECT}.{subject_token(source.id)}"
+        counts = Counts()
+        current: dict[str, str] = {}
+        for event in parsed.events:
+            digest = event.content_hash()
+            if event.id in current:
+                continue
+            current[event.id] = digest
+            previous = state.published.get(event.id)
+            if previous == digest:
+                continue
+            msg = EventMessage.upsert(event, version)
+            await self.bus.publish(subject, msg.to_json(), msg_id=msg.msg_id)
+            if previous is None:
+                counts.new += 1
+            else:
+                counts.changed += 1
+        gone = set(state.published) - set(current)
+        explicit = {event_id(source.id, uid) for uid in getattr(parsed, "removed_uids", ())}
+        if not parsed.events:
+            gone = set()  # an incremental page of removals only: keep the rest
+            current = dict(state.published)
+        for ev_id in sorted(gone | explicit):
+            if ev_id not in state.published and ev_id not in explicit:
+                continue
+            msg = EventMessage.retract(ev_id, source.id, version, "removed from its source")
+            await self.bus.publish(subject, msg.to_json(), msg_id=msg.msg_id)
+            current.pop(ev_id, None)
+            counts.removed += 1
+        state.published = current
+        return counts

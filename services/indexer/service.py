@@ -1,0 +1,39 @@
+"""The indexer process: events stream -> enrichment -> search store."""
+
+from __future__ import annotations
+
+import logging
+
+from services.indexer.consumer import Indexer
+from services.indexer.enrich import Enricher
+from shared.bus import Bus
+from shared.reference import load_reference, reference_dir
+from shared.settings import Settings
+from shared.store.factory import open_store
+
+log = logging.getLogger(__name__)
+
+
+def make_enricher(settings: Settings) -> Enricher:
+    """The enricher, with reference data from MAILLAGE_REFERENCE_DIR (relative to the repo)."""
+    directory = reference_dir({"MAILLAGE_REFERENCE_DIR": settings.reference_dir})
+    return Enricher(load_reference(directory), timezone=settings.timezone)
+
+
+async def run(settings: Settings) -> None:
+    enricher = make_enricher(settings)
+    store = open_store(settings)
+    bus = await Bus.connect(settings.nats_url, name="maillage-indexer")
+    try:
+        await bus.ensure()
+        indexer = Indexer(
+            bus, store, enricher.enrich,
+            batch_size=settings.batch_size,
+            max_deliver=settings.max_deliver,
+            retry_delay_s=settings.retry_delay,
+        )
+        log.info("indexer started")
+        await indexer.run()
+    finally:
+        await bus.close()
+        await store.close()

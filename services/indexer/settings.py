@@ -1,0 +1,37 @@
+"""Settings of the indexer service."""
+
+from __future__ import annotations
+
+from shared.settings import COMMON, Setting, as_choice, as_float, as_int
+
+STORE_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "MAILLAGE_STORE",
+        "sqlite",
+        "Search store: sqlite (embedded) or elasticsearch.",
+        as_choice("sqlite", "elasticsearch"),
+    ),
+    Setting(
+        "MAILLAGE_SQLITE_PATH", "", "SQLite index file (default: <data dir>/index.sqlite)."
+    ),
+    Setting("ELASTICSEARCH_URL", "", "Elasticsearch URL, for MAILLAGE_STORE=elasticsearch."),
+    Setting("MAILLAGE_ES_INDEX", "maillage-events", "Elasticsearch index alias."),
+)
+
+SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + (
+    Setting(
+        "MAILLAGE_REFERENCE_DIR",
+        "../shared/reference",
+        "Directory of reference data (quartiers, communes, venues, streets, RNA themes).",
+    ),
+    Setting("MAILLAGE_BATCH_SIZE", "256", "Messages fetched and committed together.", as_int),
+    Setting(
+        "MAILLAGE_MAX_DELIVER",
+        "5",
+        "Deliveries of a failing message before it goes to the dead-letter store.",
+        as_int,
+    ),
+    Setting(
+        "MAILLAGE_RETRY_DELAY", "2", "Seconds before a failed batch is retried (doubles).", as_float
+    ),
+)

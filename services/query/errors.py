@@ -1,0 +1,91 @@
+"""The one JSON error shape of every HTTP endpoint, and the middleware that enforces it.
+
+    {"error": {"code": "invalid_parameter", "message": "...", "details": {...}}}
+
+``code`` is stable and machine-readable, ``message`` is for people, ``details`` says which
+parameter or field was wrong and why. Every error response, including 404 and 405 produced by
+the router and unexpected 500s, goes through :func:`error_middleware`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "invalid_body",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "unavailable",
+}
+
+
+def error_body(status: int, message: str, code: str | None = None,
+               details: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"error": {"code": code or CODES.get(status, "error"), "message": message,
+                      "details": details or {}}}
+
+
+class ApiError(web.HTTPException):
+    """Raise from a handler to answer with the error shape."""
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        code: str | None = None,
+        details: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> None:
+        self.status_code = status
+        super().__init__(headers=headers)
+        self.body_data = error_body(status, message, code, details)
+
+
+def invalid_parameter(name: str, reason: str) -> ApiError:
+    return ApiError(
+        400,
+        f"invalid parameter '{name}': {reason}",
+        code="invalid_parameter",
+        details={"parameter": name, "reason": reason},
+    )
+
+
+def error_response(status: int, body: dict[str, Any],
+                   headers: dict[str, str] | None = None) -> web.Response:
+    response = web.json_response(body, status=status, headers=headers)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        return error_response(exc.status_code, exc.body_data, dict(exc.headers))
+    except web.HTTPException as exc:
+        if exc.status_code < 400:
+            raise
+        message = exc.reason or CODES.get(exc.status_code, "error")
+        headers = {k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")}
+        return error_response(exc.status_code, error_body(exc.status_code, message), headers)
+    except Exception:
+        log.exception("unexpected error", extra={"url": str(request.rel_url)})
+        return error_response(500, error_body(500, "internal error"))

@@ -1,0 +1,200 @@
+"""The bus: NATS JetStream behind a small interface.
+
+Streams (declared idempotently by :meth:`Bus.ensure`, at every service start-up)
+
+=========  ========================  ===========================================================
+stream     subjects                  what
+=========  ========================  ===========================================================
+EVENTS     ``maillage.events.<src>``  event upserts and retractions (:class:`EventMessage`)
+STATUS     ``maillage.status.<src>``  one record per harvest (:class:`HarvestStatus`)
+JOBS       ``maillage.jobs.<src>``    due harvests, a work queue shared by harvester replicas
+DLQ        ``maillage.dlq.<stream>``  poison messages with the reason they were refused
+=========  ========================  ===========================================================
+
+Every publish carries a deterministic ``Nats-Msg-Id`` so a re-publish inside the stream's
+duplicate window is dropped by the server. Consumers are durable pull consumers with explicit
+acks; the consumer acks a message only once its effect is durable.
+
+Key-value buckets hold small shared state: ``harvest_state`` (per-source validators, content
+hash and the ids it published last time) lives here so harvester replicas share it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import nats
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from nats.js.api import (
+    AckPolicy,
+    ConsumerConfig,
+    DeliverPolicy,
+    DiscardPolicy,
+    KeyValueConfig,
+    RetentionPolicy,
+    StorageType,
+    StreamConfig,
+)
+from nats.js.errors import BucketNotFoundError, NotFoundError
+from nats.js.kv import KeyValue
+
+log = logging.getLogger(__name__)
+
+EVENTS_SUBJECT = "maillage.events"
+STATUS_SUBJECT = "maillage.status"
+JOBS_SUBJECT = "maillage.jobs"
+DLQ_SUBJECT = "maillage.dlq"
+
+DAY = 24 * 3600
+
+
+@dataclass(frozen=True, slots=True)
+class StreamSpec:
+    name: str
+    subjects: tuple[str, ...]
+    retention: RetentionPolicy = RetentionPolicy.LIMITS
+    max_age_s: float = 0
+    duplicate_window_s: float = 120
+    max_msgs_per_subject: int = -1
+    discard_new_per_subject: bool = False
+
+    def config(self, replicas: int) -> StreamConfig:
+        return StreamConfig(
+            name=self.name,
+            subjects=list(self.subjects),
+            retention=self.retention,
+            storage=StorageType.FILE,
+            discard=DiscardPolicy.NEW if self.discard_new_per_subject else DiscardPolicy.OLD,
+            discard_new_per_subject=self.discard_new_per_subject or None,
+            max_age=self.max_age_s,
+            duplicate_window=self.duplicate_window_s,
+            max_msgs_per_subject=self.max_msgs_per_subject,
+            num_replicas=replicas,
+        )
+
+
+STREAMS: tuple[StreamSpec, ...] = (
+    # The events stream is the source of truth the index is projected from: kept until a
+    # source's event is superseded (per-subject history is unbounded; compaction by age).
+    StreamSpec("EVENTS", (f"{EVENTS_SUBJECT}.>",), max_age_s=400 * DAY, duplicate_window_s=3600),
+    StreamSpec("STATUS", (f"{STATUS_SUBJECT}.>",), max_age_s=30 * DAY),
+    # At most one pending job per source: a job for a source that is queued or being
+    # harvested is refused by the server, so no source is harvested twice at once.
+    StreamSpec(
+        "JOBS",
+        (f"{JOBS_SUBJECT}.>",),
+        retention=RetentionPolicy.WORK_QUEUE,
+        duplicate_window_s=60,
+        max_msgs_per_subject=1,
+        discard_new_per_subject=True,
+    ),
+    StreamSpec("DLQ", (f"{DLQ_SUBJECT}.>",), max_age_s=90 * DAY),
+)
+
+KV_BUCKETS: tuple[str, ...] = ("harvest_state",)
+
+
+def subject_token(value: str) -> str:
+    """Make ``value`` safe as one subject token (no dots, spaces or wildcards)."""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in value) or "_"
+
+
+class Bus:
+    """A connection to NATS with JetStream, and the operations Maillage needs."""
+
+    def __init__(self, nc: Client, js: JetStreamContext, replicas: int = 1) -> None:
+        self.nc = nc
+        self.js = js
+        self.replicas = replicas
+
+    @classmethod
+    async def connect(cls, servers: str | Sequence[str], name: str, replicas: int = 1) -> Bus:
+        urls = [s.strip() for s in servers.split(",")] if isinstance(servers, str) else servers
+        nc = await nats.connect(
+            servers=list(urls),
+            name=name,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=0.5,
+            connect_timeout=5,
+            drain_timeout=3,
+        )
+        return cls(nc, nc.jetstream(timeout=10), replicas)
+
+    async def close(self) -> None:
+        if not self.nc.is_closed:
+            await self.nc.drain()
+
+    async def ensure(self) -> None:
+        """Declare every stream and bucket; safe to call at each start-up."""
+        for spec in STREAMS:
+            config = spec.config(self.replicas)
+            try:
+                await self.js.stream_info(spec.name)
+            except NotFoundError:
+                await self.js.add_stream(config)
+                log.info("stream created", extra={"stream": spec.name})
+            else:
+                await self.js.update_stream(config)
+        for bucket in KV_BUCKETS:
+            await self.kv(bucket)
+
+    async def kv(self, bucket: str) -> KeyValue:
+        try:
+            return await self.js.key_value(bucket)
+        except BucketNotFoundError:
+            return await self.js.create_key_value(
+                KeyValueConfig(bucket=bucket, history=1, replicas=self.replicas)
+            )
+
+    async def publish(
+        self, subject: str, payload: bytes, msg_id: str, headers: dict[str, str] | None = None
+    ) -> bool:
+        """Publish and wait for the PubAck; returns False when the server saw a duplicate."""
+        all_headers = {"Nats-Msg-Id": msg_id, **(headers or {})}
+        ack = await self.js.publish(subject, payload, headers=all_headers)
+        return not ack.duplicate
+
+    async def publish_json(self, subject: str, data: Any, msg_id: str) -> bool:
+        raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        return await self.publish(subject, raw, msg_id)
+
+    async def pull(
+        self,
+        stream: str,
+        durable: str,
+        filter_subject: str,
+        *,
+        ack_wait_s: float = 60,
+        max_ack_pending: int = 2048,
+    ) -> JetStreamContext.PullSubscription:
+        """Bind to (creating if needed) a durable pull consumer with explicit acks."""
+        config = ConsumerConfig(
+            durable_name=durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            deliver_policy=DeliverPolicy.ALL,
+            ack_wait=ack_wait_s,
+            max_ack_pending=max_ack_pending,
+            filter_subject=filter_subject,
+        )
+        return await self.js.pull_subscribe(
+            filter_subject, durable=durable, stream=stream, config=config
+        )
+
+    async def dead_letter(self, stream: str, msg_subject: str, data: bytes, reason: str,
+                          seq: int) -> None:
+        """Record a refused message in the DLQ stream with the reason."""
+        record = {
+            "stream": stream,
+            "subject": msg_subject,
+            "seq": seq,
+            "reason": reason,
+            "data": data.decode("utf-8", errors="replace"),
+        }
+        await self.publish_json(
+            f"{DLQ_SUBJECT}.{subject_token(stream)}", record, msg_id=f"dlq.{stream}.{seq}"
+        )

@@ -1,0 +1,122 @@
+"""The ``maillage`` command.
+
+    maillage run [--demo]          the whole stack (embedded NATS, every service)
+    maillage parse PATH_OR_URL     print the normalized events of one file or URL (JSON lines)
+
+Bad input never prints a traceback: one clear line on stderr and a non-zero exit.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from shared.errors import MaillageError
+from shared.settings import load
+
+EXIT_BAD_INPUT = 1
+EXIT_CONFIG = 2
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from shared import supervisor
+
+    settings = load(supervisor.SETTINGS, os.environ)
+    return supervisor.run(settings, demo=args.demo)
+
+
+async def _read(target: str, allow_private: bool) -> tuple[bytes, str | None, str | None]:
+    """The bytes of a local file or URL, its content type and final URL."""
+    path = Path(target)
+    if "://" not in target:
+        try:
+            return path.read_bytes(), None, None
+        except OSError as exc:
+            raise MaillageError(f"cannot read {target}: {exc.strerror or exc}") from exc
+    from services.harvester.fetcher import FetchConfig, Fetcher
+
+    fetcher = Fetcher(FetchConfig(allow_private=allow_private, allow_files=True))
+    try:
+        result = await fetcher.fetch(target)
+    finally:
+        await fetcher.close()
+    return result.body, result.content_type, result.url
+
+
+def cmd_parse(args: argparse.Namespace) -> int:
+    from services.harvester.formats import parse_document
+    from services.harvester.formats.base import ParseContext
+    from services.harvester.settings import SETTINGS
+
+    settings = load(SETTINGS, os.environ)
+    body, content_type, url = asyncio.run(_read(args.target, settings.allow_private))
+    now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=UTC)
+    ctx = ParseContext(
+        source_id=args.source_id,
+        now=now,
+        url=url or (args.target if "://" in args.target else None),
+        organizer=args.organizer,
+        timezone=settings.timezone,
+        window_past=timedelta(days=args.past_days),
+        window_future=timedelta(days=args.future_days),
+        options={"dates_in_text": args.dates_in_text},
+    )
+    result = parse_document(body, ctx, args.format, content_type)
+    out = sys.stdout
+    for event in result.events:
+        out.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
+    for skipped in result.skipped:
+        print(f"skipped: {skipped.title or skipped.uid or '?'}: {skipped.reason}",
+              file=sys.stderr)
+    if not result.events:
+        print(f"maillage parse: {args.target}: no usable event", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="maillage", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the whole stack on the embedded default")
+    run.add_argument("--demo", action="store_true", help="serve and harvest the demo sources")
+    run.set_defaults(func=cmd_run)
+
+    parse = sub.add_parser("parse", help="print the normalized events of a file or URL")
+    parse.add_argument("target", metavar="PATH_OR_URL")
+    parse.add_argument("--format", choices=["ics", "rss", "html", "openagenda", "activitypub",
+                                            "wordpress", "opendatasoft"])
+    parse.add_argument("--source-id", default="cli")
+    parse.add_argument("--organizer")
+    parse.add_argument("--now", help="ISO date-time taken as now (default: the clock)")
+    parse.add_argument("--past-days", type=int, default=3650,
+                       help="expand recurrences from this many days back (default 3650)")
+    parse.add_argument("--future-days", type=int, default=3650)
+    parse.add_argument("--dates-in-text", action="store_true",
+                       help="read event dates from the text of feed items")
+    parse.set_defaults(func=cmd_parse)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except MaillageError as exc:
+        print(f"maillage {args.command}: {exc.message}", file=sys.stderr)
+        return EXIT_CONFIG if exc.kind == "config" else EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,430 @@
+"""The event model shared by every service (schema version 1).
+
+A harvested calendar entry is an :class:`Event`: what the source said, normalized. An event
+has one or more :class:`Occurrence` s (a recurring event is expanded by the harvester within a
+bounded window), and the search index holds one document per occurrence, each carrying its
+``event_id``.
+
+Identity
+    ``Event.id`` is derived from the source id and the source's own uid
+    (:func:`event_id`), so the same entry harvested twice gets the same id, whatever its
+    content. ``Occurrence.id`` is derived from the event id and the occurrence's
+    recurrence key (its original start), so a moved occurrence keeps its id.
+
+Versions
+    Every message carries ``version``, an integer that grows with time (microseconds since the
+    epoch at harvest). The index keeps the highest version it has seen for an event and ignores
+    anything older, so late or replayed messages never overwrite newer data.
+
+Serialization
+    ``to_dict()`` gives plain JSON types (datetimes as ISO 8601 with their UTC offset) and
+    ``from_dict()`` reads them back; ``from_dict(to_dict(x)) == x``. Unknown keys are ignored
+    so that a newer producer does not break an older consumer.
+
+Times
+    Every datetime is timezone-aware. Floating times are read in the source's timezone
+    (Europe/Paris by default); all-day occurrences start at local midnight and set
+    ``all_day``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+SCHEMA_VERSION = 1
+DEFAULT_TZ = "Europe/Paris"
+PARIS = ZoneInfo(DEFAULT_TZ)
+
+
+class Status(StrEnum):
+    """Event or occurrence status (schema.org ``eventStatus`` vocabulary, lower-cased)."""
+
+    SCHEDULED = "scheduled"
+    CANCELLED = "cancelled"
+    POSTPONED = "postponed"
+    RESCHEDULED = "rescheduled"
+    MOVED_ONLINE = "moved_online"
+    FULL = "full"
+    TENTATIVE = "tentative"
+
+
+class Kind(StrEnum):
+    """What a bus message carries."""
+
+    UPSERT = "upsert"
+    RETRACT = "retract"
+
+
+def _digest(*parts: str, size: int = 16) -> str:
+    h = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return h[:size]
+
+
+def event_id(source_id: str, source_uid: str) -> str:
+    """Stable id of an event: the same source and uid always give the same id."""
+    return "ev_" + _digest(source_id, source_uid)
+
+
+def occurrence_id(ev_id: str, recurrence_key: str) -> str:
+    """Stable id of one occurrence of an event, keyed by its original start."""
+    return "oc_" + _digest(ev_id, recurrence_key)
+
+
+def now_version(now: datetime | None = None) -> int:
+    """A version number that grows with time (microseconds since the epoch)."""
+    moment = now or datetime.now(UTC)
+    return int(moment.timestamp() * 1_000_000)
+
+
+def _dt_out(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _dt_in(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    parsed = datetime.fromisoformat(value)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=PARIS)
+    return parsed
+
+
+def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
+    names = {f.name for f in fields(cls)}
+    return {k: v for k, v in data.items() if k in names}
+
+
+@dataclass(frozen=True, slots=True)
+class Location:
+    """Where an event happens, as given by the source and completed by the geocoder.
+
+    ``precision`` tells how the coordinates were obtained: ``source`` (given by the
+    source), ``venue`` (a known venue matched by name), ``street`` (a street's
+    representative point), ``commune`` (the commune's centre), or ``None`` when unknown.
+    ``reason`` is the geocoder's explanation, for operators.
+    """
+
+    name: str | None = None
+    address: str | None = None
+    postcode: str | None = None
+    city: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    quartier: str | None = None
+    commune: str | None = None
+    insee: str | None = None
+    precision: str | None = None
+    reason: str | None = None
+    online: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Location:
+        return cls(**_known(cls, data))
+
+    def label(self) -> str:
+        """A one-line human label: name, then address and city when present."""
+        parts = [p for p in (self.name, self.address, self.city) if p]
+        return ", ".join(dict.fromkeys(parts))
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One dated instance of an event."""
+
+    start: datetime
+    end: datetime | None = None
+    all_day: bool = False
+    status: str = Status.SCHEDULED
+    recurrence_key: str | None = None
+
+    def key(self) -> str:
+        """The key that identifies this occurrence within its event."""
+        return self.recurrence_key or self.start.astimezone(UTC).isoformat()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "start": _dt_out(self.start),
+            "end": _dt_out(self.end),
+            "all_day": self.all_day,
+            "status": str(self.status),
+            "recurrence_key": self.recurrence_key,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Occurrence:
+        start = _dt_in(data["start"])
+        assert start is not None
+        return cls(
+            start=start,
+            end=_dt_in(data.get("end")),
+            all_day=bool(data.get("all_day", False)),
+            status=data.get("status", Status.SCHEDULED),
+            recurrence_key=data.get("recurrence_key"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeTag:
+    """A theme assigned to an event, with why it was assigned."""
+
+    code: str
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ThemeTag:
+        return cls(**_known(cls, data))
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """A normalized event as harvested from one source.
+
+    Fields filled by the harvester come from the source. The indexer's enrichment fills
+    ``themes``, ``keywords``, ``description_text`` and completes ``location`` and
+    ``accessibility``; it never invents dates.
+
+    ``description`` is the source's text or HTML, untrusted until sanitized;
+    ``description_text`` is the plain-text version used for search and feeds.
+    ``accessibility`` holds codes from :mod:`shared.vocab` (``hi``, ``vi``, ``pi``, ``mi``,
+    ``ii`` and finer ones such as ``lsf``). ``is_free`` is ``None`` when unknown.
+    """
+
+    id: str
+    source_id: str
+    source_uid: str
+    title: str
+    occurrences: tuple[Occurrence, ...]
+    description: str = ""
+    description_text: str = ""
+    url: str | None = None
+    location: Location | None = None
+    organizer: str | None = None
+    categories: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    themes: tuple[ThemeTag, ...] = ()
+    accessibility: tuple[str, ...] = ()
+    audience: tuple[str, ...] = ()
+    is_free: bool | None = None
+    price: str | None = None
+    image: str | None = None
+    status: str = Status.SCHEDULED
+    timezone: str = DEFAULT_TZ
+    source_format: str | None = None
+    updated: datetime | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    schema: int = SCHEMA_VERSION
+
+    @classmethod
+    def create(cls, *, source_id: str, source_uid: str, title: str, **kw: Any) -> Event:
+        """Build an event whose id is derived from ``source_id`` and ``source_uid``."""
+        occurrences = tuple(kw.pop("occurrences", ()))
+        return cls(
+            id=event_id(source_id, source_uid),
+            source_id=source_id,
+            source_uid=source_uid,
+            title=title,
+            occurrences=occurrences,
+            **kw,
+        )
+
+    def with_(self, **changes: Any) -> Event:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "id": self.id,
+            "source_id": self.source_id,
+            "source_uid": self.source_uid,
+            "title": self.title,
+            "occurrences": [o.to_dict() for o in self.occurrences],
+            "description": self.description,
+            "description_text": self.description_text,
+            "url": self.url,
+            "location": self.location.to_dict() if self.location else None,
+            "organizer": self.organizer,
+            "categories": list(self.categories),
+            "keywords": list(self.keywords),
+            "themes": [t.to_dict() for t in self.themes],
+            "accessibility": list(self.accessibility),
+            "audience": list(self.audience),
+            "is_free": self.is_free,
+            "price": self.price,
+            "image": self.image,
+            "status": str(self.status),
+            "timezone": self.timezone,
+            "source_format": self.source_format,
+            "updated": _dt_out(self.updated),
+            "extra": self.extra,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Event:
+        loc = data.get("location")
+        return cls(
+            id=data["id"],
+            source_id=data["source_id"],
+            source_uid=data["source_uid"],
+            title=data["title"],
+            occurrences=tuple(Occurrence.from_dict(o) for o in data.get("occurrences", ())),
+            description=data.get("description") or "",
+            description_text=data.get("description_text") or "",
+            url=data.get("url"),
+            location=Location.from_dict(loc) if loc else None,
+            organizer=data.get("organizer"),
+            categories=tuple(data.get("categories", ())),
+            keywords=tuple(data.get("keywords", ())),
+            themes=tuple(ThemeTag.from_dict(t) for t in data.get("themes", ())),
+            accessibility=tuple(data.get("accessibility", ())),
+            audience=tuple(data.get("audience", ())),
+            is_free=data.get("is_free"),
+            price=data.get("price"),
+            image=data.get("image"),
+            status=data.get("status", Status.SCHEDULED),
+            timezone=data.get("timezone", DEFAULT_TZ),
+            source_format=data.get("source_format"),
+            updated=_dt_in(data.get("updated")),
+            extra=dict(data.get("extra") or {}),
+            schema=int(data.get("schema", SCHEMA_VERSION)),
+        )
+
+    def content_hash(self) -> str:
+        """A hash of the content, used to publish nothing when an event did not change."""
+        raw = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        return _digest(raw, size=32)
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    """An item of a source that was not imported, and why (shown to operators)."""
+
+    reason: str
+    uid: str | None = None
+    title: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Skipped:
+        return cls(**_known(cls, data))
+
+
+@dataclass(frozen=True, slots=True)
+class EventMessage:
+    """What travels on the events stream: an upsert of one event, or its retraction.
+
+    ``msg_id`` is deterministic (event id, kind and version) and is sent as ``Nats-Msg-Id``:
+    the version of a harvest comes from its job's scheduled slot, so a job retried after a
+    crash re-publishes the same ids and the server drops them inside its duplicate window.
+    """
+
+    kind: str
+    event_id: str
+    source_id: str
+    version: int
+    event: Event | None = None
+    reason: str | None = None
+    schema: int = SCHEMA_VERSION
+
+    @classmethod
+    def upsert(cls, event: Event, version: int) -> EventMessage:
+        return cls(Kind.UPSERT, event.id, event.source_id, version, event)
+
+    @classmethod
+    def retract(cls, ev_id: str, source_id: str, version: int, reason: str) -> EventMessage:
+        return cls(Kind.RETRACT, ev_id, source_id, version, None, reason)
+
+    @property
+    def msg_id(self) -> str:
+        return f"{self.event_id}.{self.kind}.{self.version}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "schema": self.schema,
+            "kind": str(self.kind),
+            "event_id": self.event_id,
+            "source_id": self.source_id,
+            "version": self.version,
+            "event": self.event.to_dict() if self.event else None,
+            "reason": self.reason,
+        }
+
+    def to_json(self) -> bytes:
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":")).encode()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> EventMessage:
+        kind = data["kind"]
+        if kind not in (Kind.UPSERT, Kind.RETRACT):
+            raise ValueError(f"unknown message kind {kind!r}")
+        ev = data.get("event")
+        event = Event.from_dict(ev) if ev else None
+        if kind == Kind.UPSERT and event is None:
+            raise ValueError("upsert message without an event")
+        return cls(
+            kind=kind,
+            event_id=data["event_id"],
+            source_id=data["source_id"],
+            version=int(data["version"]),
+            event=event,
+            reason=data.get("reason"),
+            schema=int(data.get("schema", SCHEMA_VERSION)),
+        )
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> EventMessage:
+        return cls.from_dict(json.loads(raw))
+
+
+@dataclass(frozen=True, slots=True)
+class HarvestStatus:
+    """The record each harvest of a source publishes for the monitor."""
+
+    source_id: str
+    url: str
+    started: datetime
+    duration_ms: int
+    ok: bool
+    http_status: int | None = None
+    bytes: int = 0
+    not_modified: bool = False
+    found: int = 0
+    new: int = 0
+    changed: int = 0
+    removed: int = 0
+    skipped: tuple[Skipped, ...] = ()
+    error_kind: str | None = None
+    error_message: str | None = None
+    schema: int = SCHEMA_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["started"] = _dt_out(self.started)
+        data["skipped"] = [s.to_dict() for s in self.skipped]
+        return data
+
+    def to_json(self) -> bytes:
+        return json.dumps(self.to_dict(), ensure_ascii=False).encode()
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> HarvestStatus:
+        values = _known(cls, data)
+        started = _dt_in(values["started"])
+        assert started is not None
+        values["started"] = started
+        values["skipped"] = tuple(Skipped.from_dict(s) for s in values.get("skipped", ()))
+        return cls(**values)

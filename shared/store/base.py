@@ -1,0 +1,119 @@
+"""The search-store contract, shared by the SQLite and Elasticsearch implementations.
+
+The index is a projection of the events stream. :meth:`SearchStore.apply` takes a batch of
+:class:`~shared.model.EventMessage` and makes their effect durable in one commit; it is
+idempotent and ordered by version per event:
+
+* an upsert replaces the event's documents when its version is newer than the stored one;
+* a retraction leaves a tombstone (the version, no documents), so an older upsert arriving late
+  cannot resurrect the event;
+* anything not newer than what is stored is ignored (``Outcome.STALE``).
+
+A search document is one occurrence of an event (:func:`occurrence_docs`): the event's fields,
+flattened, with the occurrence's dates and id. The query service reads documents as plain dicts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from shared.model import Event, EventMessage, Occurrence, occurrence_id
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    RETRACTED = "retracted"
+    STALE = "stale"
+
+
+class Sort(StrEnum):
+    DATE = "date"
+    RELEVANCE = "relevance"
+    DISTANCE = "distance"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchQuery:
+    """Search parameters, already validated by the caller (the query service)."""
+
+    q: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    limit: int = 20
+    cursor: str | None = None
+    themes: tuple[str, ...] = ()
+    keywords: tuple[str, ...] = ()
+    quartiers: tuple[str, ...] = ()
+    communes: tuple[str, ...] = ()
+    accessibility: tuple[str, ...] = ()
+    audiences: tuple[str, ...] = ()
+    organizers: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    statuses: tuple[str, ...] = ()
+    include_cancelled: bool = False
+    free: bool | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float | None = None
+    bbox: tuple[float, float, float, float] | None = None  # min_lon, min_lat, max_lon, max_lat
+    sort: Sort = Sort.DATE
+    facets: bool = False
+
+
+@dataclass(slots=True)
+class SearchPage:
+    total: int
+    items: list[dict[str, Any]]
+    next: str | None = None
+    facets: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+class SearchStore(Protocol):
+    """What the indexer writes to and the query service reads from."""
+
+    async def apply(self, messages: Sequence[EventMessage]) -> list[Outcome]: ...
+
+    async def search(self, query: SearchQuery) -> SearchPage: ...
+
+    async def get(self, doc_id: str) -> dict[str, Any] | None: ...
+
+    async def event_docs(self, event_id: str) -> list[dict[str, Any]]: ...
+
+    async def count(self) -> int: ...
+
+    async def reset(self) -> None: ...
+
+    async def close(self) -> None: ...
+
+
+def _ts(moment: datetime) -> int:
+    return int(moment.timestamp())
+
+
+def occurrence_doc(event: Event, occ: Occurrence) -> dict[str, Any]:
+    """The search document of one occurrence of ``event``."""
+    data = event.to_dict()
+    data.pop("occurrences")
+    data.pop("schema")
+    end = occ.end or occ.start
+    return {
+        **data,
+        "id": occurrence_id(event.id, occ.key()),
+        "event_id": event.id,
+        "start": occ.start.isoformat(),
+        "end": end.isoformat(),
+        "start_ts": _ts(occ.start),
+        "end_ts": _ts(end),
+        "all_day": occ.all_day,
+        "status": str(occ.status) if occ.status != "scheduled" else str(event.status),
+        "themes": [t.code for t in event.themes],
+        "theme_reasons": {t.code: t.reason for t in event.themes},
+        "sources": [{"source_id": event.source_id, "event_id": event.id, "url": event.url}],
+    }
+
+
+def occurrence_docs(event: Event) -> list[dict[str, Any]]:
+    return [occurrence_doc(event, occ) for occ in event.occurrences]

@@ -1,0 +1,23 @@
+"""Open the configured search store."""
+
+from __future__ import annotations
+
+from shared.errors import ConfigError
+from shared.settings import Settings, data_path
+from shared.store.base import SearchStore
+
+
+def sqlite_path(settings: Settings) -> str:
+    return settings.sqlite_path or str(data_path(settings, "index.sqlite"))
+
+
+def open_store(settings: Settings) -> SearchStore:
+    if settings.store == "sqlite":
+        from shared.store.sqlite import SqliteStore
+
+        return SqliteStore(sqlite_path(settings))
+    if not settings.elasticsearch_url:
+        raise ConfigError("MAILLAGE_STORE=elasticsearch needs ELASTICSEARCH_URL")
+    from shared.store.elastic import ElasticStore
+
+    return ElasticStore(settings.elasticsearch_url, settings.es_index)

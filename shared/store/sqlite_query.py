@@ -1,0 +1,177 @@
+"""Translate a :class:`SearchQuery` into SQL for :mod:`shared.store.sqlite`.
+
+The filtered set is ``FROM {source} WHERE {where}``; the search, the count and the facets all
+use it, so facets are counted on exactly the set the results come from. Date ranges are rowid
+ranges (rowids are chronological), and with a text query the rowid bounds are put on the FTS
+table so FTS5 reads only the matching slice of its index.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from shared.store.base import SearchQuery, Sort
+
+HASH_BITS = 24
+KM_PER_DEG = 111.32
+
+# How each multi-valued facet combines several requested values.
+TAG_FILTERS: tuple[tuple[str, str, bool], ...] = (
+    # (query attribute, doc_tags facet, all values required)
+    ("themes", "themes", False),
+    ("keywords", "keywords", False),
+    ("accessibility", "accessibility", True),
+    ("audiences", "audience", False),
+    ("sources", "sources", False),
+)
+COLUMN_FILTERS: tuple[tuple[str, str], ...] = (
+    ("quartiers", "quartier"),
+    ("communes", "commune"),
+    ("organizers", "organizer"),
+    ("statuses", "status"),
+)
+
+
+@dataclass(slots=True)
+class SearchPlan:
+    source: str
+    where: str
+    params: list[Any]
+    order: str
+    cursor_cols: str
+    limit: int
+    cursor_where: str = ""
+    cursor_params: list[Any] = field(default_factory=list)
+
+    @property
+    def sql(self) -> str:
+        where = self.where + self.cursor_where
+        return (
+            f"SELECT d.doc, {self.cursor_cols} FROM {self.source} WHERE {where}"
+            f" ORDER BY {self.order} LIMIT {self.limit + 1}"
+        )
+
+    @property
+    def params_all(self) -> list[Any]:
+        return [*self.params, *self.cursor_params]
+
+    @property
+    def count_sql(self) -> str:
+        return f"SELECT COUNT(*) FROM {self.source} WHERE {self.where}"
+
+    @property
+    def count_params(self) -> list[Any]:
+        return self.params
+
+    @property
+    def rowids_sql(self) -> str:
+        """The rowids of the filtered set, for facet counts."""
+        return f"SELECT d.rowid FROM {self.source} WHERE {self.where}"
+
+
+def fts_expression(q: str, to_index_text: Callable[[str], str]) -> str | None:
+    """An FTS5 expression: every stemmed term required, the last one as a prefix."""
+    terms = to_index_text(q).split()
+    if not terms:
+        return None
+    quoted = ['"' + t.replace('"', "") + '"' for t in terms]
+    quoted[-1] += "*"
+    return " AND ".join(quoted)
+
+
+def build_search(
+    query: SearchQuery, max_span: int, to_index_text: Callable[[str], str]
+) -> SearchPlan:
+    from shared.store.sqlite import decode_cursor  # local: avoid an import cycle
+
+    where: list[str] = []
+    params: list[Any] = []
+    match = fts_expression(query.q, to_index_text) if query.q else None
+    if match is not None:
+        source = "docs_fts f JOIN docs d ON d.rowid = f.rowid"
+        rowid_col = "f.rowid"
+        where.append("docs_fts MATCH ?")
+        params.append(match)
+    else:
+        source = "docs d"
+        rowid_col = "d.rowid"
+
+    if query.start is not None:
+        start = int(query.start.timestamp())
+        where.append(f"{rowid_col} >= ?")
+        params.append(max(start - max_span, 0) << HASH_BITS)
+        where.append("d.end_ts >= ?")
+        params.append(start)
+    if query.end is not None:
+        where.append(f"{rowid_col} < ?")
+        params.append(max(int(query.end.timestamp()), 0) << HASH_BITS)
+
+    if not query.include_cancelled and "cancelled" not in query.statuses:
+        where.append("d.status != 'cancelled'")
+    for attr, column in COLUMN_FILTERS:
+        values = getattr(query, attr)
+        if values:
+            where.append(f"d.{column} IN ({','.join('?' * len(values))})")
+            params.extend(values)
+    for attr, facet, require_all in TAG_FILTERS:
+        values = getattr(query, attr)
+        if not values:
+            continue
+        groups = [(v,) for v in values] if require_all else [tuple(values)]
+        for group in groups:
+            where.append(
+                "d.rowid IN (SELECT doc_rowid FROM doc_tags WHERE facet = ? AND value IN "
+                f"({','.join('?' * len(group))}))"
+            )
+            params.extend([facet, *group])
+    if query.free is not None:
+        where.append("d.is_free = ?")
+        params.append(int(query.free))
+    if query.bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = query.bbox
+        where.append("d.lat BETWEEN ? AND ? AND d.lon BETWEEN ? AND ?")
+        params.extend([min_lat, max_lat, min_lon, max_lon])
+
+    distance = "0"
+    if query.near is not None:
+        lat, lon = query.near
+        kx = KM_PER_DEG * math.cos(math.radians(lat))
+        distance = f"(((d.lat - {lat!r}) * {KM_PER_DEG!r}) * ((d.lat - {lat!r}) * {KM_PER_DEG!r})"
+        distance += f" + ((d.lon - {lon!r}) * {kx!r}) * ((d.lon - {lon!r}) * {kx!r}))"
+        where.append("d.lat IS NOT NULL")
+        if query.radius_km is not None:
+            where.append(f"{distance} <= ?")
+            params.append(query.radius_km**2)
+
+    if query.sort == Sort.RELEVANCE and match is not None:
+        order, cursor_cols = "f.rank, d.rowid", "f.rank, d.rowid"
+        cursor_expr = "(f.rank > ? OR (f.rank = ? AND d.rowid > ?))"
+    elif query.sort == Sort.DISTANCE and query.near is not None:
+        order, cursor_cols = f"{distance}, d.rowid", f"{distance}, d.rowid"
+        cursor_expr = f"({distance} > ? OR ({distance} = ? AND d.rowid > ?))"
+    else:
+        order, cursor_cols = f"{rowid_col}", f"{rowid_col}"
+        cursor_expr = f"{rowid_col} > ?"
+
+    plan = SearchPlan(
+        source=source,
+        where=" AND ".join(where) or "1",
+        params=params,
+        order=order,
+        cursor_cols=cursor_cols,
+        limit=query.limit,
+    )
+    if query.cursor:
+        values = decode_cursor(query.cursor)
+        plan.cursor_where = " AND " + cursor_expr
+        expected = 1 if cursor_expr.count("?") == 1 else 2
+        if len(values) != expected or not all(isinstance(v, int | float) for v in values):
+            raise ValueError("malformed cursor (or a cursor from another sort order)")
+        if expected == 1:
+            plan.cursor_params = [values[0]]
+        else:
+            plan.cursor_params = [values[0], values[0], values[1]]
+    return plan

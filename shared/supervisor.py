@@ -1,0 +1,209 @@
+"""``maillage run``: the whole stack on one machine, on the embedded default.
+
+Starts an embedded nats-server (JetStream, store under the data directory), the demo feed
+server when asked, and every service as its own process (``python -m services.<name>``).
+A service that dies is restarted (with a growing pause); Ctrl-C or SIGTERM stops everything,
+children first, and leaves no process behind (children also get SIGTERM if this process dies).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from shared.errors import ConfigError
+from shared.natsserver import NatsServer
+from shared.settings import COMMON, Setting, Settings, as_bool, as_port
+
+SERVICES = ("indexer", "query", "ingest", "monitor", "harvester")
+
+SETTINGS: tuple[Setting, ...] = COMMON + (
+    Setting("MAILLAGE_SOURCES", "sources.toml", "Path of the TOML file listing the sources."),
+    Setting("MAILLAGE_HTTP_PORT", "8080", "Port of the query service (API and web page).", as_port),
+    Setting("MAILLAGE_INGEST_PORT", "8081", "Port of the ingest (push) service.", as_port),
+    Setting("MAILLAGE_MONITOR_PORT", "8082", "Port of the monitor dashboard.", as_port),
+    Setting("MAILLAGE_NATS_PORT", "4222", "Port of the embedded nats-server.", as_port),
+    Setting("MAILLAGE_DEMO_PORT", "8090", "Port of the demo feed server.", as_port),
+    Setting(
+        "MAILLAGE_EMBEDDED_NATS",
+        "true",
+        "Start an embedded nats-server (false: use MAILLAGE_NATS_URL).",
+        as_bool,
+    ),
+)
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Detach from the terminal's Ctrl-C (the supervisor stops children itself, in order)
+    and ask Linux to SIGTERM this child when its parent dies (no orphan after kill -9)."""
+    os.setsid()
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except OSError:
+        pass
+
+
+@dataclass
+class Child:
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    process: subprocess.Popen[bytes] | None = None
+    restarts: list[float] = field(default_factory=list)
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(self.args, env=self.env, preexec_fn=_die_with_parent)
+
+    def alive(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
+    def stop(self) -> None:
+        if self.alive():
+            assert self.process is not None
+            self.process.terminate()
+
+    def wait_or_kill(self, deadline: float) -> None:
+        if self.process is None:
+            return
+        try:
+            self.process.wait(max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, demo: bool, services: tuple[str, ...] = SERVICES):
+        self.settings = settings
+        self.demo = demo
+        self.services = services
+        self.data_dir = Path(settings.data_dir).resolve()
+        self.nats: NatsServer | None = None
+        self.children: list[Child] = []
+        self.stop_requested = threading.Event()
+
+    @property
+    def stopping(self) -> bool:
+        return self.stop_requested.is_set()
+
+    def child_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        env["MAILLAGE_DATA_DIR"] = str(self.data_dir)
+        env["MAILLAGE_HTTP_PORT"] = str(self.settings.http_port)
+        env["MAILLAGE_INGEST_PORT"] = str(self.settings.ingest_port)
+        env["MAILLAGE_MONITOR_PORT"] = str(self.settings.monitor_port)
+        env["MAILLAGE_DEMO_PORT"] = str(self.settings.demo_port)
+        env["PYTHONUNBUFFERED"] = "1"
+        if self.nats is not None:
+            env["MAILLAGE_NATS_URL"] = self.nats.url
+        env.setdefault("MAILLAGE_MONITOR_PASSWORD", self.monitor_password())
+        if self.demo:
+            from demo.generate import generate
+
+            base_url = f"http://127.0.0.1:{self.settings.demo_port}"
+            sources = generate(self.data_dir / "demo", date.today(), base_url)
+            env["MAILLAGE_SOURCES"] = str(sources)
+            env["MAILLAGE_ALLOW_PRIVATE"] = "true"
+            env.setdefault("MAILLAGE_MIN_INTERVAL", "10")
+        else:
+            env["MAILLAGE_SOURCES"] = str(Path(self.settings.sources).resolve())
+            if not Path(env["MAILLAGE_SOURCES"]).exists():
+                raise ConfigError(f"sources file not found: {env['MAILLAGE_SOURCES']}")
+        return env
+
+    def monitor_password(self) -> str:
+        """The operator password kept under the data directory, made on first run."""
+        path = self.data_dir / "monitor-password"
+        if not path.exists():
+            path.write_text(secrets.token_urlsafe(12))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self.settings.embedded_nats:
+            self.nats = NatsServer(self.data_dir / "nats", self.settings.nats_port)
+            self.nats.start(log_file=self.data_dir / "nats.log", preexec_fn=_die_with_parent)
+        env = self.child_env()
+        names = (("demo",) if self.demo else ()) + self.services
+        for name in names:
+            module = "demo.server" if name == "demo" else f"services.{name}"
+            child = Child(name, [sys.executable, "-m", module], env)
+            child.start()
+            self.children.append(child)
+
+    def banner(self) -> str:
+        s = self.settings
+        lines = [
+            "",
+            "Maillage tourne. Où regarder :",
+            f"  agenda (page web)   http://127.0.0.1:{s.http_port}/",
+            f"  API de recherche    http://127.0.0.1:{s.http_port}/v1/events",
+            f"  description OpenAPI http://127.0.0.1:{s.http_port}/openapi.json",
+            f"  ingest (push)       http://127.0.0.1:{s.ingest_port}/healthz",
+            f"  monitor (opérateurs) http://127.0.0.1:{s.monitor_port}/  (identifiant "
+            f"{os.environ.get('MAILLAGE_MONITOR_USER', 'operateur')}, mot de passe dans "
+            f"{self.data_dir / 'monitor-password'})",
+        ]
+        if self.demo:
+            lines.append(f"  sources de démo     http://127.0.0.1:{s.demo_port}/")
+            lines.append(f"  (modifiez {self.data_dir / 'demo' / 'site'} : "
+                         "les changements sont moissonnés en une minute)")
+        lines += [f"  données             {self.data_dir}", "Ctrl-C pour tout arrêter.", ""]
+        return "\n".join(lines)
+
+    def watch(self) -> None:
+        """Restart children that die, until asked to stop."""
+        while not self.stopping:
+            for child in self.children:
+                if self.stopping or child.alive():
+                    continue
+                now = time.monotonic()
+                child.restarts = [t for t in child.restarts if now - t < 60] + [now]
+                pause = min(2 ** (len(child.restarts) - 1), 30)
+                code = child.process.returncode if child.process else None
+                print(f"maillage: {child.name} exited ({code}); restart in {pause} s",
+                      file=sys.stderr)
+                if not self.stop_requested.wait(pause):
+                    child.start()
+            self.stop_requested.wait(0.5)
+
+    def stop(self) -> None:
+        self.stop_requested.set()
+        for child in reversed(self.children):
+            child.stop()
+        deadline = time.monotonic() + 10
+        for child in self.children:
+            child.wait_or_kill(deadline)
+        if self.nats is not None:
+            self.nats.stop()
+
+
+def run(settings: Settings, demo: bool) -> int:
+    supervisor = Supervisor(settings, demo)
+
+    def on_signal(signum: int, frame: object) -> None:
+        supervisor.stop_requested.set()
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    try:
+        supervisor.start()
+        print(supervisor.banner(), flush=True)
+        supervisor.watch()
+    finally:
+        supervisor.stop()
+        print("maillage: stopped.", file=sys.stderr)
+    return 0

@@ -1,0 +1,211 @@
+"""One event travels harvester -> NATS JetStream -> indexer -> SQLite -> query API.
+
+Real nats-server, real loopback HTTP servers (the feeds and the query API), real SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import date, timedelta
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from services.harvester.fetcher import Fetcher
+from services.harvester.service import fetch_config
+from services.harvester.settings import SETTINGS as HARVESTER_SETTINGS
+from services.harvester.sources import Source
+from services.harvester.state import SourceState
+from services.harvester.worker import Harvester
+from services.indexer.consumer import Indexer
+from services.indexer.service import make_enricher
+from services.indexer.settings import SETTINGS as INDEXER_SETTINGS
+from services.query.app import create_app
+from services.query.settings import SETTINGS as QUERY_SETTINGS
+from shared.bus import Bus
+from shared.settings import load
+from shared.store.sqlite import SqliteStore
+
+pytestmark = pytest.mark.integration
+
+DAY = date.today() + timedelta(days=3)
+
+
+def ics(*events: tuple[str, str, int]) -> str:
+    """A calendar of (uid, summary, hour) events on DAY, in Europe/Paris."""
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//test//FR", "X-WR-TIMEZONE:Europe/Paris"]
+    for uid, summary, hour in events:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:{uid}",
+            "DTSTAMP:20260101T000000Z",
+            f"DTSTART;TZID=Europe/Paris:{DAY:%Y%m%d}T{hour:02d}0000",
+            f"DTEND;TZID=Europe/Paris:{DAY:%Y%m%d}T{hour + 1:02d}0000",
+            f"SUMMARY:{summary}",
+            "LOCATION:Les Champs Libres\\, 10 cours des Alliés\\, Rennes",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"
+
+
+WEEKLY = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//test//FR\r
+BEGIN:VEVENT\r
+UID:weekly-repair\r
+DTSTAMP:20260101T000000Z\r
+DTSTART;TZID=Europe/Paris:{day}T140000\r
+DTEND;TZID=Europe/Paris:{day}T170000\r
+RRULE:FREQ=WEEKLY;COUNT=4\r
+SUMMARY:Atelier de réparation vélo\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+@pytest.fixture
+async def stack(
+    bus: Bus, tmp_path: Path
+) -> AsyncIterator[tuple[Harvester, SqliteStore, aiohttp.ClientSession, str]]:
+    harvester_settings = load(HARVESTER_SETTINGS, {"MAILLAGE_ALLOW_PRIVATE": "true"})
+    fetcher = Fetcher(fetch_config(harvester_settings))
+    harvester = Harvester(harvester_settings, bus, fetcher)
+    store = SqliteStore(tmp_path / "index.sqlite")
+    enricher = make_enricher(load(INDEXER_SETTINGS, {}))
+    indexer = Indexer(bus, store, enricher.enrich, batch_size=64)
+    task = asyncio.create_task(indexer.run(idle_timeout=0.2))
+    server = TestServer(create_app(load(QUERY_SETTINGS, {}), SqliteStore(store.path)),
+                        host="127.0.0.1")
+    await server.start_server()
+    session = aiohttp.ClientSession()
+    try:
+        yield harvester, store, session, str(server.make_url("/"))
+    finally:
+        await session.close()
+        await server.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await fetcher.close()
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+    """Wait until ``check()`` holds (a bounded wait, not a timing assertion)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def titles(session: aiohttp.ClientSession, base: str, **params: str) -> list[str]:
+    async with session.get(base + "v1/events", params=params) as resp:
+        assert resp.status == 200, await resp.text()
+        body = await resp.json()
+    return [item["title"] for item in body["items"]]
+
+
+async def test_event_travels_from_feed_to_query_api(stack, feed_server) -> None:
+    harvester, store, session, base = stack
+    url = feed_server.put("assoc/agenda.ics", ics(("a1", "Concert de chorale", 20)),
+                          "text/calendar")
+    status = await harvester.harvest(Source("chorale", url, organizer="Chorale"), SourceState())
+    assert status.ok and status.new == 1
+
+    async def indexed() -> bool:
+        return await store.count() == 1
+
+    await eventually(indexed)
+    assert await titles(session, base) == ["Concert de chorale"]
+    assert await titles(session, base, q="chorale") == ["Concert de chorale"]
+    assert await titles(session, base, q="vélo") == []
+
+
+async def test_recurring_event_is_indexed_as_occurrences_of_one_event(stack, feed_server) -> None:
+    harvester, store, session, base = stack
+    url = feed_server.put("velo.ics", WEEKLY.format(day=f"{DAY:%Y%m%d}"), "text/calendar")
+    await harvester.harvest(Source("velo", url), SourceState())
+
+    async def four() -> bool:
+        return await store.count() == 4
+
+    await eventually(four)
+    async with session.get(base + "v1/events") as resp:
+        items = (await resp.json())["items"]
+    assert len({i["id"] for i in items}) == 4
+    assert len({i["event_id"] for i in items}) == 1
+    async with session.get(base + f"v1/events/{items[0]['id']}") as resp:
+        detail = await resp.json()
+    assert len(detail["occurrences"]) == 3
+
+
+async def test_event_added_to_source_appears_after_next_harvest(stack, feed_server) -> None:
+    harvester, store, session, base = stack
+    source = Source("assoc", feed_server.put("a.ics", ics(("a1", "Atelier couture", 10)),
+                                             "text/calendar"))
+    state = SourceState()
+    await harvester.harvest(source, state)
+    feed_server.put("a.ics", ics(("a1", "Atelier couture", 10), ("a2", "Repair café", 14)),
+                    "text/calendar")
+    status = await harvester.harvest(source, state)
+    assert (status.new, status.changed) == (1, 0)
+
+    async def both() -> bool:
+        return await store.count() == 2
+
+    await eventually(both)
+    assert await titles(session, base) == ["Atelier couture", "Repair café"]
+
+
+async def test_event_removed_from_source_is_retracted(stack, feed_server) -> None:
+    harvester, store, session, base = stack
+    source = Source("assoc", feed_server.put(
+        "a.ics", ics(("a1", "Atelier couture", 10), ("a2", "Repair café", 14)), "text/calendar"))
+    state = SourceState()
+    await harvester.harvest(source, state)
+    feed_server.put("a.ics", ics(("a2", "Repair café", 14)), "text/calendar")
+    status = await harvester.harvest(source, state)
+    assert status.removed == 1
+
+    async def one_left() -> bool:
+        return await titles(session, base) == ["Repair café"]
+
+    await eventually(one_left)
+
+
+async def test_broken_feed_keeps_previous_events(stack, feed_server) -> None:
+    harvester, store, session, base = stack
+    source = Source("assoc", feed_server.put("a.ics", ics(("a1", "Atelier couture", 10)),
+                                             "text/calendar"))
+    state = SourceState()
+    await harvester.harvest(source, state)
+
+    async def indexed() -> bool:
+        return await store.count() == 1
+
+    await eventually(indexed)
+    feed_server.put("a.ics", b"<html><body>Maintenance</body></html>", "text/html")
+    status = await harvester.harvest(source, state)
+    assert not status.ok and status.error_kind
+    feed_server.put("a.ics", b"", "text/calendar")
+    status = await harvester.harvest(source, state)
+    assert not status.ok
+    await asyncio.sleep(0.5)  # give the indexer a chance to (wrongly) apply anything
+    assert await titles(session, base) == ["Atelier couture"]
+    assert state.published  # what was published is still remembered
+
+
+async def test_unchanged_source_publishes_nothing(stack, feed_server, bus) -> None:
+    harvester, store, session, base = stack
+    source = Source("assoc", feed_server.put("a.ics", ics(("a1", "Atelier", 10)), "text/calendar"))
+    state = SourceState()
+    await harvester.harvest(source, state)
+    before = (await bus.js.stream_info("EVENTS")).state.messages
+    status = await harvester.harvest(source, state)
+    assert status.ok and status.new == status.changed == status.removed == 0
+    assert (await bus.js.stream_info("EVENTS")).state.messages == before
