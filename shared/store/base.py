@@ -84,6 +84,23 @@ class SearchStore(Protocol):
 
     async def count(self) -> int: ...
 
+    async def related(self, doc: dict[str, Any], limit: int = 6) -> list[dict[str, Any]]:
+        """Upcoming documents of other events sharing the theme or keywords, the quartier and
+        the period (± 14 days) of ``doc``, best first."""
+        ...
+
+    async def terms(
+        self, facet: str, *, start: datetime | None = None, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """``[{"value", "count"}]`` of a facet (themes, keywords, quartier, commune,
+        organizer, accessibility, audience, sources) over upcoming documents."""
+        ...
+
+    async def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
+        """Completions for a search box: ``[{"text", "kind"}]`` (title, keyword, organizer,
+        place)."""
+        ...
+
     async def reset(self) -> None: ...
 
     async def close(self) -> None: ...
