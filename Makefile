@@ -42,7 +42,7 @@ bench: install
 	$(BIN)/python -m bench
 
 corpus: install
-	$(BIN)/python scripts/corpus_report.py $(CORPUS)
+	$(BIN)/python scripts/corpus_report.py $(CORPUS) --now 2026-01-15T12:00:00+01:00 --past-days 9000
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -30,14 +30,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     return supervisor.run(settings, demo=args.demo)
 
 
-async def _read(target: str, allow_private: bool) -> tuple[bytes, str | None, str | None]:
+def _read(target: str, allow_private: bool) -> tuple[bytes, str | None, str | None]:
     """The bytes of a local file or URL, its content type and final URL."""
-    path = Path(target)
     if "://" not in target:
         try:
-            return path.read_bytes(), None, None
+            return Path(target).read_bytes(), None, None
         except OSError as exc:
             raise MaillageError(f"cannot read {target}: {exc.strerror or exc}") from exc
+    return asyncio.run(_fetch(target, allow_private))
+
+
+async def _fetch(target: str, allow_private: bool) -> tuple[bytes, str | None, str | None]:
     from services.harvester.fetcher import FetchConfig, Fetcher
 
     fetcher = Fetcher(FetchConfig(allow_private=allow_private, allow_files=True))
@@ -54,7 +57,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     from services.harvester.settings import SETTINGS
 
     settings = load(SETTINGS, os.environ)
-    body, content_type, url = asyncio.run(_read(args.target, settings.allow_private))
+    body, content_type, url = _read(args.target, settings.allow_private)
     now = datetime.fromisoformat(args.now) if args.now else datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
@@ -73,8 +76,7 @@ def cmd_parse(args: argparse.Namespace) -> int:
     for event in result.events:
         out.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")
     for skipped in result.skipped:
-        print(f"skipped: {skipped.title or skipped.uid or '?'}: {skipped.reason}",
-              file=sys.stderr)
+        print(f"skipped: {skipped.title or skipped.uid or '?'}: {skipped.reason}", file=sys.stderr)
     if not result.events:
         print(f"maillage parse: {args.target}: no usable event", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -91,16 +93,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     parse = sub.add_parser("parse", help="print the normalized events of a file or URL")
     parse.add_argument("target", metavar="PATH_OR_URL")
-    parse.add_argument("--format", choices=["ics", "rss", "html", "openagenda", "activitypub",
-                                            "wordpress", "opendatasoft"])
+    parse.add_argument(
+        "--format",
+        choices=["ics", "rss", "html", "openagenda", "activitypub", "wordpress", "opendatasoft"],
+    )
     parse.add_argument("--source-id", default="cli")
     parse.add_argument("--organizer")
     parse.add_argument("--now", help="ISO date-time taken as now (default: the clock)")
-    parse.add_argument("--past-days", type=int, default=3650,
-                       help="expand recurrences from this many days back (default 3650)")
+    parse.add_argument(
+        "--past-days",
+        type=int,
+        default=3650,
+        help="expand recurrences from this many days back (default 3650)",
+    )
     parse.add_argument("--future-days", type=int, default=3650)
-    parse.add_argument("--dates-in-text", action="store_true",
-                       help="read event dates from the text of feed items")
+    parse.add_argument(
+        "--dates-in-text", action="store_true", help="read event dates from the text of feed items"
+    )
     parse.set_defaults(func=cmd_parse)
     return parser
 

@@ -400,7 +400,7 @@ class HarvestStatus:
     duration_ms: int
     ok: bool
     http_status: int | None = None
-    bytes: int = 0
+    body_bytes: int = 0
     not_modified: bool = False
     found: int = 0
     new: int = 0

@@ -44,7 +44,9 @@ SETTINGS: tuple[Setting, ...] = COMMON + (
         "Consecutive failures after which a source is disabled.",
         as_int,
     ),
-    Setting("MAILLAGE_WINDOW_PAST_DAYS", "30", "Expand recurrences from this many days ago.", as_int),
+    Setting(
+        "MAILLAGE_WINDOW_PAST_DAYS", "30", "Expand recurrences from this many days ago.", as_int
+    ),
     Setting(
         "MAILLAGE_WINDOW_FUTURE_DAYS", "400", "Expand recurrences up to this many days ahead.",
         as_int,
@@ -52,7 +54,9 @@ SETTINGS: tuple[Setting, ...] = COMMON + (
     Setting(
         "MAILLAGE_MAX_OCCURRENCES", "800", "Most occurrences kept for one event.", as_int
     ),
-    Setting("MAILLAGE_HARVEST_CONCURRENCY", "4", "Sources harvested at once by one replica.", as_int),
+    Setting(
+        "MAILLAGE_HARVEST_CONCURRENCY", "4", "Sources harvested at once by one replica.", as_int
+    ),
     Setting("MAILLAGE_MAX_PAGES", "50", "Most pages followed for a paged API.", as_int),
     Setting(
         "MAILLAGE_SCHEDULER_TICK", "5", "Seconds between two looks for due sources.", as_float

@@ -25,7 +25,7 @@ from services.harvester.schedule import next_check
 from services.harvester.sources import Source
 from services.harvester.state import SourceState
 from shared.bus import EVENTS_SUBJECT, STATUS_SUBJECT, Bus, subject_token
-from shared.errors import FetchTransient, MaillageError, ParseError
+from shared.errors import MaillageError
 from shared.model import EventMessage, HarvestStatus, Skipped, event_id, now_version
 from shared.settings import Settings
 
@@ -81,6 +81,7 @@ class Harvester:
         t0 = time.monotonic()
         status: HarvestStatus
         result: FetchResult | None = None
+        retry_after: float | None = None
         try:
             result = await self.fetcher.fetch(
                 source.url,
@@ -105,7 +106,7 @@ class Harvester:
                 duration_ms=int((time.monotonic() - t0) * 1000),
                 ok=True,
                 http_status=result.status,
-                bytes=len(result.body),
+                body_bytes=len(result.body),
                 not_modified=parsed is None,
                 found=len(parsed.events) if parsed else len(state.published),
                 new=counts.new,
@@ -114,6 +115,7 @@ class Harvester:
                 skipped=tuple(parsed.skipped) if parsed else (),
             )
         except MaillageError as exc:
+            retry_after = getattr(exc, "retry_after", None)
             state.errors += 1
             state.last_error = f"{exc.kind}: {exc.message}"
             state.disabled = state.errors >= self.settings.max_errors
@@ -124,7 +126,7 @@ class Harvester:
                 duration_ms=int((time.monotonic() - t0) * 1000),
                 ok=False,
                 http_status=getattr(exc, "status", None) or (result.status if result else None),
-                bytes=len(result.body) if result else 0,
+                body_bytes=len(result.body) if result else 0,
                 found=len(state.published),
                 error_kind=exc.kind,
                 error_message=exc.message,
@@ -133,7 +135,7 @@ class Harvester:
                 "harvest failed",
                 extra={"source_id": source.id, "url": source.url, "error": exc.message},
             )
-        state.next_check = self._next_check(source, state, result, started).isoformat()
+        state.next_check = self._next_check(source, state, result, started, retry_after).isoformat()
         await self.bus.publish(
             f"{STATUS_SUBJECT}.{subject_token(source.id)}",
             status.to_json(),
@@ -142,7 +144,12 @@ class Harvester:
         return status
 
     def _next_check(
-        self, source: Source, state: SourceState, result: FetchResult | None, now: datetime
+        self,
+        source: Source,
+        state: SourceState,
+        result: FetchResult | None,
+        now: datetime,
+        retry_after: float | None,
     ) -> datetime:
         s = self.settings
         return next_check(
@@ -150,7 +157,8 @@ class Harvester:
             interval=timedelta(seconds=source.interval or s.default_interval),
             cache_control=result.cache_control if result else None,
             expires=result.expires if result else None,
-            retry_after=result.retry_after if result else None,
+            retry_after=retry_after if retry_after is not None else (
+                result.retry_after if result else None),
             errors=state.errors,
             min_interval=timedelta(seconds=s.min_interval),
             max_interval=timedelta(seconds=s.max_interval),
@@ -175,9 +183,7 @@ class Harvester:
             )
             parsed.events.extend(more.events)
             parsed.skipped.extend(more.skipped)
-            removed = getattr(parsed, "removed_uids", None)
-            if removed is not None:
-                removed.extend(getattr(more, "removed_uids", ()))
+            parsed.removed_uids.extend(more.removed_uids)
             parsed.next_url = more.next_url
             pages += 1
         return parsed
@@ -185,8 +191,13 @@ class Harvester:
     async def _publish_changes(
         self, source: Source, state: SourceState, parsed: ParseResult, version: int
     ) -> Counts:
-        if not parsed.events and not getattr(parsed, "removed_uids", None):
-            raise ParseError("no usable event in the document; previous events are kept")
+        if not parsed.events and not parsed.removed_uids:
+            # A valid document with no usable event: maybe every event was removed, maybe
+            # the source is half-broken. Never retract on that alone; say so to operators.
+            parsed.skipped.append(Skipped(
+                f"no usable event in the document; the {len(state.published)} events "
+                "published before are kept"))
+            return Counts()
         subject = f"{EVENTS_SUBJECT}.{subject_token(source.id)}"
         counts = Counts()
         current: dict[str, str] = {}
@@ -205,7 +216,7 @@ class Harvester:
             else:
                 counts.changed += 1
         gone = set(state.published) - set(current)
-        explicit = {event_id(source.id, uid) for uid in getattr(parsed, "removed_uids", ())}
+        explicit = {event_id(source.id, uid) for uid in parsed.removed_uids}
         if not parsed.events:
             gone = set()  # an incremental page of removals only: keep the rest
             current = dict(state.published)

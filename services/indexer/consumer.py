@@ -59,6 +59,7 @@ class Indexer:
         batch_size: int = 256,
         max_deliver: int = 5,
         retry_delay_s: float = 2.0,
+        ack_wait_s: float = 30.0,
         durable: str = DURABLE,
     ) -> None:
         self.bus = bus
@@ -68,11 +69,14 @@ class Indexer:
         self.max_deliver = max_deliver
         self.retry_delay_s = retry_delay_s
         self.durable = durable
+        self.ack_wait_s = ack_wait_s
         self.stats = Stats()
         self._failures = 0
 
     async def subscribe(self) -> JetStreamContext.PullSubscription:
-        return await self.bus.pull("EVENTS", self.durable, f"{EVENTS_SUBJECT}.>")
+        return await self.bus.pull(
+            "EVENTS", self.durable, f"{EVENTS_SUBJECT}.>", ack_wait_s=self.ack_wait_s
+        )
 
     async def run(self, idle_timeout: float = 1.0) -> None:
         sub = await self.subscribe()

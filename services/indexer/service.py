@@ -31,6 +31,7 @@ async def run(settings: Settings) -> None:
             batch_size=settings.batch_size,
             max_deliver=settings.max_deliver,
             retry_delay_s=settings.retry_delay,
+            ack_wait_s=settings.ack_wait,
         )
         log.info("indexer started")
         await indexer.run()

@@ -32,6 +32,12 @@ SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + (
         as_int,
     ),
     Setting(
+        "MAILLAGE_ACK_WAIT",
+        "30",
+        "Seconds before a message delivered to a dead indexer is redelivered.",
+        as_float,
+    ),
+    Setting(
         "MAILLAGE_RETRY_DELAY", "2", "Seconds before a failed batch is retried (doubles).", as_float
     ),
 )

@@ -94,9 +94,9 @@ async def stack(
         await fetcher.close()
 
 
-async def eventually(check: Callable[[], Awaitable[bool]], timeout: float = 15.0) -> None:
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 15.0) -> None:
     """Wait until ``check()`` holds (a bounded wait, not a timing assertion)."""
-    deadline = asyncio.get_running_loop().time() + timeout
+    deadline = asyncio.get_running_loop().time() + within
     while not await check():
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError("condition not reached in time")
