@@ -1,0 +1,105 @@
+"""Measure theme assignment against the hand-labelled set tests/data/themes_labelled.jsonl.
+
+Each line: ``id``, ``source_kind``, ``title``, ``description`` (text or HTML), ``categories``,
+optional ``organizer_themes`` (RNA codes), ``expected`` (theme codes) and ``split``
+(``dev``: looked at while tuning the lexicon; ``test``: every fifth line, held out).
+
+Labelling convention: the themes a careful editor would file the event under, by subject
+(at most three); audience themes (``famille``, ``jeunesse``, ``seniors``) only when the
+event is designed for that public, not merely open to it; an empty list when the text says
+nothing about the subject.
+
+    .venv/bin/python scripts/eval_themes.py [--split dev|test|all] [--errors]
+
+Prints precision, recall and F1 per theme, then micro and macro averages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from services.indexer.enrich import Enricher  # noqa: E402
+from shared.model import PARIS, Event, Occurrence  # noqa: E402
+from shared.reference import load_reference, reference_dir  # noqa: E402
+
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data" / "themes_labelled.jsonl"
+
+
+def to_event(row: dict) -> Event:
+    extra = {"organizer_themes": row["organizer_themes"]} if row.get("organizer_themes") else {}
+    return Event.create(
+        source_id=row["source_kind"],
+        source_uid=row["id"],
+        title=row["title"],
+        occurrences=(Occurrence(start=datetime(2025, 5, 3, 20, tzinfo=PARIS)),),
+        description=row["description"],
+        categories=tuple(row.get("categories", ())),
+        extra=extra,
+    )
+
+
+def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    f = 2 * p * r / (p + r) if p + r else 0.0
+    return p, r, f
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--split", choices=("dev", "test", "all"), default="all")
+    parser.add_argument("--errors", action="store_true", help="list wrong predictions")
+    args = parser.parse_args()
+
+    enricher = Enricher(load_reference(reference_dir(os.environ)))
+    rows = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line]
+    if args.split != "all":
+        rows = [r for r in rows if r.get("split") == args.split]
+
+    tp: Counter[str] = Counter()
+    fp: Counter[str] = Counter()
+    fn: Counter[str] = Counter()
+    exact = 0
+    started = time.perf_counter()
+    for row in rows:
+        out = enricher.enrich(to_event(row))
+        got = {t.code for t in out.themes}
+        want = set(row["expected"])
+        exact += got == want
+        for code in got & want:
+            tp[code] += 1
+        for code in got - want:
+            fp[code] += 1
+        for code in want - got:
+            fn[code] += 1
+        if args.errors and got != want:
+            reasons = "; ".join(f"{t.code}<{t.reason}>" for t in out.themes)
+            print(f"{row['id']} {row['title'][:60]!r}\n    want={sorted(want)} got={reasons}")
+    elapsed = time.perf_counter() - started
+
+    codes = sorted(set(tp) | set(fp) | set(fn))
+    print(f"\n{len(rows)} events, split={args.split}")
+    print(f"{'theme':20} {'P':>6} {'R':>6} {'F1':>6} {'support':>8}")
+    f_scores = []
+    for code in codes:
+        p, r, f = prf(tp[code], fp[code], fn[code])
+        f_scores.append(f)
+        print(f"{code:20} {p:6.2f} {r:6.2f} {f:6.2f} {tp[code] + fn[code]:8d}")
+    p, r, f = prf(sum(tp.values()), sum(fp.values()), sum(fn.values()))
+    print(f"{'micro':20} {p:6.2f} {r:6.2f} {f:6.2f} {sum(tp.values()) + sum(fn.values()):8d}")
+    macro = sum(f_scores) / len(f_scores) if f_scores else 0.0
+    print(f"{'macro F1':20} {macro:20.2f}")
+    print(f"exact set match: {exact}/{len(rows)}; {elapsed / max(1, len(rows)) * 1e3:.2f} ms/event")
+
+
+if __name__ == "__main__":
+    main()

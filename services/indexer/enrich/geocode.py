@@ -1,0 +1,251 @@
+"""Offline geocoding of event locations against the reference data.
+
+Order of attempts (the first that succeeds gives ``Location.precision``):
+
+``source``
+    The source's coordinates when plausible: inside Rennes Métropole, or at least in
+    Ille-et-Vilaine. ``0,0`` is rejected; swapped latitude/longitude and a lost minus sign on
+    the longitude are detected and fixed (the reason says so).
+``venue``
+    The location name (or one of its parts: ``"Antipode MJC - Rennes"``) matched against the
+    names and aliases of ``rennes_venues.csv``: exact key, key without ``salle``/``espace``,
+    a close spelling (difflib), then a known name contained in the text (not a generic
+    word such as ``théâtre``).
+``street``
+    The address (or a name that is an address) matched to a street of Rennes
+    (``rennes_streets_osm2013.csv``, Rennes only): the street's representative point.
+    There is no house-number data, so the number is ignored.
+``commune``
+    The commune from the city name or postcode: its town hall (else its centroid).
+
+Then the commune and (in Rennes) the quartier are set by point in polygon. Online events are
+left unplaced with reason ``online``. Results are memoized per input location.
+
+Idempotence: coordinates that this module computed (precision ``venue``, ``street`` or
+``commune``) are never read back as source coordinates, and when a second run places the
+location at the same point with the same precision, the first run's reason is kept.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Iterable
+from dataclasses import replace
+
+from shared.model import Location
+from shared.reference import RENNES_INSEE, Commune, Reference, Street, Venue
+
+from .places import (
+    GENERIC_WORDS,
+    commune_keys,
+    parse_address,
+    street_key,
+    street_name_part,
+    venue_key,
+    words,
+)
+
+ILLE_ET_VILAINE = (47.62, -2.30, 48.72, -1.00)  # min lat, min lon, max lat, max lon
+COMPUTED = frozenset({"venue", "street", "commune"})
+GENERIC = frozenset({"salle", "espace"})
+_PARTS = re.compile(r"\s+[-–—|/]\s+|[,;:()\[\]]")
+_CACHE_MAX = 8192
+
+
+def _in_box(box: tuple[float, float, float, float], lat: float, lon: float) -> bool:
+    return box[0] <= lat <= box[2] and box[1] <= lon <= box[3]
+
+
+class Geocoder:
+    def __init__(self, reference: Reference) -> None:
+        self.ref = reference
+        minx, miny, maxx, maxy = reference.communes.bbox
+        self.metro_box = (miny, minx, maxy, maxx)
+        self.venues: dict[str, Venue] = {}
+        self.venues_loose: dict[str, list[Venue]] = {}
+        for venue in reference.venues:  # primary names win over aliases
+            self.venues.setdefault(venue_key(venue.name), venue)
+        for venue in reference.venues:
+            for alias in venue.aliases:
+                self.venues.setdefault(venue_key(alias), venue)
+        for key, venue in self.venues.items():
+            loose = " ".join(w for w in key.split() if w not in GENERIC)
+            if loose and loose != key:
+                self.venues_loose.setdefault(loose, []).append(venue)
+        self._venue_keys = sorted(self.venues, key=len)
+        self.streets: dict[str, Street] = {}
+        self.street_names: dict[str, list[Street]] = {}
+        for street in reference.streets:
+            key = street_key(street.name)
+            self.streets.setdefault(key, street)
+            self.street_names.setdefault(street_name_part(key), []).append(street)
+        self.communes: dict[str, Commune] = {}
+        self.postcodes: dict[str, list[Commune]] = {}
+        for commune in reference.commune_info.values():
+            for key in commune_keys(commune.name):
+                self.communes.setdefault(key, commune)
+            for code in commune.postcodes:
+                self.postcodes.setdefault(code, []).append(commune)
+        self._cache: dict[Location, Location] = {}
+
+    # -- public -----------------------------------------------------------------------------
+
+    def geocode(self, location: Location) -> Location:
+        cached = self._cache.get(location)
+        if cached is None:
+            cached = self._geocode(location)
+            if len(self._cache) >= _CACHE_MAX:
+                self._cache.clear()
+            self._cache[location] = cached
+        return cached
+
+    # -- steps ------------------------------------------------------------------------------
+
+    def _geocode(self, loc: Location) -> Location:
+        if loc.online:
+            return replace(loc, lat=None, lon=None, quartier=None, precision=None, reason="online")
+        notes: list[str] = []
+        result = None
+        if loc.precision not in COMPUTED and loc.lat is not None and loc.lon is not None:
+            result = self._from_source(loc, loc.lat, loc.lon, notes)
+        city = self._commune_of(loc)
+        if result is None:
+            result = self._from_venue(loc, city, notes)
+        if result is None and (city is None or city.insee == RENNES_INSEE):
+            result = self._from_street(loc)
+        if result is None and city is not None:
+            result = (city.lat, city.lon, "commune", f"commune:{city.name}")
+        if result is None:
+            notes.append("no venue, street or commune matched")
+            placed = replace(loc, lat=None, lon=None, quartier=None, precision=None,
+                             reason="; ".join(notes))  # fmt: skip
+        else:
+            lat, lon, precision, reason = result
+            placed = self._place(loc, lat, lon, precision, "; ".join([reason, *notes]))
+        if loc.reason and (placed.lat, placed.lon, placed.precision) == (
+            loc.lat,
+            loc.lon,
+            loc.precision,
+        ):
+            placed = replace(placed, reason=loc.reason)
+        return placed
+
+    def _from_source(
+        self, loc: Location, lat: float, lon: float, notes: list[str]
+    ) -> tuple[float, float, str, str] | None:
+        if abs(lat) < 1e-6 and abs(lon) < 1e-6:
+            notes.append("source coordinates 0,0 rejected")
+            return None
+        for box, where in ((self.metro_box, ""), (ILLE_ET_VILAINE, " (outside Rennes Métropole)")):
+            if _in_box(box, lat, lon):
+                return lat, lon, "source", "source" + where
+            if _in_box(box, lon, lat):
+                return lon, lat, "source", "source (latitude and longitude swapped)" + where
+            if _in_box(box, lat, -lon):
+                return lat, -lon, "source", "source (longitude sign fixed)" + where
+        notes.append(f"source coordinates {lat:.5f},{lon:.5f} outside Ille-et-Vilaine rejected")
+        return None
+
+    def _from_venue(
+        self, loc: Location, city: Commune | None, notes: list[str]
+    ) -> tuple[float, float, str, str] | None:
+        if not loc.name:
+            return None
+        venue = self.match_venue(loc.name, city)
+        if venue is None:
+            return None
+        if venue.lat is None or venue.lon is None:
+            notes.append(f"venue {venue.name} has no coordinates")
+            return None
+        return venue.lat, venue.lon, "venue", f"venue:{venue.name}"
+
+    def match_venue(self, name: str, city: Commune | None = None) -> Venue | None:
+        """The known venue a location name refers to, if any."""
+        candidates = [name, *(p for p in _PARTS.split(name) if p and p.strip())]
+        keys = [k for k in dict.fromkeys(venue_key(c) for c in candidates) if k]
+        for key in keys:
+            for venue in self._exact(key):
+                if self._city_ok(venue, city):
+                    return venue
+        for key in keys:
+            close = difflib.get_close_matches(key, self._venue_keys, n=1, cutoff=0.88)
+            if close and self._city_ok(self.venues[close[0]], city):
+                return self.venues[close[0]]
+        tokens = " " + " ".join(w for w in words(name) if w not in ("le", "la", "les", "l")) + " "
+        for key in reversed(self._venue_keys):  # longest first
+            if (
+                " " in key or (len(key) >= 6 and key not in GENERIC_WORDS)
+            ) and f" {key} " in tokens:
+                venue = self.venues[key]
+                if self._city_ok(venue, city) and venue.kind != "espace_public":
+                    return venue
+        return None
+
+    def _exact(self, key: str) -> Iterable[Venue]:
+        if key in self.venues:
+            yield self.venues[key]
+        loose = " ".join(w for w in key.split() if w not in GENERIC)
+        if loose in self.venues:
+            yield self.venues[loose]
+        found = self.venues_loose.get(loose, [])
+        if len({(v.lat, v.lon) for v in found}) == 1:
+            yield found[0]
+
+    @staticmethod
+    def _city_ok(venue: Venue, city: Commune | None) -> bool:
+        if city is None or not venue.city:
+            return True
+        return (
+            city.name in (venue.city,)
+            or commune_keys(city.name)[:1] == commune_keys(venue.city)[:1]
+        )
+
+    def _from_street(self, loc: Location) -> tuple[float, float, str, str] | None:
+        for raw in (loc.address, loc.name):
+            if not raw:
+                continue
+            parts = parse_address(raw)
+            if parts.street is None:
+                continue
+            street = self.streets.get(parts.street)
+            if street is None:
+                same_name = self.street_names.get(street_name_part(parts.street), [])
+                street = same_name[0] if len(same_name) == 1 else None
+            if street is not None:
+                return street.lat, street.lon, "street", f"street:{street.name}"
+        return None
+
+    def _commune_of(self, loc: Location) -> Commune | None:
+        if loc.city:
+            for key in commune_keys(loc.city):
+                if key in self.communes:
+                    return self.communes[key]
+        postcode = loc.postcode or (parse_address(loc.address).postcode if loc.address else None)
+        if postcode:
+            postcode = postcode.strip()
+            found = self.postcodes.get(postcode, [])
+            if len(found) == 1:
+                return found[0]
+            if re.fullmatch(r"350\d\d", postcode):  # Rennes CEDEX codes
+                return self.ref.commune_info.get(RENNES_INSEE)
+        return None
+
+    def _place(
+        self, loc: Location, lat: float, lon: float, precision: str, reason: str
+    ) -> Location:
+        commune = self.ref.commune_at(lat, lon)
+        quartier = None
+        if commune is not None and commune.insee == RENNES_INSEE:
+            quartier = self.ref.quartier_at(lat, lon)
+        return replace(
+            loc,
+            lat=round(lat, 6),
+            lon=round(lon, 6),
+            quartier=quartier,
+            commune=commune.name if commune else None,
+            insee=commune.insee if commune else None,
+            city=loc.city or (commune.name if commune else None),
+            precision=precision,
+            reason=reason,
+        )

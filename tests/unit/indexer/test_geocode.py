@@ -1,0 +1,152 @@
+import pytest
+
+from services.indexer.enrich.geocode import Geocoder
+from services.indexer.enrich.places import parse_address, street_key, venue_key
+from shared.model import Location
+
+
+@pytest.fixture(scope="module")
+def geocoder(reference):
+    return Geocoder(reference)
+
+
+def test_source_coordinates_in_rennes_are_kept(geocoder):
+    loc = geocoder.geocode(Location(name="Chez nous", lat=48.1050, lon=-1.6750))
+    assert (loc.precision, loc.reason, loc.quartier, loc.commune, loc.insee) == (
+        "source",
+        "source",
+        "Centre",
+        "Rennes",
+        "35238",
+    )
+
+
+def test_swapped_source_coordinates_are_fixed(geocoder):
+    loc = geocoder.geocode(Location(lat=-1.6750, lon=48.1050))
+    assert (loc.lat, loc.lon, loc.precision) == (48.105, -1.675, "source")
+    assert "swapped" in loc.reason
+
+
+def test_longitude_without_minus_sign_is_fixed(geocoder):
+    loc = geocoder.geocode(Location(lat=48.1050, lon=1.6750))
+    assert loc.lon == -1.675 and "sign" in loc.reason
+
+
+def test_zero_zero_is_rejected_and_falls_back_to_venue(geocoder):
+    loc = geocoder.geocode(Location(name="Le Triangle", lat=0.0, lon=0.0))
+    assert loc.precision == "venue" and "0,0 rejected" in loc.reason
+
+
+def test_source_in_ille_et_vilaine_outside_metropole_is_kept_without_commune(geocoder):
+    loc = geocoder.geocode(Location(name="Fougères", lat=48.3525, lon=-1.1986))
+    assert loc.precision == "source" and loc.commune is None and "outside" in loc.reason
+
+
+def test_source_far_away_is_rejected(geocoder):
+    loc = geocoder.geocode(Location(name="Paris", lat=48.8566, lon=2.3522))
+    assert loc.precision is None and loc.lat is None and "rejected" in loc.reason
+
+
+def test_venue_by_exact_name(geocoder):
+    loc = geocoder.geocode(Location(name="Les Champs Libres"))
+    assert (loc.precision, loc.reason, loc.quartier) == (
+        "venue",
+        "venue:Les Champs Libres",
+        "Centre",
+    )
+
+
+def test_venue_by_alias_with_article(geocoder):
+    loc = geocoder.geocode(Location(name="La Cité"))
+    assert loc.reason == "venue:Salle de la Cité"
+
+
+def test_venue_name_is_accent_and_case_insensitive(geocoder):
+    assert geocoder.geocode(Location(name="SALLE DE LA CITE")).reason == "venue:Salle de la Cité"
+
+
+def test_venue_name_with_city_suffix(geocoder):
+    assert geocoder.geocode(Location(name="Antipode MJC - Rennes")).reason == "venue:Antipode MJC"
+
+
+def test_venue_name_inside_longer_text(geocoder):
+    loc = geocoder.geocode(Location(name="Grande salle du Jardin Moderne"))
+    assert loc.reason == "venue:Le Jardin Moderne"
+
+
+def test_venue_name_with_typo(geocoder):
+    assert geocoder.geocode(Location(name="Champs Libre")).reason == "venue:Les Champs Libres"
+
+
+def test_venue_in_another_commune_is_not_matched_by_name_alone(geocoder):
+    loc = geocoder.geocode(Location(name="Hôtel de ville", city="Betton"))
+    assert loc.commune == "Betton"
+
+
+def test_venue_without_coordinates_falls_back_to_commune(geocoder):
+    loc = geocoder.geocode(Location(name="Le Grand Cordel MJC", city="Rennes"))
+    assert loc.precision == "commune" and "no coordinates" in loc.reason
+
+
+def test_street_with_abbreviations(geocoder):
+    loc = geocoder.geocode(Location(name="Salle X", address="10 r. St Louis, 35000 Rennes"))
+    assert (loc.precision, loc.reason) == ("street", "street:Rue Saint-Louis")
+
+
+def test_street_boulevard_abbreviation(geocoder):
+    loc = geocoder.geocode(Location(address="3 bd de Yougoslavie", city="Rennes"))
+    assert loc.reason == "street:Boulevard de Yougoslavie" and loc.quartier == "Le Blosne"
+
+
+def test_street_is_not_searched_in_another_commune(geocoder):
+    loc = geocoder.geocode(Location(address="3 rue de Paris", city="Betton"))
+    assert loc.precision == "commune" and loc.commune == "Betton"
+
+
+def test_commune_from_postcode(geocoder):
+    loc = geocoder.geocode(Location(name="Salle inconnue", postcode="35510"))
+    assert (loc.precision, loc.commune, loc.insee) == ("commune", "Cesson-Sévigné", "35051")
+
+
+def test_commune_name_with_saint_abbreviation(geocoder):
+    assert geocoder.geocode(Location(city="St-Grégoire")).commune == "Saint-Grégoire"
+
+
+def test_commune_name_without_article(geocoder):
+    assert geocoder.geocode(Location(city="Rheu")).commune == "Le Rheu"
+
+
+def test_shared_postcode_without_city_is_not_guessed(geocoder):
+    loc = geocoder.geocode(Location(name="Salle inconnue", postcode="35230"))
+    assert loc.precision is None and loc.reason
+
+
+def test_online_location_is_not_placed(geocoder):
+    loc = geocoder.geocode(Location(name="Zoom", online=True, lat=48.1, lon=-1.68))
+    assert (loc.precision, loc.lat, loc.reason) == (None, None, "online")
+
+
+def test_geocoding_twice_gives_the_same_location(geocoder):
+    for raw in (
+        Location(name="L'Ubu"),
+        Location(lat=-1.675, lon=48.105),
+        Location(name="Le Triangle", lat=0.0, lon=0.0),
+        Location(name="Nulle part"),
+        Location(address="10 rue Saint-Louis"),
+        Location(city="Betton"),
+    ):
+        once = geocoder.geocode(raw)
+        assert geocoder.geocode(once) == once
+
+
+def test_parse_address_number_street_and_postcode():
+    parts = parse_address("12 bis, av. Jules Maniez 35000 Rennes")
+    assert (parts.street, parts.postcode) == ("avenue jules maniez", "35000")
+
+
+def test_street_key_expands_saint_and_general():
+    assert street_key("Espl. Gal de Gaulle") == street_key("Esplanade Général de Gaulle")
+
+
+def test_venue_key_drops_articles():
+    assert venue_key("Salle de la Cité") == "salle cite"
