@@ -36,6 +36,7 @@ class Association:
     format: str  # ics, rss or html
     path: str
     events: tuple[DemoEvent, ...] = field(default_factory=tuple)
+    themes: tuple[str, ...] = ()  # the association's declared RNA theme codes
 
 
 CONCERT = dict(
@@ -50,6 +51,7 @@ CONCERT = dict(
 ASSOCIATIONS: tuple[Association, ...] = (
     Association(
         id="velo-solidaire",
+        themes=("011000",),
         name="Roazhon Vélo Solidaire",
         format="ics",
         path="velo-solidaire/agenda.ics",
@@ -96,6 +98,7 @@ ASSOCIATIONS: tuple[Association, ...] = (
     ),
     Association(
         id="jardins-blosne",
+        themes=("024000",),
         name="Les Jardins Partagés du Blosne",
         format="rss",
         path="jardins-blosne/feed.rss",
@@ -141,6 +144,7 @@ ASSOCIATIONS: tuple[Association, ...] = (
     ),
     Association(
         id="choeur-arc-en-ciel",
+        themes=("006000",),
         name="Chœur Arc-en-Ciel de Rennes",
         format="ics",
         path="choeur-arc-en-ciel/concerts.ics",
@@ -180,6 +184,7 @@ ASSOCIATIONS: tuple[Association, ...] = (
     ),
     Association(
         id="acces-culture",
+        themes=("006000",),
         name="Collectif Accès Culture Rennes",
         format="rss",
         path="acces-culture/agenda.xml",
@@ -220,6 +225,7 @@ ASSOCIATIONS: tuple[Association, ...] = (
     ),
     Association(
         id="repair-cafe-villejean",
+        themes=("024000",),
         name="Repair Café Villejean",
         format="html",
         path="repair-cafe-villejean/index.html",

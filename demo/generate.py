@@ -143,6 +143,7 @@ def sources_toml(base_url: str, interval: int) -> str:
             f'url = "{base_url}/{assoc.path}"',
             f'organizer = "{assoc.name}"',
             f"interval = {interval}",
+            *([f"themes = {list(assoc.themes)!r}".replace("'", '"')] if assoc.themes else []),
             "",
         ]
     return "\n".join(lines)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from shared.errors import ConfigError
 from shared.natsserver import NatsServer
-from shared.settings import COMMON, Setting, Settings, as_bool, as_port
+from shared.settings import COMMON, Setting, Settings, as_bool, as_int, as_port
 
 SERVICES = ("indexer", "query", "ingest", "monitor", "harvester")
 
@@ -33,6 +33,8 @@ SETTINGS: tuple[Setting, ...] = COMMON + (
     Setting("MAILLAGE_MONITOR_PORT", "8082", "Port of the monitor dashboard.", as_port),
     Setting("MAILLAGE_NATS_PORT", "4222", "Port of the embedded nats-server.", as_port),
     Setting("MAILLAGE_DEMO_PORT", "8090", "Port of the demo feed server.", as_port),
+    Setting("MAILLAGE_DEMO_INTERVAL", "60", "Seconds between two harvests of a demo source.",
+            as_int),
     Setting(
         "MAILLAGE_EMBEDDED_NATS",
         "true",
@@ -113,10 +115,12 @@ class Supervisor:
             from demo.generate import generate
 
             base_url = f"http://127.0.0.1:{self.settings.demo_port}"
-            sources = generate(self.data_dir / "demo", date.today(), base_url)
+            sources = generate(
+                self.data_dir / "demo", date.today(), base_url, self.settings.demo_interval
+            )
             env["MAILLAGE_SOURCES"] = str(sources)
             env["MAILLAGE_ALLOW_PRIVATE"] = "true"
-            env.setdefault("MAILLAGE_MIN_INTERVAL", "10")
+            env.setdefault("MAILLAGE_MIN_INTERVAL", str(min(10, self.settings.demo_interval)))
         else:
             env["MAILLAGE_SOURCES"] = str(Path(self.settings.sources).resolve())
             if not Path(env["MAILLAGE_SOURCES"]).exists():
@@ -159,8 +163,10 @@ class Supervisor:
         ]
         if self.demo:
             lines.append(f"  sources de démo     http://127.0.0.1:{s.demo_port}/")
-            lines.append(f"  (modifiez {self.data_dir / 'demo' / 'site'} : "
-                         "les changements sont moissonnés en une minute)")
+            lines.append(
+                f"  (modifiez {self.data_dir / 'demo' / 'site'} : "
+                "les changements sont moissonnés en une minute)"
+            )
         lines += [f"  données             {self.data_dir}", "Ctrl-C pour tout arrêter.", ""]
         return "\n".join(lines)
 
@@ -174,8 +180,9 @@ class Supervisor:
                 child.restarts = [t for t in child.restarts if now - t < 60] + [now]
                 pause = min(2 ** (len(child.restarts) - 1), 30)
                 code = child.process.returncode if child.process else None
-                print(f"maillage: {child.name} exited ({code}); restart in {pause} s",
-                      file=sys.stderr)
+                print(
+                    f"maillage: {child.name} exited ({code}); restart in {pause} s", file=sys.stderr
+                )
                 if not self.stop_requested.wait(pause):
                     child.start()
             self.stop_requested.wait(0.5)

@@ -60,6 +60,7 @@ class Scheduler:
         *,
         concurrency: int = 4,
         tick_s: float = 5.0,
+        ack_wait_s: float = ACK_WAIT_S,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.bus = bus
@@ -68,6 +69,7 @@ class Scheduler:
         self.harvester = harvester
         self.concurrency = concurrency
         self.tick_s = tick_s
+        self.ack_wait_s = ack_wait_s
         self.clock = clock
 
     async def schedule_due(self) -> int:
@@ -95,7 +97,7 @@ class Scheduler:
 
     async def run_workers(self) -> None:
         sub = await self.bus.pull(
-            "JOBS", JOBS_DURABLE, f"{JOBS_SUBJECT}.>", ack_wait_s=ACK_WAIT_S,
+            "JOBS", JOBS_DURABLE, f"{JOBS_SUBJECT}.>", ack_wait_s=self.ack_wait_s,
             max_ack_pending=1024,
         )
         while True:
@@ -111,7 +113,7 @@ class Scheduler:
         if source is None:
             await msg.term()
             return
-        keepalive = asyncio.create_task(_keep_alive(msg))
+        keepalive = asyncio.create_task(_keep_alive(msg, self.ack_wait_s / 3))
         try:
             state = await self.states.get(source.id)
             await self.harvester.harvest(source, state, version=int(job["slot"]))
@@ -128,7 +130,7 @@ class Scheduler:
         await asyncio.gather(self.run_scheduler(), self.run_workers())
 
 
-async def _keep_alive(msg: Msg, every_s: float = ACK_WAIT_S / 3) -> None:
+async def _keep_alive(msg: Msg, every_s: float) -> None:
     """Tell the server the job is still being worked on, so it is not redelivered."""
     while True:
         await asyncio.sleep(every_s)

@@ -59,6 +59,12 @@ SETTINGS: tuple[Setting, ...] = COMMON + (
     ),
     Setting("MAILLAGE_MAX_PAGES", "50", "Most pages followed for a paged API.", as_int),
     Setting(
+        "MAILLAGE_JOB_ACK_WAIT",
+        "300",
+        "Seconds before a job held by a dead replica is handed to another.",
+        as_float,
+    ),
+    Setting(
         "MAILLAGE_SCHEDULER_TICK", "5", "Seconds between two looks for due sources.", as_float
     ),
 )

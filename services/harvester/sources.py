@@ -7,6 +7,7 @@ url = "https://example.org/agenda.ics"   # http(s)://, webcal:// or file://
 format = "ics"                     # optional; auto-detected when absent
 organizer = "Vélo Rennes"          # optional; the organizer when the source does not say
 interval = 3600                    # optional; seconds between harvests
+themes = ["009000"]                # optional; the organizer's RNA theme codes
 enabled = true                     # optional
 [sources.options]                  # optional, format-specific (e.g. dates_in_text = true)
 ```
@@ -35,11 +36,14 @@ class Source:
     organizer: str | None = None
     interval: int | None = None
     enabled: bool = True
+    themes: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_source(raw: dict[str, Any], where: str) -> Source:
-    unknown = set(raw) - {"id", "url", "format", "organizer", "interval", "enabled", "options"}
+    unknown = set(raw) - {
+        "id", "url", "format", "organizer", "interval", "enabled", "themes", "options"
+    }
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
     sid = raw.get("id")
@@ -54,6 +58,11 @@ def parse_source(raw: dict[str, Any], where: str) -> Source:
     interval = raw.get("interval")
     if interval is not None and (not isinstance(interval, int) or interval <= 0):
         raise ConfigError(f"{where} ({sid}): 'interval' must be a positive number of seconds")
+    themes = raw.get("themes", [])
+    if not isinstance(themes, list) or not all(
+        isinstance(t, str) and t.isdigit() and len(t) == 6 for t in themes
+    ):
+        raise ConfigError(f"{where} ({sid}): 'themes' must be a list of 6-digit RNA codes")
     options = raw.get("options", {})
     if not isinstance(options, dict):
         raise ConfigError(f"{where} ({sid}): 'options' must be a table")
@@ -64,6 +73,7 @@ def parse_source(raw: dict[str, Any], where: str) -> Source:
         organizer=raw.get("organizer"),
         interval=interval,
         enabled=bool(raw.get("enabled", True)),
+        themes=tuple(themes),
         options=options,
     )
 

@@ -202,6 +202,9 @@ class Harvester:
         counts = Counts()
         current: dict[str, str] = {}
         for event in parsed.events:
+            if source.themes:
+                extra = {**event.extra, "organizer_themes": list(source.themes)}
+                event = event.with_(extra=extra)
             digest = event.content_hash()
             if event.id in current:
                 continue

@@ -1,0 +1,109 @@
+"""``maillage run --demo`` end to end: the demo events are searchable, an event added to a
+demo source appears after the next harvest, and Ctrl-C leaves no process behind."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from shared.natsserver import free_port
+
+pytestmark = pytest.mark.integration
+
+DEMO_OCCURRENCES = 10 + 2 + 3 + 3 + 3 + 2  # the weekly workshop counts 10
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as resp:  # loopback only
+        return json.load(resp)
+
+
+def processes_using(data_dir: Path) -> list[int]:
+    """Pids whose command line or environment mentions ``data_dir``."""
+    found = []
+    marker = str(data_dir).encode()
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit() or int(proc.name) == os.getpid():
+            continue
+        try:
+            if marker in (proc / "cmdline").read_bytes() or marker in (proc / "environ").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
+def wait_until(predicate, within: float, what: str) -> None:
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            if predicate():
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.3)
+
+
+NEW_EVENT = """BEGIN:VEVENT\r
+UID:ajout-test@velo-solidaire.demo\r
+DTSTAMP:20260101T000000Z\r
+DTSTART;TZID=Europe/Paris:{day}T180000\r
+SUMMARY:Assemblée générale extraordinaire\r
+LOCATION:Maison des Associations, 6 cours des Alliés, 35000 Rennes\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    port = free_port()
+    env = {
+        **os.environ,
+        "MAILLAGE_DATA_DIR": str(data),
+        "MAILLAGE_HTTP_PORT": str(port),
+        "MAILLAGE_INGEST_PORT": str(free_port()),
+        "MAILLAGE_MONITOR_PORT": str(free_port()),
+        "MAILLAGE_NATS_PORT": str(free_port()),
+        "MAILLAGE_DEMO_PORT": str(free_port()),
+        "MAILLAGE_DEMO_INTERVAL": "2",
+        "MAILLAGE_SCHEDULER_TICK": "0.5",
+    }
+    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "run", "--demo"], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_until(lambda: get_json(f"{base}/v1/events?limit=100")["total"] >= DEMO_OCCURRENCES - 2,
+                   60, "the demo events")
+        titles = {i["title"] for i in get_json(f"{base}/v1/events?limit=100")["items"]}
+        assert "Atelier d'autoréparation vélo" in titles
+        assert "Repair Café : on répare ensemble" in titles
+        html = urllib.request.urlopen(base + "/", timeout=5).read().decode()
+        assert 'lang="fr"' in html and "Atelier d'autoréparation vélo" in html.replace("&#39;", "'")
+
+        ics = data / "demo" / "site" / "velo-solidaire" / "agenda.ics"
+        day = time.strftime("%Y%m%d", time.localtime(time.time() + 5 * 86400))
+        body = ics.read_bytes()
+        assert body.endswith(b"END:VCALENDAR\r\n")
+        ics.write_bytes(body.replace(b"END:VCALENDAR\r\n", NEW_EVENT.format(day=day).encode()))
+        wait_until(lambda: get_json(f"{base}/v1/events?q=assembl%C3%A9e")["total"] == 1, 60,
+                   "the added event")
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            out, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+    assert proc.returncode == 0, out.decode(errors="replace")[-3000:]
+    wait_until(lambda: not processes_using(data), 10, "every child process to exit")

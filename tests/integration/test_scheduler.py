@@ -1,0 +1,113 @@
+"""Harvester replicas share the sources through the JOBS work queue.
+
+Two replicas (each its own NATS connection, scheduler and workers) run against one
+nats-server: every source is harvested exactly once per due slot, and a replica that takes a
+job and dies without acking it does not lose the source: another replica harvests it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from services.harvester.fetcher import Fetcher
+from services.harvester.scheduler import JOBS_DURABLE, Scheduler, enqueue
+from services.harvester.service import fetch_config
+from services.harvester.settings import SETTINGS
+from services.harvester.sources import Source
+from services.harvester.state import StateStore
+from services.harvester.worker import Harvester
+from shared.bus import JOBS_SUBJECT, Bus
+from shared.settings import load
+
+pytestmark = pytest.mark.integration
+
+DAY = date.today() + timedelta(days=2)
+
+
+def calendar(uid: str) -> str:
+    return (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//FR\r\nBEGIN:VEVENT\r\n"
+        f"UID:{uid}\r\nDTSTAMP:20260101T000000Z\r\n"
+        f"DTSTART;TZID=Europe/Paris:{DAY:%Y%m%d}T180000\r\nSUMMARY:Réunion {uid}\r\n"
+        "END:VEVENT\r\nEND:VCALENDAR\r\n"
+    )
+
+
+async def replica(nats_url: str, sources: list[Source], ack_wait_s: float = 30):
+    bus = await Bus.connect(nats_url, name="replica")
+    settings = load(SETTINGS, {"MAILLAGE_ALLOW_PRIVATE": "true"})
+    fetcher = Fetcher(fetch_config(settings))
+    scheduler = Scheduler(
+        bus, sources, StateStore(await bus.kv("harvest_state")),
+        Harvester(settings, bus, fetcher), concurrency=2, tick_s=0.2, ack_wait_s=ack_wait_s,
+    )
+    return bus, fetcher, scheduler
+
+
+async def test_two_replicas_harvest_each_source_exactly_once(bus, nats_server, feed_server):
+    sources = [
+        Source(f"assoc{i}", feed_server.put(f"a{i}.ics", calendar(f"e{i}"), "text/calendar"),
+               interval=3600)
+        for i in range(8)
+    ]
+    replicas = [await replica(nats_server.url, sources) for _ in range(2)]
+    tasks = [asyncio.create_task(s.run()) for _, _, s in replicas]
+    states = StateStore(await bus.kv("harvest_state"))
+    try:
+        deadline = asyncio.get_running_loop().time() + 30
+        while True:
+            done = [(await states.get(s.id)).last_success for s in sources]
+            if all(done):
+                break
+            assert asyncio.get_running_loop().time() < deadline, "sources not all harvested"
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(1.0)  # several more scheduler ticks on both replicas
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        for rbus, fetcher, _ in replicas:
+            await fetcher.close()
+            await rbus.close()
+    assert {f"/a{i}.ics": 1 for i in range(8)} == {
+        path: n for path, n in feed_server.hits.items() if path.endswith(".ics")
+    }
+
+
+async def test_job_of_a_replica_that_died_is_harvested_by_another(bus, nats_server, feed_server):
+    source = Source("orphan", feed_server.put("o.ics", calendar("o"), "text/calendar"))
+    assert await enqueue(bus, source.id, slot=1)
+    # A replica takes the job and dies before acking it.
+    dying = await Bus.connect(nats_server.url, name="dying")
+    sub = await dying.pull("JOBS", JOBS_DURABLE, f"{JOBS_SUBJECT}.>", ack_wait_s=1)
+    taken = await sub.fetch(1, timeout=5)
+    assert json.loads(taken[0].data)["source_id"] == "orphan"
+    await dying.nc.close()
+
+    rbus, fetcher, scheduler = await replica(nats_server.url, [source], ack_wait_s=1)
+    task = asyncio.create_task(scheduler.run_workers())
+    states = StateStore(await bus.kv("harvest_state"))
+    try:
+        deadline = asyncio.get_running_loop().time() + 20
+        while not (await states.get("orphan")).last_success:
+            assert asyncio.get_running_loop().time() < deadline, "the job was lost"
+            await asyncio.sleep(0.1)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await fetcher.close()
+        await rbus.close()
+    assert feed_server.hits["/o.ics"] == 1
+
+
+async def test_a_pending_job_refuses_a_second_one_for_the_same_source(bus):
+    assert await enqueue(bus, "same", slot=1)
+    assert not await enqueue(bus, "same", slot=2)
