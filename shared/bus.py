@@ -94,6 +94,9 @@ STREAMS: tuple[StreamSpec, ...] = (
         discard_new_per_subject=True,
     ),
     StreamSpec("DLQ", (f"{DLQ_SUBJECT}.>",), max_age_s=90 * DAY),
+    # Calls for projects (shared/calls.py), subject maillage.calls.<publisher>. The duplicate
+    # window covers the push timestamp tolerance (±5 min): a replayed webhook-id is dropped.
+    StreamSpec("CALLS", ("maillage.calls.>",), max_age_s=400 * DAY, duplicate_window_s=900),
 )
 
 KV_BUCKETS: tuple[str, ...] = ("harvest_state",)
@@ -185,8 +188,9 @@ class Bus:
             filter_subject, durable=durable, stream=stream, config=config
         )
 
-    async def dead_letter(self, stream: str, msg_subject: str, data: bytes, reason: str,
-                          seq: int) -> None:
+    async def dead_letter(
+        self, stream: str, msg_subject: str, data: bytes, reason: str, seq: int
+    ) -> None:
         """Record a refused message in the DLQ stream with the reason."""
         record = {
             "stream": stream,

@@ -111,6 +111,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--dates-in-text", action="store_true", help="read event dates from the text of feed items"
     )
     parse.set_defaults(func=cmd_parse)
+
+    from services.ingest.tokens import add_token_parser
+
+    add_token_parser(sub)
     return parser
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
+from services.indexer.calls_consumer import run_calls
 from services.indexer.consumer import Indexer
 from services.indexer.enrich import Enricher
 from shared.bus import Bus
 from shared.reference import load_reference, reference_dir
 from shared.settings import Settings
+from shared.store.calls_sqlite import open_call_store
 from shared.store.factory import open_store
 
 log = logging.getLogger(__name__)
@@ -23,6 +26,7 @@ def make_enricher(settings: Settings) -> Enricher:
 async def run(settings: Settings) -> None:
     enricher = make_enricher(settings)
     store = open_store(settings)
+    calls_store = open_call_store(settings)
     bus = await Bus.connect(settings.nats_url, name="maillage-indexer")
     try:
         await bus.ensure()
@@ -34,7 +38,8 @@ async def run(settings: Settings) -> None:
             ack_wait_s=settings.ack_wait,
         )
         log.info("indexer started")
-        await indexer.run()
+        await asyncio.gather(indexer.run(), run_calls(settings, bus, calls_store))
     finally:
         await bus.close()
         await store.close()
+        await calls_store.close()

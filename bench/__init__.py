@@ -1,0 +1,1 @@
+"""Benchmarks (``make bench``): medians and ratios on this machine, never timed tests."""

@@ -1,0 +1,154 @@
+"""Indexing throughput: events/s from the stream into the index, and end to end from harvest
+to searchable. Real nats-server, real SQLite, the real enrichment.
+
+    python -m bench.indexing [--events 100000] [--e2e-events 20000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from aiohttp import web
+
+from bench.common import machine
+from bench.parse import ics
+from services.harvester.fetcher import Fetcher
+from services.harvester.service import fetch_config
+from services.harvester.settings import SETTINGS as HARVESTER_SETTINGS
+from services.harvester.sources import Source
+from services.harvester.state import SourceState
+from services.harvester.worker import Harvester
+from services.indexer.consumer import Indexer
+from services.indexer.service import make_enricher
+from services.indexer.settings import SETTINGS as INDEXER_SETTINGS
+from shared.bus import EVENTS_SUBJECT, Bus
+from shared.model import Event, EventMessage, Location, Occurrence
+from shared.natsserver import NatsServer, free_port
+from shared.settings import load
+from shared.store.sqlite import SqliteStore
+
+TITLES = ["Atelier vélo", "Concert de chorale", "Repair café", "Conférence climat",
+          "Balade nature", "Tournoi de foot", "Café des langues", "Atelier numérique"]
+VENUES = ["Le Triangle", "Les Champs Libres", "Maison des Associations", "Parc du Thabor",
+          "Antipode MJC", "Salle de la Cité"]
+
+
+def messages(n: int) -> list[EventMessage]:
+    now = datetime.now(UTC)
+    out = []
+    for i in range(n):
+        start = now + timedelta(minutes=37 * i)
+        event = Event.create(
+            source_id=f"src{i % 50}", source_uid=f"u{i}", title=f"{TITLES[i % 8]} {i}",
+            description=f"<p>{TITLES[(i + 3) % 8]} ouvert à tous, entrée libre.</p>",
+            location=Location(name=VENUES[i % 6], city="Rennes"),
+            categories=(TITLES[i % 8].split()[0],),
+            occurrences=(Occurrence(start, start + timedelta(hours=2)),),
+        )
+        out.append(EventMessage.upsert(event, version=1 + i))
+    return out
+
+
+async def publish_all(bus: Bus, msgs: list[EventMessage], window: int = 2000) -> float:
+    t0 = time.perf_counter()
+    pending = []
+    for msg in msgs:
+        pending.append(await bus.js.publish_async(
+            f"{EVENTS_SUBJECT}.{msg.source_id}", msg.to_json(), headers={"Nats-Msg-Id": msg.msg_id}))
+        if len(pending) >= window:
+            await asyncio.gather(*pending)
+            pending.clear()
+    await asyncio.gather(*pending)
+    return time.perf_counter() - t0
+
+
+async def index_until(bus: Bus, store: SqliteStore, expected: int) -> float:
+    enricher = make_enricher(load(INDEXER_SETTINGS, {}))
+    indexer = Indexer(bus, store, enricher.enrich, batch_size=256)
+    t0 = time.perf_counter()
+    task = asyncio.create_task(indexer.run(idle_timeout=0.2))
+    while await store.count() < expected:
+        await asyncio.sleep(0.2)
+    elapsed = time.perf_counter() - t0
+    task.cancel()
+    return elapsed
+
+
+async def stream_to_index(n: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = NatsServer(Path(tmp) / "nats", free_port()).start()
+        try:
+            bus = await Bus.connect(server.url, "bench")
+            await bus.ensure()
+            msgs = messages(n)
+            published = await publish_all(bus, msgs)
+            store = SqliteStore(Path(tmp) / "index.sqlite")
+            elapsed = await index_until(bus, store, n)
+            print(f"publish (publish_async, window 2000)  {n / published:8.0f} events/s")
+            print(f"stream -> enrich -> SQLite index     {n / elapsed:8.0f} events/s "
+                  f"({n} events in {elapsed:.1f} s)")
+            await bus.close()
+        finally:
+            server.stop()
+
+
+async def harvest_to_searchable(n: int, per_source: int = 500) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        server = NatsServer(Path(tmp) / "nats", free_port()).start()
+        app = web.Application()
+        bodies = {f"/s{i}.ics": ics(per_source) for i in range(n // per_source)}
+
+        async def serve(request: web.Request) -> web.Response:
+            return web.Response(body=bodies[request.path], content_type="text/calendar")
+
+        app.router.add_get("/{name}", serve)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        port = free_port()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        try:
+            bus = await Bus.connect(server.url, "bench")
+            await bus.ensure()
+            settings = load(HARVESTER_SETTINGS, {"MAILLAGE_ALLOW_PRIVATE": "true",
+                                                 "MAILLAGE_WINDOW_FUTURE_DAYS": "3650",
+                                                 "MAILLAGE_PER_HOST_LIMIT": "8"})
+            fetcher = Fetcher(fetch_config(settings))
+            harvester = Harvester(settings, bus, fetcher)
+            store = SqliteStore(Path(tmp) / "index.sqlite")
+            t0 = time.perf_counter()
+            index_task = asyncio.create_task(index_until(bus, store, n))
+            for name in bodies:  # one source after the other; parsing is CPU-bound anyway
+                source = Source(name.strip("/").removesuffix(".ics"),
+                                f"http://127.0.0.1:{port}{name}")
+                status = await harvester.harvest(source, SourceState())
+                assert status.ok, status.error_message
+            harvested = time.perf_counter() - t0
+            await index_task
+            elapsed = time.perf_counter() - t0
+            print(f"harvest (fetch + parse ICS + publish)  {n / harvested:8.0f} events/s")
+            print(f"harvest -> searchable (end to end)     {n / elapsed:8.0f} events/s "
+                  f"({n} events in {elapsed:.1f} s)")
+            await fetcher.close()
+            await bus.close()
+        finally:
+            await runner.cleanup()
+            server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=100_000)
+    parser.add_argument("--e2e-events", type=int, default=20_000)
+    args = parser.parse_args()
+    print(f"# indexing ({machine()})")
+    asyncio.run(stream_to_index(args.events))
+    asyncio.run(harvest_to_searchable(args.e2e_events))
+
+
+if __name__ == "__main__":
+    main()

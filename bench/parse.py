@@ -1,0 +1,94 @@
+"""Parse throughput per format, in events/s (median of several runs).
+
+    python -m bench.parse [--events 500] [--runs 5]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from datetime import UTC, datetime, timedelta
+
+from bench.common import machine, median
+from services.harvester.formats import parse_document
+from services.harvester.formats.base import ParseContext
+
+NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
+VENUES = ["Le Triangle", "Les Champs Libres", "Maison des Associations", "Parc du Thabor"]
+
+
+def starts(n: int) -> list[datetime]:
+    return [NOW + timedelta(hours=7 * i) for i in range(n)]
+
+
+def ics(n: int) -> bytes:
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//bench//FR",
+             "X-WR-TIMEZONE:Europe/Paris"]
+    for i, start in enumerate(starts(n)):
+        lines += ["BEGIN:VEVENT", f"UID:bench-{i}", "DTSTAMP:20260101T000000Z",
+                  f"DTSTART:{start:%Y%m%dT%H%M%SZ}", "DURATION:PT2H",
+                  f"SUMMARY:Atelier vélo numéro {i}", f"LOCATION:{VENUES[i % 4]}\\, Rennes",
+                  "DESCRIPTION:Réparation\\, conseils et café.", "CATEGORIES:Vélo,Atelier",
+                  "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def rss(n: int) -> bytes:
+    items = "".join(
+        f"<item><title>Concert {i}</title><guid>b{i}</guid><link>https://x.org/{i}</link>"
+        f"<description>Chorale et piano</description>"
+        f"<ev:startdate>{s.isoformat()}</ev:startdate><ev:location>{VENUES[i % 4]}</ev:location>"
+        "</item>" for i, s in enumerate(starts(n)))
+    return (f'<?xml version="1.0"?><rss version="2.0" xmlns:ev="http://purl.org/rss/1.0/modules/'
+            f'event/"><channel><title>b</title>{items}</channel></rss>').encode()
+
+
+def html(n: int) -> bytes:
+    blocks = "".join(
+        '<script type="application/ld+json">' + json.dumps({
+            "@context": "https://schema.org", "@type": "Event", "name": f"Repair café {i}",
+            "startDate": s.isoformat(), "location": {"@type": "Place", "name": VENUES[i % 4]},
+            "identifier": f"h{i}"}) + "</script>" for i, s in enumerate(starts(n)))
+    return f"<html><head>{blocks}</head><body></body></html>".encode()
+
+
+def openagenda(n: int) -> bytes:
+    events = [{"uid": i, "title": {"fr": f"Balade {i}"}, "description": {"fr": "Nature"},
+               "timings": [{"begin": s.isoformat(), "end": (s + timedelta(hours=2)).isoformat()}],
+               "location": {"name": VENUES[i % 4], "latitude": 48.11, "longitude": -1.68},
+               "keywords": {"fr": ["nature"]}} for i, s in enumerate(starts(n))]
+    return json.dumps({"total": n, "events": events}).encode()
+
+
+FORMATS = {"ics": ics, "rss": rss, "html": html, "openagenda": openagenda}
+
+
+def run(n: int, runs: int) -> dict[str, float]:
+    ctx = ParseContext(source_id="bench", now=NOW, window_future=timedelta(days=3650))
+    rates = {}
+    for name, make in FORMATS.items():
+        body = make(n)
+        times = []
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            result = parse_document(body, ctx, name)
+            times.append(time.perf_counter() - t0)
+            assert len(result.events) == n, (name, len(result.events), result.skipped[:3])
+        rates[name] = n / median(times)
+    return rates
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--events", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    print(f"# parse throughput ({machine()}); {args.events} events, median of {args.runs} runs")
+    for name, rate in run(args.events, args.runs).items():
+        print(f"{name:12s} {rate:10.0f} events/s")
+
+
+if __name__ == "__main__":
+    main()

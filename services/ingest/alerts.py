@@ -1,0 +1,125 @@
+"""The saved-search alert sender: new matching calls, POSTed to subscribers, signed.
+
+Every ``MAILLAGE_ALERT_INTERVAL`` seconds, for each active alert, the calls first seen after
+the alert's ``last_seq`` that match its saved search are sent in one POST::
+
+    {"type": "calls.new", "alert_id": "al_...", "items": [<call>, ...]}
+
+signed with Standard Webhooks (the alert's own ``whsec_`` secret; ``webhook-id`` is
+``<alert id>.<newest seq>``, so a retry of the same delivery carries the same id). Delivery
+goes through the harvester's SSRF guard: the URL is checked, every address the host resolves
+to must be public (unless ``MAILLAGE_ALLOW_PRIVATE``), redirects are not followed. A 2xx moves
+``last_seq`` forward; anything else is retried next round, and an alert failing
+``MAX_ALERT_FAILURES`` times in a row is disabled.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import time
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import aiohttp
+from multidict import MultiDict
+
+from services.harvester.fetcher import GuardedResolver
+from services.harvester.safety import Resolver, SystemResolver, check_url
+from services.ingest.signatures import sign
+from shared.settings import Settings
+from shared.store.calls_sqlite import CallSort, CallStore
+
+log = logging.getLogger(__name__)
+
+MAX_ITEMS = 50
+USER_AGENT = "Maillage-alerts/0.1"
+
+
+class AlertSender:
+    def __init__(self, store: CallStore, *, allow_private: bool = False,
+                 resolver: Resolver | None = None, timezone: str = "Europe/Paris",
+                 timeout: float = 10.0) -> None:
+        self.store = store
+        self.allow_private = allow_private
+        self.tz = ZoneInfo(timezone)
+        self._resolver = resolver or SystemResolver()
+        self._timeout = timeout
+        self._session: aiohttp.ClientSession | None = None
+
+    def session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            connector = aiohttp.TCPConnector(
+                resolver=GuardedResolver(self._resolver, self.allow_private),
+                use_dns_cache=False, force_close=True,
+            )
+            self._session = aiohttp.ClientSession(
+                connector=connector, trust_env=False, cookie_jar=aiohttp.DummyCookieJar(),
+                headers={"User-Agent": USER_AGENT},
+                timeout=aiohttp.ClientTimeout(total=self._timeout),
+            )
+        return self._session
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+
+    async def run_once(self) -> int:
+        """One round over every active alert; returns the number of deliveries made."""
+        from services.query.calls_params import parse_call_query
+
+        sent = 0
+        for alert in self.store.alerts():
+            try:
+                query = parse_call_query(
+                    MultiDict(alert["query"]), tz=self.tz, now=datetime.now(UTC),
+                    after_seq=alert["last_seq"], sort=CallSort.NEW, limit=MAX_ITEMS,
+                )
+            except Exception as exc:  # a saved search no longer valid
+                self.store.alert_failed(alert["id"], f"invalid saved search: {exc}")
+                continue
+            page = await self.store.search(query)
+            if not page.items:
+                continue
+            newest = max(item["seq"] for item in page.items)
+            try:
+                await self.deliver(alert, page.items, newest)
+            except Exception as exc:
+                log.warning("alert delivery failed",
+                            extra={"url": alert["url"], "error": repr(exc)})
+                self.store.alert_failed(alert["id"], repr(exc))
+                continue
+            self.store.alert_delivered(alert["id"], newest)
+            sent += 1
+        return sent
+
+    async def deliver(self, alert: dict, items: list[dict], newest: int) -> None:
+        target = check_url(alert["url"], self.allow_private)
+        body = json.dumps(
+            {"type": "calls.new", "alert_id": alert["id"], "items": items},
+            ensure_ascii=False, separators=(",", ":"),
+        ).encode()
+        headers = sign(alert["secret"], f"{alert['id']}.{newest}", int(time.time()), body)
+        headers["Content-Type"] = "application/json"
+        async with self.session().post(target.url, data=body, headers=headers,
+                                       allow_redirects=False) as resp:
+            if not 200 <= resp.status < 300:
+                raise RuntimeError(f"subscriber answered HTTP {resp.status}")
+
+
+async def run_alerts(settings: Settings, store: CallStore) -> None:
+    """Run the sender every MAILLAGE_ALERT_INTERVAL seconds until cancelled (0: never)."""
+    if settings.alert_interval <= 0:
+        return
+    sender = AlertSender(store, allow_private=settings.allow_private,
+                         timezone=settings.timezone)
+    try:
+        while True:
+            try:
+                await sender.run_once()
+            except Exception:
+                log.exception("alert round failed")
+            await asyncio.sleep(settings.alert_interval)
+    finally:
+        await sender.close()

@@ -1,0 +1,201 @@
+"""Association tokens, interest declarations and saved-search alerts (part of the call store).
+
+``tokens``     association bearer tokens issued by operators (``maillage token issue``).
+               A token reads ``mlg_<id>_<secret>``; only the SHA-256 of the secret is kept,
+               and a revoked token is refused.
+``interests``  "we would like to apply jointly": one row per (call, association token);
+               declaring again updates it; a publisher may hide one (``hidden``).
+``alerts``     a saved search and a subscriber URL; ``last_seq`` is the ``first_seq`` of the
+               newest call already delivered, so each new matching call is sent once.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+MEMBERS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS tokens (
+    token_id TEXT PRIMARY KEY,
+    association TEXT NOT NULL,
+    secret_hash TEXT NOT NULL,
+    created TEXT NOT NULL,
+    revoked TEXT
+);
+CREATE TABLE IF NOT EXISTS interests (
+    id TEXT PRIMARY KEY,
+    call_id TEXT NOT NULL,
+    token_id TEXT NOT NULL,
+    association TEXT NOT NULL,
+    contact TEXT NOT NULL,
+    brings TEXT NOT NULL,
+    created TEXT NOT NULL,
+    updated TEXT NOT NULL,
+    hidden INTEGER NOT NULL DEFAULT 0,
+    UNIQUE (call_id, token_id)
+);
+CREATE TABLE IF NOT EXISTS alerts (
+    id TEXT PRIMARY KEY,
+    token_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    secret TEXT NOT NULL,
+    query TEXT NOT NULL,
+    created TEXT NOT NULL,
+    last_seq INTEGER NOT NULL,
+    failures INTEGER NOT NULL DEFAULT 0,
+    disabled INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT
+);
+"""
+
+TOKEN_PREFIX = "mlg_"
+MAX_ALERT_FAILURES = 20
+
+
+@dataclass(frozen=True, slots=True)
+class TokenInfo:
+    token_id: str
+    association: str
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _interest(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
+    iid, association, contact, brings, created, updated, hidden = row
+    return {"id": iid, "association": association, "contact": contact, "brings": brings,
+            "created": created, "updated": updated, "hidden": bool(hidden)}
+
+
+class MembersMixin:
+    """Methods of :class:`~shared.store.calls_sqlite.CallStore` for the tables above."""
+
+    if TYPE_CHECKING:  # provided by CallStore
+
+        def _conn(self) -> sqlite3.Connection: ...
+
+        def _write(self, fn: Any, *args: Any) -> Any: ...
+
+    # -- tokens --------------------------------------------------------------------------
+
+    def issue_token(self, association: str) -> tuple[str, str]:
+        """A new token for ``association``: (token_id, the token, shown once)."""
+        token_id = secrets.token_hex(4)
+        secret = secrets.token_urlsafe(32)
+        self._write(lambda c: c.execute(
+            "INSERT INTO tokens VALUES (?, ?, ?, ?, NULL)",
+            (token_id, association, _hash(secret), _now())))
+        return token_id, f"{TOKEN_PREFIX}{token_id}_{secret}"
+
+    def check_token(self, token: str) -> TokenInfo | None:
+        """The association of a valid, unrevoked token; ``None`` otherwise."""
+        if not token.startswith(TOKEN_PREFIX):
+            return None
+        token_id, _, secret = token[len(TOKEN_PREFIX):].partition("_")
+        row = self._conn().execute(
+            "SELECT association, secret_hash, revoked FROM tokens WHERE token_id = ?",
+            (token_id,)).fetchone()
+        if row is None or row[2] is not None:
+            return None
+        if not hmac.compare_digest(row[1].encode(), _hash(secret).encode()):
+            return None
+        return TokenInfo(token_id, row[0])
+
+    def list_tokens(self) -> list[dict[str, Any]]:
+        rows = self._conn().execute(
+            "SELECT token_id, association, created, revoked FROM tokens ORDER BY created")
+        return [{"token_id": r[0], "association": r[1], "created": r[2], "revoked": r[3]}
+                for r in rows]
+
+    def revoke_token(self, token_id: str) -> bool:
+        cur = self._write(lambda c: c.execute(
+            "UPDATE tokens SET revoked = ? WHERE token_id = ? AND revoked IS NULL",
+            (_now(), token_id)))
+        return bool(cur.rowcount)
+
+    # -- interests -----------------------------------------------------------------------
+
+    def declare_interest(self, call_id: str, who: TokenInfo, contact: str, brings: str
+                         ) -> dict[str, Any]:
+        iid = "in_" + hashlib.sha256(f"{call_id}\x1f{who.token_id}".encode()).hexdigest()[:12]
+        now = _now()
+        self._write(lambda c: c.execute(
+            "INSERT INTO interests(id, call_id, token_id, association, contact, brings, created,"
+            " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(call_id, token_id) DO UPDATE"
+            " SET contact = excluded.contact, brings = excluded.brings,"
+            " association = excluded.association, updated = excluded.updated",
+            (iid, call_id, who.token_id, who.association, contact, brings, now, now)))
+        row = self._conn().execute(
+            "SELECT id, association, contact, brings, created, updated, hidden FROM interests"
+            " WHERE id = ?", (iid,)).fetchone()
+        return _interest(row)
+
+    def withdraw_interest(self, call_id: str, who: TokenInfo) -> bool:
+        cur = self._write(lambda c: c.execute(
+            "DELETE FROM interests WHERE call_id = ? AND token_id = ?", (call_id, who.token_id)))
+        return bool(cur.rowcount)
+
+    def interests(self, call_id: str, include_hidden: bool = False) -> list[dict[str, Any]]:
+        rows = self._conn().execute(
+            "SELECT id, association, contact, brings, created, updated, hidden FROM interests"
+            " WHERE call_id = ? AND (hidden = 0 OR ?) ORDER BY created, id",
+            (call_id, int(include_hidden)))
+        return [_interest(r) for r in rows]
+
+    # -- alerts --------------------------------------------------------------------------
+
+    def add_alert(self, who: TokenInfo, url: str, query: list[tuple[str, str]], last_seq: int
+                  ) -> dict[str, Any]:
+        secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+        alert = {"id": "al_" + secrets.token_hex(8), "url": url, "secret": secret,
+                 "query": query, "created": _now()}
+        self._write(lambda c: c.execute(
+            "INSERT INTO alerts(id, token_id, url, secret, query, created, last_seq)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (alert["id"], who.token_id, url, alert["secret"], json.dumps(query),
+             alert["created"], last_seq)))
+        return alert
+
+    def alerts(self, token_id: str | None = None) -> list[dict[str, Any]]:
+        """Alerts of one token, or every active alert (for the sender) when ``None``."""
+        sql = ("SELECT id, token_id, url, secret, query, created, last_seq, failures, disabled,"
+               " last_error FROM alerts ")
+        rows = self._conn().execute(
+            sql + ("WHERE token_id = ? ORDER BY created" if token_id else
+                   "WHERE disabled = 0 ORDER BY created"),
+            (token_id,) if token_id else ()).fetchall()
+        keys = ("id", "token_id", "url", "secret", "query", "created", "last_seq", "failures",
+                "disabled", "last_error")
+        out = [dict(zip(keys, r, strict=True)) for r in rows]
+        for alert in out:
+            alert["query"] = [tuple(p) for p in json.loads(alert["query"])]
+            alert["disabled"] = bool(alert["disabled"])
+        return out
+
+    def delete_alert(self, alert_id: str, token_id: str) -> bool:
+        cur = self._write(lambda c: c.execute(
+            "DELETE FROM alerts WHERE id = ? AND token_id = ?", (alert_id, token_id)))
+        return bool(cur.rowcount)
+
+    def alert_delivered(self, alert_id: str, last_seq: int) -> None:
+        self._write(lambda c: c.execute(
+            "UPDATE alerts SET last_seq = MAX(last_seq, ?), failures = 0, last_error = NULL"
+            " WHERE id = ?", (last_seq, alert_id)))
+
+    def alert_failed(self, alert_id: str, error: str) -> None:
+        self._write(lambda c: c.execute(
+            "UPDATE alerts SET failures = failures + 1, last_error = ?,"
+            " disabled = (failures + 1 >= ?) WHERE id = ?",
+            (error[:500], MAX_ALERT_FAILURES, alert_id)))

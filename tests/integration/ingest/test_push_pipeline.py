@@ -1,0 +1,258 @@
+"""A pushed call travels ingest -> NATS JetStream -> calls indexer -> SQLite -> query API.
+
+Real nats-server (the ``bus`` fixture), real aiohttp servers on loopback, real SQLite.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from services.indexer.calls_consumer import CallsIndexer
+from services.ingest.alerts import AlertSender
+from services.ingest.app import create_app as create_ingest
+from services.ingest.settings import SETTINGS as INGEST_SETTINGS
+from services.ingest.signatures import decode_secret, sign, verify
+from services.query.app import create_app as create_query
+from services.query.calls_routes import setup_calls
+from services.query.settings import SETTINGS as QUERY_SETTINGS
+from services.query.web.calls import setup_calls_web
+from shared.bus import Bus
+from shared.settings import load
+from shared.store.calls_sqlite import CallStore
+from shared.store.sqlite import SqliteStore
+
+pytestmark = pytest.mark.integration
+
+SECRET = "whsec_" + base64.b64encode(b"s" * 32).decode()
+
+
+def a_call(pid: str = "c1", **changes: Any) -> dict[str, Any]:
+    call = {
+        "id": pid, "title": "Jardins partagés", "funder": "Ville de Rennes",
+        "description": "<p>Des jardins <em>solidaires</em>.</p><script>alert(1)</script>",
+        "themes": ["environnement"], "deadline": "2099-06-30T23:59:00+02:00",
+        "perimeter": "rennes", "joint_applications": True,
+    }
+    call.update(changes)
+    return call
+
+
+@dataclass
+class Stack:
+    session: aiohttp.ClientSession
+    ingest: str
+    query: str
+    store: CallStore
+    bus: Bus
+    n: int = 0
+
+    async def push(self, data: Any, publisher: str = "ville") -> aiohttp.ClientResponse:
+        self.n += 1
+        body = json.dumps(data).encode()
+        headers = sign(SECRET, f"msg_{self.n}", int(time.time()), body)
+        headers["Content-Type"] = "application/json"
+        return await self.session.post(f"{self.ingest}v1/push/{publisher}/calls", data=body,
+                                       headers=headers)
+
+    async def delete(self, pid: str) -> aiohttp.ClientResponse:
+        self.n += 1
+        headers = sign(SECRET, f"msg_{self.n}", int(time.time()), b"")
+        return await self.session.delete(f"{self.ingest}v1/push/ville/calls/{pid}",
+                                         headers=headers)
+
+    async def calls(self, **params: str) -> dict[str, Any]:
+        async with self.session.get(self.query + "v1/calls", params=params) as resp:
+            assert resp.status == 200, await resp.text()
+            return await resp.json()
+
+
+@pytest.fixture
+async def stack(bus: Bus, tmp_path: Path) -> AsyncIterator[Stack]:
+    settings = load(INGEST_SETTINGS, {"MAILLAGE_PUSH_SECRETS": f"ville={SECRET}",
+                                      "MAILLAGE_PUSH_RATE": "2", "MAILLAGE_PUSH_BURST": "10"})
+    ingest = TestServer(create_ingest(bus, settings), host="127.0.0.1")
+    store = CallStore(tmp_path / "calls.sqlite")
+    indexer = CallsIndexer(bus, store, batch_size=64)
+    task = asyncio.create_task(indexer.run(idle_timeout=0.2))
+    app = create_query(load(QUERY_SETTINGS, {}), SqliteStore(tmp_path / "index.sqlite"))
+    setup_calls(app, CallStore(store.path), allow_private=True)
+    setup_calls_web(app)
+    query = TestServer(app, host="127.0.0.1")
+    await ingest.start_server()
+    await query.start_server()
+    session = aiohttp.ClientSession()
+    try:
+        yield Stack(session, str(ingest.make_url("/")), str(query.make_url("/")), store, bus)
+    finally:
+        await session.close()
+        await query.close()
+        await ingest.close()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def eventually(check: Callable[[], Awaitable[bool]], within: float = 15.0) -> None:
+    deadline = asyncio.get_running_loop().time() + within
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError("condition not reached in time")
+        await asyncio.sleep(0.05)
+
+
+async def test_pushed_call_is_durable_before_202_then_searchable(stack) -> None:
+    resp = await stack.push(a_call())
+    assert resp.status == 202, await resp.text()
+    info = await stack.bus.js.stream_info("CALLS")
+    assert info.state.messages == 1  # PubAck came before the answer
+
+    async def found() -> bool:
+        return (await stack.calls(q="jardin"))["total"] == 1
+
+    await eventually(found)
+    item = (await stack.calls(q="jardin"))["items"][0]
+    assert item["status"] == "open" and "<script" not in item["description"]
+    async with stack.session.get(stack.query + f"v1/calls/{item['id']}") as resp:
+        assert (await resp.json())["item"]["title"] == "Jardins partagés"
+
+
+async def test_same_call_pushed_twice_is_stored_once(stack) -> None:
+    assert (await stack.push(a_call())).status == 202
+    assert (await stack.push(a_call())).status == 202
+
+    async def both_acked() -> bool:
+        info = await stack.bus.js.consumer_info("CALLS", "calls-indexer")
+        return info.ack_floor.stream_seq == 2
+
+    await eventually(both_acked)
+    assert (await stack.calls())["total"] == 1
+
+
+async def test_update_replaces(stack) -> None:
+    await stack.push(a_call(title="Jardins partagés"))
+    await stack.push(a_call(title="Vergers partagés"))
+
+    async def replaced() -> bool:
+        items = (await stack.calls())["items"]
+        return [i["title"] for i in items] == ["Vergers partagés"]
+
+    await eventually(replaced)
+
+
+async def test_delete_withdraws(stack) -> None:
+    await stack.push(a_call())
+
+    async def there() -> bool:
+        return (await stack.calls())["total"] == 1
+
+    await eventually(there)
+    assert (await stack.delete("c1")).status == 202
+
+    async def gone() -> bool:
+        return (await stack.calls())["total"] == 0
+
+    await eventually(gone)
+
+
+async def test_flooding_publisher_gets_429(stack) -> None:
+    statuses = [(await stack.push(a_call(f"f{n}"))).status for n in range(14)]
+    assert statuses[0] == 202 and 429 in statuses
+
+
+async def test_interest_and_exports_and_page(stack) -> None:
+    await stack.push(a_call())
+
+    async def there() -> bool:
+        return (await stack.calls())["total"] == 1
+
+    await eventually(there)
+    cid = (await stack.calls())["items"][0]["id"]
+    url = stack.query + f"v1/calls/{cid}/interests"
+    body = {"contact": "contact@asso.example", "brings": "un terrain"}
+    async with stack.session.post(url, json=body) as resp:
+        assert resp.status == 401
+    _, token = stack.store.issue_token("Les Jardiniers de Maurepas")
+    auth = {"Authorization": f"Bearer {token}"}
+    async with stack.session.post(url, json=body, headers=auth) as resp:
+        assert resp.status == 201, await resp.text()
+    async with stack.session.get(stack.query + f"appels/{cid}") as resp:
+        page = await resp.text()
+    assert "Les Jardiniers de Maurepas" in page and "Date limite" in page
+    async with stack.session.get(stack.query + "appels?theme=environnement") as resp:
+        listing = await resp.text()
+    assert resp.status == 200 and "Jardins partagés" in listing and "calls.ics?theme=" in listing
+    async with stack.session.get(stack.query + "v1/calls.ics?theme=environnement") as resp:
+        assert "Date limite : Jardins partagés" in await resp.text()
+    async with stack.session.get(stack.query + "v1/calls.rss") as resp:
+        assert "<title>Jardins partagés</title>" in await resp.text()
+    async with stack.session.get(stack.query + "v1/search", params={"q": "jardin"}) as resp:
+        found = await resp.json()
+    assert {"value": "call", "count": 1} in found["facets"]["kind"]
+
+
+async def test_alert_delivers_new_matching_call_signed(stack) -> None:
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        received.append((dict(request.headers), await request.read()))
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/hook", hook)
+    subscriber = TestServer(app, host="127.0.0.1")
+    await subscriber.start_server()
+    _, token = stack.store.issue_token("Asso")
+    async with stack.session.post(
+        stack.query + "v1/alerts", headers={"Authorization": f"Bearer {token}"},
+        json={"url": str(subscriber.make_url("/hook")), "query": {"theme": "environnement"}},
+    ) as resp:
+        assert resp.status == 201, await resp.text()
+        secret = (await resp.json())["secret"]
+    await stack.push(a_call("new1"))
+    await stack.push(a_call("other", themes=["sport"], title="Tournoi"))
+
+    async def indexed() -> bool:
+        return (await stack.calls())["total"] == 2
+
+    await eventually(indexed)
+    sender = AlertSender(stack.store, allow_private=True)
+    try:
+        assert await sender.run_once() == 1
+        assert await sender.run_once() == 0  # nothing new: nothing sent twice
+    finally:
+        await sender.close()
+        await subscriber.close()
+    headers, body = received[0]
+    lower = {k.lower(): v for k, v in headers.items()}
+    verify(lower, body, [decode_secret(secret)], time.time())
+    assert [i["publisher_id"] for i in json.loads(body)["items"]] == ["new1"]
+
+
+async def test_alert_to_a_private_address_is_refused_by_default(stack, tmp_path) -> None:
+    app = create_query(load(QUERY_SETTINGS, {}), SqliteStore(tmp_path / "i2.sqlite"))
+    setup_calls(app, CallStore(stack.store.path), allow_private=False)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    _, token = stack.store.issue_token("Asso")
+    try:
+        async with stack.session.post(
+            str(server.make_url("/v1/alerts")), headers={"Authorization": f"Bearer {token}"},
+            json={"url": "http://169.254.169.254/latest"},
+        ) as resp:
+            assert resp.status == 422
+            assert (await resp.json())["error"]["details"]["errors"][0]["path"] == "url"
+    finally:
+        await server.close()
