@@ -107,8 +107,22 @@ class Geocoder:
             return replace(loc, lat=None, lon=None, quartier=None, precision=None, reason="online")
         notes: list[str] = []
         result = None
-        if loc.precision not in COMPUTED and loc.lat is not None and loc.lon is not None:
+        has_source_point = (
+            loc.precision not in COMPUTED and loc.lat is not None and loc.lon is not None
+        )
+        if has_source_point:
+            assert loc.lat is not None and loc.lon is not None
             result = self._from_source(loc, loc.lat, loc.lon, notes)
+        elsewhere = None if result else self._elsewhere(loc, has_source_point)
+        if elsewhere is not None:
+            # Outside Rennes Métropole: never match a Rennes venue or street by name.
+            if has_source_point and loc.lat and loc.lon and not notes[-1:] == [
+                "source coordinates 0,0 rejected"
+            ]:
+                return replace(loc, quartier=None, commune=None, insee=None, precision="source",
+                               reason=f"source; {elsewhere}")
+            return replace(loc, lat=None, lon=None, quartier=None, commune=None, insee=None,
+                           precision=None, reason=elsewhere)
         city = self._commune_of(loc)
         if result is None:
             result = self._from_venue(loc, city, notes)
@@ -214,6 +228,28 @@ class Geocoder:
                 street = same_name[0] if len(same_name) == 1 else None
             if street is not None:
                 return street.lat, street.lon, "street", f"street:{street.name}"
+        return None
+
+    def _elsewhere(self, loc: Location, has_source_point: bool) -> str | None:
+        """Why the location is clearly outside Rennes Métropole, if it is.
+
+        The city and postcode speak first: when they say Rennes Métropole, far-away source
+        coordinates are a mistake and the usual steps run; when they name another place, or
+        say nothing while the source's coordinates are elsewhere, the event is not in the
+        metropole and must not be matched to a Rennes venue or street of the same name.
+        """
+        if loc.city:
+            if any(k in self.communes for k in commune_keys(loc.city)):
+                return None
+            return f"city {loc.city!r} is outside Rennes Métropole"
+        postcode = loc.postcode or (parse_address(loc.address).postcode if loc.address else None)
+        if postcode:
+            postcode = postcode.strip()
+            if postcode in self.postcodes or re.fullmatch(r"350\d\d", postcode):
+                return None
+            return f"postcode {postcode} is outside Rennes Métropole"
+        if has_source_point and loc.lat and loc.lon:
+            return "the source places it outside Ille-et-Vilaine"
         return None
 
     def _commune_of(self, loc: Location) -> Commune | None:

@@ -42,9 +42,32 @@ def test_source_in_ille_et_vilaine_outside_metropole_is_kept_without_commune(geo
     assert loc.precision == "source" and loc.commune is None and "outside" in loc.reason
 
 
-def test_source_far_away_is_rejected(geocoder):
+def test_source_far_away_is_kept_but_outside_every_quartier(geocoder):
     loc = geocoder.geocode(Location(name="Paris", lat=48.8566, lon=2.3522))
-    assert loc.precision is None and loc.lat is None and "rejected" in loc.reason
+    assert (loc.precision, loc.lat, loc.quartier, loc.commune) == ("source", 48.8566, None, None)
+    assert "outside" in loc.reason
+
+
+def test_far_source_point_of_a_rennes_address_is_rejected_for_the_venue(geocoder):
+    loc = geocoder.geocode(Location(name="Les Champs Libres", city="Rennes",
+                                    lat=48.8566, lon=2.3522))
+    assert (loc.precision, loc.quartier) == ("venue", "Centre")
+    assert "rejected" in loc.reason
+
+
+def test_homonym_street_in_another_city_is_not_placed_in_rennes(geocoder):
+    loc = geocoder.geocode(Location(address="149 boulevard Anatole France", city="Saint-Denis"))
+    assert loc.lat is None and loc.quartier is None and "outside" in loc.reason
+
+
+def test_homonym_street_with_a_foreign_postcode_is_not_placed_in_rennes(geocoder):
+    loc = geocoder.geocode(Location(address="Place de la Mairie, 35340 Liffré, France"))
+    assert loc.lat is None and "35340" in loc.reason
+
+
+def test_homonym_venue_in_another_city_is_not_the_rennes_one(geocoder):
+    loc = geocoder.geocode(Location(name="Le Triangle", city="Douai"))
+    assert loc.precision is None and loc.quartier is None
 
 
 def test_venue_by_exact_name(geocoder):
