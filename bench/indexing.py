@@ -59,7 +59,10 @@ async def publish_all(bus: Bus, msgs: list[EventMessage], window: int = 2000) ->
     pending = []
     for msg in msgs:
         pending.append(await bus.js.publish_async(
-            f"{EVENTS_SUBJECT}.{msg.source_id}", msg.to_json(), headers={"Nats-Msg-Id": msg.msg_id}))
+            f"{EVENTS_SUBJECT}.{msg.source_id}",
+            msg.to_json(),
+            headers={"Nats-Msg-Id": msg.msg_id},
+        ))
         if len(pending) >= window:
             await asyncio.gather(*pending)
             pending.clear()
@@ -72,7 +75,7 @@ async def index_until(bus: Bus, store: SqliteStore, expected: int) -> float:
     indexer = Indexer(bus, store, enricher.enrich, batch_size=256)
     t0 = time.perf_counter()
     task = asyncio.create_task(indexer.run(idle_timeout=0.2))
-    while await store.count() < expected:
+    while await store.count() < expected:  # noqa: ASYNC110 - polling the store is the point
         await asyncio.sleep(0.2)
     elapsed = time.perf_counter() - t0
     task.cancel()

@@ -59,7 +59,8 @@ def write_ics(assoc: Association, today: date) -> str:
         vevent.add("status", "CANCELLED" if ev.cancelled else "CONFIRMED")
         vevent.add("organizer", f"mailto:contact@{assoc.id}.demo", parameters={"cn": assoc.name})
         cal.add_component(vevent)
-    return cal.to_ical().decode()
+    text: str = cal.to_ical().decode()
+    return text
 
 
 def write_rss(assoc: Association, today: date, base_url: str) -> str:

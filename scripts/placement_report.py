@@ -59,7 +59,8 @@ def main() -> None:
                         in {".ics", ".rss", ".xml", ".atom", ".html", ".json"})
         events = events_of(corpus, datetime(2026, 1, 15, tzinfo=UTC))
         report("corpus", events, enricher)
-        french = [e for e in events if e.source_id.startswith(("fr__", "openagenda", "opendatasoft"))]
+        french_prefixes = ("fr__", "openagenda", "opendatasoft")
+        french = [e for e in events if e.source_id.startswith(french_prefixes)]
         report("corpus, French sources", french, enricher)
 
 

@@ -70,7 +70,7 @@ class StreamSpec:
             retention=self.retention,
             storage=StorageType.FILE,
             discard=DiscardPolicy.NEW if self.discard_new_per_subject else DiscardPolicy.OLD,
-            discard_new_per_subject=self.discard_new_per_subject or None,
+            discard_new_per_subject=self.discard_new_per_subject,
             max_age=self.max_age_s,
             duplicate_window=self.duplicate_window_s,
             max_msgs_per_subject=self.max_msgs_per_subject,

@@ -15,13 +15,13 @@ import asyncio
 import os
 import sys
 
+from services.ingest.settings import SETTINGS
 from shared.errors import MaillageError
+from shared.settings import load
+from shared.store.calls_sqlite import CallStore, open_call_store
 
 
-def _store():  # type: ignore[no-untyped-def]
-    from services.ingest.settings import SETTINGS
-    from shared.settings import load
-    from shared.store.calls_sqlite import open_call_store
+def _store() -> CallStore:
 
     return open_call_store(load(SETTINGS, os.environ))
 

@@ -34,7 +34,8 @@ def processes_using(data_dir: Path) -> list[int]:
         if not proc.name.isdigit() or int(proc.name) == os.getpid():
             continue
         try:
-            if marker in (proc / "cmdline").read_bytes() or marker in (proc / "environ").read_bytes():
+            cmdline, environ = (proc / "cmdline").read_bytes(), (proc / "environ").read_bytes()
+            if marker in cmdline or marker in environ:
                 found.append(int(proc.name))
         except OSError:
             continue
