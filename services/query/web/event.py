@@ -1,0 +1,84 @@
+"""The page of one occurrence ``/evenement/{id}``: details, JSON-LD, sources, related events.
+
+The description is the indexer's sanitized HTML; it is sanitized once more here (the same
+allowlist, idempotent) so that a document written by anything else cannot inject markup.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from services.indexer.enrich.sanitize import sanitize
+from services.query.context import SETTINGS, STORE, TZ, base_url
+from services.query.exports import jsonld
+from services.query.exports.feed import Feed
+
+from . import fr
+from .respond import render
+from .search import optional
+
+RELATED_LIMIT = 6
+OTHER_DATES_LIMIT = 12
+
+
+def merged_sources(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every source the event came from, once each."""
+    seen: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for doc in docs:
+        for source in doc.get("sources") or ():
+            key = (source.get("source_id"), source.get("url"))
+            seen.setdefault(key, source)
+    return list(seen.values())
+
+
+def json_ld(item: dict[str, Any], base: str, request: web.Request) -> str:
+    """The schema.org Event as JSON, safe inside a ``<script>`` element."""
+    url = f"{base}/evenement/{item['id']}"
+    feed = Feed(title=request.app[SETTINGS].calendar_name, description="", base_url=base,
+                self_url=url, html_url=url, tz=request.app[TZ],
+                generated=datetime.now(UTC))
+    data = {"@context": "https://schema.org", **jsonld.event(item, feed)}
+    raw = json.dumps(data, ensure_ascii=False)
+    # "</script>" or "<!--" in a title must not end or confuse the element.
+    return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+async def event_page(request: web.Request) -> web.Response:
+    store = request.app[STORE]
+    tz = request.app[TZ]
+    today = datetime.now(tz).date()
+    doc = await store.get(request.match_info["id"])
+    if doc is None:
+        return render(request, "not_found.html", status=404)
+    siblings = await store.event_docs(doc["event_id"])
+    now = datetime.now(UTC)
+    others = [d for d in siblings if d["id"] != doc["id"]
+              and datetime.fromisoformat(d.get("end") or d["start"]) >= now]
+    related = await optional(request, "related", doc, limit=RELATED_LIMIT) or []
+    base = base_url(request)
+    loc = doc.get("location") or {}
+    return render(
+        request,
+        "event.html",
+        item=doc,
+        today=today,
+        when=fr.period(doc, tz, today),
+        start=fr.bounds(doc, tz)[0],
+        place=fr.place_label(doc),
+        location=loc,
+        description=sanitize(doc.get("description") or ""),
+        status_text=fr.status_label(doc.get("status")),
+        others=[(d, fr.period(d, tz, today)) for d in others[:OTHER_DATES_LIMIT]],
+        more_dates=max(0, len(others) - OTHER_DATES_LIMIT),
+        sources=merged_sources([doc, *siblings]),
+        related=[(d, fr.period(d, tz, today)) for d in related],
+        json_ld=json_ld(doc, base, request),
+        page_url=f"{base}/evenement/{doc['id']}",
+        map_url=(f"https://www.openstreetmap.org/?mlat={loc['lat']}&mlon={loc['lon']}"
+                 f"#map=17/{loc['lat']}/{loc['lon']}")
+        if loc.get("lat") is not None and loc.get("lon") is not None else None,
+    )

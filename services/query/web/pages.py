@@ -1,0 +1,157 @@
+"""The agenda page ``/``: search, filters with counts, and its four views.
+
+``vue=liste`` (default) lists by day with a "next events" link; ``vue=calendrier`` is a month
+grid (``mois=2026-12``), ``vue=semaine`` a week (``semaine=`` any day of it) and
+``vue=carte`` a map with, always, the list of places under it (the page without JavaScript,
+or offline, is that list).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from services.query.context import TZ, base_url
+from services.query.errors import ApiError
+from shared.store.base import SearchPage, SearchQuery
+from shared.taxonomy import THEME_BY_CODE
+from shared.vocab import ACCESSIBILITY, ACCESSIBILITY_FAMILIES
+
+from . import fr, views
+from .respond import render
+from .search import build_query, french_error, optional, search
+from .state import PageState
+
+LIST_LIMIT = 30
+CALENDAR_LIMIT = 500
+MAP_LIMIT = 300
+VIEW_TABS = (("liste", "Liste"), ("calendrier", "Mois"), ("semaine", "Semaine"),
+             ("carte", "Carte"))
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """The days a calendar view shows, and links to the previous, next and current ones."""
+
+    first: date
+    last: date  # inclusive
+    label: str
+    prev_url: str
+    next_url: str
+    current_url: str
+    anchor: date  # first day of the month, or the Monday of the week
+
+
+def parse_day(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw[:10]) if len(raw) >= 10 else None
+    except ValueError:
+        return None
+
+
+def parse_month(raw: str) -> date | None:
+    try:
+        return date.fromisoformat(raw[:7] + "-01") if len(raw) >= 7 else None
+    except ValueError:
+        return None
+
+
+def calendar_period(state: PageState, today: date) -> Period:
+    start_filter = parse_day(state.value("from"))
+    if state.view == "calendrier":
+        anchor = (parse_month(state.month) or start_filter or today).replace(day=1)
+        first, end = views.month_bounds(anchor.year, anchor.month)
+        prev = (anchor - timedelta(days=1)).replace(day=1)
+        nxt = (anchor + timedelta(days=32)).replace(day=1)
+        return Period(
+            first, end - timedelta(days=1), fr.month_label(anchor.year, anchor.month),
+            state.url(mois=prev.strftime("%Y-%m")), state.url(mois=nxt.strftime("%Y-%m")),
+            state.url(mois=today.strftime("%Y-%m")), anchor,
+        )
+    day = parse_day(state.week) or start_filter or today
+    monday = day - timedelta(days=day.weekday())
+    sunday = monday + timedelta(days=6)
+    label = f"semaine du {fr.day_label(monday, today)} au {fr.day_label(sunday, today)}"
+    return Period(
+        monday, sunday, label,
+        state.url(semaine=(monday - timedelta(days=7)).isoformat()),
+        state.url(semaine=(monday + timedelta(days=7)).isoformat()),
+        state.url(semaine=today.isoformat()), monday,
+    )
+
+
+async def filter_options(request: web.Request, state: PageState,
+                         page: SearchPage) -> dict[str, Any]:
+    facets = page.facets or {}
+    access_counts = views.facet_buckets(facets, "accessibility")
+    quartiers = views.facet_buckets(facets, "quartier", "quartiers")
+    if quartiers is None:
+        terms = await optional(request, "terms", "quartier", limit=100)
+        if terms is not None:
+            quartiers = {str(t["value"]): int(t["count"]) for t in terms}
+        else:  # the store has neither: the quartiers of the results shown
+            quartiers = {}
+            for item in page.items:
+                name = (item.get("location") or {}).get("quartier")
+                if name:
+                    quartiers[name] = quartiers.get(name, 0) + 1
+    return {
+        "themes": views.options(views.facet_buckets(facets, "themes", "theme"),
+                                state.values("theme"), fr.theme_label, order=THEME_BY_CODE),
+        "quartiers": views.options(quartiers, state.values("quartier"), str),
+        "accessibility": views.options(
+            access_counts, state.values("accessibility"), fr.access_label,
+            order=ACCESSIBILITY if access_counts is not None else ACCESSIBILITY_FAMILIES),
+        "free": state.value("free").lower() in ("true", "1", "oui", "yes"),
+    }
+
+
+def view_context(state: PageState, page: SearchPage, query: SearchQuery | None,
+                 period: Period | None, tz: ZoneInfo, today: date) -> dict[str, Any]:
+    if state.view == "calendrier" and period is not None:
+        return {"weeks": views.month_grid(period.anchor.year, period.anchor.month, page.items,
+                                          tz, today),
+                "weekdays": fr.DAYS}
+    if state.view == "semaine" and period is not None:
+        return {"days": views.week_days(period.anchor, page.items, tz, today)}
+    if state.view == "carte":
+        places, unlocated = views.places(page.items)
+        return {"places": places, "unlocated": unlocated,
+                "map_data": views.map_data(places, tz, today)}
+    floor = query.start.astimezone(tz).date() if query and query.start else today
+    return {
+        "days": views.group_by_day(page.items, tz, today, floor=floor),
+        "next_url": state.url(cursor=page.next) if page.next else None,
+    }
+
+
+async def home(request: web.Request) -> web.Response:
+    state = PageState(request.rel_url.query)
+    tz = request.app[TZ]
+    today = datetime.now(tz).date()
+    period = calendar_period(state, today) if state.view in ("calendrier", "semaine") else None
+    limit = {"calendrier": CALENDAR_LIMIT, "semaine": CALENDAR_LIMIT,
+             "carte": MAP_LIMIT}.get(state.view, LIST_LIMIT)
+    span = {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else {}
+    error, status, query = None, 200, None
+    try:
+        query = build_query(request, state, limit=limit, **span)
+        page = await search(request, query)
+    except ApiError as exc:
+        error, status, page = french_error(exc), 400, SearchPage(total=0, items=[])
+    base = base_url(request)
+    context = {
+        "state": state, "today": today, "period": period, "page": page, "error": error,
+        "tabs": VIEW_TABS, "truncated": page.total > len(page.items) and state.view != "liste",
+        "options": await filter_options(request, state, page),
+        "presets": state.date_presets(today),
+        "ics_url": state.feed_url(base, "ics"), "rss_url": state.feed_url(base, "rss"),
+        "webcal_url": "webcal://" + state.feed_url(base, "ics").split("://", 1)[-1],
+        "widget_url": state.url(path="/integrer", vue=None, mois=None, semaine=None),
+        **view_context(state, page, query, period, tz, today),
+    }
+    return render(request, "home.html", status=status, **context)

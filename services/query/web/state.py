@@ -1,0 +1,191 @@
+"""The state of a web page in its URL: the search filters, the view, the period shown.
+
+The filters are exactly the API's parameters (``q``, ``theme``, ``quartier``, ``from``...),
+so the same query string serves the page, ``/v1/events.ics`` and ``/v1/events.rss``. The page
+adds its own: ``vue`` (liste, calendrier, semaine, carte), ``mois`` (``2026-12``) and
+``semaine`` (any day of the week shown). Empty form fields and unknown parameters (tracking
+tags and the like) are dropped instead of being refused: a visitor never gets a 400 for them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from urllib.parse import urlencode
+
+from multidict import MultiDict, MultiMapping
+
+from services.query.params import KNOWN
+
+from . import fr
+
+VIEWS = ("liste", "calendrier", "semaine", "carte")
+#: Filter parameters kept in links (the API's, minus paging and presentation).
+FILTERS = tuple(sorted(KNOWN - {"cursor", "limit", "sort", "facets", "include_cancelled"}))
+#: Order and French names of the filters shown as removable chips.
+CHIP_NAMES = {
+    "q": "Recherche", "theme": "Thème", "quartier": "Quartier", "commune": "Commune",
+    "accessibility": "Accessibilité", "audience": "Public", "organizer": "Organisateur",
+    "source": "Source", "keyword": "Mot-clé", "free": "Gratuit", "from": "À partir du",
+    "to": "Jusqu’au", "status": "Statut", "near": "Autour de", "radius_km": "Rayon",
+    "bbox": "Zone",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Chip:
+    label: str
+    remove_url: str
+
+
+def split_values(raw: Iterable[str]) -> list[str]:
+    values: list[str] = []
+    for item in raw:
+        values.extend(v.strip() for v in item.split(",") if v.strip())
+    return list(dict.fromkeys(values))
+
+
+class PageState:
+    """Filters, view and period of one request, and the URLs that change them."""
+
+    def __init__(self, query: MultiMapping[str], path: str = "/") -> None:
+        self.path = path
+        self.filters: MultiDict[str] = MultiDict()
+        for name in FILTERS:
+            for value in split_values(query.getall(name, [])):
+                self.filters.add(name, value)
+        view = query.get("vue", "liste")
+        self.view = view if view in VIEWS else "liste"
+        self.cursor = (query.get("cursor") or "").strip() or None
+        self.month = query.get("mois", "").strip()
+        self.week = query.get("semaine", "").strip()
+
+    # -- reading -----------------------------------------------------------------------
+
+    def values(self, name: str) -> list[str]:
+        return self.filters.getall(name, [])
+
+    def value(self, name: str) -> str:
+        values = self.values(name)
+        return values[0] if values else ""
+
+    def has(self, name: str, value: str) -> bool:
+        return value in self.values(name)
+
+    @property
+    def q(self) -> str:
+        return self.value("q")
+
+    @property
+    def filtered(self) -> bool:
+        return bool(self.filters)
+
+    def search_params(self, **extra: str) -> MultiDict[str]:
+        """Parameters for :func:`services.query.params.parse_search`."""
+        params = MultiDict(self.filters)
+        for name, value in extra.items():
+            params.popall(name, None)
+            params[name] = value
+        return params
+
+    # -- writing URLs --------------------------------------------------------------------
+
+    def query_string(self, filters: MultiDict[str] | None = None, **page: str | None) -> str:
+        pairs = list((filters if filters is not None else self.filters).items())
+        pairs += [(k, v) for k, v in page.items() if v]
+        return urlencode(pairs)
+
+    def url(self, filters: MultiDict[str] | None = None, *, path: str | None = None,
+            **page: str | None) -> str:
+        """This page with other filters or page parameters; the view is kept by default."""
+        page.setdefault("vue", self.view if self.view != "liste" else None)
+        if self.view == "calendrier":
+            page.setdefault("mois", self.month or None)
+        if self.view == "semaine":
+            page.setdefault("semaine", self.week or None)
+        qs = self.query_string(filters, **page)
+        return (path or self.path) + (f"?{qs}" if qs else "")
+
+    def with_filter(self, name: str, values: Iterable[str]) -> MultiDict[str]:
+        filters = MultiDict((k, v) for k, v in self.filters.items() if k != name)
+        for value in values:
+            filters.add(name, value)
+        return filters
+
+    def toggle_url(self, name: str, value: str) -> str:
+        values = self.values(name)
+        new = [v for v in values if v != value] if value in values else [*values, value]
+        return self.url(self.with_filter(name, new))
+
+    def remove_url(self, name: str, value: str | None = None) -> str:
+        keep = [v for v in self.values(name) if value is not None and v != value]
+        return self.url(self.with_filter(name, keep))
+
+    def view_url(self, view: str) -> str:
+        return self.url(vue=view if view != "liste" else None, mois=None, semaine=None)
+
+    def day_url(self, day: str) -> str:
+        """The list of one day's events, with the other filters kept."""
+        filters = self.with_filter("from", [day])
+        filters = MultiDict((k, v) for k, v in filters.items() if k != "to")
+        filters.add("to", day)
+        return self.url(filters, vue=None, mois=None, semaine=None)
+
+    def clear_url(self) -> str:
+        return self.url(MultiDict())
+
+    def feed_url(self, base: str, fmt: str) -> str:
+        """The export of the current filters (``ics``, ``rss``): same parameters as the API."""
+        qs = self.query_string()
+        return f"{base}/v1/events.{fmt}" + (f"?{qs}" if qs else "")
+
+    def chips(self) -> list[Chip]:
+        chips = []
+        for name, label in CHIP_NAMES.items():
+            for value in self.values(name):
+                chips.append(Chip(f"{label} : {chip_value(name, value)}",
+                                  self.remove_url(name, value)))
+        return chips
+
+    def date_presets(self, today: date) -> list[tuple[str, str, bool]]:
+        """``(label, url, current)`` for Aujourd'hui, Demain, Ce week-end, Cette semaine."""
+        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
+        if today.weekday() == 6:
+            saturday = today
+        sunday = today + timedelta(days=6 - today.weekday())
+        spans = [
+            ("Aujourd’hui", today, today),
+            ("Demain", today + timedelta(days=1), today + timedelta(days=1)),
+            ("Ce week-end", saturday, sunday if sunday >= saturday else saturday),
+            ("Cette semaine", today, sunday),
+            ("Dans les 30 jours", today, today + timedelta(days=30)),
+        ]
+        out = []
+        for label, first, last in spans:
+            filters = self.with_filter("from", [first.isoformat()])
+            filters = MultiDict((k, v) for k, v in filters.items() if k != "to")
+            filters.add("to", last.isoformat())
+            current = self.value("from") == first.isoformat() and self.value("to") == (
+                last.isoformat())
+            out.append((label, self.url(filters), current))
+        return out
+
+
+def chip_value(name: str, value: str) -> str:
+    if name == "theme":
+        return fr.theme_label(value)
+    if name == "accessibility":
+        return fr.access_label(value)
+    if name == "audience":
+        return fr.audience_label(value)
+    if name == "free":
+        return "oui" if value.lower() in ("true", "1", "oui", "yes") else "non"
+    if name in ("from", "to"):
+        try:
+            return fr.day_label(date.fromisoformat(value[:10]))
+        except ValueError:
+            return value
+    if name == "status":
+        return fr.status_label(value) or value
+    return value

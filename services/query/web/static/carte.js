@@ -1,0 +1,83 @@
+/* The map of the agenda's "Carte" view (Leaflet, served from this site).
+   The list of places under it is the page without JavaScript; if the tiles cannot be loaded
+   (offline, tile server down), the map is removed and that list remains. */
+(function () {
+  'use strict';
+  var el = document.getElementById('carte');
+  var dataEl = document.getElementById('carte-donnees');
+  if (!el || !dataEl || !window.L) { return; }
+  var places = JSON.parse(dataEl.textContent || '[]');
+  el.hidden = false;
+
+  var map = L.map(el, { scrollWheelZoom: false });
+  map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
+
+  var attribution = document.createElement('span');
+  var url = el.getAttribute('data-attribution-url');
+  var label = el.getAttribute('data-attribution') || '';
+  if (url) {
+    var a = document.createElement('a');
+    a.href = url;
+    a.textContent = label;
+    attribution.appendChild(a);
+  } else {
+    attribution.textContent = label;
+  }
+  var tiles = L.tileLayer(el.getAttribute('data-tile-url'), {
+    maxZoom: 19, attribution: attribution.innerHTML
+  });
+  var loaded = false;
+  var failures = 0;
+  tiles.on('tileload', function () { loaded = true; });
+  tiles.on('tileerror', function () {
+    failures += 1;
+    if (!loaded && failures >= 2) { offline(); }
+  });
+  tiles.addTo(map);
+
+  function popup(place) {
+    var box = document.createElement('div');
+    var title = document.createElement('strong');
+    title.textContent = place.name;
+    box.appendChild(title);
+    var ul = document.createElement('ul');
+    place.events.forEach(function (ev) {
+      var li = document.createElement('li');
+      var link = document.createElement('a');
+      link.href = ev.url.indexOf('/evenement/') === 0 ? ev.url : '#';
+      link.textContent = ev.title;
+      li.appendChild(link);
+      li.appendChild(document.createTextNode(' — ' + ev.when));
+      ul.appendChild(li);
+    });
+    if (place.more) {
+      var more = document.createElement('li');
+      more.textContent = 'et ' + place.more + ' autre(s)';
+      ul.appendChild(more);
+    }
+    box.appendChild(ul);
+    return box;
+  }
+
+  var bounds = [];
+  places.forEach(function (place) {
+    var n = place.events.length + place.more;
+    var name = place.name + ' : ' + n + (n > 1 ? ' événements' : ' événement');
+    L.marker([place.lat, place.lon], { title: name, alt: name, keyboard: true })
+      .bindPopup(popup(place))
+      .addTo(map);
+    bounds.push([place.lat, place.lon]);
+  });
+  if (bounds.length) {
+    map.fitBounds(bounds, { paddingTopLeft: [30, 50], paddingBottomRight: [30, 20], maxZoom: 16 });
+  } else {
+    map.setView([48.1113, -1.6800], 13);  // Rennes
+  }
+
+  function offline() {
+    map.remove();
+    el.hidden = true;
+    var note = document.getElementById('carte-hors-ligne');
+    if (note) { note.hidden = false; }
+  }
+})();

@@ -1,0 +1,65 @@
+"""Take the README screenshots of the main views from the seeded agenda (tests/e2e/site.py).
+
+    .venv/bin/python tests/e2e/make_screenshots.py [OUTPUT_DIR]     # default docs/screenshots
+
+Needs /usr/bin/chromium and the playwright package, like the browser tests. Everything is
+served on loopback (the map tiles are plain offline stand-ins).
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(Path(__file__).parent))
+
+from conftest import CHROMIUM, CHROMIUM_ARGS, load_site  # noqa: E402
+from playwright.sync_api import sync_playwright  # noqa: E402
+
+WIDE = {"width": 1280, "height": 1000}
+SHOTS = (
+    # file, path, viewport, full page
+    ("agenda-liste.png", "/", WIDE, False),
+    ("agenda-calendrier.png", "/?vue=calendrier", {"width": 1280, "height": 1250}, False),
+    ("agenda-carte.png", "/?vue=carte", WIDE, False),
+    ("evenement.png", "/?q=fest-noz", WIDE, False),
+    ("widget.png", "other:/hote", {"width": 560, "height": 760}, False),
+)
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        site = load_site().Site(Path(tmp), hostile=False).start()
+        try:
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=str(CHROMIUM),
+                                             args=[*CHROMIUM_ARGS, "--lang=fr-FR"])
+                for name, path, viewport, full in SHOTS:
+                    context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
+                                                  viewport=viewport)
+                    page = context.new_page()
+                    base = site.other_url if path.startswith("other:") else site.url
+                    page.goto(base + path.removeprefix("other:"))
+                    if name == "evenement.png":
+                        page.locator(".event .title a").first.click()
+                        page.wait_for_url("**/evenement/**")
+                    if "carte" in name:
+                        page.wait_for_selector(".leaflet-tile-loaded")
+                    if name == "widget.png":
+                        page.wait_for_selector("iframe")
+                        page.frame_locator("iframe").locator(".event").first.wait_for()
+                    page.wait_for_timeout(400)
+                    page.screenshot(path=str(out / name), full_page=full)
+                    context.close()
+                    print(out / name)
+                browser.close()
+        finally:
+            site.stop()
+
+
+if __name__ == "__main__":
+    main(Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "screenshots")
