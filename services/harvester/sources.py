@@ -4,6 +4,7 @@
 [[sources]]
 id = "velo-rennes"                 # stable id, letters, digits, '-' and '_'
 url = "https://example.org/agenda.ics"   # http(s)://, webcal:// or file://
+kind = "events"                    # optional; "calls" for a funder's calls for projects
 format = "ics"                     # optional; auto-detected when absent
 organizer = "Vélo Rennes"          # optional; the organizer when the source does not say
 interval = 3600                    # optional; seconds between harvests
@@ -37,12 +38,13 @@ class Source:
     interval: int | None = None
     enabled: bool = True
     themes: tuple[str, ...] = ()
+    kind: str = "events"
     options: dict[str, Any] = field(default_factory=dict)
 
 
 def parse_source(raw: dict[str, Any], where: str) -> Source:
     unknown = set(raw) - {
-        "id", "url", "format", "organizer", "interval", "enabled", "themes", "options"
+        "id", "url", "format", "organizer", "interval", "enabled", "themes", "kind", "options"
     }
     if unknown:
         raise ConfigError(f"{where}: unknown key(s) {', '.join(sorted(unknown))}")
@@ -58,6 +60,9 @@ def parse_source(raw: dict[str, Any], where: str) -> Source:
     interval = raw.get("interval")
     if interval is not None and (not isinstance(interval, int) or interval <= 0):
         raise ConfigError(f"{where} ({sid}): 'interval' must be a positive number of seconds")
+    kind = raw.get("kind", "events")
+    if kind not in ("events", "calls"):
+        raise ConfigError(f"{where} ({sid}): 'kind' must be \"events\" or \"calls\"")
     themes = raw.get("themes", [])
     if not isinstance(themes, list) or not all(
         isinstance(t, str) and t.isdigit() and len(t) == 6 for t in themes
@@ -74,6 +79,7 @@ def parse_source(raw: dict[str, Any], where: str) -> Source:
         interval=interval,
         enabled=bool(raw.get("enabled", True)),
         themes=tuple(themes),
+        kind=kind,
         options=options,
     )
 

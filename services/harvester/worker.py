@@ -8,6 +8,9 @@ The rules that keep the stream correct:
   succeeded and found at least one event: a failed fetch, an empty body, an unparseable file or
   an empty result never retracts the previous good events;
 * every harvest publishes one :class:`HarvestStatus` for the monitor.
+
+A source of ``kind = "calls"`` goes through the same steps with calls for projects
+(:mod:`services.harvester.formats.calls`) published on the CALLS stream.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from datetime import UTC, datetime, timedelta
 from services.harvester.fetcher import Fetcher, FetchResult
 from services.harvester.formats import parse_document
 from services.harvester.formats.base import ParseContext, ParseResult
+from services.harvester.formats.calls import CallsResult, parse_calls_document
 from services.harvester.schedule import next_check
 from services.harvester.sources import Source
 from services.harvester.state import SourceState
 from shared.bus import EVENTS_SUBJECT, STATUS_SUBJECT, Bus, subject_token
+from shared.calls import CallMessage, call_id, calls_subject
 from shared.errors import MaillageError
 from shared.model import EventMessage, HarvestStatus, Skipped, event_id, now_version
 from shared.settings import Settings
@@ -32,11 +37,43 @@ from shared.settings import Settings
 log = logging.getLogger(__name__)
 
 
+Parsed = ParseResult | CallsResult
+
+
 @dataclass(slots=True)
 class Counts:
     new: int = 0
     changed: int = 0
     removed: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    """One harvested item (an event or a call) and how to publish it at a version."""
+
+    id: str
+    digest: str
+    message: Callable[[int], EventMessage | CallMessage]
+
+
+def outgoing(source: Source, parsed: Parsed) -> list[Outgoing]:
+    if isinstance(parsed, CallsResult):
+        return [Outgoing(c.id, c.content_hash(), lambda v, c=c: CallMessage.upsert(c, v))
+                for c in parsed.calls]
+    items = []
+    for event in parsed.events:
+        if source.themes:
+            event = event.with_(extra={**event.extra, "organizer_themes": list(source.themes)})
+        items.append(Outgoing(event.id, event.content_hash(),
+                              lambda v, e=event: EventMessage.upsert(e, v)))
+    return items
+
+
+def retraction(source: Source, item_id: str, version: int) -> EventMessage | CallMessage:
+    reason = "removed from its source"
+    if source.kind == "calls":
+        return CallMessage.retract(item_id, source.id, version, reason)
+    return EventMessage.retract(item_id, source.id, version, reason)
 
 
 class Harvester:
@@ -108,7 +145,7 @@ class Harvester:
                 http_status=result.status,
                 body_bytes=len(result.body),
                 not_modified=parsed is None,
-                found=len(parsed.events) if parsed else len(state.published),
+                found=len(outgoing(source, parsed)) if parsed else len(state.published),
                 new=counts.new,
                 changed=counts.changed,
                 removed=counts.removed,
@@ -165,11 +202,15 @@ class Harvester:
             jitter_seed=source.id,
         )
 
-    async def _parse_all(self, source: Source, first: FetchResult) -> ParseResult:
+    def _parse(self, source: Source, page: FetchResult, fmt: str | None) -> Parsed:
+        ctx = self.context(source, page.url)
+        if source.kind == "calls":
+            return parse_calls_document(page.body, ctx)
+        return parse_document(page.body, ctx, fmt, page.content_type)
+
+    async def _parse_all(self, source: Source, first: FetchResult) -> Parsed:
         """Parse the document and follow ``next_url`` for paged APIs."""
-        parsed = parse_document(
-            first.body, self.context(source, first.url), source.format, first.content_type
-        )
+        parsed = self._parse(source, first, source.format)
         seen = {first.url}
         pages = 1
         while parsed.next_url and parsed.next_url not in seen:
@@ -177,58 +218,59 @@ class Harvester:
                 parsed.skipped.append(Skipped(f"stopped after {pages} pages"))
                 break
             seen.add(parsed.next_url)
-            page = await self.fetcher.fetch(parsed.next_url)
-            more = parse_document(
-                page.body, self.context(source, page.url), parsed.format, page.content_type
-            )
-            parsed.events.extend(more.events)
+            page = await self.fetcher.fetch(parsed.next_url, html_page=source.format == "html")
+            more = self._parse(source, page, parsed.format)
+            if isinstance(parsed, CallsResult) and isinstance(more, CallsResult):
+                parsed.calls.extend(more.calls)
+            elif isinstance(parsed, ParseResult) and isinstance(more, ParseResult):
+                parsed.events.extend(more.events)
+                parsed.removed_uids.extend(more.removed_uids)
             parsed.skipped.extend(more.skipped)
-            parsed.removed_uids.extend(more.removed_uids)
             parsed.next_url = more.next_url
             pages += 1
         return parsed
 
     async def _publish_changes(
-        self, source: Source, state: SourceState, parsed: ParseResult, version: int
+        self, source: Source, state: SourceState, parsed: Parsed, version: int
     ) -> Counts:
-        if not parsed.events and not parsed.removed_uids:
-            # A valid document with no usable event: maybe every event was removed, maybe
-            # the source is half-broken. Never retract on that alone; say so to operators.
+        items = outgoing(source, parsed)
+        removed_uids = parsed.removed_uids if isinstance(parsed, ParseResult) else []
+        if not items and not removed_uids:
+            # A valid document with nothing usable: maybe everything was removed, maybe the
+            # source is half-broken. Never retract on that alone; say so to operators.
             parsed.skipped.append(Skipped(
-                f"no usable event in the document; the {len(state.published)} events "
+                f"nothing usable in the document; the {len(state.published)} items "
                 "published before are kept"))
             return Counts()
-        subject = f"{EVENTS_SUBJECT}.{subject_token(source.id)}"
+        if source.kind == "calls":
+            subject = calls_subject(source.id)
+            explicit = {call_id(source.id, uid) for uid in removed_uids}
+        else:
+            subject = f"{EVENTS_SUBJECT}.{subject_token(source.id)}"
+            explicit = {event_id(source.id, uid) for uid in removed_uids}
         counts = Counts()
         current: dict[str, str] = {}
-        for event in parsed.events:
-            if source.themes:
-                extra = {**event.extra, "organizer_themes": list(source.themes)}
-                event = event.with_(extra=extra)
-            digest = event.content_hash()
-            if event.id in current:
+        for item in items:
+            if item.id in current:
                 continue
-            current[event.id] = digest
-            previous = state.published.get(event.id)
-            if previous == digest:
+            current[item.id] = item.digest
+            previous = state.published.get(item.id)
+            if previous == item.digest:
                 continue
-            msg = EventMessage.upsert(event, version)
+            msg = item.message(version)
             await self.bus.publish(subject, msg.to_json(), msg_id=msg.msg_id)
             if previous is None:
                 counts.new += 1
             else:
                 counts.changed += 1
         gone = set(state.published) - set(current)
-        explicit = {event_id(source.id, uid) for uid in parsed.removed_uids}
-        if not parsed.events:
+        if not items:
             gone = set()  # an incremental page of removals only: keep the rest
             current = dict(state.published)
-        for ev_id in sorted(gone | explicit):
-            if ev_id not in state.published and ev_id not in explicit:
-                continue
-            msg = EventMessage.retract(ev_id, source.id, version, "removed from its source")
+        for item_id in sorted(gone | explicit):
+            msg = retraction(source, item_id, version)
             await self.bus.publish(subject, msg.to_json(), msg_id=msg.msg_id)
-            current.pop(ev_id, None)
+            current.pop(item_id, None)
             counts.removed += 1
         state.published = current
         return counts
