@@ -31,11 +31,13 @@ AIDES = {
     ],
 }
 
-RSS = """<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Fondation X</title>
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Fondation X</title>
 <item><title>Appel à projets : jardins partagés</title><link>https://f.example/jardins</link>
 <guid>jardins-2027</guid><description>Ouvert aux associations et collectifs d'habitants.
 Ouverture le 1er décembre 2026, date limite : 15 janvier 2027.</description></item>
-<item><title>Lettre d'information</title><guid>news</guid><description>Rien à signaler.</description></item>
+<item><title>Lettre d'information</title><guid>news</guid>
+<description>Rien à signaler.</description></item>
 </channel></rss>"""
 
 
