@@ -43,6 +43,8 @@ from nats.js.api import (
 from nats.js.errors import BucketNotFoundError, NotFoundError
 from nats.js.kv import KeyValue
 
+from shared.settings import Settings
+
 log = logging.getLogger(__name__)
 
 EVENTS_SUBJECT = "maillage.events"
@@ -118,15 +120,24 @@ class Bus:
     @classmethod
     async def connect(cls, servers: str | Sequence[str], name: str, replicas: int = 1) -> Bus:
         urls = [s.strip() for s in servers.split(",")] if isinstance(servers, str) else servers
+        async def on_error(exc: Exception) -> None:  # one line, not a traceback per retry
+            log.warning("nats: %s", exc or type(exc).__name__)
+
         nc = await nats.connect(
             servers=list(urls),
             name=name,
+            error_cb=on_error,
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.5,
             connect_timeout=5,
             drain_timeout=3,
         )
         return cls(nc, nc.jetstream(timeout=10), replicas)
+
+    @classmethod
+    async def from_settings(cls, settings: Settings, name: str) -> Bus:
+        """Connect with the service's settings (URLs and stream replicas)."""
+        return await cls.connect(settings.nats_url, name=name, replicas=settings.nats_replicas)
 
     async def close(self) -> None:
         if not self.nc.is_closed:

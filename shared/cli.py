@@ -115,6 +115,10 @@ def build_parser() -> argparse.ArgumentParser:
     from services.ingest.tokens import add_token_parser
 
     add_token_parser(sub)
+
+    from shared.commands import register as register_operator_commands
+
+    register_operator_commands(sub)
     return parser
 
 

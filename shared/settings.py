@@ -120,8 +120,12 @@ COMMON: tuple[Setting, ...] = (
     Setting("MAILLAGE_DATA_DIR", "var", "Directory holding all state (NATS store, index, logs)."),
     Setting("MAILLAGE_NATS_URL", "nats://127.0.0.1:4222", "NATS server URL(s), comma-separated."),
     Setting(
-        "MAILLAGE_TIMEZONE", "Europe/Paris", "Timezone for floating times and day boundaries."
+        "MAILLAGE_NATS_REPLICAS",
+        "1",
+        "Replicas of each stream and bucket (3 on a NATS cluster).",
+        as_int,
     ),
+    Setting("MAILLAGE_TIMEZONE", "Europe/Paris", "Timezone for floating times and day boundaries."),
     Setting("LOG_FORMAT", "text", "Log format: text or json.", as_choice("text", "json")),
     Setting(
         "LOG_LEVEL",

@@ -25,6 +25,8 @@ from shared.natsserver import NatsServer
 from shared.settings import COMMON, Setting, Settings, as_bool, as_int, as_port
 
 SERVICES = ("indexer", "query", "ingest", "monitor", "harvester")
+#: /metrics listeners of the services that have no HTTP server of their own.
+METRICS_PORTS = {"harvester": 9101, "indexer": 9102}
 
 SETTINGS: tuple[Setting, ...] = COMMON + (
     Setting("MAILLAGE_SOURCES", "sources.toml", "Path of the TOML file listing the sources."),
@@ -144,7 +146,10 @@ class Supervisor:
         names = (("demo",) if self.demo else ()) + self.services
         for name in names:
             module = "demo.server" if name == "demo" else f"services.{name}"
-            child = Child(name, [sys.executable, "-m", module], env)
+            child_env = env
+            if name in METRICS_PORTS and "MAILLAGE_METRICS_PORT" not in os.environ:
+                child_env = {**env, "MAILLAGE_METRICS_PORT": str(METRICS_PORTS[name])}
+            child = Child(name, [sys.executable, "-m", module], child_env)
             child.start()
             self.children.append(child)
 

@@ -10,6 +10,7 @@ from services.harvester.sources import load_sources
 from services.harvester.state import StateStore
 from services.harvester.worker import Harvester
 from shared.bus import Bus
+from shared.metrics import start_metrics_server, stop_metrics_server
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,9 @@ def fetch_config(settings: Settings) -> FetchConfig:
 
 async def run(settings: Settings) -> None:
     sources = load_sources(settings.sources)
-    bus = await Bus.connect(settings.nats_url, name="maillage-harvester")
+    bus = await Bus.from_settings(settings, "maillage-harvester")
     fetcher = Fetcher(fetch_config(settings))
+    metrics = await start_metrics_server(settings.metrics_host, settings.metrics_port)
     try:
         await bus.ensure()
         states = StateStore(await bus.kv("harvest_state"))
@@ -46,5 +48,6 @@ async def run(settings: Settings) -> None:
         log.info("harvester started", extra={"sources": len(sources)})
         await scheduler.run()
     finally:
+        await stop_metrics_server(metrics)
         await fetcher.close()
         await bus.close()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from shared.metrics import METRICS_SETTINGS
 from shared.settings import COMMON, Setting, as_bool, as_float, as_int
 
-SETTINGS: tuple[Setting, ...] = COMMON + (
+SETTINGS: tuple[Setting, ...] = COMMON + METRICS_SETTINGS + (
     Setting("MAILLAGE_SOURCES", "sources.toml", "Path of the TOML file listing the sources."),
     Setting(
         "MAILLAGE_ALLOW_PRIVATE",

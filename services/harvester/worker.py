@@ -31,6 +31,7 @@ from services.harvester.state import SourceState
 from shared.bus import EVENTS_SUBJECT, STATUS_SUBJECT, Bus, subject_token
 from shared.calls import CallMessage, call_id, calls_subject
 from shared.errors import MaillageError
+from shared.metrics import record_harvest
 from shared.model import EventMessage, HarvestStatus, Skipped, event_id, now_version
 from shared.settings import Settings
 
@@ -173,6 +174,7 @@ class Harvester:
                 extra={"source_id": source.id, "url": source.url, "error": exc.message},
             )
         state.next_check = self._next_check(source, state, result, started, retry_after).isoformat()
+        record_harvest(status)
         await self.bus.publish(
             f"{STATUS_SUBJECT}.{subject_token(source.id)}",
             status.to_json(),

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -26,6 +27,7 @@ from nats.js import JetStreamContext
 
 from shared.bus import EVENTS_SUBJECT, Bus
 from shared.errors import InvalidMessage
+from shared.metrics import DEAD_LETTERS, INDEX_BATCH_FAILURES, record_batch
 from shared.model import Event, EventMessage
 from shared.store.base import SearchStore
 
@@ -105,9 +107,11 @@ class Indexer:
                     await msg.nak(delay=self.retry_delay_s)
         if not ready:
             return
+        started = time.perf_counter()
         try:
             outcomes = await self.store.apply([m for _, m in ready])
         except Exception:
+            INDEX_BATCH_FAILURES.inc()
             self._failures += 1
             self.stats.retried_batches += 1
             delay = min(self.retry_delay_s * 2 ** (self._failures - 1), 60.0)
@@ -117,6 +121,7 @@ class Indexer:
             await asyncio.sleep(delay)
             return
         self._failures = 0
+        record_batch(time.perf_counter() - started, outcomes)
         for (msg, _), outcome in zip(ready, outcomes, strict=True):
             await msg.ack()
             if outcome == "stale":
@@ -128,5 +133,6 @@ class Indexer:
         meta = msg.metadata
         await self.bus.dead_letter("EVENTS", msg.subject, msg.data, reason, meta.sequence.stream)
         await msg.term()
+        DEAD_LETTERS.labels("EVENTS").inc()
         self.stats.dead += 1
         log.error("message dead-lettered", extra={"subject": msg.subject, "error": reason})

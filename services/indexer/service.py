@@ -6,9 +6,10 @@ import asyncio
 import logging
 
 from services.indexer.calls_consumer import run_calls
-from services.indexer.consumer import Indexer
+from services.indexer.consumer import DURABLE, Indexer
 from services.indexer.enrich import Enricher
 from shared.bus import Bus
+from shared.metrics import start_metrics_server, stop_metrics_server, watch_consumer
 from shared.reference import load_reference, reference_dir
 from shared.settings import Settings
 from shared.store.calls_sqlite import open_call_store
@@ -27,9 +28,12 @@ async def run(settings: Settings) -> None:
     enricher = make_enricher(settings)
     store = open_store(settings)
     calls_store = open_call_store(settings)
-    bus = await Bus.connect(settings.nats_url, name="maillage-indexer")
+    bus = await Bus.from_settings(settings, "maillage-indexer")
+    metrics = await start_metrics_server(settings.metrics_host, settings.metrics_port)
+    lag: asyncio.Task[None] | None = None
     try:
         await bus.ensure()
+        lag = asyncio.create_task(watch_consumer(bus, "EVENTS", DURABLE))
         indexer = Indexer(
             bus, store, enricher.enrich,
             batch_size=settings.batch_size,
@@ -40,6 +44,9 @@ async def run(settings: Settings) -> None:
         log.info("indexer started")
         await asyncio.gather(indexer.run(), run_calls(settings, bus, calls_store))
     finally:
+        if lag is not None:
+            lag.cancel()
+        await stop_metrics_server(metrics)
         await bus.close()
         await store.close()
         await calls_store.close()

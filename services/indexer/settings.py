@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from services.ingest.settings import CALL_STORE_SETTINGS
+from shared.metrics import METRICS_SETTINGS
 from shared.settings import COMMON, Setting, as_choice, as_float, as_int
 
 STORE_SETTINGS: tuple[Setting, ...] = (
@@ -19,7 +20,7 @@ STORE_SETTINGS: tuple[Setting, ...] = (
     Setting("MAILLAGE_ES_INDEX", "maillage-events", "Elasticsearch index alias."),
 )
 
-SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + (
+SETTINGS: tuple[Setting, ...] = COMMON + METRICS_SETTINGS + STORE_SETTINGS + CALL_STORE_SETTINGS + (
     Setting(
         "MAILLAGE_REFERENCE_DIR",
         "../shared/reference",

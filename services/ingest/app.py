@@ -12,6 +12,7 @@ from services.ingest.push import PushState, setup_push
 from services.ingest.ratelimit import RateLimiter
 from services.query.errors import error_middleware
 from shared.bus import Bus
+from shared.metrics import setup_metrics
 from shared.settings import Settings
 
 BUS = web.AppKey("bus", Bus)
@@ -36,6 +37,7 @@ def push_state(bus: Bus, settings: Settings) -> PushState:
 def create_app(bus: Bus, settings: Settings | None = None) -> web.Application:
     max_bytes = settings.push_max_bytes if settings is not None else 1024 * 1024
     app = web.Application(middlewares=[error_middleware], client_max_size=max_bytes + 1)
+    setup_metrics(app, "ingest")
     app[BUS] = bus
     app.router.add_get("/healthz", health)
     if settings is not None:

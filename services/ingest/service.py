@@ -19,7 +19,7 @@ async def run(settings: Settings) -> None:
     from services.ingest.alerts import run_alerts
     from shared.store.calls_sqlite import open_call_store
 
-    bus = await Bus.connect(settings.nats_url, name="maillage-ingest")
+    bus = await Bus.from_settings(settings, "maillage-ingest")
     await bus.ensure()
     if not settings.push_secrets:
         log.warning("no MAILLAGE_PUSH_SECRETS: every push will be refused")

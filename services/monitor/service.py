@@ -1,20 +1,24 @@
-"""The monitor process: follow the STATUS stream and serve the dashboard."""
+"""The monitor process: follow the STATUS stream, poll the bus, serve the dashboard."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
+from datetime import timedelta
 
 from aiohttp import web
 from nats.aio.msg import Msg
 from nats.js.api import DeliverPolicy
 
-from services.monitor.app import create_app
-from services.monitor.tracker import Tracker
+from services.monitor.alerts import AlertPolicy
+from services.monitor.app import Monitor, create_app
+from services.monitor.backlog import BusHealth, poll
+from services.monitor.tracker import Policy, Tracker
 from shared.bus import STATUS_SUBJECT, Bus
 from shared.errors import ConfigError
-from shared.model import HarvestStatus
+from shared.model import HarvestStatus, now_version
 from shared.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -33,20 +37,49 @@ async def follow(bus: Bus, tracker: Tracker) -> None:
                            deliver_policy=DeliverPolicy.ALL)
 
 
+async def poll_forever(bus: Bus, monitor: Monitor, settings: Settings) -> None:
+    while True:
+        with contextlib.suppress(Exception):  # poll() logs its own failures
+            await poll(bus, monitor.tracker, monitor.bus, settings.sources,
+                       settings.lag_alert)
+        await asyncio.sleep(settings.monitor_poll)
+
+
+def make_monitor(settings: Settings, bus: Bus | None) -> Monitor:
+    tracker = Tracker(Policy(
+        failing_after=settings.failing_after,
+        max_errors=settings.max_errors,
+        stale_after=timedelta(seconds=settings.stale_after),
+        default_interval=timedelta(seconds=settings.default_interval),
+    ))
+
+    async def enqueue(source_id: str) -> bool:
+        from services.harvester.scheduler import enqueue as enqueue_job
+
+        assert bus is not None
+        return await enqueue_job(bus, source_id, now_version())
+
+    return Monitor(tracker, BusHealth(), AlertPolicy(lag_threshold=settings.lag_alert),
+                   enqueue if bus is not None else None)
+
+
 async def run(settings: Settings) -> None:
     if not settings.monitor_password:
         raise ConfigError("MAILLAGE_MONITOR_PASSWORD must be set")
-    bus = await Bus.connect(settings.nats_url, name="maillage-monitor")
+    bus = await Bus.from_settings(settings, "maillage-monitor")
     await bus.ensure()
-    tracker = Tracker()
-    await follow(bus, tracker)
-    app = create_app(tracker, settings.monitor_user, settings.monitor_password)
+    monitor = make_monitor(settings, bus)
+    await follow(bus, monitor.tracker)
+    poller = asyncio.create_task(poll_forever(bus, monitor, settings))
+    app = create_app(monitor, settings.monitor_user, settings.monitor_password)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.monitor_host, settings.monitor_port).start()
-    log.info("monitor listening", extra={"url": f"http://{settings.monitor_host}:{settings.monitor_port}"})
+    url = f"http://{settings.monitor_host}:{settings.monitor_port}"
+    log.info("monitor listening", extra={"url": url})
     try:
         await asyncio.Event().wait()
     finally:
+        poller.cancel()
         await runner.cleanup()
         await bus.close()

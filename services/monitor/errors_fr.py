@@ -1,0 +1,88 @@
+"""Harvest error kinds in plain French, for operators.
+
+The kinds are those of :mod:`services.harvester.fetch_errors` (and of the fetcher, the SSRF
+guard and the parsers). Each maps to one sentence saying what happened and, where it helps,
+what to do. The technical message of the harvester is shown beside it, untranslated.
+"""
+
+from __future__ import annotations
+
+import re
+
+KIND_FR: dict[str, str] = {
+    # HTTP answers
+    "http_401": "Le site demande un identifiant et un mot de passe (HTTP 401) : "
+    "le calendrier n'est pas public.",
+    "http_403": "Le site refuse l'accès au calendrier (HTTP 403).",
+    "http_404": "L'adresse du calendrier n'existe plus (HTTP 404) : "
+    "demandez la nouvelle adresse à l'association.",
+    "http_410": "Le calendrier a été supprimé par le site (HTTP 410).",
+    "rate_limited": "Le site nous demande de ralentir (HTTP 429) : "
+    "nouvel essai plus tard.",
+    "unavailable": "Le site est temporairement indisponible (HTTP 503).",
+    "server_error": "Le site a rencontré une erreur interne (HTTP 5xx).",
+    # network
+    "timeout": "Le site n'a pas répondu à temps.",
+    "dns": "Le nom du site est introuvable (DNS) : domaine expiré ou mal saisi ?",
+    "tls": "Le certificat de sécurité (HTTPS) du site est invalide.",
+    "connection": "Impossible de se connecter au site.",
+    "bad_body": "La réponse du site est arrivée incomplète ou abîmée.",
+    "bad_response": "Le site a renvoyé une réponse HTTP mal formée.",
+    "bad_redirect": "Le site redirige vers une adresse invalide.",
+    "redirect_loop": "Le site redirige en boucle.",
+    # refusals by Maillage
+    "refused_url": "L'adresse du calendrier est invalide.",
+    "refused_address": "L'adresse pointe vers un réseau privé : Maillage refuse de la "
+    "consulter (protection du serveur).",
+    "scheme": "Ce type d'adresse n'est pas accepté (seuls http, https et webcal le sont).",
+    "robots": "Le fichier robots.txt du site interdit à Maillage de lire ce calendrier.",
+    "too_large": "Le document est trop volumineux : Maillage a arrêté la lecture.",
+    "refused": "Maillage a refusé de consulter cette adresse.",
+    # content
+    "parse": "Le document reçu n'est pas un calendrier lisible (format non reconnu "
+    "ou contenu abîmé).",
+    "config": "La configuration de cette source est invalide.",
+}
+
+GENERIC_FR = "La récolte a échoué pour une raison imprévue."
+
+_HTTP_KIND = re.compile(r"^http_(\d{3})$")
+
+
+def error_fr(kind: str | None) -> str:
+    """The French sentence for an error kind (never empty)."""
+    if not kind:
+        return GENERIC_FR
+    if kind in KIND_FR:
+        return KIND_FR[kind]
+    match = _HTTP_KIND.match(kind)
+    if match:
+        code = int(match.group(1))
+        if code >= 500:
+            return KIND_FR["server_error"]
+        return f"Le site a refusé la demande (HTTP {code})."
+    return GENERIC_FR
+
+
+# Skipped-item reasons are English sentences from the parsers; the common ones get a
+# French gloss, the rest is shown as is.
+_SKIP_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"no usable event in the document", re.I),
+     "Aucun événement utilisable dans le document : les événements déjà publiés sont gardés."),
+    (re.compile(r"stopped after \d+ pages", re.I),
+     "Lecture arrêtée : trop de pages à suivre."),
+    (re.compile(r"no (start|date)", re.I), "Événement sans date de début."),
+    (re.compile(r"no title|without (a )?title", re.I), "Événement sans titre."),
+    (re.compile(r"outside the window|too old|in the past", re.I),
+     "Événement hors de la période récoltée."),
+    (re.compile(r"cancel", re.I), "Événement annulé."),
+    (re.compile(r"duplicate", re.I), "Doublon dans la source."),
+)
+
+
+def skip_reason_fr(reason: str) -> str:
+    """A French gloss of a skipped item's reason, or the reason itself."""
+    for pattern, text in _SKIP_PATTERNS:
+        if pattern.search(reason):
+            return text
+    return reason

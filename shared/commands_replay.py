@@ -1,0 +1,133 @@
+"""Operator commands that replay streams: ``maillage dlq list|replay`` and ``maillage reindex``.
+
+``dlq`` reads the DLQ stream (records made by :meth:`shared.bus.Bus.dead_letter`) by sequence
+and republishes a record's payload to its original subject, with a new message id so the
+stream's duplicate window does not drop it. ``reindex`` empties the search store and replays the
+EVENTS stream from its start through the indexer's own ``handle_batch``, on an ephemeral pull
+consumer: the live indexer keeps running, and writes are idempotent by version.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import TYPE_CHECKING, Any
+
+from shared.errors import ConfigError
+from shared.opstools import Progress, connect, table
+from shared.settings import Settings
+
+if TYPE_CHECKING:
+    from shared.bus import Bus
+
+
+async def _dlq_records(bus: Bus, seqs: list[int] | None) -> list[tuple[int, dict[str, Any]]]:
+    from nats.js.errors import NotFoundError
+
+    info = await bus.js.stream_info("DLQ")
+    wanted = seqs if seqs is not None else range(info.state.first_seq, info.state.last_seq + 1)
+    records = []
+    for seq in wanted:
+        try:
+            msg = await bus.js.get_msg("DLQ", seq)
+        except NotFoundError:
+            if seqs is not None:
+                raise ConfigError(f"no dead letter with sequence {seq}") from None
+            continue
+        records.append((seq, json.loads(msg.data or b"{}")))
+    return records
+
+
+async def dlq_list(args: argparse.Namespace, settings: Settings) -> int:
+    bus = await connect(settings)
+    try:
+        records = await _dlq_records(bus, None)
+    finally:
+        await bus.close()
+    shown = records[-args.limit:] if args.limit else records
+    rows = [{"seq": seq, "subject": r.get("subject"), "stream_seq": r.get("seq"),
+             "reason": r.get("reason")} for seq, r in shown]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+    else:
+        print(table(rows, ("seq", "subject", "stream_seq", "reason")))
+        print(f"{len(records)} dead letter(s); 'maillage dlq replay SEQ' republishes one")
+    return 0
+
+
+async def dlq_replay(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.all and not args.seq:
+        raise ConfigError("give the sequence numbers to replay, or --all")
+    bus = await connect(settings)
+    try:
+        records = await _dlq_records(bus, None if args.all else list(args.seq))
+        progress = Progress(len(records), "replaying")
+        for seq, record in records:
+            subject, data = record.get("subject"), record.get("data", "")
+            if not subject:
+                raise ConfigError(f"dead letter {seq} has no original subject")
+            await bus.publish(subject, data.encode("utf-8"),
+                              msg_id=f"replay.{record.get('stream')}.{record.get('seq')}.{seq}")
+            if not args.keep:
+                await bus.js.delete_msg("DLQ", seq)
+            progress.advance()
+        progress.finish()
+    finally:
+        await bus.close()
+    kept = " (kept in the DLQ)" if args.keep else ""
+    print(f"{len(records)} message(s) republished to their original subject{kept}")
+    return 0
+
+
+async def reindex(args: argparse.Namespace, settings: Settings) -> int:
+    from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    from services.indexer.consumer import Indexer
+    from services.indexer.service import make_enricher
+    from shared.bus import EVENTS_SUBJECT
+    from shared.store.factory import open_store
+
+    enricher = make_enricher(settings)
+    store = open_store(settings)
+    bus = await connect(settings)
+    try:
+        total = (await bus.js.stream_info("EVENTS")).state.messages
+        await store.reset()
+        config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+                                ack_wait=120, inactive_threshold=300, max_ack_pending=-1)
+        sub = await bus.js.pull_subscribe(f"{EVENTS_SUBJECT}.>", stream="EVENTS", config=config)
+        indexer = Indexer(bus, store, enricher.enrich, batch_size=args.batch_size,
+                          max_deliver=settings.max_deliver, retry_delay_s=settings.retry_delay)
+        progress = Progress(total, "reindexing")
+        while True:
+            try:
+                msgs = await sub.fetch(args.batch_size, timeout=2)
+            except TimeoutError:
+                info = await sub.consumer_info()
+                if info.num_pending == 0 and info.num_ack_pending == 0:
+                    break
+                continue
+            before = indexer.stats.applied + indexer.stats.stale + indexer.stats.dead
+            await indexer.handle_batch(msgs)
+            progress.advance(indexer.stats.applied + indexer.stats.stale
+                             + indexer.stats.dead - before)
+        progress.finish()
+        await sub.unsubscribe()
+        count = await store.count()
+    finally:
+        await bus.close()
+        await store.close()
+    s = indexer.stats
+    print(f"reindexed: {s.applied} applied, {s.stale} superseded, {s.dead} dead-lettered; "
+          f"{count} documents in the store")
+    return 0
+
+
+def confirm_reindex(args: argparse.Namespace) -> bool:
+    """Ask on a terminal unless --yes; a script without a terminal goes on."""
+    if args.yes or not sys.stdin.isatty():
+        return True
+    answer = input("This empties the search store and rebuilds it from the events stream; "
+                   "search results are incomplete meanwhile. Go on? [y/N] ")
+    return answer.strip().lower() in ("y", "yes", "o", "oui")

@@ -1,0 +1,189 @@
+"""``maillage sources|status|dlq|reindex`` against a real nats-server and a real SQLite file.
+
+The commands run in-process through the same argparse wiring as ``maillage`` (they call
+``asyncio.run`` themselves, so these tests are synchronous).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from services.harvester.state import SourceState, StateStore
+from shared.bus import EVENTS_SUBJECT, Bus
+from shared.commands import register
+from shared.errors import ConfigError
+from shared.model import Event, EventMessage, Occurrence
+from shared.natsserver import NatsServer
+
+pytestmark = pytest.mark.integration
+
+SOURCES = """\
+[[sources]]
+id = "velo"
+url = "https://velo.example/agenda.ics"
+
+[[sources]]
+id = "chorale"
+url = "https://chorale.example/feed.xml"
+format = "rss"
+"""
+
+
+def cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="maillage")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(list(argv))
+    code: int = args.func(args)
+    return code
+
+
+@pytest.fixture
+def env(nats_server: NatsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    sources = tmp_path / "sources.toml"
+    sources.write_text(SOURCES)
+    monkeypatch.setenv("MAILLAGE_NATS_URL", nats_server.url)
+    monkeypatch.setenv("MAILLAGE_SOURCES", str(sources))
+    monkeypatch.setenv("MAILLAGE_DATA_DIR", str(tmp_path / "data"))
+    yield tmp_path
+
+
+def on_bus(url: str, work):  # type: ignore[no-untyped-def]
+    async def main():  # type: ignore[no-untyped-def]
+        bus = await Bus.connect(url, name="test-check")
+        try:
+            await bus.ensure()
+            return await work(bus)
+        finally:
+            await bus.close()
+
+    return asyncio.run(main())
+
+
+def state_of(url: str, source_id: str) -> SourceState:
+    async def work(bus: Bus) -> SourceState:
+        return await StateStore(await bus.kv("harvest_state")).get(source_id)
+
+    result: SourceState = on_bus(url, work)
+    return result
+
+
+def test_sources_list_shows_each_source_with_its_state(
+    env: Path, nats_server: NatsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def seed(bus: Bus) -> None:
+        state = SourceState(errors=2, last_error="timeout: timed out", published={"ev_1": "h"})
+        await StateStore(await bus.kv("harvest_state")).put("velo", state)
+
+    on_bus(nats_server.url, seed)
+    assert cli("sources", "list", "--json") == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert (rows["velo"]["status"], rows["velo"]["errors"], rows["velo"]["events"]) == (
+        "failing", 2, 1)
+    assert rows["chorale"]["status"] == "ok"
+
+
+def test_disable_then_enable_flips_the_shared_state_and_resets_errors(
+    env: Path, nats_server: NatsServer
+) -> None:
+    assert cli("sources", "disable", "velo") == 0
+    assert state_of(nats_server.url, "velo").disabled is True
+    assert cli("sources", "enable", "velo") == 0
+    state = state_of(nats_server.url, "velo")
+    assert (state.disabled, state.errors, state.next_check) == (False, 0, None)
+
+
+def test_disable_of_an_unknown_source_is_a_config_error(env: Path) -> None:
+    with pytest.raises(ConfigError, match="unknown source 'nope'"):
+        cli("sources", "disable", "nope")
+
+
+def test_harvest_now_queues_one_job_and_says_when_one_is_pending(
+    env: Path, nats_server: NatsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli("sources", "harvest-now", "velo") == 0
+    assert cli("sources", "harvest-now", "velo") == 0
+    assert "already queued" in capsys.readouterr().err
+
+    async def jobs(bus: Bus) -> int:
+        return (await bus.js.stream_info("JOBS")).state.messages
+
+    assert on_bus(nats_server.url, jobs) == 1
+
+
+def test_sources_add_appends_a_valid_table_and_refuses_a_duplicate(env: Path) -> None:
+    assert cli("sources", "add", "cafe", "https://cafe.example/agenda.ics",
+               "--organizer", 'Café "associatif"', "--interval", "7200") == 0
+    from services.harvester.sources import load_sources
+
+    added = {s.id: s for s in load_sources(env / "sources.toml")}["cafe"]
+    assert (added.organizer, added.interval) == ('Café "associatif"', 7200)
+    with pytest.raises(ConfigError, match="already exists"):
+        cli("sources", "add", "cafe", "https://cafe.example/other.ics")
+
+
+def test_status_reports_streams_consumers_and_sources(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cli("status", "--json") == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {"EVENTS", "STATUS", "JOBS", "DLQ"} <= set(report["streams"])
+    assert report["consumers"]["indexer"] is None
+
+
+def test_dlq_replay_republishes_to_the_original_subject_and_empties_the_dlq(
+    env: Path, nats_server: NatsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    payload = '{"kind": "upsert", "broken": true}'
+
+    async def seed(bus: Bus) -> None:
+        await bus.dead_letter("EVENTS", f"{EVENTS_SUBJECT}.velo", payload.encode(),
+                              "undecodable event message: 'event_id'", seq=42)
+
+    on_bus(nats_server.url, seed)
+    assert cli("dlq", "list") == 0
+    assert "undecodable event message" in capsys.readouterr().out
+    assert cli("dlq", "replay", "--all") == 0
+
+    async def check(bus: Bus) -> tuple[int, bytes]:
+        dlq = (await bus.js.stream_info("DLQ")).state.messages
+        last = await bus.js.get_last_msg("EVENTS", f"{EVENTS_SUBJECT}.velo")
+        return dlq, last.data or b""
+
+    assert on_bus(nats_server.url, check) == (0, payload.encode())
+
+
+def test_dlq_replay_of_a_missing_sequence_is_a_config_error(env: Path) -> None:
+    with pytest.raises(ConfigError, match="no dead letter with sequence 7"):
+        cli("dlq", "replay", "7")
+
+
+def test_reindex_rebuilds_the_store_from_the_stream(
+    env: Path, nats_server: NatsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    messages = [EventMessage.upsert(Event.create(
+        source_id="velo", source_uid=f"u{i}", title=f"Balade à vélo {i}",
+        occurrences=(Occurrence(start=start + timedelta(hours=i)),)), version=10 + i)
+        for i in range(40)]
+    messages.append(EventMessage.retract(messages[0].event_id, "velo", 99, "removed"))
+
+    async def seed(bus: Bus) -> None:
+        for msg in messages:
+            await bus.publish(f"{EVENTS_SUBJECT}.velo", msg.to_json(), msg.msg_id)
+
+    on_bus(nats_server.url, seed)
+    assert cli("reindex", "--yes", "--batch-size", "16") == 0
+    assert "39 documents in the store" in capsys.readouterr().out
+    db = sqlite3.connect(env / "data" / "index.sqlite")
+    try:
+        assert db.execute("SELECT COUNT(*) FROM docs").fetchone()[0] == 39
+    finally:
+        db.close()

@@ -1,0 +1,31 @@
+from services.harvester.fetch_errors import EXCEPTION_TABLE, STATUS_TABLE
+from services.monitor.errors_fr import GENERIC_FR, KIND_FR, error_fr, skip_reason_fr
+
+
+def test_every_kind_of_the_fetch_error_tables_has_a_french_sentence() -> None:
+    kinds = {kind for _, kind in STATUS_TABLE.values()} | {k for _, _, k in EXCEPTION_TABLE}
+    kinds |= {"server_error", "robots", "too_large", "refused_address", "scheme", "parse"}
+    missing = sorted(k for k in kinds if k not in KIND_FR)
+    assert missing == []
+
+
+def test_unlisted_http_4xx_kind_names_its_status() -> None:
+    assert "HTTP 418" in error_fr("http_418")
+
+
+def test_unlisted_http_5xx_kind_reads_as_server_error() -> None:
+    assert error_fr("http_502") == KIND_FR["server_error"]
+
+
+def test_unknown_kind_gives_the_generic_sentence() -> None:
+    assert error_fr("martian") == GENERIC_FR
+    assert error_fr(None) == GENERIC_FR
+
+
+def test_no_usable_event_skip_reason_is_glossed_in_french() -> None:
+    text = skip_reason_fr("no usable event in the document; the 4 events published before are kept")
+    assert text.startswith("Aucun événement utilisable")
+
+
+def test_unknown_skip_reason_is_shown_as_is() -> None:
+    assert skip_reason_fr("VTODO ignored") == "VTODO ignored"
