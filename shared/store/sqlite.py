@@ -2,32 +2,52 @@
 
 Layout
     ``events``    one row per source event: its highest version seen, a tombstone flag, its JSON.
-    ``docs``      one row per occurrence document. Its ``rowid`` is chronological
-                  (``start << 24 | hash``) so date ranges and date order are rowid ranges, which
-                  FTS5 can push down into its own rowid order (see ../shared/TIPS.md).
-    ``doc_tags``  multi-valued facets (theme, keyword, accessibility, audience, source).
+    ``members``   one row per occurrence document of a source event, with its dedup features and
+                  the id of the cluster it belongs to (:mod:`shared.store.dedup`).
+    ``docs``      one *canonical* document per cluster, the documents searches return (narrow:
+                  filter columns only, so scans and counts stay in few pages; the JSON is in
+                  ``docs_body``). Its
+                  ``rowid`` is chronological (``start << 24 | hash``) so date ranges and date order
+                  are rowid ranges, which FTS5 can push down into its own rowid order.
+    ``doc_tags``  multi-valued facets (theme, keyword, accessibility, audience, source) and the
+                  facet columns (quartier, commune, organizer, place), for filters and counts.
     ``docs_fts``  FTS5 over accent-folded, French-stemmed text (title, body, place, tags).
+    ``docs_geo``  R*Tree of the documents' coordinates (bbox and radius filters).
+    ``meta``      ``generation``, bumped by every write: the key of the read caches (counts,
+                  facets, terms), valid across processes.
 
+Writes are in :mod:`shared.store.sqlite_write`, query translation in
+:mod:`shared.store.sqlite_query`, related/terms/suggest in :mod:`shared.store.sqlite_reads`.
 Readers open their own connection (WAL lets them read while the single writer commits).
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import sqlite3
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from shared.model import Event, EventMessage, Kind
-from shared.store.base import Outcome, SearchPage, SearchQuery, Sort, occurrence_docs
-from shared.store.sqlite_query import build_search
-from shared.text import stems
+from shared.model import EventMessage
+from shared.store import sqlite_reads
+from shared.store.base import Outcome, SearchPage, SearchQuery, Sort
+from shared.store.snippets import snippet
+from shared.store.sqlite_query import BODY, build_search, facet_sql, shape_facets
+from shared.store.sqlite_write import BatchWriter, doc_rowid, index_text
 
+__all__ = ["SqliteStore", "decode_cursor", "doc_rowid", "encode_cursor", "index_text"]
+
+LAYOUT_VERSION = 3
+DERIVED = ("docs_fts", "doc_tags", "docs_geo", "docs_body", "docs", "members")
 SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta VALUES ('generation', 0);
 CREATE TABLE IF NOT EXISTS events (
     event_id TEXT PRIMARY KEY,
     source_id TEXT NOT NULL,
@@ -35,6 +55,20 @@ CREATE TABLE IF NOT EXISTS events (
     deleted INTEGER NOT NULL DEFAULT 0,
     data TEXT
 );
+CREATE TABLE IF NOT EXISTS members (
+    id TEXT PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    start_ts INTEGER NOT NULL,
+    day INTEGER NOT NULL,
+    all_day INTEGER NOT NULL,
+    cluster_id TEXT,
+    feat TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS members_event ON members(event_id);
+CREATE INDEX IF NOT EXISTS members_start ON members(start_ts);
+CREATE INDEX IF NOT EXISTS members_day ON members(day, all_day);
+CREATE INDEX IF NOT EXISTS members_cluster ON members(cluster_id);
 CREATE TABLE IF NOT EXISTS docs (
     rowid INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -48,10 +82,9 @@ CREATE TABLE IF NOT EXISTS docs (
     source_id TEXT NOT NULL,
     is_free INTEGER,
     lat REAL,
-    lon REAL,
-    doc TEXT NOT NULL
+    lon REAL
 );
-CREATE INDEX IF NOT EXISTS docs_event ON docs(event_id);
+CREATE TABLE IF NOT EXISTS docs_body (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS docs_end ON docs(end_ts);
 CREATE TABLE IF NOT EXISTS doc_tags (
     facet TEXT NOT NULL,
@@ -59,25 +92,13 @@ CREATE TABLE IF NOT EXISTS doc_tags (
     doc_rowid INTEGER NOT NULL,
     PRIMARY KEY (facet, value, doc_rowid)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS doc_tags_row ON doc_tags(doc_rowid);
+CREATE INDEX IF NOT EXISTS doc_tags_row ON doc_tags(doc_rowid, facet, value);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_geo USING rtree(id, min_lat, max_lat, min_lon, max_lon);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
     title, body, place, tags, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 );
 """
-
-TAG_FACETS = ("themes", "keywords", "accessibility", "audience")
-HASH_BITS = 24
-
-
-def index_text(text: str | None) -> str:
-    """Accent-folded French stems, as indexed and as queried."""
-    return " ".join(stems(text or ""))
-
-
-def doc_rowid(doc: dict[str, Any], probe: int = 0) -> int:
-    digest = int.from_bytes(hashlib.blake2b(doc["id"].encode(), digest_size=4).digest(), "big")
-    low = (digest + probe) & ((1 << HASH_BITS) - 1)
-    return (max(doc["start_ts"], 0) << HASH_BITS) | low
+CACHE_SIZE = 256
 
 
 def encode_cursor(values: Iterable[Any]) -> str:
@@ -105,9 +126,9 @@ class SqliteStore:
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
         self._write_lock = threading.Lock()
-        self._max_span: int | None = None
-        conn = self._conn()
-        conn.executescript(SCHEMA)
+        self._cache: OrderedDict[Any, Any] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._migrate(self._conn())
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -118,8 +139,32 @@ class SqliteStore:
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA cache_size=-65536")
+            conn.execute("PRAGMA temp_store=MEMORY")
             self._local.conn = conn
         return conn
+
+    def _migrate(self, conn: sqlite3.Connection) -> None:
+        """Create the schema; an older layout is rebuilt from the stored events."""
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                version = conn.execute("PRAGMA user_version").fetchone()[0]
+                has_events = conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone()
+                if version < LAYOUT_VERSION:
+                    for table in DERIVED:
+                        conn.execute(f"DROP TABLE IF EXISTS {table}")
+                for statement in SCHEMA.split(";\n"):
+                    if statement.strip():
+                        conn.execute(statement)
+                if version < LAYOUT_VERSION and has_events:
+                    rows = conn.execute("SELECT data FROM events WHERE deleted = 0")
+                    BatchWriter(conn).replay(json.loads(r[0]) for r in rows.fetchall())
+                conn.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
 
     # -- writing -------------------------------------------------------------------------
 
@@ -129,106 +174,71 @@ class SqliteStore:
     def apply_sync(self, messages: Sequence[EventMessage]) -> list[Outcome]:
         """Apply a batch in one transaction; returns one outcome per message."""
         conn = self._conn()
-        outcomes: list[Outcome] = []
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                for msg in messages:
-                    outcomes.append(self._apply_one(conn, msg))
+                outcomes = BatchWriter(conn).apply(messages)
+                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-            self._max_span = None
         return outcomes
-
-    def _apply_one(self, conn: sqlite3.Connection, msg: EventMessage) -> Outcome:
-        row = conn.execute(
-            "SELECT version FROM events WHERE event_id = ?", (msg.event_id,)
-        ).fetchone()
-        if row is not None and row[0] >= msg.version:
-            return Outcome.STALE
-        self._delete_docs(conn, msg.event_id)
-        if msg.kind == Kind.RETRACT or msg.event is None:
-            conn.execute(
-                "INSERT OR REPLACE INTO events(event_id, source_id, version, deleted, data) "
-                "VALUES (?, ?, ?, 1, NULL)",
-                (msg.event_id, msg.source_id, msg.version),
-            )
-            return Outcome.RETRACTED
-        event = msg.event
-        conn.execute(
-            "INSERT OR REPLACE INTO events(event_id, source_id, version, deleted, data) "
-            "VALUES (?, ?, ?, 0, ?)",
-            (event.id, event.source_id, msg.version, json.dumps(event.to_dict())),
-        )
-        self._insert_docs(conn, event)
-        return Outcome.APPLIED
-
-    def _delete_docs(self, conn: sqlite3.Connection, ev_id: str) -> None:
-        rowids = [r[0] for r in conn.execute("SELECT rowid FROM docs WHERE event_id = ?", (ev_id,))]
-        for rowid in rowids:
-            conn.execute("DELETE FROM docs_fts WHERE rowid = ?", (rowid,))
-            conn.execute("DELETE FROM doc_tags WHERE doc_rowid = ?", (rowid,))
-        conn.execute("DELETE FROM docs WHERE event_id = ?", (ev_id,))
-
-    def _insert_docs(self, conn: sqlite3.Connection, event: Event) -> None:
-        for doc in occurrence_docs(event):
-            self._insert_doc(conn, doc)
-
-    def _insert_doc(self, conn: sqlite3.Connection, doc: dict[str, Any]) -> None:
-        loc = doc.get("location") or {}
-        probe = 0
-        while True:
-            rowid = doc_rowid(doc, probe)
-            try:
-                conn.execute(
-                    "INSERT INTO docs(rowid, id, event_id, start_ts, end_ts, status, quartier,"
-                    " commune, organizer, source_id, is_free, lat, lon, doc)"
-                    " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        rowid, doc["id"], doc["event_id"], doc["start_ts"], doc["end_ts"],
-                        doc["status"], loc.get("quartier"), loc.get("commune"),
-                        doc.get("organizer"), doc["source_id"],
-                        None if doc.get("is_free") is None else int(doc["is_free"]),
-                        loc.get("lat"), loc.get("lon"), json.dumps(doc, ensure_ascii=False),
-                    ),
-                )
-                break
-            except sqlite3.IntegrityError:
-                if conn.execute("SELECT 1 FROM docs WHERE id = ?", (doc["id"],)).fetchone():
-                    return  # the same occurrence listed twice by its event
-                probe += 1
-        tags = [(facet, str(v), rowid) for facet in TAG_FACETS for v in doc.get(facet) or ()]
-        tags += [("sources", s["source_id"], rowid) for s in doc.get("sources", ())]
-        conn.executemany("INSERT OR IGNORE INTO doc_tags VALUES (?, ?, ?)", tags)
-        conn.execute(
-            "INSERT INTO docs_fts(rowid, title, body, place, tags) VALUES (?, ?, ?, ?, ?)",
-            (
-                rowid,
-                index_text(doc.get("title")),
-                index_text(doc.get("description_text") or doc.get("description")),
-                index_text(" ".join(str(v) for v in loc.values() if isinstance(v, str))),
-                index_text(" ".join([*doc.get("keywords", ()), *doc.get("categories", ()),
-                                     doc.get("organizer") or ""])),
-            ),
-        )
 
     async def reset(self) -> None:
         conn = self._conn()
         with self._write_lock:
-            conn.executescript(
-                "DELETE FROM docs_fts; DELETE FROM doc_tags; DELETE FROM docs; DELETE FROM events;"
-            )
+            conn.execute("BEGIN IMMEDIATE")
+            for table in (*DERIVED, "events"):
+                conn.execute(f"DELETE FROM {table}")
+            conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+            conn.execute("COMMIT")
 
-    # -- reading -------------------------------------------------------------------------
+    # -- caches --------------------------------------------------------------------------
+
+    def generation(self) -> int:
+        return int(self._conn().execute(
+            "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
+
+    def cached(self, key: Any, compute: Any) -> Any:
+        """``compute()`` memoized for the current write generation."""
+        full = (self.generation(), key)
+        with self._cache_lock:
+            if full in self._cache:
+                self._cache.move_to_end(full)
+                return self._cache[full]
+        value = compute()
+        with self._cache_lock:
+            self._cache[full] = value
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return value
 
     def max_span(self) -> int:
         """The longest occurrence, in seconds: how far back an ongoing event can start."""
-        if self._max_span is None:
+        def compute() -> int:
             row = self._conn().execute("SELECT MAX(end_ts - start_ts) FROM docs").fetchone()
-            self._max_span = int(row[0] or 0)
-        return self._max_span
+            return int(row[0] or 0)
+        return int(self.cached("max_span", compute))
+
+    def _set_key(self, query: SearchQuery) -> Any:
+        """A cache key for the *set* a query filters: two starts that no document ends between
+        (two ends that no document starts between) select the same set."""
+        conn = self._conn()
+        start = end = None
+        if query.start is not None:
+            row = conn.execute("SELECT MIN(end_ts) FROM docs WHERE end_ts >= ?",
+                               (int(query.start.timestamp()),)).fetchone()
+            start = row[0]
+        if query.end is not None:
+            row = conn.execute("SELECT MIN(rowid) FROM docs WHERE rowid >= ?",
+                               (max(int(query.end.timestamp()), 0) << 24,)).fetchone()
+            end = row[0]
+        plain = replace(query, start=None, end=None, cursor=None, limit=0, sort=Sort.DATE,
+                        facets=False)
+        return (plain, query.start is None, start, query.end is None, end)
+
+    # -- reading -------------------------------------------------------------------------
 
     async def search(self, query: SearchQuery) -> SearchPage:
         return self.search_sync(query)
@@ -237,34 +247,72 @@ class SqliteStore:
         conn = self._conn()
         plan = build_search(query, self.max_span(), index_text)
         rows = conn.execute(plan.sql, plan.params_all).fetchall()
-        total = conn.execute(plan.count_sql, plan.count_params).fetchone()[0]
+        set_key = self._set_key(query)
+        total = self.cached(("count", set_key), lambda: conn.execute(
+            plan.count_sql, plan.count_params).fetchone()[0])
         items = [json.loads(r[0]) for r in rows[: query.limit]]
         next_cursor = None
         if len(rows) > query.limit:
-            last = rows[query.limit - 1]
-            next_cursor = encode_cursor(last[1:])
+            next_cursor = encode_cursor(rows[query.limit - 1][1:])
         page = SearchPage(total=total, items=items, next=next_cursor)
         if query.sort == Sort.RELEVANCE and query.q:
             for item, row in zip(items, rows, strict=False):
                 item["score"] = -row[1]
+        if query.q:
+            q_stems = index_text(query.q).split()
+            for item in items:
+                item["snippet"] = snippet(item.get("title") or "",
+                                          item.get("description_text") or "", q_stems)
+        if query.facets:
+            page.facets = self.cached(("facets", set_key), lambda: shape_facets(
+                conn.execute(facet_sql(plan), plan.count_params).fetchall()))
         return page
 
     async def get(self, doc_id: str) -> dict[str, Any] | None:
-        row = self._conn().execute("SELECT doc FROM docs WHERE id = ?", (doc_id,)).fetchone()
+        """The canonical document ``doc_id``, or the one that holds member ``doc_id``."""
+        conn = self._conn()
+        row = conn.execute(f"SELECT {BODY} FROM docs d WHERE d.id = ?", (doc_id,)).fetchone()
+        if row is None:
+            row = conn.execute(
+                f"SELECT {BODY} FROM members m JOIN docs d ON d.id = m.cluster_id WHERE m.id = ?",
+                (doc_id,),
+            ).fetchone()
         return json.loads(row[0]) if row else None
 
     async def event_docs(self, event_id: str) -> list[dict[str, Any]]:
+        """Canonical documents holding an occurrence of ``event_id``, in date order."""
         rows = self._conn().execute(
-            "SELECT doc FROM docs WHERE event_id = ? ORDER BY rowid", (event_id,)
+            f"SELECT {BODY} FROM docs d WHERE d.id IN"
+            " (SELECT cluster_id FROM members WHERE event_id = ?) ORDER BY d.rowid",
+            (event_id,),
         )
         return [json.loads(r[0]) for r in rows]
 
     async def count(self) -> int:
+        return self.count_sync()
+
+    def count_sync(self) -> int:
         return int(self._conn().execute("SELECT COUNT(*) FROM docs").fetchone()[0])
 
     async def event_count(self) -> int:
         row = self._conn().execute("SELECT COUNT(*) FROM events WHERE deleted = 0").fetchone()
         return int(row[0])
+
+    async def related(self, doc: dict[str, Any], limit: int = 6) -> list[dict[str, Any]]:
+        return sqlite_reads.related(self._conn(), doc, limit)
+
+    async def terms(
+        self, facet: str, *, start: datetime | None = None, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        moment = start or datetime.now(UTC)
+        key = ("terms", facet, self._set_key(SearchQuery(start=moment)), limit)
+        result: list[dict[str, Any]] = self.cached(
+            key, lambda: sqlite_reads.terms(self._conn(), facet, moment, limit))
+        return result
+
+    async def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
+        tags = self.cached("suggest_tags", lambda: sqlite_reads.suggest_tags(self._conn()))
+        return sqlite_reads.suggest(self._conn(), tags, prefix, limit)
 
     async def close(self) -> None:
         conn = getattr(self._local, "conn", None)

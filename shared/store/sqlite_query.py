@@ -16,6 +16,8 @@ from typing import Any
 from shared.store.base import SearchQuery, Sort
 
 HASH_BITS = 24
+#: The JSON of document ``d`` (kept out of ``docs`` so that scans stay narrow).
+BODY = "(SELECT body FROM docs_body WHERE rowid = d.rowid)"
 KM_PER_DEG = 111.32
 
 # How each multi-valued facet combines several requested values.
@@ -26,6 +28,10 @@ TAG_FILTERS: tuple[tuple[str, str, bool], ...] = (
     ("accessibility", "accessibility", True),
     ("audiences", "audience", False),
     ("sources", "sources", False),
+)
+GEO_BOX = (
+    "d.rowid IN (SELECT id FROM docs_geo WHERE min_lat >= ? AND max_lat <= ?"
+    " AND min_lon >= ? AND max_lon <= ?)"
 )
 COLUMN_FILTERS: tuple[tuple[str, str], ...] = (
     ("quartiers", "quartier"),
@@ -50,7 +56,7 @@ class SearchPlan:
     def sql(self) -> str:
         where = self.where + self.cursor_where
         return (
-            f"SELECT d.doc, {self.cursor_cols} FROM {self.source} WHERE {where}"
+            f"SELECT {BODY}, {self.cursor_cols} FROM {self.source} WHERE {where}"
             f" ORDER BY {self.order} LIMIT {self.limit + 1}"
         )
 
@@ -69,7 +75,42 @@ class SearchPlan:
     @property
     def rowids_sql(self) -> str:
         """The rowids of the filtered set, for facet counts."""
-        return f"SELECT d.rowid FROM {self.source} WHERE {self.where}"
+        return f"SELECT d.rowid AS rid FROM {self.source} WHERE {self.where}"
+
+
+#: Facet names in search results -> ``doc_tags`` facet, and how many values to return.
+FACETS: dict[str, tuple[str, int]] = {
+    "theme": ("themes", 100),
+    "quartier": ("quartier", 100),
+    "commune": ("commune", 100),
+    "accessibility": ("accessibility", 100),
+    "keyword": ("keywords", 20),
+    "organizer": ("organizer", 50),
+    "audience": ("audience", 100),
+    "source": ("sources", 100),
+}
+
+
+def facet_sql(plan: SearchPlan) -> str:
+    """Counts of every facet value over the filtered set of ``plan``."""
+    # CROSS JOIN keeps the filtered set as the outer loop; one range probe per document on
+    # the covering index doc_tags(doc_rowid, facet, value) reads all its tags at once.
+    return (
+        f"SELECT t.facet, t.value, COUNT(*) FROM ({plan.rowids_sql}) r"
+        " CROSS JOIN doc_tags t ON t.doc_rowid = r.rid WHERE t.facet != 'place'"
+        " GROUP BY t.facet, t.value"
+    )
+
+
+def shape_facets(rows: list[tuple[str, str, int]]) -> dict[str, list[dict[str, Any]]]:
+    by_tag: dict[str, list[tuple[str, int]]] = {}
+    for tag, value, n in rows:
+        by_tag.setdefault(tag, []).append((value, n))
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, (tag, top) in FACETS.items():
+        values = sorted(by_tag.get(tag, ()), key=lambda v: (-v[1], v[0]))[:top]
+        out[name] = [{"value": v, "count": n} for v, n in values]
+    return out
 
 
 def fts_expression(q: str, to_index_text: Callable[[str], str]) -> str | None:
@@ -132,7 +173,7 @@ def build_search(
         params.append(int(query.free))
     if query.bbox is not None:
         min_lon, min_lat, max_lon, max_lat = query.bbox
-        where.append("d.lat BETWEEN ? AND ? AND d.lon BETWEEN ? AND ?")
+        where.append(GEO_BOX)
         params.extend([min_lat, max_lat, min_lon, max_lon])
 
     distance = "0"
@@ -141,10 +182,16 @@ def build_search(
         kx = KM_PER_DEG * math.cos(math.radians(lat))
         distance = f"(((d.lat - {lat!r}) * {KM_PER_DEG!r}) * ((d.lat - {lat!r}) * {KM_PER_DEG!r})"
         distance += f" + ((d.lon - {lon!r}) * {kx!r}) * ((d.lon - {lon!r}) * {kx!r}))"
-        where.append("d.lat IS NOT NULL")
         if query.radius_km is not None:
+            # the R*Tree narrows to the enclosing box, the exact test keeps the disc
+            dlat = query.radius_km / KM_PER_DEG
+            dlon = query.radius_km / max(kx, 1e-6)
+            where.append(GEO_BOX)
+            params.extend([lat - dlat, lat + dlat, lon - dlon, lon + dlon])
             where.append(f"{distance} <= ?")
             params.append(query.radius_km**2)
+        else:
+            where.append("d.lat IS NOT NULL")
 
     if query.sort == Sort.RELEVANCE and match is not None:
         order, cursor_cols = "f.rank, d.rowid", "f.rank, d.rowid"

@@ -1,0 +1,117 @@
+"""Build the canonical document of a cluster of member documents (see :mod:`.dedup`).
+
+Which source wins a field (``provenance[field]`` names it):
+
+* members are ranked: most structured format first (:data:`FORMAT_RANK`: OpenAgenda, ICS,
+  schema.org/HTML, ActivityPub, ... RSS last), then the most complete document (number of
+  filled fields), then the smallest member id. The first is the *primary* member;
+* ``title``, ``url``, ``event_id``, ``source_id``, dates (``start``, ``end``, ``all_day``)
+  come from the primary member, except that a timed occurrence wins the dates over an all-day
+  one (more precise);
+* ``organizer``, ``image``, ``price``, ``is_free``: the first member in rank order that has one;
+* ``description`` / ``description_text``: the longest plain text (the richer description);
+* ``location``: the most precise geolocation (:data:`PRECISION_RANK`: given by the source,
+  then venue, street, commune), ties by number of filled fields, then rank;
+* ``status``: the most severe one (a cancellation announced by any source wins);
+* ``themes``, ``keywords``, ``categories``, ``accessibility``, ``audience``: the union, in
+  rank order;
+* ``sources`` lists every member (``source_id``, ``event_id``, ``url``, ``member_id``),
+  sorted; ``members`` lists the member ids; ``id`` is the smallest member id.
+
+The result depends only on the set of members, never on their order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+FORMAT_RANK = {
+    "openagenda": 0, "ics": 1, "html": 2, "schemaorg": 2, "activitypub": 3, "wordpress": 3,
+    "opendatasoft": 3, "ingest": 4, "rss": 6, "atom": 6,
+}
+PRECISION_RANK = {"source": 0, None: 1, "venue": 1, "street": 2, "commune": 3}
+STATUS_RANK = {"cancelled": 0, "postponed": 1, "rescheduled": 2, "moved_online": 3,
+               "full": 4, "tentative": 5, "scheduled": 6}
+UNION_FIELDS = ("themes", "keywords", "categories", "accessibility", "audience")
+FIRST_FILLED = ("organizer", "image", "price", "is_free")
+PRIMARY_FIELDS = ("title", "url", "event_id", "source_id", "source_uid", "timezone",
+                  "source_format", "updated", "extra")
+
+
+def _filled(doc: dict[str, Any]) -> int:
+    return sum(1 for v in doc.values() if v not in (None, "", [], {}))
+
+
+def rank_key(doc: dict[str, Any]) -> tuple[int, int, str]:
+    return (FORMAT_RANK.get(doc.get("source_format") or "", 5), -_filled(doc), doc["id"])
+
+
+def _location_key(doc: dict[str, Any]) -> tuple[int, int]:
+    loc = doc.get("location")
+    if not loc:
+        return (9, 0)
+    has_coords = loc.get("lat") is not None and loc.get("lon") is not None
+    precision = PRECISION_RANK.get(loc.get("precision"), 4) if has_coords else 5
+    return (precision, -sum(1 for v in loc.values() if v not in (None, "", False)))
+
+
+def _union(docs: Sequence[dict[str, Any]], name: str) -> list[Any]:
+    out: dict[Any, None] = {}
+    for doc in docs:
+        for v in doc.get(name) or ():
+            out.setdefault(v, None)
+    return list(out)
+
+
+def merge(members: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The canonical document of a cluster (``members`` in any order, at least one)."""
+    docs = sorted(members, key=rank_key)
+    primary = docs[0]
+    prov: dict[str, str] = {}
+    out: dict[str, Any] = dict(primary)
+    for name in PRIMARY_FIELDS:
+        prov[name] = primary["source_id"]
+
+    dated = min(docs, key=lambda d: (bool(d.get("all_day")), rank_key(d)))
+    for name in ("start", "end", "start_ts", "end_ts", "all_day"):
+        out[name] = dated.get(name)
+    prov["start"] = prov["end"] = dated["source_id"]
+
+    for name in FIRST_FILLED:
+        found = next((d for d in docs if d.get(name) not in (None, "")), primary)
+        out[name] = found.get(name)
+        prov[name] = found["source_id"]
+
+    richest = min(docs, key=lambda d: (-len(d.get("description_text") or ""), rank_key(d)))
+    out["description"] = richest.get("description", "")
+    out["description_text"] = richest.get("description_text", "")
+    prov["description"] = richest["source_id"]
+
+    placed = min(docs, key=lambda d: (*_location_key(d), rank_key(d)))
+    out["location"] = placed.get("location")
+    prov["location"] = placed["source_id"]
+
+    severe = min(docs, key=lambda d: (STATUS_RANK.get(d.get("status") or "", 6), rank_key(d)))
+    out["status"] = severe.get("status")
+    prov["status"] = severe["source_id"]
+
+    for name in UNION_FIELDS:
+        out[name] = _union(docs, name)
+    reasons: dict[str, str] = {}
+    for doc in docs:
+        for code, why in (doc.get("theme_reasons") or {}).items():
+            reasons.setdefault(code, why)
+    out["theme_reasons"] = reasons
+
+    sources = sorted(
+        {(d["source_id"], d["event_id"], d.get("url"), d["id"]) for d in docs},
+        key=lambda s: (s[0], s[1], s[3]),
+    )
+    out["sources"] = [
+        {"source_id": s, "event_id": e, "url": u, "member_id": m} for s, e, u, m in sources
+    ]
+    out["members"] = sorted(d["id"] for d in docs)
+    out["id"] = out["members"][0]
+    out["provenance"] = dict(sorted(prov.items()))
+    return out

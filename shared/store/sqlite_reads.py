@@ -1,0 +1,131 @@
+"""Related documents, facet terms and search-box suggestions for :mod:`shared.store.sqlite`."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from datetime import datetime
+from typing import Any
+
+from shared.store.sqlite_query import BODY, fts_expression
+from shared.store.sqlite_write import HASH_BITS, index_text
+from shared.text import fold
+
+RELATED_PERIOD_S = 14 * 86400
+#: ``terms()`` accepts the contract's names and the facet names of search results.
+TERM_FACETS = {
+    "themes": "themes", "theme": "themes", "keywords": "keywords", "keyword": "keywords",
+    "quartier": "quartier", "commune": "commune", "organizer": "organizer",
+    "accessibility": "accessibility", "audience": "audience", "sources": "sources",
+    "source": "sources",
+}
+SUGGEST_KINDS = {"keywords": "keyword", "organizer": "organizer", "place": "place"}
+
+
+def related(conn: sqlite3.Connection, doc: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """Upcoming documents of other events sharing a theme or keyword with ``doc``, in its
+    quartier (when it has one) and within ± 14 days of it; best first (shared themes count
+    twice, keywords once), then closest in time."""
+    themes = [str(t) for t in doc.get("themes") or ()]
+    keywords = [str(k) for k in doc.get("keywords") or ()]
+    if not themes and not keywords:
+        return []
+    now = int(time.time())
+    start = int(doc["start_ts"])
+    lo = max(start - RELATED_PERIOD_S, 0) << HASH_BITS
+    hi = (start + RELATED_PERIOD_S + 1) << HASH_BITS
+    events = sorted({s["event_id"] for s in doc.get("sources") or ()} | {doc["event_id"]})
+    match = []
+    params: list[Any] = []
+    for facet, values in (("themes", themes), ("keywords", keywords)):
+        if values:
+            match.append(f"(t.facet = ? AND t.value IN ({','.join('?' * len(values))}))")
+            params += [facet, *values]
+    where = [f"({' OR '.join(match)})", "t.doc_rowid BETWEEN ? AND ?", "d.end_ts >= ?",
+             "d.status != 'cancelled'", "d.id != ?",
+             f"d.id NOT IN (SELECT cluster_id FROM members WHERE event_id IN"
+             f" ({','.join('?' * len(events))}))"]
+    params += [lo, hi, now, doc["id"], *events]
+    quartier = (doc.get("location") or {}).get("quartier")
+    if quartier:
+        where.append("d.quartier = ?")
+        params.append(quartier)
+    sql = (
+        f"SELECT {BODY}, SUM(CASE WHEN t.facet = 'themes' THEN 2 ELSE 1 END) AS score"
+        " FROM doc_tags t JOIN docs d ON d.rowid = t.doc_rowid"
+        f" WHERE {' AND '.join(where)} GROUP BY d.rowid"
+        " ORDER BY score DESC, ABS(d.start_ts - ?), d.rowid LIMIT ?"
+    )
+    rows = conn.execute(sql, [*params, start, limit]).fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+def terms(
+    conn: sqlite3.Connection, facet: str, start: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """``[{"value", "count"}]`` of a facet over documents not ended at ``start``."""
+    tag = TERM_FACETS.get(facet)
+    if tag is None:
+        raise ValueError(f"unknown facet {facet!r}")
+    rows = conn.execute(
+        "SELECT t.value, COUNT(*) AS n FROM doc_tags t JOIN docs d ON d.rowid = t.doc_rowid"
+        " WHERE t.facet = ? AND d.end_ts >= ? AND d.status != 'cancelled'"
+        " GROUP BY t.value ORDER BY n DESC, t.value LIMIT ?",
+        (tag, int(start.timestamp()), limit),
+    ).fetchall()
+    return [{"value": v, "count": n} for v, n in rows]
+
+
+def suggest_tags(conn: sqlite3.Connection) -> list[tuple[str, str, str, int]]:
+    """``(kind, text, folded text, count)`` of every keyword, organizer and place of upcoming
+    documents, most used first (cached by the store per write generation)."""
+    now = int(time.time())
+    rows = conn.execute(
+        "SELECT t.facet, t.value, COUNT(*) AS n FROM doc_tags t"
+        " JOIN docs d ON d.rowid = t.doc_rowid"
+        " WHERE t.facet IN ('keywords', 'organizer', 'place') AND d.end_ts >= ?"
+        " GROUP BY t.facet, t.value ORDER BY n DESC, t.value",
+        (now,),
+    ).fetchall()
+    return [(SUGGEST_KINDS[f], v, " ".join(fold(v).split()), n) for f, v, n in rows]
+
+
+def _folded_prefix(prefix: str) -> str:
+    return " ".join(fold(prefix).split())
+
+
+def suggest(
+    conn: sqlite3.Connection, tags: list[tuple[str, str, str, int]], prefix: str, limit: int
+) -> list[dict[str, Any]]:
+    """Completions of ``prefix``: keywords, organizers and places whose text (or one of its
+    words) starts with it, then titles of upcoming documents matching it as a search."""
+    want = _folded_prefix(prefix)
+    if len(want) < 2:
+        return []
+    out: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    starts = [t for t in tags if t[2].startswith(want)]
+    inside = [t for t in tags if not t[2].startswith(want) and f" {want}" in f" {t[2]}"]
+    for kind, text, folded, _n in starts + inside:
+        if folded not in seen and len(out) < limit:
+            seen.add(folded)
+            out.append({"text": text, "kind": kind})
+    expr = fts_expression(prefix, index_text)
+    if expr is None or len(out) >= limit:
+        return out
+    now = int(time.time())
+    rows = conn.execute(
+        f"SELECT {BODY} FROM docs_fts f JOIN docs d ON d.rowid = f.rowid"
+        " WHERE docs_fts MATCH ? AND f.rowid >= ? AND d.end_ts >= ? ORDER BY f.rowid LIMIT 200",
+        ("title : (" + expr + ")", max(now - 86400 * 31, 0) << HASH_BITS, now),
+    )
+    for (raw,) in rows:
+        title = json.loads(raw)["title"]
+        folded = _folded_prefix(title)
+        if folded not in seen:
+            seen.add(folded)
+            out.append({"text": title, "kind": "title"})
+            if len(out) >= limit:
+                break
+    return out
