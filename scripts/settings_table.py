@@ -1,11 +1,17 @@
-"""Print the README's settings table from the services' settings tables.
+"""Print the README's settings table from the services' settings tables, or rewrite it.
 
-    python scripts/settings_table.py > /tmp/table.md
+    python scripts/settings_table.py            print the table
+    python scripts/settings_table.py --write    replace the table in README.md
 """
 
 from __future__ import annotations
 
 import importlib
+import re
+import sys
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
 
 TABLES = (
     "shared.supervisor",
@@ -28,6 +34,15 @@ def rows() -> list[str]:
     return list(seen.values())
 
 
+def table() -> str:
+    return "| name | default | help |\n|---|---|---|\n" + "\n".join(rows()) + "\n"
+
+
 if __name__ == "__main__":
-    print("| name | default | help |\n|---|---|---|")
-    print("\n".join(rows()))
+    if "--write" in sys.argv:
+        text = README.read_text(encoding="utf-8")
+        text = re.sub(r"(<!-- settings:start -->\n).*?(<!-- settings:end -->)",
+                      lambda m: m.group(1) + table() + m.group(2), text, flags=re.S)
+        README.write_text(text, encoding="utf-8")
+    else:
+        print(table(), end="")
