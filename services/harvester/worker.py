@@ -19,6 +19,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from datetime import UTC, datetime, timedelta
 
 from services.harvester.fetcher import Fetcher, FetchResult
@@ -59,14 +60,13 @@ class Outgoing:
 
 def outgoing(source: Source, parsed: Parsed) -> list[Outgoing]:
     if isinstance(parsed, CallsResult):
-        return [Outgoing(c.id, c.content_hash(), lambda v, c=c: CallMessage.upsert(c, v))
+        return [Outgoing(c.id, c.content_hash(), partial(CallMessage.upsert, c))
                 for c in parsed.calls]
     items = []
     for event in parsed.events:
         if source.themes:
             event = event.with_(extra={**event.extra, "organizer_themes": list(source.themes)})
-        items.append(Outgoing(event.id, event.content_hash(),
-                              lambda v, e=event: EventMessage.upsert(e, v)))
+        items.append(Outgoing(event.id, event.content_hash(), partial(EventMessage.upsert, event)))
     return items
 
 

@@ -144,7 +144,7 @@ def _perimeter(c: _Checker, data: dict[str, Any], path: str) -> tuple[str, str |
         c.fail(path + "perimeter", "must be an object {kind, name} or a perimeter code")
         return "rennes", None
     kind = raw.get("kind")
-    if kind not in PERIMETERS:
+    if not isinstance(kind, str) or kind not in PERIMETERS:
         c.fail(path + "perimeter.kind", "must be one of " + ", ".join(PERIMETERS))
         return "rennes", None
     name = c.text(raw, "name", path + "perimeter.", required=kind == "quartier", limit=100)
