@@ -2,9 +2,13 @@
 
 Generates synthetic occurrences with skewed (Zipf-like) distributions of themes, quartiers,
 keywords, organizers and sources, evening/weekend-heavy dates over ~15 months, recurring events
-and a share of cross-source duplicates; indexes them in 1,000-message batches, then reports
-p50/p99 latencies of several searches, *cold* (caches cleared before each query: the cost after
-every write) and *warm* (the same query repeated between two writes, as a busy front page).
+and a share of cross-source duplicates; indexes them in 256-message batches (as the indexer
+does), then reports p50/p99 latencies of several searches in three states:
+
+* ``first``: every cache of the store cleared (a query never seen by this process);
+* ``write``: right after a one-event write (a new version of an event: its documents are
+  deleted and rewritten), the cost every search pays after each write of the indexer;
+* ``warm``: the same query repeated between two writes (a busy front page).
 
 Targets (2-core machine): p50 ≤ 5 ms, p99 ≤ 25 ms.
 """
@@ -109,14 +113,32 @@ def percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p99
 
 
+class Writer:
+    """One-event writes between measured searches (a new version of an event each time)."""
+
+    def __init__(self, store: SqliteStore, events: list[Event]) -> None:
+        self.store = store
+        self.events = events
+        self.version = 1
+        self.rng = random.Random(1)
+
+    def write(self) -> None:
+        self.version += 1
+        event = self.rng.choice(self.events)
+        self.store.apply_sync([EventMessage.upsert(event, self.version)])
+
+
 def measure(store: SqliteStore, make_query: Callable[[int], SearchQuery], runs: int,
-            cold: bool) -> tuple[float, float, int]:
+            state: str, writer: Writer) -> tuple[float, float, int]:
     samples = []
     total = 0
     for i in range(runs):
         query = make_query(i)
-        if cold:
+        if state == "first":
             store._cache.clear()
+            store._sets.clear()
+        elif state == "write":
+            writer.write()
         t0 = time.perf_counter()
         page = store.search_sync(query)
         samples.append((time.perf_counter() - t0) * 1000)
@@ -129,18 +151,23 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=100_000)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--batch", type=int, default=256, help="messages per apply")
+    parser.add_argument("--first-runs", type=int, default=10,
+                        help="runs with every cache cleared (slow ones)")
     parser.add_argument("--path", type=Path, default=None, help="reuse or keep this index file")
     args = parser.parse_args()
     path = args.path or Path(tempfile.mkdtemp()) / "bench.sqlite"
     store = SqliteStore(path)
+    events = make_events(args.docs)
     if store.count_sync() == 0:
-        events = make_events(args.docs)
         t0 = time.perf_counter()
-        for i in range(0, len(events), 1000):
-            store.apply_sync([EventMessage.upsert(e, 1) for e in events[i:i + 1000]])
+        for i in range(0, len(events), args.batch):
+            store.apply_sync([EventMessage.upsert(e, 1) for e in events[i:i + args.batch]])
         took = time.perf_counter() - t0
         print(f"indexed {len(events)} events -> {store.count_sync()} documents "
-              f"in {took:.1f} s ({store.count_sync() / took:.0f} docs/s)", flush=True)
+              f"in {took:.1f} s ({len(events) / took:.0f} events/s, "
+              f"{store.count_sync() / took:.0f} docs/s)", flush=True)
+    writer = Writer(store, events)
     now = datetime.now(UTC)
     base = SearchQuery(start=now, limit=20)
     cases: dict[str, Callable[[int], SearchQuery]] = {
@@ -157,13 +184,14 @@ def main() -> None:
     print(f"{'query':32} {'facets':6} {'cache':5} {'p50 ms':>8} {'p99 ms':>8} {'total':>7}")
     for name, make_query in cases.items():
         for facets in (False, True):
-            for cold in (True, False):
-                if not facets and not cold:
+            for state in ("first", "write", "warm"):
+                if not facets and state == "warm":
                     continue
+                runs = args.first_runs if state == "first" else args.runs
                 p50, p99, total = measure(
                     store, lambda i, mq=make_query, f=facets: replace(mq(i), facets=f),
-                    args.runs, cold)
-                print(f"{name:32} {'yes' if facets else 'no':6} {'cold' if cold else 'warm':5}"
+                    runs, state, writer)
+                print(f"{name:32} {'yes' if facets else 'no':6} {state:5}"
                       f" {p50:8.2f} {p99:8.2f} {total:7d}", flush=True)
 
 

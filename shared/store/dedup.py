@@ -183,11 +183,14 @@ def match(a: Features, b: Features) -> float | None:
     """The score of the pair when it is the same event, else ``None``."""
     if a.source_id == b.source_id or not times_match(a, b):
         return None
+    sim = title_similarity(a.title, b.title)
+    same_url = bool(a.url) and a.url == b.url
+    if not same_url and sim < min(TITLE_SAME_PLACE, TITLE_UNKNOWN_PLACE):
+        return None  # no place makes it a match: skip the place test (the costly part)
     place = place_relation(a, b)
     if place == "far":
         return None
-    sim = title_similarity(a.title, b.title)
-    if a.url and a.url == b.url:
+    if same_url:
         return 1.0 + sim
     need = TITLE_SAME_PLACE if place == "same" else TITLE_UNKNOWN_PLACE
     if sim < need:

@@ -66,6 +66,8 @@ def _union(docs: Sequence[dict[str, Any]], name: str) -> list[Any]:
 
 def merge(members: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """The canonical document of a cluster (``members`` in any order, at least one)."""
+    if len(members) == 1:
+        return _alone(members[0])
     docs = sorted(members, key=rank_key)
     primary = docs[0]
     prov: dict[str, str] = {}
@@ -114,4 +116,26 @@ def merge(members: Sequence[dict[str, Any]]) -> dict[str, Any]:
     out["members"] = sorted(d["id"] for d in docs)
     out["id"] = out["members"][0]
     out["provenance"] = dict(sorted(prov.items()))
+    return out
+
+
+def _alone(doc: dict[str, Any]) -> dict[str, Any]:
+    """:func:`merge` of a single member (the common case), without the ranking."""
+    out: dict[str, Any] = dict(doc)
+    for name in ("start", "end", "start_ts", "end_ts", "all_day", *FIRST_FILLED):
+        out[name] = doc.get(name)
+    out["description"] = doc.get("description", "")
+    out["description_text"] = doc.get("description_text", "")
+    out["location"] = doc.get("location")
+    out["status"] = doc.get("status")
+    for name in UNION_FIELDS:
+        out[name] = list(dict.fromkeys(doc.get(name) or ()))
+    out["theme_reasons"] = dict(doc.get("theme_reasons") or {})
+    out["sources"] = [{"source_id": doc["source_id"], "event_id": doc["event_id"],
+                       "url": doc.get("url"), "member_id": doc["id"]}]
+    out["members"] = [doc["id"]]
+    out["id"] = doc["id"]
+    names = (*PRIMARY_FIELDS, "start", "end", *FIRST_FILLED, "description", "location",
+             "status")
+    out["provenance"] = dict.fromkeys(sorted(names), doc["source_id"])
     return out

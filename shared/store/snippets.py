@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from shared.text import STOP_WORDS, fold, stem_word
 
@@ -25,6 +26,7 @@ def query_stems(q_stems: list[str]) -> tuple[frozenset[str], str | None]:
     return frozenset(q_stems), q_stems[-1]
 
 
+@lru_cache(maxsize=65536)
 def _matches(word: str, exact: frozenset[str], prefix: str | None) -> bool:
     folded = fold(word)
     if folded in STOP_WORDS:
@@ -66,13 +68,22 @@ def _window(text: str, first: int) -> tuple[int, int]:
 def snippet(title: str, text: str, q_stems: list[str]) -> str:
     """An escaped excerpt of ``text`` (or of ``title``) with the query words marked."""
     exact, prefix = query_stems(q_stems)
+
+    def hit(word: str) -> bool:  # stemming is the cost: memoized across calls
+        return _matches(word, exact, prefix)
+
     text = " ".join((text or "").split())
-    body_spans = _spans(text, exact, prefix) if text else []
-    if body_spans:
-        lo, hi = _window(text, body_spans[0][0])
-        return _render(text, body_spans, lo, hi)
-    title_spans = _spans(title or "", exact, prefix)
+    if text:
+        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
+        first = next((a for a, _b, w in words if hit(w)), None)
+        if first is not None:
+            lo, hi = _window(text, first)
+            # only the words inside the window are rendered, so only they are tested
+            spans = [(a, b) for a, b, w in words if b > lo and a < hi and hit(w)]
+            return _render(text, spans, lo, hi)
+    title = title or ""
+    title_spans = [m.span() for m in _WORD.finditer(title) if hit(m.group())]
     if title_spans or not text:
-        return _render(title or "", title_spans, 0, len(title or ""))
+        return _render(title, title_spans, 0, len(title))
     lo, hi = _window(text, 0)
     return _render(text, [], lo, hi)

@@ -14,9 +14,14 @@ Layout
     ``docs_fts``  FTS5 over accent-folded, French-stemmed text (title, body, place, tags).
     ``docs_geo``  R*Tree of the documents' coordinates (bbox and radius filters).
     ``meta``      ``generation``, bumped by every write: the key of the read caches (counts,
-                  facets, terms), valid across processes.
+                  facets, terms), valid across processes; ``max_span``, an upper bound of the
+                  longest occurrence (kept by the writer); ``log_from`` (see ``changes``).
+    ``changes``   the canonical documents each write generation added or removed (with their
+                  tags), so that the counts and facets of a filtered set are upgraded after a
+                  write instead of recounted (:mod:`shared.store.sqlite_sets`).
 
-Writes are in :mod:`shared.store.sqlite_write`, query translation in
+Writes are in :mod:`shared.store.sqlite_write` and :mod:`shared.store.sqlite_docs`, query
+translation in
 :mod:`shared.store.sqlite_query`, related/terms/suggest in :mod:`shared.store.sqlite_reads`.
 Readers open their own connection (WAL lets them read while the single writer commits).
 """
@@ -35,19 +40,28 @@ from pathlib import Path
 from typing import Any
 
 from shared.model import EventMessage
-from shared.store import sqlite_reads
+from shared.store import sqlite_reads, sqlite_sets
 from shared.store.base import Outcome, SearchPage, SearchQuery, Sort
 from shared.store.snippets import snippet
-from shared.store.sqlite_query import BODY, build_search, facet_sql, shape_facets
+from shared.store.sqlite_query import BODY, build_search, shape_facets
 from shared.store.sqlite_write import BatchWriter, doc_rowid, index_text
 
 __all__ = ["SqliteStore", "decode_cursor", "doc_rowid", "encode_cursor", "index_text"]
 
 LAYOUT_VERSION = 3
-DERIVED = ("docs_fts", "doc_tags", "docs_geo", "docs_body", "docs", "members")
+DERIVED = ("docs_fts", "doc_tags", "docs_geo", "docs_body", "docs", "members", "changes")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
+INSERT OR IGNORE INTO meta VALUES ('max_span', 0);
+INSERT OR IGNORE INTO meta VALUES ('log_from', 0);
+CREATE TABLE IF NOT EXISTS changes (
+    gen INTEGER NOT NULL,
+    doc_rowid INTEGER NOT NULL,
+    added INTEGER NOT NULL,
+    tags TEXT
+);
+CREATE INDEX IF NOT EXISTS changes_gen ON changes(gen);
 CREATE TABLE IF NOT EXISTS events (
     event_id TEXT PRIMARY KEY,
     source_id TEXT NOT NULL,
@@ -66,7 +80,8 @@ CREATE TABLE IF NOT EXISTS members (
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS members_event ON members(event_id);
-CREATE INDEX IF NOT EXISTS members_start ON members(start_ts);
+DROP INDEX IF EXISTS members_start;
+CREATE INDEX IF NOT EXISTS members_window ON members(start_ts, id, feat);
 CREATE INDEX IF NOT EXISTS members_day ON members(day, all_day);
 CREATE INDEX IF NOT EXISTS members_cluster ON members(cluster_id);
 CREATE TABLE IF NOT EXISTS docs (
@@ -99,6 +114,12 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
 );
 """
 CACHE_SIZE = 256
+WAL_CHECKPOINT_PAGES = 16384
+#: Filtered sets whose rowids and tag counts are kept (:mod:`shared.store.sqlite_sets`).
+SET_CACHE_SIZE = 64
+#: Discs tried first by distance order (fractions of the radius; km when there is none).
+NEAR_FRACTIONS = (0.125, 0.35)
+NEAR_RADII_KM = (0.5, 2.0, 8.0)
 
 
 def encode_cursor(values: Iterable[Any]) -> str:
@@ -128,6 +149,7 @@ class SqliteStore:
         self._write_lock = threading.Lock()
         self._cache: OrderedDict[Any, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
+        self._sets: OrderedDict[Any, sqlite_sets.SetStats] = OrderedDict()
         self._migrate(self._conn())
 
     def _conn(self) -> sqlite3.Connection:
@@ -140,6 +162,9 @@ class SqliteStore:
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA cache_size=-65536")
             conn.execute("PRAGMA temp_store=MEMORY")
+            # checkpoint every ~64 MB of WAL rather than 4 MB: a batch writes thousands of
+            # pages, and each checkpoint syncs the database file (halves the commit cost)
+            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
             self._local.conn = conn
         return conn
 
@@ -151,6 +176,8 @@ class SqliteStore:
                 version = conn.execute("PRAGMA user_version").fetchone()[0]
                 has_events = conn.execute(
                     "SELECT 1 FROM sqlite_master WHERE name = 'events'").fetchone()
+                has_log = version >= LAYOUT_VERSION and conn.execute(
+                    "SELECT 1 FROM sqlite_master WHERE name = 'changes'").fetchone()
                 if version < LAYOUT_VERSION:
                     for table in DERIVED:
                         conn.execute(f"DROP TABLE IF EXISTS {table}")
@@ -160,6 +187,12 @@ class SqliteStore:
                 if version < LAYOUT_VERSION and has_events:
                     rows = conn.execute("SELECT data FROM events WHERE deleted = 0")
                     BatchWriter(conn).replay(json.loads(r[0]) for r in rows.fetchall())
+                if not has_log:  # a store from before the change log: start it now
+                    conn.execute("DELETE FROM changes")
+                    conn.execute("UPDATE meta SET value = (SELECT value FROM meta WHERE key ="
+                                 " 'generation') WHERE key = 'log_from'")
+                    conn.execute("UPDATE meta SET value = (SELECT COALESCE(MAX(end_ts -"
+                                 " start_ts), 0) FROM docs) WHERE key = 'max_span'")
                 conn.execute(f"PRAGMA user_version = {LAYOUT_VERSION}")
                 conn.execute("COMMIT")
             except BaseException:
@@ -177,8 +210,11 @@ class SqliteStore:
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
             try:
-                outcomes = BatchWriter(conn).apply(messages)
-                conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+                gen = conn.execute(
+                    "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0] + 1
+                outcomes = BatchWriter(conn, gen).apply(messages)
+                conn.execute("UPDATE meta SET value = ? WHERE key = 'generation'", (gen,))
+                sqlite_sets.prune(conn, gen)
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
@@ -192,6 +228,9 @@ class SqliteStore:
             for table in (*DERIVED, "events"):
                 conn.execute(f"DELETE FROM {table}")
             conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
+            conn.execute("UPDATE meta SET value = (SELECT value FROM meta WHERE key ="
+                         " 'generation') WHERE key = 'log_from'")
+            conn.execute("UPDATE meta SET value = 0 WHERE key = 'max_span'")
             conn.execute("COMMIT")
 
     # -- caches --------------------------------------------------------------------------
@@ -217,7 +256,10 @@ class SqliteStore:
     def max_span(self) -> int:
         """The longest occurrence, in seconds: how far back an ongoing event can start."""
         def compute() -> int:
-            row = self._conn().execute("SELECT MAX(end_ts - start_ts) FROM docs").fetchone()
+            # kept by the writer: an upper bound (deletions do not lower it), which is all
+            # the rowid range of a start filter needs
+            row = self._conn().execute(
+                "SELECT value FROM meta WHERE key = 'max_span'").fetchone()
             return int(row[0] or 0)
         return int(self.cached("max_span", compute))
 
@@ -246,10 +288,12 @@ class SqliteStore:
     def search_sync(self, query: SearchQuery) -> SearchPage:
         conn = self._conn()
         plan = build_search(query, self.max_span(), index_text)
-        rows = conn.execute(plan.sql, plan.params_all).fetchall()
+        rows = self._nearest(query) if query.sort == Sort.DISTANCE and query.near else None
+        if rows is None:
+            rows = conn.execute(plan.sql, plan.params_all).fetchall()
         set_key = self._set_key(query)
-        total = self.cached(("count", set_key), lambda: conn.execute(
-            plan.count_sql, plan.count_params).fetchone()[0])
+        stats = self._set_stats(plan, set_key, query.facets)
+        total = stats.count
         items = [json.loads(r[0]) for r in rows[: query.limit]]
         next_cursor = None
         if len(rows) > query.limit:
@@ -264,9 +308,40 @@ class SqliteStore:
                 item["snippet"] = snippet(item.get("title") or "",
                                           item.get("description_text") or "", q_stems)
         if query.facets:
-            page.facets = self.cached(("facets", set_key), lambda: shape_facets(
-                conn.execute(facet_sql(plan), plan.count_params).fetchall()))
+            page.facets = self.cached(("facets", set_key),
+                                      lambda: shape_facets(stats.facet_rows()))
         return page
+
+    def _nearest(self, query: SearchQuery) -> list[Any] | None:
+        """Distance order reads the documents of a small disc first: when it holds a full
+        page, that page is the nearest one (everything outside is farther); else ``None``."""
+        steps = ([query.radius_km * f for f in NEAR_FRACTIONS] if query.radius_km is not None
+                 else list(NEAR_RADII_KM))
+        for radius in steps:
+            plan = build_search(replace(query, radius_km=radius), self.max_span(), index_text)
+            rows = self._conn().execute(plan.sql, plan.params_all).fetchall()
+            if len(rows) > query.limit:
+                return rows
+        return None
+
+    def _set_stats(self, plan: Any, set_key: Any, facets: bool) -> sqlite_sets.SetStats:
+        """Size and tag counts of the filtered set, upgraded across writes
+        (:mod:`shared.store.sqlite_sets`)."""
+        conn = self._conn()
+        meta = sqlite_sets.meta(conn)
+        gen = int(meta["generation"])
+        with self._cache_lock:
+            old = self._sets.get(set_key)
+        stats = sqlite_sets.stats(conn, plan, gen, int(meta["log_from"]), old, facets)
+        if stats is not old:
+            with self._cache_lock:
+                current = self._sets.get(set_key)
+                if current is None or current.gen <= stats.gen:
+                    self._sets[set_key] = stats
+                    self._sets.move_to_end(set_key)
+                while len(self._sets) > SET_CACHE_SIZE:
+                    self._sets.popitem(last=False)
+        return stats
 
     async def get(self, doc_id: str) -> dict[str, Any] | None:
         """The canonical document ``doc_id``, or the one that holds member ``doc_id``."""

@@ -4,6 +4,11 @@ The filtered set is ``FROM {source} WHERE {where}``; the search, the count and t
 use it, so facets are counted on exactly the set the results come from. Date ranges are rowid
 ranges (rowids are chronological), and with a text query the rowid bounds are put on the FTS
 table so FTS5 reads only the matching slice of its index.
+
+Relevance order ranks (bm25) the first :data:`RELEVANCE_WINDOW` matches of the filtered set in
+date order, not every match: on a very common word, scoring all matches cost hundreds of
+milliseconds, and the soonest matches are the ones worth showing. ``total`` and the facets
+still count every match; below the window the order is the exact bm25 order.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ HASH_BITS = 24
 #: The JSON of document ``d`` (kept out of ``docs`` so that scans stay narrow).
 BODY = "(SELECT body FROM docs_body WHERE rowid = d.rowid)"
 KM_PER_DEG = 111.32
+#: How many matches (the first ones in date order) relevance order ranks.
+RELEVANCE_WINDOW = 2000
 
 # How each multi-valued facet combines several requested values.
 TAG_FILTERS: tuple[tuple[str, str, bool], ...] = (
@@ -33,6 +40,15 @@ GEO_BOX = (
     "d.rowid IN (SELECT id FROM docs_geo WHERE min_lat >= ? AND max_lat <= ?"
     " AND min_lon >= ? AND max_lon <= ?)"
 )
+TAG_IN = "d.rowid IN (SELECT doc_rowid FROM doc_tags WHERE facet = ? AND value IN ("
+#: The same tests for one given document (a rowid lookup each, never a scan of the box or
+#: of the tag's documents): used to test the few documents a write added.
+ROW_FORMS = {
+    GEO_BOX: "EXISTS (SELECT 1 FROM docs_geo g WHERE g.id = d.rowid AND g.min_lat >= ?"
+             " AND g.max_lat <= ? AND g.min_lon >= ? AND g.max_lon <= ?)",
+    TAG_IN: "EXISTS (SELECT 1 FROM doc_tags t WHERE t.doc_rowid = d.rowid AND t.facet = ?"
+            " AND t.value IN (",
+}
 COLUMN_FILTERS: tuple[tuple[str, str], ...] = (
     ("quartiers", "quartier"),
     ("communes", "commune"),
@@ -51,9 +67,20 @@ class SearchPlan:
     limit: int
     cursor_where: str = ""
     cursor_params: list[Any] = field(default_factory=list)
+    ranked: bool = False  # relevance: rank the first RELEVANCE_WINDOW matches only
 
     @property
     def sql(self) -> str:
+        if self.ranked:
+            window = (
+                f"SELECT f.rowid AS rid, f.rank AS rank FROM {self.source} WHERE {self.where}"
+                f" ORDER BY f.rowid LIMIT {RELEVANCE_WINDOW}"
+            )
+            return (
+                f"SELECT {BODY}, {self.cursor_cols} FROM ({window}) f"
+                f" JOIN docs d ON d.rowid = f.rid WHERE 1{self.cursor_where}"
+                f" ORDER BY {self.order} LIMIT {self.limit + 1}"
+            )
         where = self.where + self.cursor_where
         return (
             f"SELECT {BODY}, {self.cursor_cols} FROM {self.source} WHERE {where}"
@@ -71,6 +98,15 @@ class SearchPlan:
     @property
     def count_params(self) -> list[Any]:
         return self.params
+
+    @property
+    def member_sql(self) -> str:
+        """Whether one document (the last parameter, a rowid) is in the filtered set."""
+        where = self.where
+        for form, row_form in ROW_FORMS.items():
+            where = where.replace(form, row_form)
+        rowid_col = "f.rowid" if self.source.startswith("docs_fts") else "d.rowid"
+        return f"SELECT d.rowid FROM {self.source} WHERE {where} AND {rowid_col} = ?"
 
     @property
     def rowids_sql(self) -> str:
@@ -163,10 +199,7 @@ def build_search(
             continue
         groups = [(v,) for v in values] if require_all else [tuple(values)]
         for group in groups:
-            where.append(
-                "d.rowid IN (SELECT doc_rowid FROM doc_tags WHERE facet = ? AND value IN "
-                f"({','.join('?' * len(group))}))"
-            )
+            where.append(f"{TAG_IN}{','.join('?' * len(group))}))")
             params.extend([facet, *group])
     if query.free is not None:
         where.append("d.is_free = ?")
@@ -210,6 +243,7 @@ def build_search(
         order=order,
         cursor_cols=cursor_cols,
         limit=query.limit,
+        ranked=query.sort == Sort.RELEVANCE and match is not None,
     )
     if query.cursor:
         values = decode_cursor(query.cursor)

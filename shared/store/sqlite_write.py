@@ -14,7 +14,6 @@ and from every member in the windows of the removed ones (their former neighbour
 
 from __future__ import annotations
 
-import hashlib
 import json
 import sqlite3
 from collections import deque
@@ -23,53 +22,49 @@ from typing import Any
 
 from shared.model import EventMessage, Kind
 from shared.store import dedup
-from shared.store.base import Outcome, occurrence_docs
+from shared.store.base import Outcome
 from shared.store.dedup_merge import merge
-from shared.text import stems
-
-HASH_BITS = 24
-TAG_FACETS = ("themes", "keywords", "accessibility", "audience")
-COLUMN_TAGS = (("quartier", "quartier"), ("commune", "commune"))
-
-
-def index_text(text: str | None) -> str:
-    """Accent-folded French stems, as indexed and as queried."""
-    return " ".join(stems(text or ""))
-
-
-def doc_rowid(doc: dict[str, Any], probe: int = 0) -> int:
-    digest = int.from_bytes(hashlib.blake2b(doc["id"].encode(), digest_size=4).digest(), "big")
-    low = (digest + probe) & ((1 << HASH_BITS) - 1)
-    return (max(int(doc["start_ts"]), 0) << HASH_BITS) | low
-
-
-def doc_tags(doc: dict[str, Any]) -> set[tuple[str, str]]:
-    """The ``(facet, value)`` pairs of a canonical document (filters, facets, suggestions)."""
-    loc = doc.get("location") or {}
-    tags = {(facet, str(v)) for facet in TAG_FACETS for v in doc.get(facet) or ()}
-    tags |= {("sources", s["source_id"]) for s in doc.get("sources", ())}
-    for facet, key in COLUMN_TAGS:
-        if loc.get(key):
-            tags.add((facet, str(loc[key])))
-    if doc.get("organizer"):
-        tags.add(("organizer", str(doc["organizer"])))
-    if loc.get("name"):
-        tags.add(("place", str(loc["name"])))
-    return tags
+from shared.store.sqlite_docs import (  # noqa: F401 (re-exported)
+    HASH_BITS,
+    DocRows,
+    delete_doc,
+    doc_rowid,
+    doc_tags,
+    event_dict,
+    event_docs,
+    index_text,
+    insert_doc,
+)
 
 
 class BatchWriter:
-    """Applies one batch on ``conn`` (inside the caller's transaction)."""
+    """Applies one batch on ``conn`` (inside the caller's transaction).
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    Speed: versions are read in one query per batch, event rows are written once per batch,
+    member documents written by the batch stay in memory (no JSON round trip to merge them),
+    and the canonical documents' rows are inserted with one ``executemany`` per table.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, gen: int = 0) -> None:
         self.conn = conn
+        self.gen = gen
         self.windows: list[tuple[int, int, bool]] = []  # (start_ts, day, all_day) of removed
         self.changed: set[str] = set()
         self.prior: dict[str, str | None] = {}  # cluster id of members removed in this batch
         self.feats: dict[str, dedup.Features] = {}
+        self.docs: dict[str, dict[str, Any]] = {}  # member documents written by this batch
+        self.versions: dict[str, int] = {}
+        self.event_rows: dict[str, tuple[Any, ...]] = {}
+        self.rows = DocRows(conn, gen)
+        self._seen: dict[tuple[int, int, bool], list[dedup.Features]] = {}
 
     def apply(self, messages: Sequence[EventMessage]) -> list[Outcome]:
+        self._load_versions({m.event_id for m in messages})
         outcomes = [self._apply_one(m) for m in messages]
+        if self.event_rows:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO events(event_id, source_id, version, deleted, data) "
+                "VALUES (?, ?, ?, ?, ?)", self.event_rows.values())
         if self.changed or self.prior:
             self._recluster()
         return outcomes
@@ -82,53 +77,77 @@ class BatchWriter:
             self._insert_members(Event.from_dict(data))
         self._recluster()
 
+    def _load_versions(self, ids: set[str]) -> None:
+        wanted = list(ids)
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            self.versions.update(self.conn.execute(
+                "SELECT event_id, version FROM events WHERE event_id IN"
+                f" ({','.join('?' * len(chunk))})", chunk))
+
     def _apply_one(self, msg: EventMessage) -> Outcome:
         conn = self.conn
-        row = conn.execute("SELECT version FROM events WHERE event_id = ?",
-                           (msg.event_id,)).fetchone()
-        if row is not None and row[0] >= msg.version:
+        stored = self.versions.get(msg.event_id)
+        if stored is not None and stored >= msg.version:
             return Outcome.STALE
-        old = conn.execute(
-            "SELECT id, start_ts, day, all_day, cluster_id FROM members WHERE event_id = ?",
-            (msg.event_id,),
-        ).fetchall()
-        for mid, start_ts, day, all_day, cid in old:
-            self.windows.append((start_ts, day, bool(all_day)))
-            self.prior.setdefault(mid, cid)
-            self.changed.discard(mid)
-            self.feats.pop(mid, None)
-        conn.execute("DELETE FROM members WHERE event_id = ?", (msg.event_id,))
+        if stored is not None:  # only a known event can have members
+            old = conn.execute(
+                "SELECT id, start_ts, day, all_day, cluster_id FROM members WHERE event_id = ?",
+                (msg.event_id,),
+            ).fetchall()
+            for mid, start_ts, day, all_day, cid in old:
+                self.windows.append((start_ts, day, bool(all_day)))
+                self.prior.setdefault(mid, cid)
+                self.changed.discard(mid)
+                self.feats.pop(mid, None)
+                self.docs.pop(mid, None)
+            if old:
+                conn.execute("DELETE FROM members WHERE event_id = ?", (msg.event_id,))
+                self._seen.clear()
+        self.versions[msg.event_id] = msg.version
+        self.event_rows.pop(msg.event_id, None)  # keep the write order of the batch
         if msg.kind == Kind.RETRACT or msg.event is None:
-            conn.execute(
-                "INSERT OR REPLACE INTO events(event_id, source_id, version, deleted, data) "
-                "VALUES (?, ?, ?, 1, NULL)",
-                (msg.event_id, msg.source_id, msg.version),
-            )
+            self.event_rows[msg.event_id] = (msg.event_id, msg.source_id, msg.version, 1, None)
             return Outcome.RETRACTED
-        conn.execute(
-            "INSERT OR REPLACE INTO events(event_id, source_id, version, deleted, data) "
-            "VALUES (?, ?, ?, 0, ?)",
-            (msg.event.id, msg.event.source_id, msg.version, json.dumps(msg.event.to_dict())),
-        )
-        self._insert_members(msg.event)
+        data = event_dict(msg.event)
+        self.event_rows[msg.event_id] = (msg.event.id, msg.event.source_id, msg.version, 0,
+                                         json.dumps(data))
+        self._insert_members(msg.event, data)
         return Outcome.APPLIED
 
-    def _insert_members(self, event: Any) -> None:
-        for doc in occurrence_docs(event):
-            feat = dedup.features(doc)
-            cur = self.conn.execute(
+    def _insert_members(self, event: Any, data: dict[str, Any] | None = None) -> None:
+        rows = []
+        first: dedup.Features | None = None
+        for doc in event_docs(event, data):
+            mid = doc["id"]
+            if mid in self.docs:  # INSERT OR IGNORE: the first occurrence with this id wins
+                continue
+            if first is None:
+                feat = first = dedup.features(doc)
+            else:  # same event: only the dates differ
+                start_ts = int(doc["start_ts"])
+                feat = dedup.Features(
+                    mid, first.source_id, start_ts, dedup.local_day(start_ts),
+                    bool(doc.get("all_day")), first.title, first.venue, first.address,
+                    first.lat, first.lon, first.precise, first.online, first.url)
+            rows.append((mid, doc["event_id"], doc["start_ts"], feat.day, int(feat.all_day),
+                         json.dumps(feat.to_json()), json.dumps(doc, ensure_ascii=False)))
+            self.changed.add(mid)
+            self.feats[mid] = feat
+            self.docs[mid] = doc
+        if rows:
+            self.conn.executemany(
                 "INSERT OR IGNORE INTO members(id, event_id, start_ts, day, all_day, cluster_id,"
-                " feat, doc) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)",
-                (doc["id"], doc["event_id"], doc["start_ts"], feat.day, int(feat.all_day),
-                 json.dumps(feat.to_json()), json.dumps(doc, ensure_ascii=False)),
-            )
-            if cur.rowcount:
-                self.changed.add(doc["id"])
-                self.feats[doc["id"]] = feat
+                " feat, doc) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)", rows)
+            self._seen.clear()
 
     # -- clusters ------------------------------------------------------------------------
 
     def _candidates(self, start_ts: int, day: int, all_day: bool) -> list[dedup.Features]:
+        key = (start_ts, day, all_day)
+        cached = self._seen.get(key)
+        if cached is not None:
+            return cached
         w = dedup.WINDOW_S
         sql = ("SELECT id, feat FROM members WHERE start_ts BETWEEN ? AND ?"
                " UNION SELECT id, feat FROM members WHERE day = ?")
@@ -136,13 +155,14 @@ class BatchWriter:
         if not all_day:
             sql += " AND all_day = 1"
         out = []
+        feats = self.feats
         for mid, raw in self.conn.execute(sql, params):
-            feat = self.feats.get(mid)
+            feat = feats.get(mid)
             if feat is None:
-                feat = self.feats[mid] = dedup.Features.from_json(json.loads(raw))
+                feat = feats[mid] = dedup.Features.from_json(json.loads(raw))
             out.append(feat)
+        self._seen[key] = out
         return out
-
     def _recluster(self) -> None:
         queue: deque[dedup.Features] = deque()
         reached: dict[str, dedup.Features] = {}
@@ -174,7 +194,10 @@ class BatchWriter:
     def _write_clusters(self, reached: dict[str, Any], groups: list[list[str]]) -> None:
         conn = self.conn
         old_of: dict[str, str | None] = {}
-        ids = list(reached)
+        ids = [mid for mid in reached if mid not in self.docs]  # new members: no cluster yet
+        for mid in reached:
+            if mid in self.docs:
+                old_of[mid] = self.prior.get(mid)
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
             rows = conn.execute(
@@ -187,65 +210,18 @@ class BatchWriter:
             old_of.setdefault(mid, cid)
         deleted, dirty = dedup.cluster_changes(groups, old_of, self.changed)
         for cid in sorted(deleted):
-            delete_doc(conn, cid)
+            delete_doc(conn, cid, self.gen)
+        stored = [mid for group in dirty for mid in group if mid not in self.docs]
+        for i in range(0, len(stored), 500):
+            chunk = stored[i:i + 500]
+            for mid, raw in conn.execute(
+                f"SELECT id, doc FROM members WHERE id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            ):
+                self.docs[mid] = json.loads(raw)
+        updates = []
         for group in dirty:
-            docs = [json.loads(r[0]) for r in conn.execute(
-                f"SELECT doc FROM members WHERE id IN ({','.join('?' * len(group))})", group)]
-            insert_doc(conn, merge(docs))
-            conn.executemany("UPDATE members SET cluster_id = ? WHERE id = ?",
-                             [(group[0], mid) for mid in group])
-
-
-def delete_doc(conn: sqlite3.Connection, doc_id: str) -> None:
-    row = conn.execute("SELECT rowid FROM docs WHERE id = ?", (doc_id,)).fetchone()
-    if row is None:
-        return
-    rowid = row[0]
-    conn.execute("DELETE FROM docs_fts WHERE rowid = ?", (rowid,))
-    conn.execute("DELETE FROM doc_tags WHERE doc_rowid = ?", (rowid,))
-    conn.execute("DELETE FROM docs_geo WHERE id = ?", (rowid,))
-    conn.execute("DELETE FROM docs_body WHERE rowid = ?", (rowid,))
-    conn.execute("DELETE FROM docs WHERE rowid = ?", (rowid,))
-
-
-def insert_doc(conn: sqlite3.Connection, doc: dict[str, Any]) -> None:
-    loc = doc.get("location") or {}
-    probe = 0
-    while True:
-        rowid = doc_rowid(doc, probe)
-        try:
-            conn.execute(
-                "INSERT INTO docs(rowid, id, event_id, start_ts, end_ts, status, quartier,"
-                " commune, organizer, source_id, is_free, lat, lon)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    rowid, doc["id"], doc["event_id"], doc["start_ts"], doc["end_ts"],
-                    doc["status"], loc.get("quartier"), loc.get("commune"),
-                    doc.get("organizer"), doc["source_id"],
-                    None if doc.get("is_free") is None else int(doc["is_free"]),
-                    loc.get("lat"), loc.get("lon"),
-                ),
-            )
-            break
-        except sqlite3.IntegrityError:
-            if conn.execute("SELECT 1 FROM docs WHERE id = ?", (doc["id"],)).fetchone():
-                raise
-            probe += 1
-    conn.execute("INSERT INTO docs_body VALUES (?, ?)",
-                 (rowid, json.dumps(doc, ensure_ascii=False)))
-    conn.executemany("INSERT OR IGNORE INTO doc_tags VALUES (?, ?, ?)",
-                     [(f, v, rowid) for f, v in sorted(doc_tags(doc))])
-    if loc.get("lat") is not None and loc.get("lon") is not None:
-        conn.execute("INSERT INTO docs_geo VALUES (?, ?, ?, ?, ?)",
-                     (rowid, loc["lat"], loc["lat"], loc["lon"], loc["lon"]))
-    conn.execute(
-        "INSERT INTO docs_fts(rowid, title, body, place, tags) VALUES (?, ?, ?, ?, ?)",
-        (
-            rowid,
-            index_text(doc.get("title")),
-            index_text(doc.get("description_text") or doc.get("description")),
-            index_text(" ".join(str(v) for v in loc.values() if isinstance(v, str))),
-            index_text(" ".join([*doc.get("keywords", ()), *doc.get("categories", ()),
-                                 doc.get("organizer") or ""])),
-        ),
-    )
+            self.rows.add(merge([self.docs[mid] for mid in group]))
+            updates += [(group[0], mid) for mid in group]
+        self.rows.flush()
+        conn.executemany("UPDATE members SET cluster_id = ? WHERE id = ?", updates)

@@ -1,0 +1,222 @@
+"""Rows of the canonical documents of :mod:`shared.store.sqlite` (``docs``, ``docs_body``,
+``doc_tags``, ``docs_geo``, ``docs_fts``), and the member documents of an event.
+
+Written for speed: an event is turned into a dict once (:func:`event_dict`, without
+:func:`dataclasses.asdict`), and the rows of a batch's documents go to SQLite with one
+``executemany`` per table (:class:`DocRows`). Every canonical document added or removed is
+logged in ``changes`` (:mod:`shared.store.sqlite_sets`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+from dataclasses import fields
+from typing import Any
+
+from shared.model import Event, Location, occurrence_id
+from shared.text import stems
+
+HASH_BITS = 24
+TAG_FACETS = ("themes", "keywords", "accessibility", "audience")
+COLUMN_TAGS = (("quartier", "quartier"), ("commune", "commune"))
+
+
+def index_text(text: str | None) -> str:
+    """Accent-folded French stems, as indexed and as queried."""
+    return " ".join(stems(text or ""))
+
+
+def doc_rowid(doc: dict[str, Any], probe: int = 0) -> int:
+    digest = int.from_bytes(hashlib.blake2b(doc["id"].encode(), digest_size=4).digest(), "big")
+    low = (digest + probe) & ((1 << HASH_BITS) - 1)
+    return (max(int(doc["start_ts"]), 0) << HASH_BITS) | low
+
+
+def doc_tags(doc: dict[str, Any]) -> set[tuple[str, str]]:
+    """The ``(facet, value)`` pairs of a canonical document (filters, facets, suggestions)."""
+    loc = doc.get("location") or {}
+    tags = {(facet, str(v)) for facet in TAG_FACETS for v in doc.get(facet) or ()}
+    tags |= {("sources", s["source_id"]) for s in doc.get("sources", ())}
+    for facet, key in COLUMN_TAGS:
+        if loc.get(key):
+            tags.add((facet, str(loc[key])))
+    if doc.get("organizer"):
+        tags.add(("organizer", str(doc["organizer"])))
+    if loc.get("name"):
+        tags.add(("place", str(loc["name"])))
+    return tags
+
+
+_LOCATION_FIELDS = tuple(f.name for f in fields(Location))
+_checked: list[bool] = []  # [True] once event_dict matched Event.to_dict, [False] if it did not
+
+
+def event_dict(event: Event) -> dict[str, Any]:
+    """``event.to_dict()`` without :func:`dataclasses.asdict` (a deep copy, a fifth of the
+    write path). The first call of a process checks that both agree, else ``to_dict`` is used."""
+    if _checked and not _checked[0]:
+        return event.to_dict()
+    loc = event.location
+    data = {
+        "schema": event.schema,
+        "id": event.id,
+        "source_id": event.source_id,
+        "source_uid": event.source_uid,
+        "title": event.title,
+        "occurrences": [o.to_dict() for o in event.occurrences],
+        "description": event.description,
+        "description_text": event.description_text,
+        "url": event.url,
+        "location": ({name: getattr(loc, name) for name in _LOCATION_FIELDS}
+                     if loc is not None else None),
+        "organizer": event.organizer,
+        "categories": list(event.categories),
+        "keywords": list(event.keywords),
+        "themes": [{"code": t.code, "reason": t.reason} for t in event.themes],
+        "accessibility": list(event.accessibility),
+        "audience": list(event.audience),
+        "is_free": event.is_free,
+        "price": event.price,
+        "image": event.image,
+        "status": str(event.status),
+        "timezone": event.timezone,
+        "source_format": event.source_format,
+        "updated": event.updated.isoformat() if event.updated is not None else None,
+        "extra": event.extra,
+    }
+    if not _checked:
+        reference = event.to_dict()
+        _checked.append(json.dumps(data) == json.dumps(reference))
+        return reference
+    return data
+
+
+def event_docs(event: Event, data: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """:func:`~shared.store.base.occurrence_docs`, converting the event to a dict only once
+    (``data``: ``event.to_dict()`` when the caller already has it)."""
+    data = dict(event_dict(event) if data is None else data)
+    data.pop("occurrences")
+    data.pop("schema")
+    themes = [t.code for t in event.themes]
+    reasons = {t.code: t.reason for t in event.themes}
+    status = str(event.status)
+    sources = [{"source_id": event.source_id, "event_id": event.id, "url": event.url}]
+    out = []
+    for occ in event.occurrences:
+        end = occ.end or occ.start
+        out.append({
+            **data,
+            "id": occurrence_id(event.id, occ.key()),
+            "event_id": event.id,
+            "start": occ.start.isoformat(),
+            "end": end.isoformat(),
+            "start_ts": int(occ.start.timestamp()),
+            "end_ts": int(end.timestamp()),
+            "all_day": occ.all_day,
+            "status": str(occ.status) if occ.status != "scheduled" else status,
+            "themes": list(themes),
+            "theme_reasons": dict(reasons),
+            "sources": [dict(s) for s in sources],
+        })
+    return out
+
+
+class DocRows:
+    """Canonical documents to insert, written with one ``executemany`` per table."""
+
+    def __init__(self, conn: sqlite3.Connection, gen: int = 0) -> None:
+        self.conn = conn
+        self.gen = gen
+        self.span = 0
+        self.body: list[tuple[Any, ...]] = []
+        self.tags: list[tuple[Any, ...]] = []
+        self.geo: list[tuple[Any, ...]] = []
+        self.fts: list[tuple[Any, ...]] = []
+        self._text: dict[str | None, str] = {}
+
+    def text(self, value: str | None) -> str:
+        out = self._text.get(value)
+        if out is None:
+            out = self._text[value] = index_text(value)
+        return out
+
+    def add(self, doc: dict[str, Any]) -> None:
+        loc = doc.get("location") or {}
+        rowid = insert_doc_row(self.conn, doc)
+        self.span = max(self.span, int(doc["end_ts"]) - int(doc["start_ts"]))
+        self.body.append((rowid, json.dumps(doc, ensure_ascii=False)))
+        self.tags += [(f, v, rowid) for f, v in sorted(doc_tags(doc))]
+        if loc.get("lat") is not None and loc.get("lon") is not None:
+            self.geo.append((rowid, loc["lat"], loc["lat"], loc["lon"], loc["lon"]))
+        self.fts.append((
+            rowid,
+            self.text(doc.get("title")),
+            self.text(doc.get("description_text") or doc.get("description")),
+            self.text(" ".join(str(v) for v in loc.values() if isinstance(v, str))),
+            self.text(" ".join([*doc.get("keywords", ()), *doc.get("categories", ()),
+                                doc.get("organizer") or ""])),
+        ))
+
+    def flush(self) -> None:
+        conn = self.conn
+        conn.executemany("INSERT INTO docs_body VALUES (?, ?)", self.body)
+        conn.executemany("INSERT OR IGNORE INTO doc_tags VALUES (?, ?, ?)", self.tags)
+        conn.executemany("INSERT INTO docs_geo VALUES (?, ?, ?, ?, ?)", self.geo)
+        conn.executemany(
+            "INSERT INTO docs_fts(rowid, title, body, place, tags) VALUES (?, ?, ?, ?, ?)",
+            self.fts)
+        conn.executemany("INSERT INTO changes(gen, doc_rowid, added) VALUES (?, ?, 1)",
+                         [(self.gen, row[0]) for row in self.body])
+        conn.execute("UPDATE meta SET value = MAX(value, ?) WHERE key = 'max_span'", (self.span,))
+        self.body, self.tags, self.geo, self.fts = [], [], [], []
+
+
+def delete_doc(conn: sqlite3.Connection, doc_id: str, gen: int = 0) -> None:
+    """Delete a canonical document, logging it (with its tags) in ``changes``."""
+    row = conn.execute("SELECT rowid FROM docs WHERE id = ?", (doc_id,)).fetchone()
+    if row is None:
+        return
+    rowid = row[0]
+    tags = conn.execute("SELECT facet, value FROM doc_tags WHERE doc_rowid = ?",
+                        (rowid,)).fetchall()
+    conn.execute("INSERT INTO changes(gen, doc_rowid, added, tags) VALUES (?, ?, 0, ?)",
+                 (gen, rowid, json.dumps(tags, ensure_ascii=False)))
+    conn.execute("DELETE FROM docs_fts WHERE rowid = ?", (rowid,))
+    conn.execute("DELETE FROM doc_tags WHERE doc_rowid = ?", (rowid,))
+    conn.execute("DELETE FROM docs_geo WHERE id = ?", (rowid,))
+    conn.execute("DELETE FROM docs_body WHERE rowid = ?", (rowid,))
+    conn.execute("DELETE FROM docs WHERE rowid = ?", (rowid,))
+
+
+def insert_doc(conn: sqlite3.Connection, doc: dict[str, Any], gen: int = 0) -> None:
+    rows = DocRows(conn, gen)
+    rows.add(doc)
+    rows.flush()
+
+
+def insert_doc_row(conn: sqlite3.Connection, doc: dict[str, Any]) -> int:
+    """Insert the ``docs`` row of ``doc`` (probing past rowid collisions); its rowid."""
+    loc = doc.get("location") or {}
+    probe = 0
+    while True:
+        rowid = doc_rowid(doc, probe)
+        try:
+            conn.execute(
+                "INSERT INTO docs(rowid, id, event_id, start_ts, end_ts, status, quartier,"
+                " commune, organizer, source_id, is_free, lat, lon)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    rowid, doc["id"], doc["event_id"], doc["start_ts"], doc["end_ts"],
+                    doc["status"], loc.get("quartier"), loc.get("commune"),
+                    doc.get("organizer"), doc["source_id"],
+                    None if doc.get("is_free") is None else int(doc["is_free"]),
+                    loc.get("lat"), loc.get("lon"),
+                ),
+            )
+            return rowid
+        except sqlite3.IntegrityError:
+            if conn.execute("SELECT 1 FROM docs WHERE id = ?", (doc["id"],)).fetchone():
+                raise
+            probe += 1
