@@ -35,6 +35,10 @@ CODES = {
 }
 
 
+# Headers describing the exception's own text body, replaced by the JSON error body.
+BODY_HEADERS = frozenset({"content-type", "content-length", "content-encoding"})
+
+
 def error_body(status: int, message: str, code: str | None = None,
                details: dict[str, Any] | None = None) -> dict[str, Any]:
     return {"error": {"code": code or CODES.get(status, "error"), "message": message,
@@ -79,7 +83,8 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     try:
         return await handler(request)
     except ApiError as exc:
-        return error_response(exc.status_code, exc.body_data, dict(exc.headers))
+        headers = {k: v for k, v in exc.headers.items() if k.lower() not in BODY_HEADERS}
+        return error_response(exc.status_code, exc.body_data, headers)
     except web.HTTPException as exc:
         if exc.status_code < 400:
             raise

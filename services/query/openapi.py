@@ -1,198 +1,199 @@
-"""The OpenAPI 3.1 description of the query service, served at ``/openapi.json``."""
+"""The OpenAPI 3.1 description of the query service, served at ``/openapi.json``.
+
+It describes every endpoint completely: parameters, every answer (200, 304, 400, 404, 405,
+429, 503) with its schema and headers, and the one error shape. The schemathesis test
+(tests/integration/query/test_openapi_conformance.py) checks the running service against it.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-ERROR = {"$ref": "#/components/responses/Error"}
+from services.query.openapi_schemas import (
+    ERROR,
+    EVENT_DETAIL,
+    OCCURRENCE,
+    SEARCH_PAGE,
+    SUGGESTIONS,
+    TERMS,
+    param,
+    search_parameters,
+)
+
+EXPORT_MAX_DEFAULT = 1000
 
 
-def _param(name: str, description: str, schema: dict[str, Any], explode: bool = False
-           ) -> dict[str, Any]:
-    param: dict[str, Any] = {"name": name, "in": "query", "required": False,
-                             "description": description, "schema": schema}
-    if explode:
-        param["style"] = "form"
-        param["explode"] = True
-    return param
+def ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/responses/{name}"}
 
 
-STRING_LIST = {"type": "array", "items": {"type": "string", "minLength": 1}}
+def ok(description: str, media: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {
+            "ETag": {"$ref": "#/components/headers/ETag"},
+            "Cache-Control": {"$ref": "#/components/headers/Cache-Control"},
+        },
+        "content": {media: {"schema": schema}},
+    }
 
-SEARCH_PARAMETERS: list[dict[str, Any]] = [
-    _param("q", "French full text (accent-insensitive, stemmed, prefix on the last word).",
-           {"type": "string", "maxLength": 200}),
-    _param("from", "Start of the period (ISO date or date-time); default: now.",
-           {"type": "string"}),
-    _param("to", "End of the period (ISO date, inclusive, or date-time).", {"type": "string"}),
-    _param("theme", "Theme codes (see /v1/themes); any of them.", STRING_LIST, True),
-    _param("keyword", "Keywords; any of them.", STRING_LIST, True),
-    _param("quartier", "Rennes quartier names; any of them.", STRING_LIST, True),
-    _param("commune", "Rennes Métropole communes; any of them.", STRING_LIST, True),
-    _param("accessibility", "Accessibility codes; all of them.", STRING_LIST, True),
-    _param("audience", "Audiences (children, students, ...); any of them.", STRING_LIST, True),
-    _param("organizer", "Organizers; any of them.", STRING_LIST, True),
-    _param("source", "Source ids; any of them.", STRING_LIST, True),
-    _param("status", "Statuses; cancelled events are hidden unless asked for.",
-           {"type": "array", "items": {"type": "string", "enum": [
-               "scheduled", "cancelled", "postponed", "rescheduled", "moved_online", "full",
-               "tentative"]}}, True),
-    _param("include_cancelled", "Also show cancelled events.", {"type": "boolean"}),
-    _param("free", "Only free (true) or paying (false) events.", {"type": "boolean"}),
-    _param("near", "A point 'lat,lon' for distance filters and sort.", {"type": "string"}),
-    _param("radius_km", "Radius around 'near', in km.",
-           {"type": "number", "minimum": 0.01, "maximum": 500}),
-    _param("bbox", "A box 'min_lon,min_lat,max_lon,max_lat'.", {"type": "string"}),
-    _param("sort", "Order of results.", {"type": "string",
-                                          "enum": ["date", "relevance", "distance"]}),
-    _param("facets", "Compute facet counts (default true).", {"type": "boolean"}),
-    _param("limit", "Page size.", {"type": "integer", "minimum": 1, "maximum": 100}),
-    _param("cursor", "Opaque cursor from a previous page's 'next'.",
-           {"type": "string", "maxLength": 200}),
-]
 
-LOCATION = {
-    "type": ["object", "null"],
-    "properties": {
-        "name": {"type": ["string", "null"]},
-        "address": {"type": ["string", "null"]},
-        "postcode": {"type": ["string", "null"]},
-        "city": {"type": ["string", "null"]},
-        "lat": {"type": ["number", "null"]},
-        "lon": {"type": ["number", "null"]},
-        "quartier": {"type": ["string", "null"]},
-        "commune": {"type": ["string", "null"]},
-        "precision": {"type": ["string", "null"]},
-    },
-}
+ERROR_RESPONSES = {"400": "BadRequest", "404": "NotFound", "405": "MethodNotAllowed",
+                   "429": "RateLimited", "503": "Unavailable"}
 
-OCCURRENCE = {
+
+def get(operation_id: str, summary: str, parameters: list[dict[str, Any]],
+        success: dict[str, Any], errors: tuple[str, ...] = ("400", "405", "429"),
+        tags: tuple[str, ...] = ("events",)) -> dict[str, Any]:
+    responses: dict[str, Any] = {"200": success, "304": ref("NotModified")}
+    responses.update({code: ref(ERROR_RESPONSES[code]) for code in errors})
+    return {"get": {"operationId": operation_id, "summary": summary, "tags": list(tags),
+                    "parameters": parameters, "responses": responses}}
+
+
+def limit(default: int, high: int) -> dict[str, Any]:
+    return param("limit", f"How many values (default {default}).",
+                 {"type": "integer", "minimum": 1, "maximum": high})
+
+
+JSONLD = {
     "type": "object",
-    "required": ["id", "event_id", "title", "start", "end", "status", "sources"],
+    "required": ["@context", "@type", "itemListElement"],
     "properties": {
-        "id": {"type": "string"},
-        "event_id": {"type": "string"},
-        "title": {"type": "string"},
-        "start": {"type": "string", "format": "date-time"},
-        "end": {"type": "string", "format": "date-time"},
-        "all_day": {"type": "boolean"},
-        "status": {"type": "string"},
-        "description": {"type": "string", "description": "Sanitized HTML."},
-        "description_text": {"type": "string"},
-        "url": {"type": ["string", "null"]},
-        "location": LOCATION,
-        "organizer": {"type": ["string", "null"]},
-        "themes": {"type": "array", "items": {"type": "string"}},
-        "keywords": {"type": "array", "items": {"type": "string"}},
-        "accessibility": {"type": "array", "items": {"type": "string"}},
-        "is_free": {"type": ["boolean", "null"]},
-        "sources": {"type": "array", "items": {"type": "object"}},
-        "snippet": {"type": "string"},
+        "@context": {"const": "https://schema.org"},
+        "@type": {"const": "ItemList"},
+        "numberOfItems": {"type": "integer", "minimum": 0},
+        "itemListElement": {"type": "array", "items": {
+            "type": "object",
+            "required": ["@type", "position", "item"],
+            "properties": {
+                "@type": {"const": "ListItem"},
+                "position": {"type": "integer", "minimum": 1},
+                "item": {"type": "object", "required": ["@type", "name", "startDate"],
+                         "properties": {"@type": {"const": "Event"}}},
+            },
+        }},
     },
 }
 
-FACET = {
-    "type": "array",
-    "items": {"type": "object", "required": ["value", "count"],
-              "properties": {"value": {"type": "string"}, "count": {"type": "integer"}}},
+EXPORTS = {
+    "ics": ("text/calendar", "iCalendar (RFC 5545), to subscribe to in a calendar app."),
+    "rss": ("application/rss+xml", "RSS 2.0 feed."),
+    "jsonld": ("application/ld+json", "schema.org ItemList of Events (JSON-LD)."),
+    "csv": ("text/csv", "CSV (RFC 4180, UTF-8), one row per occurrence."),
 }
 
 
-def spec() -> dict[str, Any]:
+def paths(max_limit: int, export_max: int) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "/v1/events": get(
+            "searchEvents", "Search occurrences (upcoming first), with facet counts.",
+            search_parameters(max_limit),
+            ok("A page of occurrences.", "application/json",
+               {"$ref": "#/components/schemas/SearchPage"})),
+        "/v1/events/{id}": get(
+            "getEvent", "One occurrence, its event's other occurrences, its sources and "
+            "related events.",
+            [{"name": "id", "in": "path", "required": True, "description": "Occurrence id.",
+              "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
+            ok("The occurrence.", "application/json",
+               {"$ref": "#/components/schemas/EventDetail"}),
+            errors=("404", "405", "429")),
+    }
+    for fmt, (media, summary) in EXPORTS.items():
+        out[f"/v1/events.{fmt}"] = get(
+            f"exportEvents{fmt.capitalize()}",
+            f"Export a search as {summary} Same parameters as /v1/events; reads up to "
+            f"{export_max} occurrences.",
+            search_parameters(export_max, export=True),
+            ok(summary, media, JSONLD if fmt == "jsonld" else {"type": "string"}),
+            tags=("exports",))
+    out["/v1/themes"] = get(
+        "listThemes", "Every theme, with its French label and count of upcoming occurrences.",
+        [], ok("Themes.", "application/json", TERMS), tags=("vocabularies",))
+    for name, what in (("quartiers", "Quartiers"), ("keywords", "Keywords"),
+                       ("organizers", "Organizers")):
+        out[f"/v1/{name}"] = get(
+            f"list{what}", f"{what} of upcoming occurrences, most frequent first.",
+            [limit(200, 1000)], ok(f"{what}.", "application/json", TERMS),
+            tags=("vocabularies",))
+    out["/v1/suggest"] = get(
+        "suggest", "Completions for a search box (titles, keywords, organizers, places).",
+        [param("q", "What has been typed so far.", {"type": "string", "maxLength": 100},
+               required=True), limit(8, 20)],
+        ok("Suggestions.", "application/json", SUGGESTIONS), tags=("vocabularies",))
+    health = get("health", "Liveness and index size.", [],
+                 ok("Healthy.", "application/json", {
+                     "type": "object", "required": ["status", "documents"],
+                     "properties": {"status": {"const": "ok"},
+                                    "documents": {"type": "integer", "minimum": 0}}}),
+                 errors=("405", "503"), tags=("meta",))
+    out["/healthz"] = health
+    out["/openapi.json"] = get("openapi", "This document.", [],
+                               ok("OpenAPI 3.1.", "application/json", {"type": "object"}),
+                               tags=("meta",))
+    return out
+
+
+def error_response(description: str, headers: dict[str, Any] | None = None) -> dict[str, Any]:
+    response: dict[str, Any] = {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+    if headers:
+        response["headers"] = headers
+    return response
+
+
+def bad_request() -> dict[str, Any]:
+    response = error_response(
+        "A parameter is invalid: details.parameter names it, details.reason says why "
+        "(code invalid_parameter). Only a request the HTTP layer cannot read at all (a "
+        "request line or header over 8 KiB) gets a plain-text 400 instead.")
+    response["content"]["text/plain"] = {"schema": {"type": "string"}}
+    return response
+
+
+def spec(max_limit: int = 100, export_max: int = EXPORT_MAX_DEFAULT) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
             "title": "Maillage",
             "version": "1",
-            "description": "Unified search over the events of Rennes associations.",
+            "description": "Unified search over the events of Rennes associations. Every "
+            "answer is cacheable (ETag, If-None-Match), gzip-compressed when asked, readable "
+            "cross-origin (CORS), and every error has the one shape "
+            "{\"error\": {\"code\", \"message\", \"details\"}}.",
+            "license": {"name": "AGPL-3.0-or-later",
+                        "identifier": "AGPL-3.0-or-later"},
         },
-        "paths": {
-            "/v1/events": {
-                "get": {
-                    "operationId": "searchEvents",
-                    "summary": "Search event occurrences (upcoming first by default).",
-                    "parameters": SEARCH_PARAMETERS,
-                    "responses": {
-                        "200": {
-                            "description": "A page of occurrences.",
-                            "content": {"application/json": {"schema": {
-                                "type": "object",
-                                "required": ["total", "items", "next"],
-                                "properties": {
-                                    "total": {"type": "integer"},
-                                    "items": {"type": "array", "items": OCCURRENCE},
-                                    "next": {"type": ["string", "null"]},
-                                    "facets": {"type": "object",
-                                               "additionalProperties": FACET},
-                                },
-                            }}},
-                        },
-                        "400": ERROR,
-                        "429": ERROR,
-                    },
-                }
-            },
-            "/v1/events/{id}": {
-                "get": {
-                    "operationId": "getEvent",
-                    "summary": "One occurrence, its event's other occurrences and its sources.",
-                    "parameters": [{"name": "id", "in": "path", "required": True,
-                                    "schema": {"type": "string", "maxLength": 100}}],
-                    "responses": {
-                        "200": {"description": "The occurrence.", "content": {
-                            "application/json": {"schema": {
-                                "type": "object",
-                                "required": ["item", "occurrences"],
-                                "properties": {
-                                    "item": OCCURRENCE,
-                                    "occurrences": {"type": "array", "items": OCCURRENCE},
-                                    "related": {"type": "array", "items": OCCURRENCE},
-                                },
-                            }}}},
-                        "404": ERROR,
-                    },
-                }
-            },
-            "/healthz": {
-                "get": {
-                    "operationId": "health",
-                    "summary": "Liveness and index size.",
-                    "responses": {"200": {"description": "Healthy.", "content": {
-                        "application/json": {"schema": {"type": "object"}}}},
-                        "503": ERROR},
-                }
-            },
-            "/openapi.json": {
-                "get": {
-                    "operationId": "openapi",
-                    "summary": "This document.",
-                    "responses": {"200": {"description": "OpenAPI 3.1.", "content": {
-                        "application/json": {"schema": {"type": "object"}}}}},
-                }
-            },
-        },
+        "paths": paths(max_limit, export_max),
         "components": {
-            "responses": {
-                "Error": {
-                    "description": "An error, in the one error shape.",
-                    "content": {"application/json": {"schema": {
-                        "$ref": "#/components/schemas/Error"}}},
-                }
+            "schemas": {"Occurrence": OCCURRENCE, "SearchPage": SEARCH_PAGE,
+                        "EventDetail": EVENT_DETAIL, "Error": ERROR},
+            "headers": {
+                "ETag": {"description": "Weak validator: a hash of the body.",
+                         "schema": {"type": "string"}},
+                "Cache-Control": {"description": "How long the answer may be cached.",
+                                  "schema": {"type": "string"}},
+                "Retry-After": {"description": "Seconds to wait before trying again.",
+                                "required": True,
+                                "schema": {"type": "string", "pattern": "^[0-9]+$"}},
+                "Allow": {"description": "Methods the resource supports.",
+                          "schema": {"type": "string"}},
             },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {"error": {
-                        "type": "object",
-                        "required": ["code", "message", "details"],
-                        "properties": {
-                            "code": {"type": "string"},
-                            "message": {"type": "string"},
-                            "details": {"type": "object"},
-                        },
-                    }},
-                }
+            "responses": {
+                "NotModified": {"description": "The ETag in If-None-Match still matches.",
+                                "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
+                "BadRequest": bad_request(),
+                "NotFound": error_response("No such occurrence (code event_not_found)."),
+                "MethodNotAllowed": error_response(
+                    "Only GET, HEAD and OPTIONS are supported.",
+                    {"Allow": {"$ref": "#/components/headers/Allow"}}),
+                "RateLimited": error_response(
+                    "Too many requests from this client (token bucket per IP).",
+                    {"Retry-After": {"$ref": "#/components/headers/Retry-After"}}),
+                "Unavailable": error_response("The search store cannot be read."),
             },
         },
     }

@@ -2,18 +2,23 @@
 
 Every parameter error names the parameter and says why, in the one error shape.
 Repeated parameters (``theme=a&theme=b``) and comma lists (``theme=a,b``) are both accepted.
+Values of closed vocabularies (themes, accessibility codes, audiences, statuses) are checked,
+so a typo answers 400 instead of an empty page.
 """
 
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, time
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from multidict import MultiMapping
 
 from services.query.errors import invalid_parameter
 from shared.store.base import SearchQuery, Sort
+from shared.taxonomy import THEME_BY_CODE
+from shared.vocab import ACCESSIBILITY, AUDIENCES
 
 LIST_PARAMS = {
     "theme": "themes",
@@ -29,8 +34,31 @@ LIST_PARAMS = {
 SCALAR_PARAMS = {"q", "from", "to", "limit", "cursor", "free", "near", "radius_km", "bbox",
                  "sort", "facets", "include_cancelled"}
 KNOWN = set(LIST_PARAMS) | SCALAR_PARAMS
-STATUSES = {"scheduled", "cancelled", "postponed", "rescheduled", "moved_online", "full",
-            "tentative"}
+STATUSES = ("scheduled", "cancelled", "postponed", "rescheduled", "moved_online", "full",
+            "tentative")
+#: English names accepted for the audience codes of :data:`shared.vocab.AUDIENCES`.
+AUDIENCE_ALIASES = {
+    "children": "enfants", "kids": "enfants", "youth": "jeunes", "teens": "jeunes",
+    "students": "etudiants", "families": "familles", "adults": "adultes",
+    "elderly": "seniors", "all": "tout-public", "everyone": "tout-public",
+}
+#: Closed vocabularies: parameter -> allowed values (audience: with its English aliases).
+VOCABULARIES: Mapping[str, tuple[str, ...]] = {
+    "theme": tuple(THEME_BY_CODE),
+    "accessibility": tuple(ACCESSIBILITY),
+    "audience": tuple(AUDIENCES),  # aliases are translated before the check
+    "status": STATUSES,
+}
+BLANK = " \t"  # stripped around list values
+MAX_VALUES = 50  # values of one list parameter
+MAX_VALUE_LENGTH = 200  # one value of a list parameter
+MAX_RAW_LIST = 1000  # one occurrence of a list parameter (a comma list)
+MAX_Q = 200
+MAX_CURSOR = 200
+#: longest raw value of each scalar parameter (others: MAX_VALUE_LENGTH)
+MAX_LENGTHS = {"q": MAX_Q, "cursor": MAX_CURSOR, "from": 40, "to": 40, "near": 60,
+               "bbox": 120}
+YEARS = (1970, 2200)  # dates outside are refused: no calendar goes there
 
 
 def parse_moment(name: str, raw: str, tz: ZoneInfo, end_of_day: bool = False) -> datetime:
@@ -40,14 +68,16 @@ def parse_moment(name: str, raw: str, tz: ZoneInfo, end_of_day: bool = False) ->
         if len(raw) == 10:
             day = date.fromisoformat(raw)
             moment = datetime.combine(day, time.min, tz)
-            if end_of_day:
-                moment = datetime.combine(date.fromordinal(day.toordinal() + 1), time.min, tz)
-            return moment
-        moment = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+        else:
+            moment = datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
         raise invalid_parameter(
             name, "expected an ISO 8601 date (2026-12-05) or date-time (2026-12-05T20:00+01:00)"
         ) from None
+    if not YEARS[0] <= moment.year <= YEARS[1]:
+        raise invalid_parameter(name, f"expected a year between {YEARS[0]} and {YEARS[1]}")
+    if len(raw) == 10 and end_of_day:
+        moment = datetime.combine(moment.date() + timedelta(days=1), time.min, tz)
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 
@@ -66,79 +96,128 @@ def parse_float(name: str, raw: str, low: float, high: float) -> float:
     except ValueError:
         raise invalid_parameter(name, "expected a number") from None
     if not math.isfinite(value) or not low <= value <= high:
-        raise invalid_parameter(name, f"expected a number between {low} and {high}")
+        raise invalid_parameter(name, f"expected a number between {low:g} and {high:g}")
     return value
 
 
-def parse_coords(name: str, raw: str, count: int) -> list[float]:
+def parse_int(name: str, raw: str, low: int, high: int) -> int:
+    try:
+        value = int(raw.strip())
+    except ValueError:
+        raise invalid_parameter(name, "expected an integer") from None
+    if not low <= value <= high:
+        raise invalid_parameter(name, f"expected an integer between {low} and {high}")
+    return value
+
+
+def parse_coords(name: str, raw: str, labels: tuple[str, ...]) -> list[float]:
+    """Comma-separated coordinates; a label starting with ``lat`` is a latitude."""
     parts = raw.split(",")
-    if len(parts) != count:
-        raise invalid_parameter(name, f"expected {count} comma-separated numbers")
-    return [parse_float(name, p, -180.0, 180.0) for p in parts]
+    if len(parts) != len(labels):
+        raise invalid_parameter(name, f"expected {len(labels)} comma-separated numbers: "
+                                + ",".join(labels))
+    values = []
+    for label, part in zip(labels, parts, strict=True):
+        bound = 90.0 if "lat" in label else 180.0
+        try:
+            value = float(part)
+        except ValueError:
+            raise invalid_parameter(name, f"{label} is not a number") from None
+        if not math.isfinite(value) or not -bound <= value <= bound:
+            raise invalid_parameter(name, f"{label} must be between {-bound:g} and {bound:g}")
+        values.append(value)
+    return values
 
 
 def list_values(params: MultiMapping[str], name: str) -> tuple[str, ...]:
+    """Values of a list parameter: repeated and comma-separated, deduplicated, checked."""
+    raw_values = params.getall(name, [])
+    if len(raw_values) > MAX_VALUES:
+        raise invalid_parameter(name, f"at most {MAX_VALUES} values")
     values: list[str] = []
-    for raw in params.getall(name, []):
-        values.extend(v.strip() for v in raw.split(",") if v.strip())
-    return tuple(dict.fromkeys(values))
+    for raw in raw_values:
+        if len(raw) > MAX_RAW_LIST:
+            raise invalid_parameter(name, f"at most {MAX_RAW_LIST} characters per occurrence")
+        values.extend(v.strip(BLANK) for v in raw.split(",") if v.strip(BLANK))
+    if len(values) > MAX_VALUES:
+        raise invalid_parameter(name, f"at most {MAX_VALUES} values")
+    for value in values:
+        if len(value) > MAX_VALUE_LENGTH:
+            raise invalid_parameter(name, f"values of at most {MAX_VALUE_LENGTH} characters")
+    values = list(dict.fromkeys(values))
+    if name == "audience":
+        values = list(dict.fromkeys(AUDIENCE_ALIASES.get(v, v) for v in values))
+    allowed = VOCABULARIES.get(name)
+    if allowed is not None:
+        for value in values:
+            if value not in allowed:
+                raise invalid_parameter(
+                    name, f"unknown value {value!r}; one of {', '.join(allowed)}")
+    return tuple(values)
+
+
+def single(params: MultiMapping[str], name: str) -> str | None:
+    values = params.getall(name, [])
+    if len(values) > 1:
+        raise invalid_parameter(name, "given more than once")
+    if values and len(values[0]) > MAX_LENGTHS.get(name, MAX_VALUE_LENGTH):
+        raise invalid_parameter(name, f"at most {MAX_LENGTHS.get(name, MAX_VALUE_LENGTH)} "
+                                "characters")
+    return values[0] if values else None
+
+
+def check_names(params: MultiMapping[str], known: set[str] | frozenset[str]) -> None:
+    for name in params:
+        if name not in known:
+            raise invalid_parameter(name, "unknown parameter")
 
 
 def parse_search(
     params: MultiMapping[str], *, tz: ZoneInfo, now: datetime, max_limit: int = 100,
-    allow_unknown: frozenset[str] = frozenset(),
+    allow_unknown: frozenset[str] = frozenset(), default_start: datetime | None = None,
 ) -> SearchQuery:
-    for name in params:
-        if name not in KNOWN and name not in allow_unknown:
-            raise invalid_parameter(name, "unknown parameter")
-    for name in SCALAR_PARAMS:
-        if len(params.getall(name, [])) > 1:
-            raise invalid_parameter(name, "given more than once")
+    """The :class:`SearchQuery` of ``params``; raises a 400 :class:`ApiError` on bad input.
+
+    ``allow_unknown`` names extra parameters the caller reads itself (the web page's);
+    ``default_start`` replaces ``now`` as the default of ``from`` (exports use midnight).
+    """
+    check_names(params, KNOWN | allow_unknown)
+    raw = {name: single(params, name) for name in SCALAR_PARAMS}
     lists = {attr: list_values(params, name) for name, attr in LIST_PARAMS.items()}
-    bad = set(lists["statuses"]) - STATUSES
-    if bad:
-        raise invalid_parameter("status", f"unknown status {sorted(bad)[0]!r}; one of "
-                                + ", ".join(sorted(STATUSES)))
 
-    q = params.get("q", "").strip() or None
-    if q is not None and len(q) > 200:
-        raise invalid_parameter("q", "at most 200 characters")
-    start = parse_moment("from", params["from"], tz) if "from" in params else now
-    end = parse_moment("to", params["to"], tz, end_of_day=True) if "to" in params else None
+    q = (raw["q"] or "").strip() or None
+    start = parse_moment("from", raw["from"], tz) if raw["from"] is not None else (
+        default_start or now)
+    end = parse_moment("to", raw["to"], tz, end_of_day=True) if raw["to"] is not None else None
     if end is not None and end <= start:
-        raise invalid_parameter("to", "must be after 'from'")
+        reason = "must be after 'from'" if raw["from"] is not None else (
+            "must be in the future (or give 'from')")
+        raise invalid_parameter("to", reason)
 
-    limit = 20
-    if "limit" in params:
-        try:
-            limit = int(params["limit"])
-        except ValueError:
-            raise invalid_parameter("limit", "expected an integer") from None
-        if not 1 <= limit <= max_limit:
-            raise invalid_parameter("limit", f"expected an integer between 1 and {max_limit}")
+    limit = parse_int("limit", raw["limit"], 1, max_limit) if raw["limit"] is not None else min(
+        20, max_limit)
 
     near = None
-    if "near" in params:
-        lat, lon = parse_coords("near", params["near"], 2)
-        if not -90 <= lat <= 90:
-            raise invalid_parameter("near", "latitude must be between -90 and 90")
+    if raw["near"] is not None:
+        lat, lon = parse_coords("near", raw["near"], ("lat", "lon"))
         near = (lat, lon)
     radius = None
-    if "radius_km" in params:
+    if raw["radius_km"] is not None:
         if near is None:
             raise invalid_parameter("radius_km", "needs 'near'")
-        radius = parse_float("radius_km", params["radius_km"], 0.01, 500.0)
+        radius = parse_float("radius_km", raw["radius_km"], 0.01, 500.0)
     bbox = None
-    if "bbox" in params:
-        min_lon, min_lat, max_lon, max_lat = parse_coords("bbox", params["bbox"], 4)
+    if raw["bbox"] is not None:
+        min_lon, min_lat, max_lon, max_lat = parse_coords(
+            "bbox", raw["bbox"], ("min_lon", "min_lat", "max_lon", "max_lat"))
         if min_lon > max_lon or min_lat > max_lat:
-            raise invalid_parameter("bbox", "expected min_lon,min_lat,max_lon,max_lat")
+            raise invalid_parameter("bbox", "min_lon must not exceed max_lon, nor min_lat max_lat")
         bbox = (min_lon, min_lat, max_lon, max_lat)
 
     sort = Sort.RELEVANCE if q else Sort.DATE
-    if "sort" in params:
+    if raw["sort"] is not None:
         try:
-            sort = Sort(params["sort"])
+            sort = Sort(raw["sort"])
         except ValueError:
             raise invalid_parameter("sort", "one of date, relevance, distance") from None
         if sort == Sort.RELEVANCE and not q:
@@ -146,9 +225,13 @@ def parse_search(
         if sort == Sort.DISTANCE and near is None:
             raise invalid_parameter("sort", "distance needs 'near'")
 
-    cursor = params.get("cursor")
-    if cursor is not None and (not cursor or len(cursor) > 200):
+    cursor = raw["cursor"]
+    if cursor is not None and (not cursor or len(cursor) > MAX_CURSOR or not cursor.isascii()):
         raise invalid_parameter("cursor", "malformed cursor")
+
+    def flag(name: str, default: bool | None) -> bool | None:
+        value = raw[name]
+        return default if value is None else parse_bool(name, value)
 
     return SearchQuery(
         q=q,
@@ -156,15 +239,12 @@ def parse_search(
         end=end,
         limit=limit,
         cursor=cursor,
-        free=parse_bool("free", params["free"]) if "free" in params else None,
-        include_cancelled=(
-            parse_bool("include_cancelled", params["include_cancelled"])
-            if "include_cancelled" in params else False
-        ),
+        free=flag("free", None),
+        include_cancelled=bool(flag("include_cancelled", False)),
         near=near,
         radius_km=radius,
         bbox=bbox,
         sort=sort,
-        facets=parse_bool("facets", params["facets"]) if "facets" in params else True,
+        facets=bool(flag("facets", True)),
         **lists,
     )

@@ -3,9 +3,48 @@
 from __future__ import annotations
 
 from services.indexer.settings import STORE_SETTINGS
-from shared.settings import COMMON, Setting, as_int, as_port
+from services.ingest.settings import CALL_STORE_SETTINGS
+from shared.settings import COMMON, Setting, as_bool, as_float, as_port
 
-SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + (
+
+def as_non_negative_int(raw: str) -> int:
+    value = int(raw)
+    if value < 0:
+        raise ValueError(f"expected a number >= 0, got {value}")
+    return value
+
+
+def as_non_negative_float(raw: str) -> float:
+    value = as_float(raw)
+    if not value >= 0:
+        raise ValueError(f"expected a number >= 0, got {raw!r}")
+    return value
+
+
+def as_positive_int(raw: str) -> int:
+    value = int(raw)
+    if value < 1:
+        raise ValueError(f"expected a number >= 1, got {value}")
+    return value
+
+
+SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + (
+    Setting(
+        "MAILLAGE_TILE_URL",
+        "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
+        "Map tile URL pattern for the web page (empty: no map, only the list of places).",
+    ),
+    Setting(
+        "MAILLAGE_TILE_ATTRIBUTION",
+        "© les contributeurs d'OpenStreetMap",
+        "Attribution shown on the map.",
+    ),
+    Setting(
+        "MAILLAGE_ALLOW_PRIVATE",
+        "false",
+        "Allow loopback and private addresses as alert webhook URLs (tests only).",
+        as_bool,
+    ),
     Setting("MAILLAGE_HTTP_HOST", "127.0.0.1", "Address the query service listens on."),
     Setting("MAILLAGE_HTTP_PORT", "8080", "Port of the query service (API and web page).", as_port),
     Setting(
@@ -13,5 +52,64 @@ SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + (
         "",
         "Public base URL used in feeds and links (default: from the request).",
     ),
-    Setting("MAILLAGE_MAX_LIMIT", "100", "Largest page size a client may ask for.", as_int),
+    Setting("MAILLAGE_MAX_LIMIT", "100", "Largest page size a client may ask for.",
+            as_positive_int),
+    Setting(
+        "MAILLAGE_EXPORT_MAX",
+        "1000",
+        "Most occurrences in one export (ICS, RSS, JSON-LD, CSV); exports read the search "
+        "page by page up to this cap.",
+        as_positive_int,
+    ),
+    Setting(
+        "MAILLAGE_CALENDAR_NAME",
+        "Maillage – agenda des associations rennaises",
+        "Name of the exported calendars and feeds (X-WR-CALNAME, RSS channel title).",
+    ),
+    Setting(
+        "MAILLAGE_RATE_LIMIT",
+        "20",
+        "Requests per second each client IP may sustain (token bucket refill rate); "
+        "0 disables rate limiting.",
+        as_non_negative_float,
+    ),
+    Setting(
+        "MAILLAGE_RATE_BURST",
+        "60",
+        "Requests a client IP may send in a burst (token bucket size).",
+        as_positive_int,
+    ),
+    Setting(
+        "MAILLAGE_TRUST_FORWARDED",
+        "false",
+        "Take the client IP for rate limiting from the last X-Forwarded-For entry "
+        "(only behind a reverse proxy that sets it).",
+        as_bool,
+    ),
+    Setting(
+        "MAILLAGE_MICROCACHE_SECONDS",
+        "2",
+        "Seconds the service keeps a whole API answer in memory to serve identical requests "
+        "again without reading the store; 0 disables.",
+        as_non_negative_float,
+    ),
+    Setting(
+        "MAILLAGE_MICROCACHE_MB",
+        "32",
+        "Memory bound of that answer cache, in MB.",
+        as_positive_int,
+    ),
+    Setting(
+        "MAILLAGE_CACHE_SEARCH_SECONDS",
+        "60",
+        "Cache-Control max-age of search results and exports, in seconds.",
+        as_non_negative_int,
+    ),
+    Setting(
+        "MAILLAGE_CACHE_STATIC_SECONDS",
+        "3600",
+        "Cache-Control max-age of slow-changing answers (event pages, term lists, "
+        "OpenAPI, static files), in seconds.",
+        as_non_negative_int,
+    ),
 )

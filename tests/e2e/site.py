@@ -180,7 +180,7 @@ def seed_store(path: Path, today: date | None = None, *, hostile: bool = True) -
     events = seed_events(today or datetime.now(PARIS).date())
     if not hostile:  # the README screenshots show what visitors normally see
         events = [e for e in events if e.source_uid != "hostile"]
-    asyncio.run(store.apply([EventMessage.upsert(e, version) for e in events]))
+    store.apply_sync([EventMessage.upsert(e, version) for e in events])
     return store
 
 

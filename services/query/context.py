@@ -1,0 +1,63 @@
+"""What every route of the query service shares: app keys, search parsing, JSON answers.
+
+:mod:`services.query.app` re-exports ``STORE``, ``SETTINGS``, ``TZ`` and
+:func:`search_query` (the web page imports them from there).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from aiohttp import web
+
+from services.query.errors import invalid_parameter
+from services.query.params import parse_search
+from shared.settings import Settings
+from shared.store.base import SearchPage, SearchQuery, SearchStore
+
+STORE = web.AppKey("store", SearchStore)
+SETTINGS = web.AppKey("settings", Settings)
+TZ = web.AppKey("tz", ZoneInfo)
+
+INTERNAL_FIELDS = frozenset({"start_ts", "end_ts"})
+
+
+def search_query(request: web.Request, **extra: Any) -> SearchQuery:
+    """The validated :class:`SearchQuery` of a request (400 :class:`ApiError` on bad input)."""
+    app = request.app
+    extra.setdefault("max_limit", app[SETTINGS].max_limit)
+    return parse_search(request.rel_url.query, tz=app[TZ], now=datetime.now(UTC), **extra)
+
+
+async def run_search(request: web.Request, query: SearchQuery) -> SearchPage:
+    """``store.search(query)``; a cursor the store cannot read is the client's 400."""
+    try:
+        return await request.app[STORE].search(query)
+    except (ValueError, OverflowError) as exc:
+        if query.cursor is None:
+            raise
+        raise invalid_parameter("cursor", str(exc) or "malformed cursor") from None
+
+
+def public_item(doc: dict[str, Any]) -> dict[str, Any]:
+    """The API view of a stored document: internal fields removed."""
+    return {k: v for k, v in doc.items() if k not in INTERNAL_FIELDS}
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
+
+
+def json_response(data: Any, *, status: int = 200) -> web.Response:
+    return web.json_response(data, status=status, dumps=dumps)
+
+
+def base_url(request: web.Request) -> str:
+    """The public base URL (setting ``MAILLAGE_PUBLIC_URL``, else from the request)."""
+    configured = request.app[SETTINGS].public_url
+    if configured:
+        return str(configured).rstrip("/")
+    return f"{request.scheme}://{request.host}"

@@ -1,0 +1,1 @@
+"""HTTP routes of the query service, one module per family of endpoints."""

@@ -1,0 +1,92 @@
+"""The calls-for-projects pages in a real browser: list with deadline badges, filters,
+subscribe links, a call page, keyboard use and axe-core."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from shared.calls import Amount, Call, CallMessage
+from shared.store.calls_sqlite import CallStore
+
+pytestmark = pytest.mark.e2e
+
+
+def _site_module() -> Any:
+    name = "maillage_e2e_site"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("site.py"))
+        assert spec and spec.loader
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+def seed_calls(path: Path) -> None:
+    now = datetime.now(UTC)
+    calls = [
+        Call.create(publisher="ville-rennes", publisher_id="fia", title="Fonds d'initiatives "
+                    "associatives", funder="Ville de Rennes", deadline=now + timedelta(days=5),
+                    description="<p>Soutien aux projets de quartier.</p>",
+                    themes=("citoyennete",), audiences=("associations",),
+                    amount=Amount(min=500, max=5000), joint_welcome=True),
+        Call.create(publisher="ville-rennes", publisher_id="jardins", title="Jardins partagés "
+                    "2027", funder="Rennes Métropole", deadline=now + timedelta(days=60),
+                    perimeter="rennes-metropole", themes=("environnement",),
+                    audiences=("associations", "collectifs")),
+        Call.create(publisher="ville-rennes", publisher_id="ancien", title="Appel clos",
+                    funder="Ville de Rennes", deadline=now - timedelta(days=3)),
+    ]
+    store = CallStore(path)
+    store.apply_sync([CallMessage.upsert(c, version=i + 1) for i, c in enumerate(calls)])
+
+
+@pytest.fixture(scope="module")
+def calls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    data = tmp_path_factory.mktemp("calls")
+    seed_calls(data / "calls.sqlite")
+    site = _site_module().Site(data).start()
+    try:
+        yield site
+    finally:
+        site.stop()
+
+
+def test_open_calls_are_listed_with_deadline_badges(calls_site: Any, page: Any) -> None:
+    page.goto(calls_site.url + "/appels")
+    titles = page.locator(".call h2, .call h3").all_inner_texts()
+    assert any("Fonds d'initiatives" in t for t in titles)
+    assert any("Jardins partagés" in t for t in titles)
+    assert not any("Appel clos" in t for t in titles)
+    assert page.locator(".call .badge").count() == 2
+    assert page.locator("html").get_attribute("lang") == "fr"
+
+
+def test_filter_and_subscribe_links_follow_the_search(calls_site: Any, page: Any) -> None:
+    page.goto(calls_site.url + "/appels?q=jardins")
+    assert page.locator(".call").count() == 1
+    ics = page.locator("a.subscribe-ics").get_attribute("href")
+    assert ics is not None and "calls.ics" in ics and "jardins" in ics
+
+
+def test_call_page_is_reachable_with_the_keyboard(calls_site: Any, page: Any) -> None:
+    page.goto(calls_site.url + "/appels")
+    link = page.locator(".call a").first
+    link.focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/appels/**")
+    assert "Date limite" in page.content()
+
+
+@pytest.mark.parametrize("path", ["/appels", "/appels?statut=closed"])
+def test_no_serious_axe_violation_on_calls_pages(calls_site: Any, axe_page: Any, axe: Any,
+                                                 path: str) -> None:
+    axe_page.goto(calls_site.url + path)
+    assert axe(axe_page) == []

@@ -1,0 +1,93 @@
+"""schemathesis against ``/openapi.json``: the query service runs as its own process on a
+loopback port over a real SQLite file seeded with the test events; every operation of the
+spec gets generated requests (valid and invalid); no answer may be a 5xx, and every answer
+must match the spec (status, content type, headers, body schema), invalid input must be
+rejected with a 4xx.
+
+Bounded: 20 examples per operation, no deadline (a real server answers).
+``positive_data_acceptance`` is off: some rules span several parameters ('to' after
+'from', 'radius_km' needs 'near', sort=relevance needs 'q'), which OpenAPI cannot express,
+so a request valid for the schema may rightly get a 400.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
+
+from services.query.openapi import spec
+from shared.natsserver import free_port
+from shared.store.sqlite import SqliteStore
+
+from .conftest import seed
+
+pytestmark = pytest.mark.integration
+
+REPO = Path(__file__).resolve().parents[3]
+schema = schemathesis.openapi.from_dict(spec())
+
+
+@pytest.fixture(scope="module")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    directory = tmp_path_factory.mktemp("query-service")
+    path = directory / "index.sqlite"
+
+    async def prepare() -> None:
+        store = SqliteStore(path)
+        await seed(store)
+        await store.close()
+
+    asyncio.run(prepare())
+    port = free_port()
+    env = {**os.environ, "MAILLAGE_SQLITE_PATH": str(path), "MAILLAGE_DATA_DIR": str(directory),
+           "MAILLAGE_HTTP_HOST": "127.0.0.1", "MAILLAGE_HTTP_PORT": str(port),
+           "MAILLAGE_RATE_LIMIT": "0", "LOG_LEVEL": "WARNING"}
+    log = (directory / "server.log").open("wb")  # a file: a full pipe would block the server
+    process = subprocess.Popen([sys.executable, "-m", "services.query"], cwd=REPO, env=env,
+                               stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                if requests.get(url + "/healthz", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("query service did not start: "
+                                   + (directory / "server.log").read_text(errors="replace"))
+            time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
+
+
+def test_served_spec_is_the_tested_spec(server_url: str) -> None:
+    assert requests.get(server_url + "/openapi.json", timeout=5).json() == spec()
+
+
+@schema.parametrize()
+@settings(max_examples=20, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                 HealthCheck.function_scoped_fixture])
+def test_api_conforms_to_its_openapi(case: schemathesis.Case, server_url: str) -> None:
+    case.call_and_validate(base_url=server_url, excluded_checks=[positive_data_acceptance],
+                           timeout=30)
