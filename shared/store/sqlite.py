@@ -43,8 +43,9 @@ from shared.model import EventMessage
 from shared.store import sqlite_reads, sqlite_sets
 from shared.store.base import Outcome, SearchPage, SearchQuery, Sort
 from shared.store.snippets import snippet
+from shared.store.sqlite_docs import doc_rowid, index_text
 from shared.store.sqlite_query import BODY, build_search, shape_facets
-from shared.store.sqlite_write import BatchWriter, doc_rowid, index_text
+from shared.store.sqlite_write import BatchWriter
 
 __all__ = ["SqliteStore", "decode_cursor", "doc_rowid", "encode_cursor", "index_text"]
 

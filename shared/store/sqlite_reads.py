@@ -8,8 +8,8 @@ import time
 from datetime import datetime
 from typing import Any
 
+from shared.store.sqlite_docs import HASH_BITS, index_text
 from shared.store.sqlite_query import BODY, fts_expression
-from shared.store.sqlite_write import HASH_BITS, index_text
 from shared.text import fold
 
 RELATED_PERIOD_S = 14 * 86400

@@ -34,7 +34,7 @@ ONE_BY_ONE = 200
 @dataclass(slots=True)
 class SetStats:
     gen: int
-    rowids: array  # sorted
+    rowids: array[int]  # sorted
     tags: Counter[tuple[str, str]] | None = None
 
     @property
@@ -63,7 +63,7 @@ def compute(conn: sqlite3.Connection, plan: SearchPlan, gen: int, facets: bool) 
     return SetStats(gen, rowids, tags)
 
 
-def _in(rowids: array, rowid: int) -> bool:
+def _in(rowids: array[int], rowid: int) -> bool:
     i = bisect_left(rowids, rowid)
     return i < len(rowids) and rowids[i] == rowid
 
