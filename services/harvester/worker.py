@@ -19,8 +19,8 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from datetime import UTC, datetime, timedelta
+from functools import partial
 
 from services.harvester.fetcher import Fetcher, FetchResult
 from services.harvester.formats import parse_document
