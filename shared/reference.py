@@ -111,6 +111,12 @@ class Reference:
     accessibility: tuple[AccessTerm, ...]
     directory: Path = field(default=Path("."))
 
+    @classmethod
+    def empty(cls, directory: Path) -> Reference:
+        """No reference data: events are enriched but never placed (see the README for
+        where the official datasets are downloaded)."""
+        return cls(AreaIndex(()), AreaIndex(()), {}, (), (), {}, (), directory)
+
     def quartier_at(self, lat: float, lon: float) -> str | None:
         """The name of the Rennes quartier holding the point, if any."""
         area = self.quartiers.locate(lat, lon)

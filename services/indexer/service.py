@@ -9,8 +9,9 @@ from services.indexer.calls_consumer import run_calls
 from services.indexer.consumer import DURABLE, Indexer
 from services.indexer.enrich import Enricher
 from shared.bus import Bus
+from shared.errors import ConfigError
 from shared.metrics import start_metrics_server, stop_metrics_server, watch_consumer
-from shared.reference import load_reference, reference_dir
+from shared.reference import Reference, load_reference, reference_dir
 from shared.settings import Settings
 from shared.store.calls_sqlite import open_call_store
 from shared.store.factory import open_store
@@ -19,9 +20,19 @@ log = logging.getLogger(__name__)
 
 
 def make_enricher(settings: Settings) -> Enricher:
-    """The enricher, with reference data from MAILLAGE_REFERENCE_DIR (relative to the repo)."""
+    """The enricher, with reference data from MAILLAGE_REFERENCE_DIR (relative to the repo).
+
+    Without the reference data the indexer still runs: events are indexed, themed and
+    sanitized, but not placed in quartiers; the log says so and where to get the data.
+    """
     directory = reference_dir({"MAILLAGE_REFERENCE_DIR": settings.reference_dir})
-    return Enricher(load_reference(directory), timezone=settings.timezone)
+    try:
+        reference = load_reference(directory)
+    except ConfigError as exc:
+        log.warning("reference data unavailable, events will not be geolocated: %s "
+                    "(the README lists where the official datasets are downloaded)", exc.message)
+        reference = Reference.empty(directory)
+    return Enricher(reference, timezone=settings.timezone)
 
 
 async def run(settings: Settings) -> None:
