@@ -185,8 +185,6 @@ def _place(value: Any) -> Location | None:
         street = text(address)
     lat = as_float(value.get("latitude") or dig(value, "geo", "latitude"))
     lon = as_float(value.get("longitude") or dig(value, "geo", "longitude"))
-    if lat is None or lon is None:
-        lat = lon = None
     return location_or_none(
         name=text(value.get("name")),
         address=street,
@@ -194,7 +192,6 @@ def _place(value: Any) -> Location | None:
         postcode=postcode,
         lat=lat,
         lon=lon,
-        precision="source" if lat is not None else None,
     )
 
 

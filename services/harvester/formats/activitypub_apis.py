@@ -42,8 +42,6 @@ def gancio_event(raw: dict[str, Any], ctx: ParseContext, result: ParseResult) ->
     origin = _origin(ctx.url)
     place = as_dict(raw.get("place"))
     lat, lon = as_float(place.get("latitude")), as_float(place.get("longitude"))
-    if lat is None or lon is None:
-        lat = lon = None
     slug = text(raw.get("slug")) or text(raw.get("id"))
     media = as_list(raw.get("media"))
     image = next((text(m.get("url")) for m in media if isinstance(m, dict)), None)
@@ -69,7 +67,6 @@ def gancio_event(raw: dict[str, Any], ctx: ParseContext, result: ParseResult) ->
             address=text(place.get("address")),
             lat=lat,
             lon=lon,
-            precision="source" if lat is not None else None,
             online=online,
         ),
         categories=uniq(t.strip().lstrip("#") for t in tags if isinstance(t, str)),
@@ -109,7 +106,6 @@ def mobilizon_event(raw: dict[str, Any], ctx: ParseContext, result: ParseResult)
             city=text(address.get("locality")),
             lat=lat,
             lon=lon,
-            precision="source" if lat is not None else None,
             online=online,
         ),
         organizer=text(dig(actor, "name")) or text(dig(actor, "preferredUsername")),

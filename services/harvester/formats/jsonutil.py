@@ -247,7 +247,14 @@ def free_from_text(price: str | None) -> bool | None:
 
 
 def location_or_none(**parts: Any) -> Location | None:
-    """A :class:`Location` when at least one field is set."""
+    """A :class:`Location` when at least one field is set.
+
+    Coordinates are kept only as a valid pair (both set, in range), and then marked as the
+    source's (``precision="source"``); a half or out-of-range pair is dropped.
+    """
+    lat, lon = parts.pop("lat", None), parts.pop("lon", None)
+    if lat is not None and lon is not None and abs(lat) <= 90 and abs(lon) <= 180:
+        parts.update(lat=lat, lon=lon, precision="source")
     clean = {k: v for k, v in parts.items() if v not in (None, "", False)}
     return Location(**clean) if clean else None
 

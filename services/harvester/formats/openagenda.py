@@ -196,8 +196,6 @@ def _event_url(raw: dict[str, Any], ctx: ParseContext) -> str | None:
 def _location(raw: dict[str, Any], status: str) -> Location | None:
     loc = as_dict(raw.get("location"))
     lat, lon = as_float(loc.get("latitude")), as_float(loc.get("longitude"))
-    if lat is None or lon is None:
-        lat = lon = None
     return location_or_none(
         name=text(loc.get("name")),
         address=text(loc.get("address")),
@@ -205,7 +203,6 @@ def _location(raw: dict[str, Any], status: str) -> Location | None:
         city=text(loc.get("city")) or text(loc.get("adminLevel4")),
         lat=lat,
         lon=lon,
-        precision="source" if lat is not None else None,
         quartier=text(loc.get("district")),
         insee=text(loc.get("insee")),
         online=raw.get("attendanceMode") == 2 or status == Status.MOVED_ONLINE,

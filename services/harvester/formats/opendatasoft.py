@@ -182,7 +182,6 @@ def _record(
             insee=text(_get(fields, "insee")),
             lat=lat,
             lon=lon,
-            precision="source" if lat is not None else None,
             online=online or status == Status.MOVED_ONLINE,
         ),
         organizer=pick(_get(fields, "organizer")),

@@ -189,8 +189,6 @@ def _location(value: Any, index: dict[str, Any], base: str | None) -> Location |
     geo = _deref(_first(place.get("geo")), index)
     geo = geo if isinstance(geo, dict) else place
     lat, lon = as_float(_first(geo.get("latitude"))), as_float(_first(geo.get("longitude")))
-    if lat is None or lon is None or abs(lat) > 90 or abs(lon) > 180:
-        lat = lon = None
     return location_or_none(
         name=_str(place.get("name")),
         address=street,
@@ -198,7 +196,6 @@ def _location(value: Any, index: dict[str, Any], base: str | None) -> Location |
         postcode=postcode,
         lat=lat,
         lon=lon,
-        precision="source" if lat is not None else None,
         online=online,
     )
 

@@ -134,8 +134,6 @@ def _venue(raw: dict[str, Any]) -> Location | None:
     if not isinstance(venue, dict) or not venue:
         return Location(online=True) if online else None
     lat, lon = as_float(venue.get("geo_lat")), as_float(venue.get("geo_lng"))
-    if lat is None or lon is None:
-        lat = lon = None
     return location_or_none(
         name=_clean(venue.get("venue")),
         address=_clean(venue.get("address")),
@@ -143,7 +141,6 @@ def _venue(raw: dict[str, Any]) -> Location | None:
         city=_clean(venue.get("city")),
         lat=lat,
         lon=lon,
-        precision="source" if lat is not None else None,
         online=online,
     )
 

@@ -14,14 +14,14 @@ from urllib.parse import urlencode
 from aiohttp import web
 from multidict import MultiDict
 
-from services.query.context import TZ, base_url
+from services.query.context import STORE, TZ, base_url
 from services.query.errors import ApiError
 from shared.store.base import SearchPage
 from shared.taxonomy import THEMES
 
 from . import fr, views
 from .respond import STATIC, render
-from .search import build_query, french_error, optional, search
+from .search import build_query, french_error, search
 from .state import PageState
 
 WIDGET_LIMIT = (1, 30, 8)  # min, max, default
@@ -78,8 +78,8 @@ async def integrer(request: web.Request) -> web.Response:
     qs = urlencode(list(values.items()))
     widget_url = f"{base}/widget" + (f"?{qs}" if qs else "")
     data_attrs = " ".join(f'data-{k}="{html.escape(v)}"' for k, v in values.items())
-    organizers = await optional(request, "terms", "organizer", limit=500) or []
-    sources = await optional(request, "terms", "sources", limit=500) or []
+    organizers = await request.app[STORE].terms("organizer", limit=500) or []
+    sources = await request.app[STORE].terms("sources", limit=500) or []
     return render(
         request, "integrer.html",
         values=values, widget_url=widget_url, base=base,

@@ -19,7 +19,6 @@ from services.query.exports.feed import Feed
 
 from . import fr
 from .respond import render
-from .search import optional
 
 RELATED_LIMIT = 6
 OTHER_DATES_LIMIT = 12
@@ -58,7 +57,7 @@ async def event_page(request: web.Request) -> web.Response:
     now = datetime.now(UTC)
     others = [d for d in siblings if d["id"] != doc["id"]
               and datetime.fromisoformat(d.get("end") or d["start"]) >= now]
-    related = await optional(request, "related", doc, limit=RELATED_LIMIT) or []
+    related = await store.related(doc, limit=RELATED_LIMIT) or []
     base = base_url(request)
     loc = doc.get("location") or {}
     return render(

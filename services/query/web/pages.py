@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from services.query.context import TZ, base_url
+from services.query.context import STORE, TZ, base_url
 from services.query.errors import ApiError
 from shared.store.base import SearchPage, SearchQuery
 from shared.taxonomy import THEME_BY_CODE
@@ -23,7 +23,7 @@ from shared.vocab import ACCESSIBILITY, ACCESSIBILITY_FAMILIES
 
 from . import fr, views
 from .respond import render
-from .search import build_query, french_error, optional, search
+from .search import build_query, french_error, search
 from .state import PageState
 
 LIST_LIMIT = 30
@@ -90,7 +90,7 @@ async def filter_options(request: web.Request, state: PageState,
     access_counts = views.facet_buckets(facets, "accessibility")
     quartiers = views.facet_buckets(facets, "quartier", "quartiers")
     if quartiers is None:
-        terms = await optional(request, "terms", "quartier", limit=100)
+        terms = await request.app[STORE].terms("quartier", limit=100)
         if terms is not None:
             quartiers = {str(t["value"]): int(t["count"]) for t in terms}
         else:  # the store has neither: the quartiers of the results shown

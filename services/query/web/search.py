@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import UTC, datetime
-from typing import Any
 
 from aiohttp import web
 
-from services.query.context import SETTINGS, STORE, TZ, run_search
+from services.query.context import SETTINGS, TZ, run_search
 from services.query.errors import ApiError
 from services.query.params import parse_search
 from shared.store.base import SearchPage, SearchQuery, Sort
@@ -57,13 +56,3 @@ async def search(request: web.Request, query: SearchQuery) -> SearchPage:
     return await run_search(request, query)
 
 
-async def optional(request: web.Request, method: str, *args: Any, **kwargs: Any) -> Any:
-    """Call a store method the backend may not have yet (``related``, ``terms``); ``None``
-    when it is missing or not implemented."""
-    func = getattr(request.app[STORE], method, None)
-    if func is None:
-        return None
-    try:
-        return await func(*args, **kwargs)
-    except NotImplementedError:
-        return None
