@@ -16,9 +16,13 @@ Layout
     ``meta``      ``generation``, bumped by every write: the key of the read caches (counts,
                   facets, terms), valid across processes; ``max_span``, an upper bound of the
                   longest occurrence (kept by the writer); ``log_from`` (see ``changes``).
-    ``changes``   the canonical documents each write generation added or removed (with their
-                  tags), so that the counts and facets of a filtered set are upgraded after a
-                  write instead of recounted (:mod:`shared.store.sqlite_sets`).
+    ``changes``   the canonical documents each write generation added or removed, so that a
+                  reader's in-memory index follows writes by reading only what they touched
+                  (:mod:`shared.store.sqlite_sets`).
+
+Searches take their page (order, cursor, snippets) from SQL and their total and facet counts
+from an in-memory bitmap index of the documents (:mod:`shared.store.sqlite_bitmaps`), built
+when the store is first searched and then kept current from ``changes``.
 
 Writes are in :mod:`shared.store.sqlite_write` and :mod:`shared.store.sqlite_docs`, query
 translation in
@@ -40,9 +44,10 @@ from pathlib import Path
 from typing import Any
 
 from shared.model import EventMessage
-from shared.store import sqlite_reads, sqlite_sets
+from shared.store import sqlite_rank, sqlite_reads, sqlite_sets
 from shared.store.base import Outcome, SearchPage, SearchQuery, Sort
 from shared.store.snippets import snippet
+from shared.store.sqlite_bitmaps import BitmapIndex
 from shared.store.sqlite_docs import doc_rowid, index_text
 from shared.store.sqlite_query import BODY, build_search, shape_facets
 from shared.store.sqlite_write import BatchWriter
@@ -116,8 +121,6 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
 """
 CACHE_SIZE = 256
 WAL_CHECKPOINT_PAGES = 16384
-#: Filtered sets whose rowids and tag counts are kept (:mod:`shared.store.sqlite_sets`).
-SET_CACHE_SIZE = 64
 #: Discs tried first by distance order (fractions of the radius; km when there is none).
 NEAR_FRACTIONS = (0.125, 0.35)
 NEAR_RADII_KM = (0.5, 2.0, 8.0)
@@ -150,7 +153,7 @@ class SqliteStore:
         self._write_lock = threading.Lock()
         self._cache: OrderedDict[Any, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
-        self._sets: OrderedDict[Any, sqlite_sets.SetStats] = OrderedDict()
+        self.bitmaps = BitmapIndex()
         self._migrate(self._conn())
 
     def _conn(self) -> sqlite3.Connection:
@@ -289,12 +292,18 @@ class SqliteStore:
     def search_sync(self, query: SearchQuery) -> SearchPage:
         conn = self._conn()
         plan = build_search(query, self.max_span(), index_text)
-        rows = self._nearest(query) if query.sort == Sort.DISTANCE and query.near else None
-        if rows is None:
+        self.bitmaps.sync(conn)
+        selected = self.bitmaps.select(query, index_text)
+        total = len(selected)
+        if plan.by_date:
+            after = plan.cursor_params[0] if plan.cursor_params else None
+            rows = self._bodies(self.bitmaps.by_date(selected, after, query.limit + 1))
+        elif plan.ranked:
+            rows = self._ranked(query, plan, selected)
+        elif query.sort == Sort.DISTANCE and query.near:
+            rows = self._nearest(query) or conn.execute(plan.sql, plan.params_all).fetchall()
+        else:
             rows = conn.execute(plan.sql, plan.params_all).fetchall()
-        set_key = self._set_key(query)
-        stats = self._set_stats(plan, set_key, query.facets)
-        total = stats.count
         items = [json.loads(r[0]) for r in rows[: query.limit]]
         next_cursor = None
         if len(rows) > query.limit:
@@ -309,9 +318,31 @@ class SqliteStore:
                 item["snippet"] = snippet(item.get("title") or "",
                                           item.get("description_text") or "", q_stems)
         if query.facets:
-            page.facets = self.cached(("facets", set_key),
-                                      lambda: shape_facets(stats.facet_rows()))
+            page.facets = self.cached(
+                ("facets", self._set_key(query)),
+                lambda: shape_facets(self.bitmaps.facet_rows(selected)))
         return page
+
+    def _ranked(self, query: SearchQuery, plan: Any, selected: Any) -> list[tuple[Any, ...]]:
+        """``(body, rank, rowid)`` of the next page in relevance order
+        (:mod:`shared.store.sqlite_rank`)."""
+        order = sqlite_rank.ranked(self._conn(), self.bitmaps, selected,
+                                   index_text(query.q or "").split())
+        if plan.cursor_params:
+            after = (plan.cursor_params[0], plan.cursor_params[2])
+            order = [o for o in order if o > after]
+        order = order[: query.limit + 1]
+        bodies = dict((r, b) for b, r in self._bodies([r for _, r in order]))
+        return [(bodies[r], rank, r) for rank, r in order if r in bodies]
+
+    def _bodies(self, rowids: list[int]) -> list[tuple[str, int]]:
+        """``(body, rowid)`` of documents, in the order of ``rowids``."""
+        if not rowids:
+            return []
+        found = dict(self._conn().execute(
+            f"SELECT rowid, body FROM docs_body WHERE rowid IN ({','.join('?' * len(rowids))})",
+            rowids).fetchall())
+        return [(found[r], r) for r in rowids if r in found]
 
     def _nearest(self, query: SearchQuery) -> list[Any] | None:
         """Distance order reads the documents of a small disc first: when it holds a full
@@ -324,25 +355,6 @@ class SqliteStore:
             if len(rows) > query.limit:
                 return rows
         return None
-
-    def _set_stats(self, plan: Any, set_key: Any, facets: bool) -> sqlite_sets.SetStats:
-        """Size and tag counts of the filtered set, upgraded across writes
-        (:mod:`shared.store.sqlite_sets`)."""
-        conn = self._conn()
-        meta = sqlite_sets.meta(conn)
-        gen = int(meta["generation"])
-        with self._cache_lock:
-            old = self._sets.get(set_key)
-        stats = sqlite_sets.stats(conn, plan, gen, int(meta["log_from"]), old, facets)
-        if stats is not old:
-            with self._cache_lock:
-                current = self._sets.get(set_key)
-                if current is None or current.gen <= stats.gen:
-                    self._sets[set_key] = stats
-                    self._sets.move_to_end(set_key)
-                while len(self._sets) > SET_CACHE_SIZE:
-                    self._sets.popitem(last=False)
-        return stats
 
     async def get(self, doc_id: str) -> dict[str, Any] | None:
         """The canonical document ``doc_id``, or the one that holds member ``doc_id``."""
@@ -380,10 +392,21 @@ class SqliteStore:
     async def terms(
         self, facet: str, *, start: datetime | None = None, limit: int = 200
     ) -> list[dict[str, Any]]:
+        tag = sqlite_reads.TERM_FACETS.get(facet)
+        if tag is None:
+            raise ValueError(f"unknown facet {facet!r}")
         moment = start or datetime.now(UTC)
-        key = ("terms", facet, self._set_key(SearchQuery(start=moment)), limit)
-        result: list[dict[str, Any]] = self.cached(
-            key, lambda: sqlite_reads.terms(self._conn(), facet, moment, limit))
+        conn = self._conn()
+        self.bitmaps.sync(conn)
+
+        def compute() -> list[dict[str, Any]]:
+            upcoming = self.bitmaps.select(SearchQuery(start=moment), index_text)
+            rows = self.bitmaps.facet_rows(upcoming, {tag: limit})
+            rows.sort(key=lambda r: (-r[2], r[1]))
+            return [{"value": v, "count": n} for _f, v, n in rows[:limit]]
+
+        key = ("terms", tag, self._set_key(SearchQuery(start=moment)), limit)
+        result: list[dict[str, Any]] = self.cached(key, compute)
         return result
 
     async def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:

@@ -174,15 +174,12 @@ class DocRows:
 
 
 def delete_doc(conn: sqlite3.Connection, doc_id: str, gen: int = 0) -> None:
-    """Delete a canonical document, logging it (with its tags) in ``changes``."""
+    """Delete a canonical document, logging it in ``changes``."""
     row = conn.execute("SELECT rowid FROM docs WHERE id = ?", (doc_id,)).fetchone()
     if row is None:
         return
     rowid = row[0]
-    tags = conn.execute("SELECT facet, value FROM doc_tags WHERE doc_rowid = ?",
-                        (rowid,)).fetchall()
-    conn.execute("INSERT INTO changes(gen, doc_rowid, added, tags) VALUES (?, ?, 0, ?)",
-                 (gen, rowid, json.dumps(tags, ensure_ascii=False)))
+    conn.execute("INSERT INTO changes(gen, doc_rowid, added) VALUES (?, ?, 0)", (gen, rowid))
     conn.execute("DELETE FROM docs_fts WHERE rowid = ?", (rowid,))
     conn.execute("DELETE FROM doc_tags WHERE doc_rowid = ?", (rowid,))
     conn.execute("DELETE FROM docs_geo WHERE id = ?", (rowid,))

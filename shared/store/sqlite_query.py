@@ -5,10 +5,9 @@ use it, so facets are counted on exactly the set the results come from. Date ran
 ranges (rowids are chronological), and with a text query the rowid bounds are put on the FTS
 table so FTS5 reads only the matching slice of its index.
 
-Relevance order ranks (bm25) the first :data:`RELEVANCE_WINDOW` matches of the filtered set in
-date order, not every match: on a very common word, scoring all matches cost hundreds of
-milliseconds, and the soonest matches are the ones worth showing. ``total`` and the facets
-still count every match; below the window the order is the exact bm25 order.
+The store takes date-ordered pages, relevance order, totals and facets from its in-memory bitmap
+index (:mod:`shared.store.sqlite_bitmaps`, :mod:`shared.store.sqlite_rank`); the SQL here
+serves distance order, and is what the tests compare the bitmap index with.
 """
 
 from __future__ import annotations
@@ -24,8 +23,6 @@ HASH_BITS = 24
 #: The JSON of document ``d`` (kept out of ``docs`` so that scans stay narrow).
 BODY = "(SELECT body FROM docs_body WHERE rowid = d.rowid)"
 KM_PER_DEG = 111.32
-#: How many matches (the first ones in date order) relevance order ranks.
-RELEVANCE_WINDOW = 2000
 
 # How each multi-valued facet combines several requested values.
 TAG_FILTERS: tuple[tuple[str, str, bool], ...] = (
@@ -67,20 +64,11 @@ class SearchPlan:
     limit: int
     cursor_where: str = ""
     cursor_params: list[Any] = field(default_factory=list)
-    ranked: bool = False  # relevance: rank the first RELEVANCE_WINDOW matches only
+    ranked: bool = False  # relevance order (of a text query)
+    by_date: bool = False  # ordered by rowid (date), the cursor is one rowid
 
     @property
     def sql(self) -> str:
-        if self.ranked:
-            window = (
-                f"SELECT f.rowid AS rid, f.rank AS rank FROM {self.source} WHERE {self.where}"
-                f" ORDER BY f.rowid LIMIT {RELEVANCE_WINDOW}"
-            )
-            return (
-                f"SELECT {BODY}, {self.cursor_cols} FROM ({window}) f"
-                f" JOIN docs d ON d.rowid = f.rid WHERE 1{self.cursor_where}"
-                f" ORDER BY {self.order} LIMIT {self.limit + 1}"
-            )
         where = self.where + self.cursor_where
         return (
             f"SELECT {BODY}, {self.cursor_cols} FROM {self.source} WHERE {where}"
@@ -210,6 +198,7 @@ def build_search(
         params.extend([min_lat, max_lat, min_lon, max_lon])
 
     distance = "0"
+    by_date = False
     if query.near is not None:
         lat, lon = query.near
         kx = KM_PER_DEG * math.cos(math.radians(lat))
@@ -235,6 +224,7 @@ def build_search(
     else:
         order, cursor_cols = f"{rowid_col}", f"{rowid_col}"
         cursor_expr = f"{rowid_col} > ?"
+        by_date = True
 
     plan = SearchPlan(
         source=source,
@@ -244,6 +234,7 @@ def build_search(
         cursor_cols=cursor_cols,
         limit=query.limit,
         ranked=query.sort == Sort.RELEVANCE and match is not None,
+        by_date=by_date,
     )
     if query.cursor:
         values = decode_cursor(query.cursor)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from datetime import datetime
 from typing import Any
 
 from shared.store.sqlite_docs import HASH_BITS, index_text
@@ -59,22 +58,6 @@ def related(conn: sqlite3.Connection, doc: dict[str, Any], limit: int) -> list[d
     )
     rows = conn.execute(sql, [*params, start, limit]).fetchall()
     return [json.loads(r[0]) for r in rows]
-
-
-def terms(
-    conn: sqlite3.Connection, facet: str, start: datetime, limit: int
-) -> list[dict[str, Any]]:
-    """``[{"value", "count"}]`` of a facet over documents not ended at ``start``."""
-    tag = TERM_FACETS.get(facet)
-    if tag is None:
-        raise ValueError(f"unknown facet {facet!r}")
-    rows = conn.execute(
-        "SELECT t.value, COUNT(*) AS n FROM doc_tags t JOIN docs d ON d.rowid = t.doc_rowid"
-        " WHERE t.facet = ? AND d.end_ts >= ? AND d.status != 'cancelled'"
-        " GROUP BY t.value ORDER BY n DESC, t.value LIMIT ?",
-        (tag, int(start.timestamp()), limit),
-    ).fetchall()
-    return [{"value": v, "count": n} for v, n in rows]
 
 
 def suggest_tags(conn: sqlite3.Connection) -> list[tuple[str, str, str, int]]:

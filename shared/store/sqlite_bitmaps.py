@@ -1,0 +1,423 @@
+"""An in-memory bitmap index of the canonical documents: counts and facets of any filtered set.
+
+Counting a large filtered set and its facets in SQL reads every document of the set (a common
+word, all upcoming events: tens of thousands of rows, then hundreds of milliseconds to seconds
+for the facets). Search engines answer these with posting lists and bitmaps instead; this module
+keeps the same structures over the SQLite store, in the reading process, with roaring bitmaps
+(``pyroaring``):
+
+* every document gets a dense *slot* (insertion order; never reused);
+* one bitmap of slots per filter value: each ``doc_tags`` pair (theme, keyword, quartier, ...),
+  each status and ``is_free`` value, each indexed word (the same folded French stems FTS5
+  indexes), the documents that start on a day and those that end on a day;
+* a filtered set is the intersection of those bitmaps (a union for several accepted values or a
+  prefix), its size is ``len()``, and each facet count is one ``intersection_cardinality``.
+
+The index follows the writer (another process) through the ``changes`` log of
+:mod:`shared.store.sqlite_sets`: removed documents leave :attr:`BitmapIndex.alive` (their slots
+stay, stale, in other bitmaps; every set is intersected with ``alive``), added ones are read and
+given new slots. It is rebuilt from the tables when the log does not reach back far enough or
+when stale slots outnumber live ones. Text matching equals FTS5's on the same rows: the columns
+hold space-separated ``[a-z0-9]+`` stems (:func:`shared.store.sqlite_docs.index_text`), which
+the ``unicode61`` tokenizer splits exactly like :meth:`str.split`. Geographic filters ask the
+R*Tree (few rows) and are turned into bitmaps. The tests compare every count with SQL.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import sqlite3
+import threading
+from array import array
+from bisect import bisect_left, bisect_right, insort
+from collections import OrderedDict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from pyroaring import BitMap
+
+from shared.store.base import SearchQuery
+from shared.store.sqlite_query import FACETS, KM_PER_DEG
+
+DAY = 86400
+CHUNK = 500
+#: Beyond this many logged changes, rebuilding is cheaper than following the log.
+MAX_DELTA = 20_000
+#: Stale slots tolerated beyond the number of live ones before a rebuild.
+STALE_SLACK = 10_000
+#: Documents added since the build (out of date order) tolerated beyond a quarter of the live
+#: ones before a rebuild.
+TAIL_SLACK = 2_000
+#: Cached prefix expansions and geographic sets.
+CACHE_SIZE = 256
+#: Several values of these filters must all be present; of the others, any one.
+ALL_REQUIRED = {"accessibility"}
+TAG_FILTERS = (("themes", "themes"), ("keywords", "keywords"), ("accessibility", "accessibility"),
+               ("audiences", "audience"), ("sources", "sources"), ("quartiers", "quartier"),
+               ("communes", "commune"), ("organizers", "organizer"))
+#: ``doc_tags`` facet -> how many values a search returns (the top ones by count).
+TOPS = {tag: top for tag, top in FACETS.values()}
+
+
+@dataclass(frozen=True, slots=True)
+class PhraseStats:
+    rows: int
+    words: int
+    hits: list[int]
+    prefix: tuple[str, list[str]]
+
+
+class BitmapIndex:
+    def __init__(self) -> None:
+        self.gen = -1
+        self.lock = threading.Lock()
+        self.builds = 0  # full builds so far (for tests and logs)
+        self._clear()
+
+    def _clear(self) -> None:
+        self.next_slot = 0
+        self.slot_of: dict[int, int] = {}  # docs.rowid -> slot
+        self.rowid_of = array("q")  # by slot: ascending below ``built`` (a build reads in
+        self.built = 0  #              rowid order); later slots are listed in ``tail``
+        self.tail: list[int] = []  # rowids of documents added since the build, sorted
+        self.start_of = array("q")  # by slot
+        self.end_of = array("q")
+        self.lat_of = array("d")  # NaN: not located
+        self.lon_of = array("d")
+        self.size_of = array("i")  # words in the document (for BM25)
+        self.words_total = 0  # of live documents
+        self.alive = BitMap()
+        self.status: dict[str, BitMap] = {}
+        self.free: dict[int, BitMap] = {}
+        self.located = BitMap()
+        self.tags: dict[str, dict[str, BitMap]] = {}  # facet -> value -> slots
+        self.terms: dict[str, BitMap] = {}
+        self.sorted_terms: list[str] = []
+        self.start_day: dict[int, BitMap] = {}
+        self.end_day: dict[int, BitMap] = {}
+        self._cache: OrderedDict[Any, BitMap] = OrderedDict()
+        self._ordered: tuple[int, dict[str, list[tuple[str, BitMap]]]] | None = None
+
+    # -- following the store ---------------------------------------------------------------
+
+    def sync(self, conn: sqlite3.Connection) -> int:
+        """Bring the index to the store's current generation (one read snapshot); returns it."""
+        with self.lock:
+            conn.execute("BEGIN")
+            try:
+                meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
+                gen, log_from = int(meta["generation"]), int(meta["log_from"])
+                if gen != self.gen:
+                    stale = self.next_slot - len(self.alive)
+                    if (self.gen < log_from or stale > len(self.alive) + STALE_SLACK
+                            or len(self.tail) > TAIL_SLACK + len(self.alive) // 4
+                            or not self._follow(conn, gen)):
+                        self._build(conn)
+                    self.gen = gen
+                    self._cache.clear()
+            finally:
+                conn.execute("COMMIT")
+            return self.gen
+
+    def _follow(self, conn: sqlite3.Connection, gen: int) -> bool:
+        log = conn.execute(
+            "SELECT doc_rowid, added FROM changes WHERE gen > ? AND gen <= ?"
+            " ORDER BY gen, rowid LIMIT ?", (self.gen, gen, MAX_DELTA + 1)).fetchall()
+        if len(log) > MAX_DELTA:
+            return False
+        last: dict[int, int] = {}
+        for rowid, added in log:
+            last[rowid] = added
+        for rowid in last:  # removed, or replaced by a new version under the same rowid
+            slot = self.slot_of.pop(rowid, None)
+            if slot is not None:
+                self.alive.discard(slot)
+                self.words_total -= self.size_of[slot]
+        added = [rowid for rowid, was_added in last.items() if was_added]
+        for i in range(0, len(added), CHUNK):
+            chunk = added[i:i + CHUNK]
+            marks = ",".join("?" * len(chunk))
+            self._load(
+                conn.execute("SELECT rowid, start_ts, end_ts, status, is_free, lat, lon"
+                             f" FROM docs WHERE rowid IN ({marks})", chunk),
+                conn.execute("SELECT facet, value, doc_rowid FROM doc_tags WHERE doc_rowid IN"
+                             f" ({marks}) AND facet != 'place'", chunk),
+                conn.execute("SELECT rowid, title, body, place, tags FROM docs_fts"
+                             f" WHERE rowid IN ({marks})", chunk))
+        return True
+
+    def _build(self, conn: sqlite3.Connection) -> None:
+        self._clear()
+        self.builds += 1
+        self._load(
+            conn.execute("SELECT rowid, start_ts, end_ts, status, is_free, lat, lon"
+                         " FROM docs ORDER BY rowid"),
+            conn.execute("SELECT facet, value, doc_rowid FROM doc_tags WHERE facet != 'place'"),
+            conn.execute("SELECT rowid, title, body, place, tags FROM docs_fts"))
+        self.built = self.next_slot
+
+    def _load(self, docs: Iterable[tuple[Any, ...]], tags: Iterable[tuple[str, str, int]],
+              texts: Iterable[tuple[Any, ...]]) -> None:
+        """Give slots to documents and add them to every bitmap (lists first, one bitmap
+        update per value: a full build adds millions of slots)."""
+        pending: dict[Any, list[int]] = {}
+
+        def put(key: Any, slot: int) -> None:
+            found = pending.get(key)
+            if found is None:
+                pending[key] = [slot]
+            else:
+                found.append(slot)
+
+        slot_of = self.slot_of
+        nan = float("nan")
+        for rowid, start, end, status, is_free, lat, lon in docs:
+            slot = self.next_slot
+            self.next_slot += 1
+            slot_of[rowid] = slot
+            self.rowid_of.append(rowid)
+            if self.built:
+                i = bisect_left(self.tail, rowid)
+                if i == len(self.tail) or self.tail[i] != rowid:
+                    self.tail.insert(i, rowid)
+            self.start_of.append(start)
+            self.end_of.append(end)
+            located = lat is not None and lon is not None
+            self.lat_of.append(lat if located else nan)
+            self.lon_of.append(lon if located else nan)
+            self.size_of.append(0)
+            put(("status", status), slot)
+            put(("start", start // DAY), slot)
+            put(("end", end // DAY), slot)
+            if is_free is not None:
+                put(("free", is_free), slot)
+            if located:
+                put(("located", None), slot)
+            put(("alive", None), slot)
+        for facet, value, rowid in tags:
+            tagged = slot_of.get(rowid)
+            if tagged is not None:
+                put((facet, value), tagged)
+        words: dict[str, list[int]] = {}
+        for rowid, *columns in texts:
+            found = slot_of.get(rowid)
+            if found is None:
+                continue
+            slot = found
+            all_words = " ".join(c for c in columns if c).split()
+            self.size_of[slot] = len(all_words)
+            self.words_total += len(all_words)
+            for word in set(all_words):
+                listed = words.get(word)
+                if listed is None:
+                    words[word] = [slot]
+                else:
+                    listed.append(slot)
+        for (kind, value), slots in pending.items():
+            target: BitMap | None
+            if kind == "alive":
+                target = self.alive
+            elif kind == "located":
+                target = self.located
+            else:
+                group: dict[Any, BitMap] = (
+                    self.status if kind == "status" else self.free if kind == "free"
+                    else self.start_day if kind == "start" else self.end_day if kind == "end"
+                    else self.tags.setdefault(kind, {}))
+                target = group.get(value)
+                if target is None:
+                    group[value] = BitMap(slots)
+                    continue
+            target.update(slots)
+        new_words: list[str] = []
+        for word, slots in words.items():
+            known = self.terms.get(word)
+            if known is None:
+                self.terms[word] = BitMap(slots)
+                new_words.append(word)
+            else:
+                known.update(slots)
+        if len(new_words) > 100:
+            self.sorted_terms = sorted(self.terms)
+        else:
+            for word in new_words:
+                insort(self.sorted_terms, word)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def _cached(self, key: Any, compute: Callable[[], BitMap]) -> BitMap:
+        found = self._cache.get(key)
+        if found is None:
+            found = self._cache[key] = compute()
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
+        return found
+
+    def select(self, query: SearchQuery, to_index_text: Callable[[str], str]) -> BitMap:
+        """The slots of the documents ``query`` filters (its page and sort aside)."""
+        with self.lock:
+            parts: list[BitMap] = [self.alive]
+            if query.start is not None or query.end is not None:
+                start = int(query.start.timestamp()) if query.start is not None else None
+                end = int(query.end.timestamp()) if query.end is not None else None
+                parts.append(self._cached(("dates", start, end),
+                                          lambda: self._dates(start, end)))
+            if query.statuses:
+                parts.append(self._union(self.status.get(s) for s in query.statuses))
+            if not query.include_cancelled and "cancelled" not in query.statuses:
+                parts.append(self._cached(("not cancelled",), lambda: self.alive - (
+                    self.status.get("cancelled") or BitMap())))
+            for attr, facet in TAG_FILTERS:
+                values = getattr(query, attr)
+                if not values:
+                    continue
+                by_value = self.tags.get(facet, {})
+                if facet in ALL_REQUIRED:
+                    parts += [by_value.get(v) or BitMap() for v in values]
+                else:
+                    parts.append(self._union(by_value.get(v) for v in values))
+            if query.free is not None:
+                parts.append(self.free.get(int(query.free)) or BitMap())
+            if query.q:
+                words = to_index_text(query.q).split()
+                parts += [self.terms.get(w) or BitMap() for w in words[:-1]]
+                if words:
+                    parts.append(self._cached(("prefix", words[-1]),
+                                              lambda: self._prefix(words[-1])))
+            if query.bbox is not None or query.near is not None:
+                if query.bbox is None and query.radius_km is None:
+                    parts.append(self.located)
+                else:
+                    key = ("geo", query.bbox, query.near, query.radius_km)
+                    parts.append(self._cached(key, lambda: self._geo(query)))
+            parts.sort(key=len)
+            return BitMap.intersection(*parts) if len(parts) > 1 else BitMap(parts[0])
+
+    @staticmethod
+    def _union(bitmaps: Iterable[BitMap | None]) -> BitMap:
+        found = [b for b in bitmaps if b is not None]
+        return BitMap.union(*found) if found else BitMap()
+
+    def _prefix(self, prefix: str) -> BitMap:
+        """Documents with a word starting with ``prefix`` (FTS5's ``"prefix"*``)."""
+        terms = self.sorted_terms
+        i = bisect_left(terms, prefix)
+        found = []
+        while i < len(terms) and terms[i].startswith(prefix):
+            found.append(self.terms[terms[i]])
+            i += 1
+        return BitMap.union(*found) if found else BitMap()
+
+    def _dates(self, start: int | None, end: int | None) -> BitMap:
+        """Documents not ended at ``start`` (``end_ts >= start``) and starting before
+        ``end``: whole days by bitmap, the boundary day document by document."""
+        parts = []
+        if start is not None:
+            day = start // DAY
+            edge = self.end_day.get(day) or BitMap()
+            parts.append(self._union([b for d, b in self.end_day.items() if d > day]
+                                     + [BitMap(s for s in edge if self.end_of[s] >= start)]))
+        if end is not None:
+            day = end // DAY
+            edge = self.start_day.get(day) or BitMap()
+            parts.append(self._union([b for d, b in self.start_day.items() if d < day]
+                                     + [BitMap(s for s in edge if self.start_of[s] < end)]))
+        return BitMap.intersection(*parts) if len(parts) > 1 else parts[0]
+
+    def _geo(self, query: SearchQuery) -> BitMap:
+        """The located documents in ``query``'s box or disc: the same float operations as
+        the SQL of :mod:`shared.store.sqlite_query`, on every slot at once."""
+        lat = np.frombuffer(self.lat_of, dtype=np.float64)
+        lon = np.frombuffer(self.lon_of, dtype=np.float64)
+        inside = ~np.isnan(lat)
+        if query.bbox is not None:
+            min_lon, min_lat, max_lon, max_lat = query.bbox
+            inside &= (lat >= min_lat) & (lat <= max_lat) & (lon >= min_lon) & (lon <= max_lon)
+        if query.near is not None and query.radius_km is not None:
+            lat0, lon0 = query.near
+            kx = KM_PER_DEG * math.cos(math.radians(lat0))
+            dy = (lat - lat0) * KM_PER_DEG
+            dx = (lon - lon0) * kx
+            inside &= (dy * dy + dx * dx) <= query.radius_km**2
+        slots = array("I")
+        slots.frombytes(np.flatnonzero(inside).astype(np.uint32).tobytes())
+        return BitMap(slots)
+
+    def by_date(self, selected: BitMap, after: int | None, n: int) -> list[int]:
+        """The rowids of the first ``n`` documents of ``selected`` in date (rowid) order,
+        after rowid ``after`` (a cursor)."""
+        with self.lock:
+            rowid_of, built = self.rowid_of, self.built
+            first = 0 if after is None else bisect_right(rowid_of, after, 0, built)
+            out: list[int] = []
+            for slot in selected.iter_equal_or_larger(first):
+                if slot >= built or len(out) >= n:
+                    break
+                out.append(rowid_of[slot])
+            if not self.tail:
+                return out
+            extra: list[int] = []
+            tail, slot_of = self.tail, self.slot_of
+            i = 0 if after is None else bisect_right(tail, after)
+            while i < len(tail) and len(extra) < n:
+                found = slot_of.get(tail[i])
+                if found is not None and found in selected:
+                    extra.append(tail[i])
+                i += 1
+            return list(heapq.merge(out, extra))[:n]
+
+    def phrase_stats(self, words: list[str]) -> PhraseStats:
+        """What BM25 needs of a query's phrases (the last word a prefix): how many live
+        documents hold each, the live documents and their words, the prefix's expansions."""
+        with self.lock:
+            hits = [self.alive.intersection_cardinality(self.terms.get(w) or BitMap())
+                    for w in words[:-1]]
+            prefix = words[-1]
+            hits.append(self.alive.intersection_cardinality(
+                self._cached(("prefix", prefix), lambda: self._prefix(prefix))))
+            i = bisect_left(self.sorted_terms, prefix)
+            expansions = []
+            while i < len(self.sorted_terms) and self.sorted_terms[i].startswith(prefix):
+                expansions.append(self.sorted_terms[i])
+                i += 1
+            return PhraseStats(len(self.alive), self.words_total, hits, (prefix, expansions))
+
+    def facet_rows(self, selected: BitMap,
+                   tops: dict[str, int] | None = None) -> list[tuple[str, str, int]]:
+        """``(facet, value, count)`` of the top values of every facet over ``selected``.
+
+        Values are visited by decreasing size of their bitmap (an upper bound of their count);
+        once a facet holds its top number of values and the next bitmap is smaller than the
+        least of them, no further value can enter (ties included)."""
+        with self.lock:
+            ordered = self._by_size()
+            rows = []
+            for facet, top in (tops or TOPS).items():
+                least: list[int] = []  # the top counts so far (a min-heap)
+                for value, bitmap in ordered.get(facet, ()):
+                    if len(least) >= top and len(bitmap) < least[0]:
+                        break
+                    n = selected.intersection_cardinality(bitmap)
+                    if n:
+                        rows.append((facet, value, n))
+                        if len(least) < top:
+                            heapq.heappush(least, n)
+                        elif n > least[0]:
+                            heapq.heapreplace(least, n)
+            return rows
+
+    def _by_size(self) -> dict[str, list[tuple[str, BitMap]]]:
+        if self._ordered is None or self._ordered[0] != self.gen:
+            self._ordered = (self.gen, {
+                facet: sorted(values.items(), key=lambda item: -len(item[1]))
+                for facet, values in self.tags.items()})
+        return self._ordered[1]
+
+    def words(self) -> int:
+        return len(self.terms)
+

@@ -1,0 +1,262 @@
+"""The in-memory bitmap index counts exactly what SQL counts.
+
+Every total and facet count of :class:`SqliteStore` comes from the bitmap index; these tests
+compute the same numbers with the SQL of :mod:`shared.store.sqlite_query` (the filtered set as
+SQL, ``COUNT(*)`` and ``GROUP BY``) over random queries, while another store instance (as the
+indexer process would) adds, updates, retracts and resets, and check that the reader follows
+the change log instead of rebuilding, and rebuilds when the log no longer reaches back.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from shared.model import Event, EventMessage, Location, Occurrence, ThemeTag
+from shared.store import sqlite_bitmaps, sqlite_sets
+from shared.store.base import SearchQuery, Sort
+from shared.store.sqlite import SqliteStore
+from shared.store.sqlite_docs import index_text
+from shared.store.sqlite_query import build_search, facet_sql, shape_facets
+
+WORDS = ("atelier concert réparation répétition vélo couture chorale conférence exposition "
+         "balade jardin compost lecture conte marché bal folk yoga danse théâtre cinéma débat "
+         "jeux société tricot cuisine brocante nature oiseaux photo peinture slam jazz").split()
+THEMES = ["musique", "sport", "ecologie", "solidarite", "numerique", "jeunesse"]
+QUARTIERS = ["Centre", "Maurepas", "Villejean", "Le Blosne", "Cleunay"]
+ACCESS = ["hi", "vi", "pi", "mi", "lsf"]
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def make_event(rng: random.Random, n: int, source: str | None = None) -> Event:
+    start = NOW + timedelta(days=rng.randint(-20, 60), hours=rng.randint(0, 23))
+    count = rng.choice([1, 1, 1, 3])
+    hours = rng.choice([1, 2, 3, 24 * 5, 24 * 30]) if rng.random() < 0.2 else 2
+    located = rng.random() < 0.85
+    return Event.create(
+        source_id=source or f"s{rng.randint(1, 6)}", source_uid=f"u{n}",
+        title=" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 4))).capitalize(),
+        occurrences=tuple(Occurrence(start + timedelta(weeks=w),
+                                     start + timedelta(weeks=w, hours=hours))
+                          for w in range(count)),
+        description_text=" ".join(rng.choice(WORDS) for _ in range(rng.randint(0, 12))),
+        location=Location(name=f"Salle {rng.randint(1, 9)}",
+                          lat=48.11 + rng.gauss(0, 0.02) if located else None,
+                          lon=-1.68 + rng.gauss(0, 0.03) if located else None,
+                          quartier=rng.choice([*QUARTIERS, None]),
+                          commune=rng.choice(["Rennes", "Bruz", None])),
+        organizer=rng.choice(["Asso A", "Asso B", "Asso C", None]),
+        keywords=tuple({rng.choice(WORDS) for _ in range(rng.randint(0, 3))}),
+        themes=tuple(ThemeTag(t, "test") for t in rng.sample(THEMES, rng.randint(0, 2))),
+        accessibility=tuple(rng.sample(ACCESS, rng.randint(0, 3))),
+        audience=tuple(rng.sample(["enfants", "familles", "seniors"], rng.randint(0, 1))),
+        is_free=rng.choice([True, False, None]),
+        status=rng.choice(["scheduled"] * 8 + ["cancelled", "postponed"]),
+        source_format="ics",
+    )
+
+
+def random_query(rng: random.Random) -> SearchQuery:
+    query = SearchQuery(start=NOW + timedelta(hours=rng.randint(-30 * 24, 30 * 24)),
+                        facets=True, limit=rng.choice([1, 5, 20]))
+    if rng.random() < 0.2:
+        query = replace(query, start=None)
+    if rng.random() < 0.3:
+        query = replace(query, end=NOW + timedelta(hours=rng.randint(0, 70 * 24)))
+    if rng.random() < 0.5:
+        word = rng.choice(WORDS)
+        q = word[: rng.randint(2, len(word))]
+        if rng.random() < 0.3:
+            q = f"{rng.choice(WORDS)} {q}"
+        query = replace(query, q=q)
+    if rng.random() < 0.3:
+        query = replace(query, themes=tuple(rng.sample(THEMES, rng.randint(1, 2))))
+    if rng.random() < 0.2:
+        query = replace(query, quartiers=(rng.choice(QUARTIERS),))
+    if rng.random() < 0.2:
+        query = replace(query, accessibility=tuple(rng.sample(ACCESS, rng.randint(1, 2))))
+    if rng.random() < 0.15:
+        query = replace(query, keywords=(rng.choice(WORDS),), organizers=("Asso B",))
+    if rng.random() < 0.15:
+        query = replace(query, free=rng.random() < 0.5, audiences=("enfants",))
+    if rng.random() < 0.15:
+        query = replace(query, include_cancelled=True)
+    if rng.random() < 0.1:
+        query = replace(query, statuses=(rng.choice(["cancelled", "postponed", "scheduled"]),))
+    if rng.random() < 0.1:
+        query = replace(query, communes=("Bruz",), sources=("s1", "s2"))
+    geo = rng.random()
+    if geo < 0.1:
+        query = replace(query, bbox=(-1.70, 48.09, -1.66, 48.13))
+    elif geo < 0.2:
+        query = replace(query, near=(48.11, -1.68), radius_km=rng.choice([0.5, 2.0]),
+                        sort=Sort.DISTANCE)
+    elif geo < 0.25:
+        query = replace(query, near=(48.11, -1.68), sort=Sort.DISTANCE)
+    return query
+
+
+def assert_counts_match_sql(store: SqliteStore, query: SearchQuery) -> int:
+    page = store.search_sync(query)
+    conn = store._conn()
+    plan = build_search(query, store.max_span(), index_text)
+    total = conn.execute(plan.count_sql, plan.count_params).fetchone()[0]
+    assert page.total == total, query
+    facets = shape_facets(conn.execute(facet_sql(plan), plan.count_params).fetchall())
+    assert page.facets == facets, query
+    if plan.by_date:  # pages come from the bitmaps too: same documents, same order
+        for _ in range(3):
+            rows = conn.execute(plan.sql, plan.params_all).fetchall()
+            assert [i["id"] for i in page.items] == [
+                json.loads(r[0])["id"] for r in rows[:query.limit]], query
+            assert (page.next is None) == (len(rows) <= query.limit)
+            if page.next is None:
+                break
+            query = replace(query, cursor=page.next)
+            plan = build_search(query, store.max_span(), index_text)
+            page = store.search_sync(query)
+    return int(total)
+
+
+def write(store: SqliteStore, messages: list[EventMessage]) -> None:
+    for i in range(0, len(messages), 50):
+        store.apply_sync(messages[i:i + 50])
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_totals_and_facets_equal_sql_while_another_process_writes(
+        tmp_path: Path, seed: int) -> None:
+    rng = random.Random(seed)
+    path = tmp_path / "index.sqlite"
+    writer, reader = SqliteStore(path), SqliteStore(path)
+    events = [make_event(rng, n) for n in range(300)]
+    # the same events announced by a second source: merged documents with several sources
+    twins = [e.with_(id=e.id + "-twin", source_id="s9", source_uid=e.source_uid + "t")
+             for e in events[:30]]
+    write(writer, [EventMessage.upsert(e, 1) for e in events + twins])
+
+    seen = {assert_counts_match_sql(reader, random_query(rng)) for _ in range(60)}
+    assert len(seen) > 20  # the queries select sets of many different sizes
+    assert reader.bitmaps.builds == 1
+
+    # new versions (changed titles, themes, dates), retractions and new events
+    changed = [make_event(rng, n) for n in rng.sample(range(300), 60)]
+    gone = [EventMessage.retract(e.id, e.source_id, 3, "gone") for e in events[200:240]]
+    fresh = [make_event(rng, n) for n in range(300, 360)]
+    write(writer, [EventMessage.upsert(e, 2) for e in changed + fresh] + gone)
+    for _ in range(60):
+        assert_counts_match_sql(reader, random_query(rng))
+    assert reader.bitmaps.builds == 1  # followed the change log
+
+    assert await_terms(reader) == sql_terms(reader)
+
+
+def await_terms(store: SqliteStore) -> list[dict[str, object]]:
+    import asyncio
+
+    return asyncio.run(store.terms("themes", start=NOW))
+
+
+def sql_terms(store: SqliteStore) -> list[dict[str, object]]:
+    rows = store._conn().execute(
+        "SELECT t.value, COUNT(*) AS n FROM doc_tags t JOIN docs d ON d.rowid = t.doc_rowid"
+        " WHERE t.facet = 'themes' AND d.end_ts >= ? AND d.status != 'cancelled'"
+        " GROUP BY t.value ORDER BY n DESC, t.value", (int(NOW.timestamp()),)).fetchall()
+    return [{"value": v, "count": n} for v, n in rows]
+
+
+def test_a_reader_behind_the_pruned_log_rebuilds(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(5)
+    path = tmp_path / "index.sqlite"
+    writer, reader = SqliteStore(path), SqliteStore(path)
+    write(writer, [EventMessage.upsert(make_event(rng, n), 1) for n in range(100)])
+    query = SearchQuery(start=NOW - timedelta(days=30), facets=True)
+    assert_counts_match_sql(reader, query)
+    assert reader.bitmaps.builds == 1
+
+    monkeypatch.setattr(sqlite_sets, "KEEP_ROWS", 10)
+    write(writer, [EventMessage.upsert(make_event(rng, n), 2) for n in range(100, 200)])
+    assert assert_counts_match_sql(reader, query) > 100
+    assert reader.bitmaps.builds == 2  # the log no longer reached back: rebuilt, same counts
+
+
+def test_reset_by_another_process_empties_the_counts(tmp_path: Path) -> None:
+    import asyncio
+
+    rng = random.Random(6)
+    path = tmp_path / "index.sqlite"
+    writer, reader = SqliteStore(path), SqliteStore(path)
+    write(writer, [EventMessage.upsert(make_event(rng, n), 1) for n in range(50)])
+    query = SearchQuery(start=None, include_cancelled=True, facets=True)
+    assert reader.search_sync(query).total > 50
+    asyncio.run(writer.reset())
+    page = reader.search_sync(query)
+    assert page.total == 0
+    assert all(values == [] for values in page.facets.values())
+
+
+def test_stale_slots_are_dropped_by_a_rebuild(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Updates leave stale slots behind; once they outnumber live ones the index is rebuilt
+    (so memory follows the live documents, not the history of writes)."""
+    monkeypatch.setattr(sqlite_bitmaps, "STALE_SLACK", 50)
+    rng = random.Random(7)
+    path = tmp_path / "index.sqlite"
+    writer, reader = SqliteStore(path), SqliteStore(path)
+    events = [make_event(rng, n) for n in range(40)]
+    query = SearchQuery(start=None, include_cancelled=True, facets=True)
+    write(writer, [EventMessage.upsert(e, 1) for e in events])
+    assert_counts_match_sql(reader, query)
+    for version in range(2, 400):
+        event = rng.choice(events)
+        writer.apply_sync([EventMessage.upsert(event.with_(title=f"v{version}"), version)])
+        assert_counts_match_sql(reader, query)
+    index = reader.bitmaps
+    assert index.builds > 1
+    assert index.next_slot - len(index.alive) <= len(index.alive) + 50
+
+
+@pytest.mark.parametrize("seed", [11, 12])
+def test_relevance_scores_are_fts5_bm25(tmp_path: Path, seed: int) -> None:
+    """The BM25 of :mod:`shared.store.sqlite_rank` is FTS5's ``rank`` on the same rows, and
+    relevance pages (with cursors) list the window's documents best first, each once."""
+    rng = random.Random(seed)
+    path = tmp_path / "index.sqlite"
+    writer, reader = SqliteStore(path), SqliteStore(path)
+    write(writer, [EventMessage.upsert(make_event(rng, n), 1) for n in range(250)])
+    # an update and a retraction after the reader's build: live counts must follow
+    write(writer, [EventMessage.upsert(make_event(rng, n), 2) for n in range(20)])
+    reader.search_sync(SearchQuery())
+    write(writer, [EventMessage.upsert(make_event(rng, n), 3) for n in range(20, 40)])
+    conn = reader._conn()
+    checked = 0
+    for _ in range(25):
+        word = rng.choice(WORDS)
+        q = word[: rng.randint(3, len(word))]
+        if rng.random() < 0.4:
+            q = f"{rng.choice(WORDS)} {q}"
+        query = SearchQuery(q=q, start=None, sort=Sort.RELEVANCE, limit=7)
+        seen: list[tuple[float, str]] = []
+        while True:
+            page = reader.search_sync(query)
+            seen += [(item["score"], item["id"]) for item in page.items]
+            if page.next is None:
+                break
+            query = replace(query, cursor=page.next)
+        assert len(seen) == len({i for _, i in seen}) == page.total  # window covers all
+        scores = [s for s, _ in seen]
+        assert scores == sorted(scores, reverse=True)
+        plan = build_search(replace(query, cursor=None), reader.max_span(), index_text)
+        expected = {json.loads(body)["id"]: -rank for body, rank, _ in conn.execute(
+            plan.sql.replace(f"LIMIT {plan.limit + 1}", ""), plan.params)}
+        assert set(expected) == {i for _, i in seen}
+        for score, doc_id in seen:
+            assert score == pytest.approx(expected[doc_id], rel=1e-9, abs=1e-9), (q, doc_id)
+            checked += 1
+    assert checked > 100
