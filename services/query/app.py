@@ -9,6 +9,10 @@ HTTP behaviour (CORS, ETag/304, caching, gzip, rate limit, the one error shape) 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
@@ -30,6 +34,10 @@ from services.query.web.calls import setup_calls_web
 from shared.metrics import setup_metrics
 from shared.settings import Settings
 from shared.store.base import SearchStore
+
+log = logging.getLogger(__name__)
+#: Seconds between two background refreshes of the store's read structures.
+WARM_INTERVAL = 1.0
 
 __all__ = [
     "SETTINGS", "STORE", "TZ", "base_url", "create_app", "json_response", "public_item",
@@ -55,5 +63,27 @@ def create_app(settings: Settings, store: SearchStore) -> web.Application:
     async def close_store(app: web.Application) -> None:
         await app[STORE].close()
 
+    app.cleanup_ctx.append(keep_store_warm)
     app.on_cleanup.append(close_store)
     return app
+
+
+async def keep_store_warm(app: web.Application) -> AsyncIterator[None]:
+    """Prepare the store's read structures before the first request, then follow the
+    indexer's writes every :data:`WARM_INTERVAL` seconds in the background."""
+    store = app[STORE]
+    await store.warm()
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(WARM_INTERVAL)
+            try:
+                await store.warm()
+            except Exception:  # the next search reports it; keep following
+                log.exception("store warm-up failed")
+
+    task = asyncio.create_task(loop())
+    yield
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

@@ -103,6 +103,11 @@ class SearchStore(Protocol):
 
     async def reset(self) -> None: ...
 
+    async def warm(self) -> None:
+        """Bring read-side structures up to date (called before serving and then every
+        second by the query service, so that requests do not pay for it)."""
+        ...
+
     async def close(self) -> None: ...
 
 

@@ -152,6 +152,9 @@ class ElasticStore:
             await self.es.indices.delete(index=o, ignore_unavailable=True)
         return new
 
+    async def warm(self) -> None:
+        """Nothing to prepare: Elasticsearch keeps its own structures."""
+
     async def close(self) -> None:
         await self.es.close()
 

@@ -74,12 +74,16 @@ def snippet(title: str, text: str, q_stems: list[str]) -> str:
 
     text = " ".join((text or "").split())
     if text:
-        words = [(m.start(), m.end(), m.group()) for m in _WORD.finditer(text)]
-        first = next((a for a, _b, w in words if hit(w)), None)
+        first = next((m.start() for m in _WORD.finditer(text) if hit(m.group())), None)
         if first is not None:
             lo, hi = _window(text, first)
             # only the words inside the window are rendered, so only they are tested
-            spans = [(a, b) for a, b, w in words if b > lo and a < hi and hit(w)]
+            spans = []
+            for m in _WORD.finditer(text, max(0, lo - 1)):
+                if m.start() >= hi:
+                    break
+                if m.end() > lo and hit(m.group()):
+                    spans.append(m.span())
             return _render(text, spans, lo, hi)
     title = title or ""
     title_spans = [m.span() for m in _WORD.finditer(title) if hit(m.group())]

@@ -413,6 +413,10 @@ class SqliteStore:
         tags = self.cached("suggest_tags", lambda: sqlite_reads.suggest_tags(self._conn()))
         return sqlite_reads.suggest(self._conn(), tags, prefix, limit)
 
+    async def warm(self) -> None:
+        """Build the bitmap index, or follow the writes since the last call."""
+        self.bitmaps.sync(self._conn())
+
     async def close(self) -> None:
         conn = getattr(self._local, "conn", None)
         if conn is not None:

@@ -51,6 +51,9 @@ STALE_SLACK = 10_000
 #: Documents added since the build (out of date order) tolerated beyond a quarter of the live
 #: ones before a rebuild.
 TAIL_SLACK = 2_000
+#: Sets up to this size are counted document by document (numpy over each document's tags);
+#: larger ones value by value (bitmap intersections).
+BY_DOCUMENT = 20_000
 #: Cached prefix expansions and geographic sets.
 CACHE_SIZE = 256
 #: Several values of these filters must all be present; of the others, any one.
@@ -94,6 +97,14 @@ class BitmapIndex:
         self.free: dict[int, BitMap] = {}
         self.located = BitMap()
         self.tags: dict[str, dict[str, BitMap]] = {}  # facet -> value -> slots
+        # the same pairs by document, for counting small sets: the tag ids of slot s are
+        # tag_ids[tag_starts[s]:tag_starts[s + 1]], tag ``i`` is tag_keys[i]
+        self.tag_keys: list[tuple[str, str]] = []
+        self.tag_facet = array("i")  # by tag id: index of its facet in facet_names
+        self.facet_names: list[str] = []
+        self.tag_id: dict[tuple[str, str], int] = {}
+        self.tag_ids = array("i")
+        self.tag_starts = array("q", [0])
         self.terms: dict[str, BitMap] = {}
         self.sorted_terms: list[str] = []
         self.start_day: dict[int, BitMap] = {}
@@ -164,6 +175,8 @@ class BitmapIndex:
         """Give slots to documents and add them to every bitmap (lists first, one bitmap
         update per value: a full build adds millions of slots)."""
         pending: dict[Any, list[int]] = {}
+        first_slot = self.next_slot
+        by_slot: dict[int, list[int]] = {}
 
         def put(key: Any, slot: int) -> None:
             found = pending.get(key)
@@ -201,6 +214,22 @@ class BitmapIndex:
             tagged = slot_of.get(rowid)
             if tagged is not None:
                 put((facet, value), tagged)
+                key = (facet, value)
+                tag = self.tag_id.get(key)
+                if tag is None:
+                    tag = self.tag_id[key] = len(self.tag_keys)
+                    self.tag_keys.append(key)
+                    if facet not in self.facet_names:
+                        self.facet_names.append(facet)
+                    self.tag_facet.append(self.facet_names.index(facet))
+                listed_tags = by_slot.get(tagged)
+                if listed_tags is None:
+                    by_slot[tagged] = [tag]
+                else:
+                    listed_tags.append(tag)
+        for slot in range(first_slot, self.next_slot):
+            self.tag_ids.extend(by_slot.get(slot, ()))
+            self.tag_starts.append(len(self.tag_ids))
         words: dict[str, list[int]] = {}
         for rowid, *columns in texts:
             found = slot_of.get(rowid)
@@ -393,8 +422,11 @@ class BitmapIndex:
 
         Values are visited by decreasing size of their bitmap (an upper bound of their count);
         once a facet holds its top number of values and the next bitmap is smaller than the
-        least of them, no further value can enter (ties included)."""
+        least of them, no further value can enter (ties included). A small set is counted
+        document by document instead (every value with a count is returned)."""
         with self.lock:
+            if len(selected) <= BY_DOCUMENT:
+                return self._count_documents(selected, tops or TOPS)
             ordered = self._by_size()
             rows = []
             for facet, top in (tops or TOPS).items():
@@ -410,6 +442,33 @@ class BitmapIndex:
                         elif n > least[0]:
                             heapq.heapreplace(least, n)
             return rows
+
+    def _count_documents(self, selected: BitMap,
+                         tops: dict[str, int]) -> list[tuple[str, str, int]]:
+        idx = np.frombuffer(selected.to_array(), dtype=np.uint32).astype(np.int64)
+        starts = np.frombuffer(self.tag_starts, dtype=np.int64)
+        first, last = starts[idx], starts[idx + 1]
+        lengths = last - first
+        total = int(lengths.sum())
+        if total == 0:
+            return []
+        # positions of every tag of the selected documents, without a Python loop
+        offsets = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
+        tag_ids = np.frombuffer(self.tag_ids, dtype=np.int32)[offsets]
+        counts = np.bincount(tag_ids, minlength=len(self.tag_keys))
+        facet_of = np.frombuffer(self.tag_facet, dtype=np.int32)
+        keys = self.tag_keys
+        rows = []
+        for index, facet in enumerate(self.facet_names):
+            top = tops.get(facet)
+            if top is None:
+                continue
+            ids = np.flatnonzero((facet_of == index) & (counts > 0))
+            if len(ids) > top:  # keep the top counts (and every value tied with the last)
+                found = counts[ids]
+                ids = ids[found >= np.partition(found, len(found) - top)[len(found) - top]]
+            rows += [(facet, keys[i][1], int(counts[i])) for i in ids]
+        return rows
 
     def _by_size(self) -> dict[str, list[tuple[str, BitMap]]]:
         if self._ordered is None or self._ordered[0] != self.gen:

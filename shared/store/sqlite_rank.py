@@ -17,6 +17,7 @@ the order is exact BM25.
 from __future__ import annotations
 
 import math
+import re
 import sqlite3
 
 from pyroaring import BitMap
@@ -45,19 +46,33 @@ def ranked(conn: sqlite3.Connection, index: BitmapIndex, selected: BitMap, words
     for hits in stats.hits:
         value = math.log((n_rows - hits + 0.5) / (hits + 0.5))
         idf.append(value if value > 0 else 1e-6)
-    exact, (prefix, expansions) = words[:-1], stats.prefix
+    prefix, expansions = stats.prefix
+    # the columns hold [a-z0-9]+ stems separated by single spaces: " word " occurrences are
+    # counted with str.count, except where two follow each other (they share a space; rare),
+    # where the words are split and counted
+    needles = [[w] for w in words[:-1]]
+    many = len(expansions) > EXPANSION_LIMIT
+    needles.append([] if many else expansions)
+    starts = re.compile(rf"(?<![a-z0-9]){re.escape(prefix)}")
     out = []
     marks = ",".join("?" * len(rowids))
+    sizes, slot_of = index.size_of, index.slot_of
     for rowid, *columns in conn.execute(
             f"SELECT id, c0, c1, c2, c3 FROM docs_fts_content WHERE id IN ({marks})", rowids):
-        tokens = " ".join(c for c in columns if c).split()
-        norm = K1 * (1 - B + B * len(tokens) / avgdl)
-        freqs = [tokens.count(w) for w in exact]
-        if len(expansions) <= EXPANSION_LIMIT:
-            freqs.append(sum(tokens.count(w) for w in expansions))
-        else:
-            freqs.append(sum(1 for t in tokens if t.startswith(prefix)))
-        score = sum(w * f * (K1 + 1) / (f + norm) for w, f in zip(idf, freqs, strict=True))
+        text = " " + " ".join(c for c in columns if c) + " "
+        norm = K1 * (1 - B + B * sizes[slot_of[rowid]] / avgdl)
+        score = 0.0
+        for weight, found in zip(idf, needles, strict=True):
+            if not found:
+                f = len(starts.findall(text))
+            else:
+                f = 0
+                for word in found:
+                    n = text.count(f" {word} ")
+                    if n and f" {word} {word} " in text:
+                        n = text.split().count(word)
+                    f += n
+            score += weight * f * (K1 + 1) / (f + norm)
         out.append((-score, rowid))
     out.sort()
     return out
