@@ -6,11 +6,11 @@
 
 from __future__ import annotations
 
-import json
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
 from aiohttp import web
 
 from services.query.errors import invalid_parameter
@@ -47,12 +47,11 @@ def public_item(doc: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in INTERNAL_FIELDS}
 
 
-def dumps(data: Any) -> str:
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
 def json_response(data: Any, *, status: int = 200) -> web.Response:
-    return web.json_response(data, status=status, dumps=dumps)
+    """A compact UTF-8 JSON answer (orjson: several times faster than :mod:`json` on the
+    search pages, which are most of this service's work)."""
+    return web.Response(body=orjson.dumps(data), status=status,
+                        content_type="application/json")
 
 
 def base_url(request: web.Request) -> str:

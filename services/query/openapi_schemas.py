@@ -87,8 +87,8 @@ def search_parameters(max_limit: int, *, export: bool = False) -> list[dict[str,
               {"type": "number", "minimum": 0.01, "maximum": 500}),
         param("bbox", "A box 'min_lon,min_lat,max_lon,max_lat' (WGS 84).",
               {"type": "string", "maxLength": MAX_LENGTHS["bbox"]}),
-        param("sort", "Order: date (default), relevance (default with q; needs q), "
-              "distance (needs near).",
+        param("sort", "Order: date (default), relevance (default with q; needs q: BM25 over "
+              "the 200 soonest matches, the later ones follow by date), distance (needs near).",
               {"type": "string", "enum": ["date", "relevance", "distance"]}),
         param("limit", ("Most occurrences in the export." if export else "Page size."),
               {"type": "integer", "minimum": 1, "maximum": max_limit}),

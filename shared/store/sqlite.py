@@ -43,6 +43,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 from shared.model import EventMessage
 from shared.store import sqlite_rank, sqlite_reads, sqlite_sets
 from shared.store.base import Outcome, SearchPage, SearchQuery, Sort
@@ -243,9 +245,10 @@ class SqliteStore:
         return int(self._conn().execute(
             "SELECT value FROM meta WHERE key = 'generation'").fetchone()[0])
 
-    def cached(self, key: Any, compute: Any) -> Any:
-        """``compute()`` memoized for the current write generation."""
-        full = (self.generation(), key)
+    def cached(self, key: Any, compute: Any, gen: int | None = None) -> Any:
+        """``compute()`` memoized for the current write generation (``gen`` when the caller
+        has just read it)."""
+        full = (self.generation() if gen is None else gen, key)
         with self._cache_lock:
             if full in self._cache:
                 self._cache.move_to_end(full)
@@ -257,7 +260,7 @@ class SqliteStore:
                 self._cache.popitem(last=False)
         return value
 
-    def max_span(self) -> int:
+    def max_span(self, gen: int | None = None) -> int:
         """The longest occurrence, in seconds: how far back an ongoing event can start."""
         def compute() -> int:
             # kept by the writer: an upper bound (deletions do not lower it), which is all
@@ -265,7 +268,7 @@ class SqliteStore:
             row = self._conn().execute(
                 "SELECT value FROM meta WHERE key = 'max_span'").fetchone()
             return int(row[0] or 0)
-        return int(self.cached("max_span", compute))
+        return int(self.cached("max_span", compute, gen))
 
     def _set_key(self, query: SearchQuery) -> Any:
         """A cache key for the *set* a query filters: two starts that no document ends between
@@ -291,8 +294,8 @@ class SqliteStore:
 
     def search_sync(self, query: SearchQuery) -> SearchPage:
         conn = self._conn()
-        plan = build_search(query, self.max_span(), index_text)
-        self.bitmaps.sync(conn)
+        gen = self.bitmaps.sync(conn)
+        plan = build_search(query, self.max_span(gen), index_text)
         selected = self.bitmaps.select(query, index_text)
         total = len(selected)
         if plan.by_date:
@@ -304,14 +307,14 @@ class SqliteStore:
             rows = self._nearest(query) or conn.execute(plan.sql, plan.params_all).fetchall()
         else:
             rows = conn.execute(plan.sql, plan.params_all).fetchall()
-        items = [json.loads(r[0]) for r in rows[: query.limit]]
+        items = [orjson.loads(r[0]) for r in rows[: query.limit]]
         next_cursor = None
         if len(rows) > query.limit:
             next_cursor = encode_cursor(rows[query.limit - 1][1:])
         page = SearchPage(total=total, items=items, next=next_cursor)
         if query.sort == Sort.RELEVANCE and query.q:
             for item, row in zip(items, rows, strict=False):
-                item["score"] = -row[1]
+                item["score"] = max(-row[1], 0.0)  # 0 after the ranked window
         if query.q:
             q_stems = index_text(query.q).split()
             for item in items:
@@ -320,18 +323,15 @@ class SqliteStore:
         if query.facets:
             page.facets = self.cached(
                 ("facets", self._set_key(query)),
-                lambda: shape_facets(self.bitmaps.facet_rows(selected)))
+                lambda: shape_facets(self.bitmaps.facet_rows(selected)), gen)
         return page
 
     def _ranked(self, query: SearchQuery, plan: Any, selected: Any) -> list[tuple[Any, ...]]:
         """``(body, rank, rowid)`` of the next page in relevance order
         (:mod:`shared.store.sqlite_rank`)."""
-        order = sqlite_rank.ranked(self._conn(), self.bitmaps, selected,
-                                   index_text(query.q or "").split())
-        if plan.cursor_params:
-            after = (plan.cursor_params[0], plan.cursor_params[2])
-            order = [o for o in order if o > after]
-        order = order[: query.limit + 1]
+        after = (plan.cursor_params[0], plan.cursor_params[2]) if plan.cursor_params else None
+        order = sqlite_rank.page(self._conn(), self.bitmaps, selected,
+                                 index_text(query.q or "").split(), after, query.limit + 1)
         bodies = dict((r, b) for b, r in self._bodies([r for _, r in order]))
         return [(bodies[r], rank, r) for rank, r in order if r in bodies]
 
@@ -365,7 +365,7 @@ class SqliteStore:
                 f"SELECT {BODY} FROM members m JOIN docs d ON d.id = m.cluster_id WHERE m.id = ?",
                 (doc_id,),
             ).fetchone()
-        return json.loads(row[0]) if row else None
+        return orjson.loads(row[0]) if row else None
 
     async def event_docs(self, event_id: str) -> list[dict[str, Any]]:
         """Canonical documents holding an occurrence of ``event_id``, in date order."""
@@ -374,7 +374,7 @@ class SqliteStore:
             " (SELECT cluster_id FROM members WHERE event_id = ?) ORDER BY d.rowid",
             (event_id,),
         )
-        return [json.loads(r[0]) for r in rows]
+        return [orjson.loads(r[0]) for r in rows]
 
     async def count(self) -> int:
         return self.count_sync()

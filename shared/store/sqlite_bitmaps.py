@@ -31,7 +31,7 @@ import sqlite3
 import threading
 from array import array
 from bisect import bisect_left, bisect_right, insort
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -106,6 +106,8 @@ class BitmapIndex:
         self.tag_ids = array("i")
         self.tag_starts = array("q", [0])
         self.terms: dict[str, BitMap] = {}
+        # (word, n) -> documents holding the word at least n times (n >= 2), for BM25
+        self.frequent: dict[tuple[str, int], BitMap] = {}
         self.sorted_terms: list[str] = []
         self.start_day: dict[int, BitMap] = {}
         self.end_day: dict[int, BitMap] = {}
@@ -231,6 +233,7 @@ class BitmapIndex:
             self.tag_ids.extend(by_slot.get(slot, ()))
             self.tag_starts.append(len(self.tag_ids))
         words: dict[str, list[int]] = {}
+        levels: dict[tuple[str, int], list[int]] = {}
         for rowid, *columns in texts:
             found = slot_of.get(rowid)
             if found is None:
@@ -239,12 +242,21 @@ class BitmapIndex:
             all_words = " ".join(c for c in columns if c).split()
             self.size_of[slot] = len(all_words)
             self.words_total += len(all_words)
-            for word in set(all_words):
+            unique = set(all_words)
+            for word in unique:
                 listed = words.get(word)
                 if listed is None:
                     words[word] = [slot]
                 else:
                     listed.append(slot)
+            if len(unique) < len(all_words):  # some words repeat: their frequency levels
+                for word, count in Counter(all_words).items():
+                    for level in range(2, count + 1):
+                        repeated = levels.get((word, level))
+                        if repeated is None:
+                            levels[(word, level)] = [slot]
+                        else:
+                            repeated.append(slot)
         for (kind, value), slots in pending.items():
             target: BitMap | None
             if kind == "alive":
@@ -267,6 +279,12 @@ class BitmapIndex:
             if known is None:
                 self.terms[word] = BitMap(slots)
                 new_words.append(word)
+            else:
+                known.update(slots)
+        for level_key, slots in levels.items():
+            known = self.frequent.get(level_key)
+            if known is None:
+                self.frequent[level_key] = BitMap(slots)
             else:
                 known.update(slots)
         if len(new_words) > 100:
@@ -399,6 +417,21 @@ class BitmapIndex:
                     extra.append(tail[i])
                 i += 1
             return list(heapq.merge(out, extra))[:n]
+
+    def frequencies(self, window: BitMap, words: list[str]) -> Counter[int]:
+        """How many times each slot of ``window`` holds any of ``words``."""
+        with self.lock:
+            found: Counter[int] = Counter()
+            for word in words:
+                bitmap = self.terms.get(word)
+                if bitmap is None:
+                    continue
+                found.update(window & bitmap)
+                level = 2
+                while (repeated := self.frequent.get((word, level))) is not None:
+                    found.update(window & repeated)
+                    level += 1
+            return found
 
     def phrase_stats(self, words: list[str]) -> PhraseStats:
         """What BM25 needs of a query's phrases (the last word a prefix): how many live

@@ -4,20 +4,21 @@ FTS5's ``bm25()`` needs, for every row it scores, the position lists of the quer
 for each phrase, a count of the rows that hold it: on a common word with a prefix that is tens
 of milliseconds at 100k documents, whatever the page. The bitmap index
 (:mod:`shared.store.sqlite_bitmaps`) already knows the matching set, the number of documents
-holding each phrase and the average document length, so this module computes the same formula
-as FTS5 (``k1 = 1.2``, ``b = 0.75``, every column weighted 1, the IDF of a phrase present in
-more than half of the documents floored at 1e-6; a prefix phrase counts every word it starts)
-on the indexed text of the :data:`RELEVANCE_WINDOW` soonest matches, read by rowid.
+holding each phrase, the average document length and, per word, the documents holding it at
+least n times; so this module computes the same formula as FTS5 (``k1 = 1.2``, ``b = 0.75``,
+every column weighted 1, the IDF of a phrase present in more than half of the documents
+floored at 1e-6; a prefix phrase counts every word it starts) for the
+:data:`RELEVANCE_WINDOW` soonest matches, without reading their text.
 
 So relevance ranks the soonest matches, not every match: for an agenda, the best of the next
-few hundred events, while ``total`` and the facets still count every match. Below the window,
-the order is exact BM25.
+couple of hundred events; the later matches follow in date order (so cursors still reach every
+one of them, and ``total`` and the facets count them all). Below the window, the order is
+exact BM25.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import sqlite3
 
 from pyroaring import BitMap
@@ -27,16 +28,33 @@ from shared.store.sqlite_bitmaps import BitmapIndex
 K1 = 1.2
 B = 0.75
 #: How many matches (the soonest ones) relevance order ranks.
-RELEVANCE_WINDOW = 500
-#: A prefix expanding to more words than this is counted word by word (``startswith``).
-EXPANSION_LIMIT = 16
+RELEVANCE_WINDOW = 200
+
+
+#: The rank of the matches after the window (they follow in date order).
+AFTER_WINDOW = 1.0
+
+
+def page(conn: sqlite3.Connection, index: BitmapIndex, selected: BitMap, words: list[str],
+         after: tuple[float, int] | None, n: int) -> list[tuple[float, int]]:
+    """``(rank, rowid)`` of the ``n`` documents after cursor ``after`` in relevance order:
+    the window best first, then every later match in date order (rank :data:`AFTER_WINDOW`),
+    so that cursors reach every match."""
+    if after is not None and after[0] >= AFTER_WINDOW:  # already past the window
+        return [(AFTER_WINDOW, r) for r in index.by_date(selected, after[1], n)]
+    window = ranked(conn, index, selected, words)
+    out = [o for o in window if after is None or o > after][:n]
+    if window and len(out) < n:  # the window holds the soonest matches: the rest follow it
+        last = max(r for _, r in window)
+        out += [(AFTER_WINDOW, r) for r in index.by_date(selected, last, n - len(out))]
+    return out
 
 
 def ranked(conn: sqlite3.Connection, index: BitmapIndex, selected: BitMap, words: list[str],
-           window: int = RELEVANCE_WINDOW) -> list[tuple[float, int]]:
+           window: int | None = None) -> list[tuple[float, int]]:
     """``(rank, rowid)`` of the first ``window`` documents of ``selected`` in date order, best
     first (``rank`` is minus the BM25 score, as FTS5's ``rank``; ties by rowid)."""
-    rowids = index.by_date(selected, None, window)
+    rowids = index.by_date(selected, None, window or RELEVANCE_WINDOW)
     if not rowids or not words:
         return [(0.0, r) for r in rowids]
     stats = index.phrase_stats(words)
@@ -47,31 +65,17 @@ def ranked(conn: sqlite3.Connection, index: BitmapIndex, selected: BitMap, words
         value = math.log((n_rows - hits + 0.5) / (hits + 0.5))
         idf.append(value if value > 0 else 1e-6)
     prefix, expansions = stats.prefix
-    # the columns hold [a-z0-9]+ stems separated by single spaces: " word " occurrences are
-    # counted with str.count, except where two follow each other (they share a space; rare),
-    # where the words are split and counted
-    needles = [[w] for w in words[:-1]]
-    many = len(expansions) > EXPANSION_LIMIT
-    needles.append([] if many else expansions)
-    starts = re.compile(rf"(?<![a-z0-9]){re.escape(prefix)}")
+    slots = [index.slot_of[r] for r in rowids]
+    window_slots = BitMap(slots)
+    freqs = [index.frequencies(window_slots, [w]) for w in words[:-1]]
+    freqs.append(index.frequencies(window_slots, expansions))
+    sizes = index.size_of
     out = []
-    marks = ",".join("?" * len(rowids))
-    sizes, slot_of = index.size_of, index.slot_of
-    for rowid, *columns in conn.execute(
-            f"SELECT id, c0, c1, c2, c3 FROM docs_fts_content WHERE id IN ({marks})", rowids):
-        text = " " + " ".join(c for c in columns if c) + " "
-        norm = K1 * (1 - B + B * sizes[slot_of[rowid]] / avgdl)
+    for rowid, slot in zip(rowids, slots, strict=True):
+        norm = K1 * (1 - B + B * sizes[slot] / avgdl)
         score = 0.0
-        for weight, found in zip(idf, needles, strict=True):
-            if not found:
-                f = len(starts.findall(text))
-            else:
-                f = 0
-                for word in found:
-                    n = text.count(f" {word} ")
-                    if n and f" {word} {word} " in text:
-                        n = text.split().count(word)
-                    f += n
+        for weight, found in zip(idf, freqs, strict=True):
+            f = found[slot]
             score += weight * f * (K1 + 1) / (f + norm)
         out.append((-score, rowid))
     out.sort()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import time
 from typing import Any
+
+import orjson
 
 from shared.store.sqlite_docs import HASH_BITS, index_text
 from shared.store.sqlite_query import BODY, fts_expression
@@ -57,7 +58,7 @@ def related(conn: sqlite3.Connection, doc: dict[str, Any], limit: int) -> list[d
         " ORDER BY score DESC, ABS(d.start_ts - ?), d.rowid LIMIT ?"
     )
     rows = conn.execute(sql, [*params, start, limit]).fetchall()
-    return [json.loads(r[0]) for r in rows]
+    return [orjson.loads(r[0]) for r in rows]
 
 
 def suggest_tags(conn: sqlite3.Connection) -> list[tuple[str, str, str, int]]:
@@ -104,7 +105,7 @@ def suggest(
         ("title : (" + expr + ")", max(now - 86400 * 31, 0) << HASH_BITS, now),
     )
     for (raw,) in rows:
-        title = json.loads(raw)["title"]
+        title = orjson.loads(raw)["title"]
         folded = _folded_prefix(title)
         if folded not in seen:
             seen.add(folded)

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from shared.model import Event, EventMessage, Location, Occurrence, ThemeTag
-from shared.store import sqlite_bitmaps, sqlite_sets
+from shared.store import sqlite_bitmaps, sqlite_rank, sqlite_sets
 from shared.store.base import SearchQuery, Sort
 from shared.store.sqlite import SqliteStore
 from shared.store.sqlite_docs import index_text
@@ -227,9 +227,11 @@ def test_stale_slots_are_dropped_by_a_rebuild(
 
 
 @pytest.mark.parametrize("seed", [11, 12])
-def test_relevance_scores_are_fts5_bm25(tmp_path: Path, seed: int) -> None:
+def test_relevance_scores_are_fts5_bm25(
+        tmp_path: Path, seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
     """The BM25 of :mod:`shared.store.sqlite_rank` is FTS5's ``rank`` on the same rows, and
     relevance pages (with cursors) list the window's documents best first, each once."""
+    monkeypatch.setattr(sqlite_rank, "RELEVANCE_WINDOW", 10_000)  # every match is ranked
     rng = random.Random(seed)
     path = tmp_path / "index.sqlite"
     writer, reader = SqliteStore(path), SqliteStore(path)
@@ -264,3 +266,28 @@ def test_relevance_scores_are_fts5_bm25(tmp_path: Path, seed: int) -> None:
             assert score == pytest.approx(expected[doc_id], rel=1e-9, abs=1e-9), (q, doc_id)
             checked += 1
     assert checked > 100
+
+
+def test_relevance_ranks_the_soonest_matches_then_the_rest_follow_by_date(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sqlite_rank, "RELEVANCE_WINDOW", 6)
+    rng = random.Random(21)
+    store = SqliteStore(tmp_path / "index.sqlite")
+    write(store, [EventMessage.upsert(make_event(rng, n), 1) for n in range(120)])
+    query = SearchQuery(q="conc", start=None, sort=Sort.RELEVANCE, limit=4)
+    seen: list[dict[str, object]] = []
+    while True:
+        page = store.search_sync(query)
+        seen += page.items
+        if page.next is None:
+            break
+        query = replace(query, cursor=page.next)
+    by_date = store.search_sync(replace(query, cursor=None, sort=Sort.DATE, limit=500)).items
+    assert page.total == len(by_date) > 20
+    ids = [str(d["id"]) for d in seen]
+    assert sorted(ids) == sorted(str(d["id"]) for d in by_date)  # every match, once
+    window = {str(d["id"]) for d in by_date[:6]}
+    assert set(ids[:6]) == window  # the soonest six, best first
+    assert [d["score"] for d in seen[:6]] == sorted((d["score"] for d in seen[:6]), reverse=True)
+    assert ids[6:] == [str(d["id"]) for d in by_date[6:]]  # then the rest, in date order
+    assert all(d["score"] == 0 for d in seen[6:])
