@@ -1,5 +1,3 @@
-from services.query.service import run
-from services.query.settings import SETTINGS
-from shared.service import main
+from services.query.workers import main
 
-main("query", SETTINGS, run)
+main()

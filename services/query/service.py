@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -14,13 +15,20 @@ from shared.store.factory import open_store
 log = logging.getLogger(__name__)
 
 
-async def run(settings: Settings) -> None:
+async def run(
+    settings: Settings, *, reuse_port: bool = False, listening: Callable[[], None] | None = None
+) -> None:
+    """Serve until cancelled. For the workers of :mod:`services.query.workers`:
+    ``reuse_port`` binds with SO_REUSEPORT (they share the port), ``listening`` is called
+    once the port is bound."""
     app = create_app(settings, open_store(settings))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, settings.http_host, settings.http_port)
+    site = web.TCPSite(runner, settings.http_host, settings.http_port, reuse_port=reuse_port)
     await site.start()
     log.info("query service listening", extra={"url": f"http://{settings.http_host}:{settings.http_port}"})
+    if listening is not None:
+        listening()
     try:
         await asyncio.Event().wait()
     finally:

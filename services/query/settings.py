@@ -48,6 +48,13 @@ SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + 
     Setting("MAILLAGE_HTTP_HOST", "127.0.0.1", "Address the query service listens on."),
     Setting("MAILLAGE_HTTP_PORT", "8080", "Port of the query service (API and web page).", as_port),
     Setting(
+        "MAILLAGE_QUERY_WORKERS",
+        "1",
+        "Processes of the query service sharing its port (SO_REUSEPORT, Linux); 0: one per "
+        "CPU. Each has its own caches and rate limits (see docs/scaling.md).",
+        as_non_negative_int,
+    ),
+    Setting(
         "MAILLAGE_PUBLIC_URL",
         "",
         "Public base URL used in feeds and links (default: from the request).",
