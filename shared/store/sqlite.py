@@ -50,7 +50,7 @@ from shared.store import sqlite_rank, sqlite_reads, sqlite_sets
 from shared.store.base import Outcome, SearchPage, SearchQuery, Sort
 from shared.store.snippets import snippet
 from shared.store.sqlite_bitmaps import BitmapIndex
-from shared.store.sqlite_docs import doc_rowid, index_text
+from shared.store.sqlite_docs import HASH_BITS, doc_rowid, index_text
 from shared.store.sqlite_query import BODY, build_search, shape_facets
 from shared.store.sqlite_write import BatchWriter
 
@@ -387,7 +387,28 @@ class SqliteStore:
         return int(row[0])
 
     async def related(self, doc: dict[str, Any], limit: int = 6) -> list[dict[str, Any]]:
-        return sqlite_reads.related(self._conn(), doc, limit)
+        """Upcoming documents of other events sharing a theme or keyword with ``doc``, in its
+        quartier (when it has one) and within ± 14 days of it; best first (shared themes count
+        twice, keywords once), then closest in time."""
+        if not doc.get("themes") and not doc.get("keywords"):
+            return []
+        conn = self._conn()
+        self.bitmaps.sync(conn)
+        start = int(doc["start_ts"])
+        near = self.bitmaps.between(
+            max(start - sqlite_reads.RELATED_PERIOD_S, 0) << HASH_BITS,
+            (start + sqlite_reads.RELATED_PERIOD_S + 1) << HASH_BITS)
+        quartier = (doc.get("location") or {}).get("quartier")
+        near &= self.bitmaps.select(SearchQuery(start=datetime.now(UTC),
+                                                quartiers=(quartier,) if quartier else ()),
+                                    index_text)
+        events = sorted({s["event_id"] for s in doc.get("sources") or ()} | {doc["event_id"]})
+        exclude = [r for (r,) in conn.execute(
+            f"SELECT d.rowid FROM docs d WHERE d.id = ? OR d.id IN (SELECT cluster_id FROM"
+            f" members WHERE event_id IN ({','.join('?' * len(events))}))",
+            [doc["id"], *events])]
+        rowids = self.bitmaps.related(doc, near, exclude, limit)
+        return [orjson.loads(body) for body, _ in self._bodies(rowids)]
 
     async def terms(
         self, facet: str, *, start: datetime | None = None, limit: int = 200

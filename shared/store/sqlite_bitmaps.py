@@ -418,6 +418,40 @@ class BitmapIndex:
                 i += 1
             return list(heapq.merge(out, extra))[:n]
 
+    def between(self, lo: int, hi: int) -> BitMap:
+        """Live documents whose rowid is in ``[lo, hi]`` (a period of start times)."""
+        with self.lock:
+            first = bisect_left(self.rowid_of, lo, 0, self.built)
+            last = bisect_right(self.rowid_of, hi, 0, self.built)
+            found = BitMap(range(first, last))
+            i = bisect_left(self.tail, lo)
+            while i < len(self.tail) and self.tail[i] <= hi:
+                slot = self.slot_of.get(self.tail[i])
+                if slot is not None:
+                    found.add(slot)
+                i += 1
+            return found & self.alive
+
+    def related(self, doc: dict[str, Any], near: BitMap, exclude: Iterable[int],
+                limit: int) -> list[int]:
+        """Rowids of the documents of ``near`` (minus rowids ``exclude``) sharing a theme
+        (2 points each) or a keyword (1 point) with ``doc``: best first, then closest in
+        time to it, then by rowid."""
+        with self.lock:
+            candidates = near - BitMap(self.slot_of[r] for r in exclude if r in self.slot_of)
+            points: Counter[int] = Counter()
+            for facet, weight in (("themes", 2), ("keywords", 1)):
+                by_value = self.tags.get(facet, {})
+                for value in {str(v) for v in doc.get(facet) or ()}:
+                    bitmap = by_value.get(value)
+                    if bitmap is not None:
+                        for slot in candidates & bitmap:
+                            points[slot] += weight
+            start = int(doc["start_ts"])
+            best = heapq.nsmallest(limit, points.items(), key=lambda item: (
+                -item[1], abs(self.start_of[item[0]] - start), self.rowid_of[item[0]]))
+            return [self.rowid_of[slot] for slot, _ in best]
+
     def frequencies(self, window: BitMap, words: list[str]) -> Counter[int]:
         """How many times each slot of ``window`` holds any of ``words``."""
         with self.lock:

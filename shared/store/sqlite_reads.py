@@ -23,44 +23,6 @@ TERM_FACETS = {
 SUGGEST_KINDS = {"keywords": "keyword", "organizer": "organizer", "place": "place"}
 
 
-def related(conn: sqlite3.Connection, doc: dict[str, Any], limit: int) -> list[dict[str, Any]]:
-    """Upcoming documents of other events sharing a theme or keyword with ``doc``, in its
-    quartier (when it has one) and within ± 14 days of it; best first (shared themes count
-    twice, keywords once), then closest in time."""
-    themes = [str(t) for t in doc.get("themes") or ()]
-    keywords = [str(k) for k in doc.get("keywords") or ()]
-    if not themes and not keywords:
-        return []
-    now = int(time.time())
-    start = int(doc["start_ts"])
-    lo = max(start - RELATED_PERIOD_S, 0) << HASH_BITS
-    hi = (start + RELATED_PERIOD_S + 1) << HASH_BITS
-    events = sorted({s["event_id"] for s in doc.get("sources") or ()} | {doc["event_id"]})
-    match = []
-    params: list[Any] = []
-    for facet, values in (("themes", themes), ("keywords", keywords)):
-        if values:
-            match.append(f"(t.facet = ? AND t.value IN ({','.join('?' * len(values))}))")
-            params += [facet, *values]
-    where = [f"({' OR '.join(match)})", "t.doc_rowid BETWEEN ? AND ?", "d.end_ts >= ?",
-             "d.status != 'cancelled'", "d.id != ?",
-             f"d.id NOT IN (SELECT cluster_id FROM members WHERE event_id IN"
-             f" ({','.join('?' * len(events))}))"]
-    params += [lo, hi, now, doc["id"], *events]
-    quartier = (doc.get("location") or {}).get("quartier")
-    if quartier:
-        where.append("d.quartier = ?")
-        params.append(quartier)
-    sql = (
-        f"SELECT {BODY}, SUM(CASE WHEN t.facet = 'themes' THEN 2 ELSE 1 END) AS score"
-        " FROM doc_tags t JOIN docs d ON d.rowid = t.doc_rowid"
-        f" WHERE {' AND '.join(where)} GROUP BY d.rowid"
-        " ORDER BY score DESC, ABS(d.start_ts - ?), d.rowid LIMIT ?"
-    )
-    rows = conn.execute(sql, [*params, start, limit]).fetchall()
-    return [orjson.loads(r[0]) for r in rows]
-
-
 def suggest_tags(conn: sqlite3.Connection) -> list[tuple[str, str, str, int]]:
     """``(kind, text, folded text, count)`` of every keyword, organizer and place of upcoming
     documents, most used first (cached by the store per write generation)."""

@@ -11,18 +11,21 @@ from __future__ import annotations
 
 import json
 import random
+import sqlite3
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from shared.model import Event, EventMessage, Location, Occurrence, ThemeTag
-from shared.store import sqlite_bitmaps, sqlite_rank, sqlite_sets
+from shared.store import sqlite_bitmaps, sqlite_rank, sqlite_reads, sqlite_sets
 from shared.store.base import SearchQuery, Sort
 from shared.store.sqlite import SqliteStore
-from shared.store.sqlite_docs import index_text
-from shared.store.sqlite_query import build_search, facet_sql, shape_facets
+from shared.store.sqlite_docs import HASH_BITS, index_text
+from shared.store.sqlite_query import BODY, build_search, facet_sql, shape_facets
 
 WORDS = ("atelier concert réparation répétition vélo couture chorale conférence exposition "
          "balade jardin compost lecture conte marché bal folk yoga danse théâtre cinéma débat "
@@ -291,3 +294,62 @@ def test_relevance_ranks_the_soonest_matches_then_the_rest_follow_by_date(
     assert [d["score"] for d in seen[:6]] == sorted((d["score"] for d in seen[:6]), reverse=True)
     assert ids[6:] == [str(d["id"]) for d in by_date[6:]]  # then the rest, in date order
     assert all(d["score"] == 0 for d in seen[6:])
+
+
+def sql_related(conn: sqlite3.Connection, doc: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """The SQL the bitmap version replaced (the oracle). Upcoming documents of other events
+    sharing a theme or keyword with ``doc``, in its
+    quartier (when it has one) and within ± 14 days of it; best first (shared themes count
+    twice, keywords once), then closest in time."""
+    themes = [str(t) for t in doc.get("themes") or ()]
+    keywords = [str(k) for k in doc.get("keywords") or ()]
+    if not themes and not keywords:
+        return []
+    now = int(time.time())
+    start = int(doc["start_ts"])
+    lo = max(start - sqlite_reads.RELATED_PERIOD_S, 0) << HASH_BITS
+    hi = (start + sqlite_reads.RELATED_PERIOD_S + 1) << HASH_BITS
+    events = sorted({s["event_id"] for s in doc.get("sources") or ()} | {doc["event_id"]})
+    match = []
+    params: list[Any] = []
+    for facet, values in (("themes", themes), ("keywords", keywords)):
+        if values:
+            match.append(f"(t.facet = ? AND t.value IN ({','.join('?' * len(values))}))")
+            params += [facet, *values]
+    where = [f"({' OR '.join(match)})", "t.doc_rowid BETWEEN ? AND ?", "d.end_ts >= ?",
+             "d.status != 'cancelled'", "d.id != ?",
+             f"d.id NOT IN (SELECT cluster_id FROM members WHERE event_id IN"
+             f" ({','.join('?' * len(events))}))"]
+    params += [lo, hi, now, doc["id"], *events]
+    quartier = (doc.get("location") or {}).get("quartier")
+    if quartier:
+        where.append("d.quartier = ?")
+        params.append(quartier)
+    sql = (
+        f"SELECT {BODY}, SUM(CASE WHEN t.facet = 'themes' THEN 2 ELSE 1 END) AS score"
+        " FROM doc_tags t JOIN docs d ON d.rowid = t.doc_rowid"
+        f" WHERE {' AND '.join(where)} GROUP BY d.rowid"
+        " ORDER BY score DESC, ABS(d.start_ts - ?), d.rowid LIMIT ?"
+    )
+    rows = conn.execute(sql, [*params, start, limit]).fetchall()
+    return [json.loads(r[0]) for r in rows]
+
+
+def test_related_documents_equal_the_sql_version(tmp_path: Path) -> None:
+    import asyncio
+
+    rng = random.Random(31)
+    store = SqliteStore(tmp_path / "index.sqlite")
+    events = [make_event(rng, n) for n in range(300)]
+    twins = [e.with_(id=e.id + "-twin", source_id="s9", source_uid=e.source_uid + "t")
+             for e in events[:30]]
+    write(store, [EventMessage.upsert(e, 1) for e in events + twins])
+    conn = store._conn()
+    bodies = [json.loads(b) for (b,) in conn.execute("SELECT body FROM docs_body")]
+    found = 0
+    for doc in rng.sample(bodies, 80):
+        expected = [d["id"] for d in sql_related(conn, doc, 6)]
+        got = [d["id"] for d in asyncio.run(store.related(doc, 6))]
+        assert got == expected, doc["id"]
+        found += len(got)
+    assert found > 80  # most documents have related ones
