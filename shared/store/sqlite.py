@@ -431,8 +431,39 @@ class SqliteStore:
         return result
 
     async def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
-        tags = self.cached("suggest_tags", lambda: sqlite_reads.suggest_tags(self._conn()))
-        return sqlite_reads.suggest(self._conn(), tags, prefix, limit)
+        """Completions of ``prefix``: keywords, organizers and places of upcoming documents
+        whose text (or one of its words) starts with it, most used first, then titles of
+        upcoming documents whose words start as the prefix's words do."""
+        conn = self._conn()
+        gen = self.bitmaps.sync(conn)
+        now = datetime.now(UTC)
+
+        def upcoming_tags() -> list[tuple[str, str, str, int]]:
+            upcoming = self.bitmaps.select(SearchQuery(start=now, include_cancelled=True),
+                                           index_text)
+            every = {facet: 10**9 for facet in sqlite_reads.SUGGEST_KINDS}
+            rows = self.bitmaps.facet_rows(upcoming, every)
+            rows.sort(key=lambda r: (-r[2], r[1]))
+            return sqlite_reads.suggest_rows(rows)
+
+        out = sqlite_reads.suggest_tags(self.cached("suggest_tags", upcoming_tags, gen),
+                                        prefix, limit)
+        words = index_text(prefix).split()
+        if len(out) >= limit or not words or len(sqlite_reads.folded(prefix)) < 2:
+            return out
+        upcoming = self.bitmaps.select(SearchQuery(start=now, include_cancelled=True),
+                                       index_text)
+        matching = self.bitmaps.in_titles(words) & upcoming
+        rowids = self.bitmaps.by_date(matching, None, sqlite_reads.SUGGEST_TITLES)
+        for i in range(0, len(rowids), 4 * limit):  # the soonest first, until enough
+            chunk = rowids[i:i + 4 * limit]
+            found = dict(conn.execute(
+                "SELECT rowid, json_extract(body, '$.title') FROM docs_body WHERE rowid IN"
+                f" ({','.join('?' * len(chunk))})", chunk).fetchall())
+            out = sqlite_reads.add_titles(out, [found[r] for r in chunk if found.get(r)], limit)
+            if len(out) >= limit:
+                break
+        return out
 
     async def warm(self) -> None:
         """Build the bitmap index, or follow the writes since the last call."""

@@ -7,9 +7,11 @@ keeps the same structures over the SQLite store, in the reading process, with ro
 (``pyroaring``):
 
 * every document gets a dense *slot* (insertion order; never reused);
-* one bitmap of slots per filter value: each ``doc_tags`` pair (theme, keyword, quartier, ...),
-  each status and ``is_free`` value, each indexed word (the same folded French stems FTS5
-  indexes), the documents that start on a day and those that end on a day;
+* one bitmap of slots per filter value: each ``doc_tags`` pair (theme, keyword, quartier,
+  place, ...), each status and ``is_free`` value, each indexed word (the same folded French
+  stems FTS5 indexes; title words apart too, for suggestions; and per word the documents
+  holding it at least n times, for BM25), the documents that start on a day and those that
+  end on a day;
 * a filtered set is the intersection of those bitmaps (a union for several accepted values or a
   prefix), its size is ``len()``, and each facet count is one ``intersection_cardinality``.
 
@@ -106,6 +108,7 @@ class BitmapIndex:
         self.tag_ids = array("i")
         self.tag_starts = array("q", [0])
         self.terms: dict[str, BitMap] = {}
+        self.title_terms: dict[str, BitMap] = {}  # the words of titles only (suggestions)
         # (word, n) -> documents holding the word at least n times (n >= 2), for BM25
         self.frequent: dict[tuple[str, int], BitMap] = {}
         self.sorted_terms: list[str] = []
@@ -157,7 +160,7 @@ class BitmapIndex:
                 conn.execute("SELECT rowid, start_ts, end_ts, status, is_free, lat, lon"
                              f" FROM docs WHERE rowid IN ({marks})", chunk),
                 conn.execute("SELECT facet, value, doc_rowid FROM doc_tags WHERE doc_rowid IN"
-                             f" ({marks}) AND facet != 'place'", chunk),
+                             f" ({marks})", chunk),
                 conn.execute("SELECT rowid, title, body, place, tags FROM docs_fts"
                              f" WHERE rowid IN ({marks})", chunk))
         return True
@@ -168,7 +171,7 @@ class BitmapIndex:
         self._load(
             conn.execute("SELECT rowid, start_ts, end_ts, status, is_free, lat, lon"
                          " FROM docs ORDER BY rowid"),
-            conn.execute("SELECT facet, value, doc_rowid FROM doc_tags WHERE facet != 'place'"),
+            conn.execute("SELECT facet, value, doc_rowid FROM doc_tags"),
             conn.execute("SELECT rowid, title, body, place, tags FROM docs_fts"))
         self.built = self.next_slot
 
@@ -234,11 +237,18 @@ class BitmapIndex:
             self.tag_starts.append(len(self.tag_ids))
         words: dict[str, list[int]] = {}
         levels: dict[tuple[str, int], list[int]] = {}
+        title_words: dict[str, list[int]] = {}
         for rowid, *columns in texts:
             found = slot_of.get(rowid)
             if found is None:
                 continue
             slot = found
+            for word in set((columns[0] or "").split()):
+                listed = title_words.get(word)
+                if listed is None:
+                    title_words[word] = [slot]
+                else:
+                    listed.append(slot)
             all_words = " ".join(c for c in columns if c).split()
             self.size_of[slot] = len(all_words)
             self.words_total += len(all_words)
@@ -279,6 +289,12 @@ class BitmapIndex:
             if known is None:
                 self.terms[word] = BitMap(slots)
                 new_words.append(word)
+            else:
+                known.update(slots)
+        for word, slots in title_words.items():
+            known = self.title_terms.get(word)
+            if known is None:
+                self.title_terms[word] = BitMap(slots)
             else:
                 known.update(slots)
         for level_key, slots in levels.items():
@@ -417,6 +433,23 @@ class BitmapIndex:
                     extra.append(tail[i])
                 i += 1
             return list(heapq.merge(out, extra))[:n]
+
+    def in_titles(self, words: list[str]) -> BitMap:
+        """Documents whose title holds every word of ``words``, the last one as a prefix."""
+        with self.lock:
+            if not words:
+                return BitMap()
+            parts = [self.title_terms.get(w) or BitMap() for w in words[:-1]]
+            prefix = words[-1]
+            i = bisect_left(self.sorted_terms, prefix)
+            found = []
+            while i < len(self.sorted_terms) and self.sorted_terms[i].startswith(prefix):
+                bitmap = self.title_terms.get(self.sorted_terms[i])
+                if bitmap is not None:
+                    found.append(bitmap)
+                i += 1
+            parts.append(self._union(found))
+            return BitMap.intersection(*parts) if len(parts) > 1 else parts[0]
 
     def between(self, lo: int, hi: int) -> BitMap:
         """Live documents whose rowid is in ``[lo, hi]`` (a period of start times)."""

@@ -1,18 +1,14 @@
-"""Related documents, facet terms and search-box suggestions for :mod:`shared.store.sqlite`."""
+"""Shared pieces of related documents, terms and suggestions of :mod:`shared.store.sqlite`."""
 
 from __future__ import annotations
 
-import sqlite3
-import time
 from typing import Any
 
-import orjson
-
-from shared.store.sqlite_docs import HASH_BITS, index_text
-from shared.store.sqlite_query import BODY, fts_expression
 from shared.text import fold
 
 RELATED_PERIOD_S = 14 * 86400
+#: Titles read (the soonest matching documents) to complete suggestions.
+SUGGEST_TITLES = 200
 #: ``terms()`` accepts the contract's names and the facet names of search results.
 TERM_FACETS = {
     "themes": "themes", "theme": "themes", "keywords": "keywords", "keyword": "keywords",
@@ -23,55 +19,38 @@ TERM_FACETS = {
 SUGGEST_KINDS = {"keywords": "keyword", "organizer": "organizer", "place": "place"}
 
 
-def suggest_tags(conn: sqlite3.Connection) -> list[tuple[str, str, str, int]]:
-    """``(kind, text, folded text, count)`` of every keyword, organizer and place of upcoming
-    documents, most used first (cached by the store per write generation)."""
-    now = int(time.time())
-    rows = conn.execute(
-        "SELECT t.facet, t.value, COUNT(*) AS n FROM doc_tags t"
-        " JOIN docs d ON d.rowid = t.doc_rowid"
-        " WHERE t.facet IN ('keywords', 'organizer', 'place') AND d.end_ts >= ?"
-        " GROUP BY t.facet, t.value ORDER BY n DESC, t.value",
-        (now,),
-    ).fetchall()
-    return [(SUGGEST_KINDS[f], v, " ".join(fold(v).split()), n) for f, v, n in rows]
+def suggest_rows(rows: list[tuple[str, str, int]]) -> list[tuple[str, str, str, int]]:
+    """``(kind, text, folded text, count)`` of tag counts ``(facet, value, count)``."""
+    return [(SUGGEST_KINDS[f], v, folded(v), n) for f, v, n in rows]
 
 
-def _folded_prefix(prefix: str) -> str:
-    return " ".join(fold(prefix).split())
+def folded(text: str) -> str:
+    return " ".join(fold(text).split())
 
 
-def suggest(
-    conn: sqlite3.Connection, tags: list[tuple[str, str, str, int]], prefix: str, limit: int
-) -> list[dict[str, Any]]:
-    """Completions of ``prefix``: keywords, organizers and places whose text (or one of its
-    words) starts with it, then titles of upcoming documents matching it as a search."""
-    want = _folded_prefix(prefix)
+def suggest_tags(tags: list[tuple[str, str, str, int]], prefix: str,
+                 limit: int) -> list[dict[str, Any]]:
+    """Tags whose text starts with ``prefix``, then tags with a word starting with it."""
+    want = folded(prefix)
     if len(want) < 2:
         return []
     out: list[dict[str, Any]] = []
     seen: set[str] = set()
     starts = [t for t in tags if t[2].startswith(want)]
     inside = [t for t in tags if not t[2].startswith(want) and f" {want}" in f" {t[2]}"]
-    for kind, text, folded, _n in starts + inside:
-        if folded not in seen and len(out) < limit:
-            seen.add(folded)
+    for kind, text, key, _n in starts + inside:
+        if key not in seen and len(out) < limit:
+            seen.add(key)
             out.append({"text": text, "kind": kind})
-    expr = fts_expression(prefix, index_text)
-    if expr is None or len(out) >= limit:
-        return out
-    now = int(time.time())
-    rows = conn.execute(
-        f"SELECT {BODY} FROM docs_fts f JOIN docs d ON d.rowid = f.rowid"
-        " WHERE docs_fts MATCH ? AND f.rowid >= ? AND d.end_ts >= ? ORDER BY f.rowid LIMIT 200",
-        ("title : (" + expr + ")", max(now - 86400 * 31, 0) << HASH_BITS, now),
-    )
-    for (raw,) in rows:
-        title = orjson.loads(raw)["title"]
-        folded = _folded_prefix(title)
-        if folded not in seen:
-            seen.add(folded)
+    return out
+
+
+def add_titles(out: list[dict[str, Any]], titles: list[str], limit: int) -> list[dict[str, Any]]:
+    """``out`` completed up to ``limit`` with ``titles`` not suggested yet."""
+    seen = {folded(o["text"]) for o in out}
+    for title in titles:
+        key = folded(title)
+        if key not in seen and len(out) < limit:
+            seen.add(key)
             out.append({"text": title, "kind": "title"})
-            if len(out) >= limit:
-                break
     return out
