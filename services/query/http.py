@@ -23,12 +23,12 @@ from __future__ import annotations
 import hashlib
 import math
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
-from aiohttp.web_response import ContentCoding
 
 from services.query.errors import ApiError, Handler, error_middleware
 from services.query.microcache import MicroCache, microcache_middleware
@@ -39,6 +39,7 @@ UNLIMITED_PREFIXES = ("/healthz", "/static/")
 COMPRESSIBLE = ("application/json", "application/ld+json", "application/rss+xml",
                 "application/xml", "text/")
 MIN_COMPRESS = 512  # bytes: smaller bodies are not worth a gzip header
+GZIP_LEVEL = 5  # most of level 9's ratio on JSON at a third of its cost
 ALLOWED_HEADERS = "Accept, Accept-Encoding, If-None-Match, Content-Type"
 EXPOSED_HEADERS = "ETag, Retry-After, Content-Disposition"
 CACHE_CONTROL = web.AppKey("cache_control", dict)
@@ -133,8 +134,17 @@ async def conditional_middleware(request: web.Request, handler: Handler) -> web.
     content_type = response.headers.get(hdrs.CONTENT_TYPE, "")
     if (len(body) >= MIN_COMPRESS and content_type.startswith(COMPRESSIBLE)
             and accepts_gzip(request.headers.get(hdrs.ACCEPT_ENCODING, ""))):
-        response.enable_compression(ContentCoding.gzip)
+        response.body = gzip_body(body)
+        response.headers[hdrs.CONTENT_ENCODING] = "gzip"
     return response
+
+
+def gzip_body(body: bytes) -> bytes:
+    """``body`` gzipped on the event loop's thread: aiohttp's own compression sends bodies over
+    4 KB to a thread pool, and for the tens of KB of a search page the hop cost more than the
+    compression (and each pool thread grew its own malloc arena)."""
+    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    return compressor.compress(body) + compressor.flush()
 
 
 @dataclass(slots=True)

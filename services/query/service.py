@@ -13,6 +13,8 @@ from shared.settings import Settings
 from shared.store.factory import open_store
 
 log = logging.getLogger(__name__)
+#: SQLite page cache of the query service's connections, in MB.
+READER_CACHE_MB = 8
 
 
 async def run(
@@ -21,7 +23,9 @@ async def run(
     """Serve until cancelled. For the workers of :mod:`services.query.workers`:
     ``reuse_port`` binds with SO_REUSEPORT (they share the port), ``listening`` is called
     once the port is bound."""
-    app = create_app(settings, open_store(settings))
+    # searches are answered from the in-memory bitmap index; SQLite's page cache only serves
+    # page bodies, so a small one keeps each worker's memory low (the OS caches the file)
+    app = create_app(settings, open_store(settings, cache_mb=READER_CACHE_MB))
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port, reuse_port=reuse_port)

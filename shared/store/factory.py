@@ -11,11 +11,14 @@ def sqlite_path(settings: Settings) -> str:
     return settings.sqlite_path or str(data_path(settings, "index.sqlite"))
 
 
-def open_store(settings: Settings) -> SearchStore:
+def open_store(settings: Settings, *, cache_mb: int | None = None) -> SearchStore:
+    """The configured store; ``cache_mb``: SQLite's page cache per connection (default 64)."""
     if settings.store == "sqlite":
         from shared.store.sqlite import SqliteStore
 
-        return SqliteStore(sqlite_path(settings))
+        if cache_mb is None:
+            return SqliteStore(sqlite_path(settings))
+        return SqliteStore(sqlite_path(settings), cache_mb=cache_mb)
     if not settings.elasticsearch_url:
         raise ConfigError("MAILLAGE_STORE=elasticsearch needs ELASTICSEARCH_URL")
     from shared.store.elastic import ElasticStore

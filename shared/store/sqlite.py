@@ -147,8 +147,9 @@ def decode_cursor(cursor: str) -> list[Any]:
 class SqliteStore:
     """:class:`~shared.store.base.SearchStore` on one SQLite file."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, cache_mb: int = 64) -> None:
         self.path = str(path)
+        self.cache_mb = cache_mb
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -166,7 +167,7 @@ class SqliteStore:
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA cache_size=-65536")
+            conn.execute(f"PRAGMA cache_size=-{int(self.cache_mb) * 1024}")
             conn.execute("PRAGMA temp_store=MEMORY")
             # checkpoint every ~64 MB of WAL rather than 4 MB: a batch writes thousands of
             # pages, and each checkpoint syncs the database file (halves the commit cost)
@@ -225,6 +226,8 @@ class SqliteStore:
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
+            finally:
+                self.bitmaps.written = True
         return outcomes
 
     async def reset(self) -> None:
@@ -238,6 +241,7 @@ class SqliteStore:
                          " 'generation') WHERE key = 'log_from'")
             conn.execute("UPDATE meta SET value = 0 WHERE key = 'max_span'")
             conn.execute("COMMIT")
+            self.bitmaps.written = True
 
     # -- caches --------------------------------------------------------------------------
 

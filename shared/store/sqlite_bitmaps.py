@@ -27,13 +27,14 @@ R*Tree (few rows) and are turned into bitmaps. The tests compare every count wit
 
 from __future__ import annotations
 
+import ctypes
 import heapq
 import math
 import sqlite3
 import threading
 from array import array
 from bisect import bisect_left, bisect_right, insort
-from collections import Counter, OrderedDict
+from collections import Counter, OrderedDict, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -67,6 +68,15 @@ TAG_FILTERS = (("themes", "themes"), ("keywords", "keywords"), ("accessibility",
 TOPS = {tag: top for tag, top in FACETS.values()}
 
 
+def release_memory() -> None:
+    """Give the memory freed by a build (millions of transient list entries) back to the
+    system: glibc keeps it otherwise, and every query worker would stay ~50 MB larger."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to do
+        pass
+
+
 @dataclass(frozen=True, slots=True)
 class PhraseStats:
     rows: int
@@ -78,6 +88,8 @@ class PhraseStats:
 class BitmapIndex:
     def __init__(self) -> None:
         self.gen = -1
+        self.written = False  # set by the store after writing through its own connection
+        self._seen: tuple[int, int] | None = None
         self.lock = threading.Lock()
         self.builds = 0  # full builds so far (for tests and logs)
         self._clear()
@@ -120,8 +132,17 @@ class BitmapIndex:
     # -- following the store ---------------------------------------------------------------
 
     def sync(self, conn: sqlite3.Connection) -> int:
-        """Bring the index to the store's current generation (one read snapshot); returns it."""
+        """Bring the index to the store's current generation (one read snapshot); returns it.
+
+        ``PRAGMA data_version`` (no table read) tells whether another connection committed
+        since the last call on ``conn``; writes through this process's own connections set
+        :attr:`written` (they do not change their own connection's ``data_version``)."""
         with self.lock:
+            seen = (id(conn), conn.execute("PRAGMA data_version").fetchone()[0])
+            if self.gen >= 0 and seen == self._seen and not self.written:
+                return self.gen
+            self.written = False
+            self._seen = seen
             conn.execute("BEGIN")
             try:
                 meta = dict(conn.execute("SELECT key, value FROM meta").fetchall())
@@ -168,28 +189,27 @@ class BitmapIndex:
     def _build(self, conn: sqlite3.Connection) -> None:
         self._clear()
         self.builds += 1
+        try:
+            self._read_all(conn)
+        finally:
+            release_memory()
+
+    def _read_all(self, conn: sqlite3.Connection) -> None:
         self._load(
             conn.execute("SELECT rowid, start_ts, end_ts, status, is_free, lat, lon"
                          " FROM docs ORDER BY rowid"),
             conn.execute("SELECT facet, value, doc_rowid FROM doc_tags"),
-            conn.execute("SELECT rowid, title, body, place, tags FROM docs_fts"))
+            conn.execute("SELECT rowid, title, body, place, tags FROM docs_fts"), followed=False)
         self.built = self.next_slot
 
     def _load(self, docs: Iterable[tuple[Any, ...]], tags: Iterable[tuple[str, str, int]],
-              texts: Iterable[tuple[Any, ...]]) -> None:
+              texts: Iterable[tuple[Any, ...]], followed: bool = True) -> None:
         """Give slots to documents and add them to every bitmap (lists first, one bitmap
-        update per value: a full build adds millions of slots)."""
-        pending: dict[Any, list[int]] = {}
+        update per value: a full build adds millions of slots). ``followed`` documents come
+        after the build, out of date order: they are listed in :attr:`tail`."""
+        pending: defaultdict[Any, list[int]] = defaultdict(list)
         first_slot = self.next_slot
-        by_slot: dict[int, list[int]] = {}
-
-        def put(key: Any, slot: int) -> None:
-            found = pending.get(key)
-            if found is None:
-                pending[key] = [slot]
-            else:
-                found.append(slot)
-
+        by_slot: defaultdict[int, list[int]] = defaultdict(list)
         slot_of = self.slot_of
         nan = float("nan")
         for rowid, start, end, status, is_free, lat, lon in docs:
@@ -197,7 +217,7 @@ class BitmapIndex:
             self.next_slot += 1
             slot_of[rowid] = slot
             self.rowid_of.append(rowid)
-            if self.built:
+            if followed:
                 i = bisect_left(self.tail, rowid)
                 if i == len(self.tail) or self.tail[i] != rowid:
                     self.tail.insert(i, rowid)
@@ -207,66 +227,52 @@ class BitmapIndex:
             self.lat_of.append(lat if located else nan)
             self.lon_of.append(lon if located else nan)
             self.size_of.append(0)
-            put(("status", status), slot)
-            put(("start", start // DAY), slot)
-            put(("end", end // DAY), slot)
+            pending["status", status].append(slot)
+            pending["start", start // DAY].append(slot)
+            pending["end", end // DAY].append(slot)
             if is_free is not None:
-                put(("free", is_free), slot)
+                pending["free", is_free].append(slot)
             if located:
-                put(("located", None), slot)
-            put(("alive", None), slot)
+                pending["located", None].append(slot)
+            pending["alive", None].append(slot)
+        tag_id = self.tag_id
         for facet, value, rowid in tags:
             tagged = slot_of.get(rowid)
-            if tagged is not None:
-                put((facet, value), tagged)
-                key = (facet, value)
-                tag = self.tag_id.get(key)
-                if tag is None:
-                    tag = self.tag_id[key] = len(self.tag_keys)
-                    self.tag_keys.append(key)
-                    if facet not in self.facet_names:
-                        self.facet_names.append(facet)
-                    self.tag_facet.append(self.facet_names.index(facet))
-                listed_tags = by_slot.get(tagged)
-                if listed_tags is None:
-                    by_slot[tagged] = [tag]
-                else:
-                    listed_tags.append(tag)
+            if tagged is None:
+                continue
+            key = (facet, value)
+            pending[key].append(tagged)
+            tag = tag_id.get(key)
+            if tag is None:
+                tag = tag_id[key] = len(self.tag_keys)
+                self.tag_keys.append(key)
+                if facet not in self.facet_names:
+                    self.facet_names.append(facet)
+                self.tag_facet.append(self.facet_names.index(facet))
+            by_slot[tagged].append(tag)
         for slot in range(first_slot, self.next_slot):
             self.tag_ids.extend(by_slot.get(slot, ()))
             self.tag_starts.append(len(self.tag_ids))
-        words: dict[str, list[int]] = {}
-        levels: dict[tuple[str, int], list[int]] = {}
-        title_words: dict[str, list[int]] = {}
+        words: defaultdict[str, list[int]] = defaultdict(list)
+        levels: defaultdict[tuple[str, int], list[int]] = defaultdict(list)
+        title_words: defaultdict[str, list[int]] = defaultdict(list)
         for rowid, *columns in texts:
             found = slot_of.get(rowid)
             if found is None:
                 continue
             slot = found
             for word in set((columns[0] or "").split()):
-                listed = title_words.get(word)
-                if listed is None:
-                    title_words[word] = [slot]
-                else:
-                    listed.append(slot)
+                title_words[word].append(slot)
             all_words = " ".join(c for c in columns if c).split()
             self.size_of[slot] = len(all_words)
             self.words_total += len(all_words)
             unique = set(all_words)
             for word in unique:
-                listed = words.get(word)
-                if listed is None:
-                    words[word] = [slot]
-                else:
-                    listed.append(slot)
+                words[word].append(slot)
             if len(unique) < len(all_words):  # some words repeat: their frequency levels
                 for word, count in Counter(all_words).items():
                     for level in range(2, count + 1):
-                        repeated = levels.get((word, level))
-                        if repeated is None:
-                            levels[(word, level)] = [slot]
-                        else:
-                            repeated.append(slot)
+                        levels[word, level].append(slot)
         for (kind, value), slots in pending.items():
             target: BitMap | None
             if kind == "alive":

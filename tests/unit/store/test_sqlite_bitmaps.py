@@ -353,3 +353,16 @@ def test_related_documents_equal_the_sql_version(tmp_path: Path) -> None:
         assert got == expected, doc["id"]
         found += len(got)
     assert found > 80  # most documents have related ones
+
+
+def test_a_reader_started_on_an_empty_store_pages_what_it_follows(tmp_path: Path) -> None:
+    """The query service builds its index at start, often before the indexer wrote anything:
+    every later document comes through the change log, out of date order."""
+    rng = random.Random(41)
+    path = tmp_path / "index.sqlite"
+    writer, reader = SqliteStore(path), SqliteStore(path)
+    assert reader.search_sync(SearchQuery(start=None)).total == 0
+    write(writer, [EventMessage.upsert(make_event(rng, n), 1) for n in range(60)])
+    for _ in range(30):
+        assert_counts_match_sql(reader, random_query(rng))
+    assert reader.bitmaps.builds == 1
