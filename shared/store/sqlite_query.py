@@ -38,14 +38,6 @@ GEO_BOX = (
     " AND min_lon >= ? AND max_lon <= ?)"
 )
 TAG_IN = "d.rowid IN (SELECT doc_rowid FROM doc_tags WHERE facet = ? AND value IN ("
-#: The same tests for one given document (a rowid lookup each, never a scan of the box or
-#: of the tag's documents): used to test the few documents a write added.
-ROW_FORMS = {
-    GEO_BOX: "EXISTS (SELECT 1 FROM docs_geo g WHERE g.id = d.rowid AND g.min_lat >= ?"
-             " AND g.max_lat <= ? AND g.min_lon >= ? AND g.max_lon <= ?)",
-    TAG_IN: "EXISTS (SELECT 1 FROM doc_tags t WHERE t.doc_rowid = d.rowid AND t.facet = ?"
-            " AND t.value IN (",
-}
 COLUMN_FILTERS: tuple[tuple[str, str], ...] = (
     ("quartiers", "quartier"),
     ("communes", "commune"),
@@ -86,15 +78,6 @@ class SearchPlan:
     @property
     def count_params(self) -> list[Any]:
         return self.params
-
-    @property
-    def member_sql(self) -> str:
-        """Whether one document (the last parameter, a rowid) is in the filtered set."""
-        where = self.where
-        for form, row_form in ROW_FORMS.items():
-            where = where.replace(form, row_form)
-        rowid_col = "f.rowid" if self.source.startswith("docs_fts") else "d.rowid"
-        return f"SELECT d.rowid FROM {self.source} WHERE {where} AND {rowid_col} = ?"
 
     @property
     def rowids_sql(self) -> str:
