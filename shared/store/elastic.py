@@ -35,11 +35,12 @@ from shared.errors import TransientError
 from shared.model import EventMessage, Kind
 from shared.store import dedup
 from shared.store import elastic_query as eq
+from shared.store import suggest as suggestions
 from shared.store.base import Outcome, SearchPage, SearchQuery, occurrence_docs
 from shared.store.dedup_merge import merge
 from shared.store.snippets import snippet
 from shared.store.sqlite_reads import RELATED_PERIOD_S
-from shared.text import fold, stems
+from shared.text import stems
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "deploy" / "elasticsearch" / "index-template.json"
 RETRIES_429 = 5
@@ -280,31 +281,18 @@ class ElasticStore:
                 for b in resp["aggregations"]["t"]["buckets"]]
 
     async def suggest(self, prefix: str, limit: int = 8) -> list[dict[str, Any]]:
-        want = " ".join(fold(prefix).split())
-        if len(want) < 2:
+        if len(suggestions.folded(prefix)) < 2:
             return []
         await self.ensure()
         resp = await self.es.search(index=self.alias,
                                     body=eq.suggest_body(prefix, int(time.time()), limit))
-        tags = [(kind, str(b["key"]), " ".join(fold(str(b["key"])).split()), b["doc_count"])
+        tags = [(kind, str(b["key"]), suggestions.folded(str(b["key"])), b["doc_count"])
                 for kind in ("keyword", "organizer", "place")
                 for b in resp["aggregations"][kind]["buckets"]]
         tags.sort(key=lambda t: (-t[3], t[1]))
-        out: list[dict[str, Any]] = []
-        seen: set[str] = set()
-        starts = [t for t in tags if t[2].startswith(want)]
-        inside = [t for t in tags if not t[2].startswith(want) and f" {want}" in f" {t[2]}"]
-        for kind, text, folded, _n in starts + inside:
-            if folded not in seen and len(out) < limit:
-                seen.add(folded)
-                out.append({"text": text, "kind": kind})
-        for hit in resp["hits"]["hits"]:
-            title = hit["_source"]["doc"]["title"]
-            folded = " ".join(fold(title).split())
-            if folded not in seen and len(out) < limit:
-                seen.add(folded)
-                out.append({"text": title, "kind": "title"})
-        return out
+        out = suggestions.suggest_tags(tags, prefix, limit)
+        titles = [hit["_source"]["doc"]["title"] for hit in resp["hits"]["hits"]]
+        return suggestions.add_titles(out, titles, limit)
 
     async def _scan(self, index: str, query: dict[str, Any], source: list[str]) -> Any:
         """Every hit of ``query`` (search_after on ``_id``-free ``_doc`` order with a PIT)."""

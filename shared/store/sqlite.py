@@ -47,6 +47,7 @@ import orjson
 
 from shared.model import EventMessage
 from shared.store import sqlite_rank, sqlite_reads, sqlite_sets
+from shared.store import suggest as suggestions
 from shared.store.base import Outcome, SearchPage, SearchQuery, Sort
 from shared.store.snippets import snippet
 from shared.store.sqlite_bitmaps import BitmapIndex, release_memory
@@ -453,10 +454,10 @@ class SqliteStore:
             rows.sort(key=lambda r: (-r[2], r[1]))
             return sqlite_reads.suggest_rows(rows)
 
-        out = sqlite_reads.suggest_tags(self.cached("suggest_tags", upcoming_tags, gen),
+        out = suggestions.suggest_tags(self.cached("suggest_tags", upcoming_tags, gen),
                                         prefix, limit)
         words = index_text(prefix).split()
-        if len(out) >= limit or not words or len(sqlite_reads.folded(prefix)) < 2:
+        if len(out) >= limit or not words or len(suggestions.folded(prefix)) < 2:
             return out
         upcoming = self.bitmaps.select(SearchQuery(start=now, include_cancelled=True),
                                        index_text)
@@ -467,7 +468,7 @@ class SqliteStore:
             found = dict(conn.execute(
                 "SELECT rowid, json_extract(body, '$.title') FROM docs_body WHERE rowid IN"
                 f" ({','.join('?' * len(chunk))})", chunk).fetchall())
-            out = sqlite_reads.add_titles(out, [found[r] for r in chunk if found.get(r)], limit)
+            out = suggestions.add_titles(out, [found[r] for r in chunk if found.get(r)], limit)
             if len(out) >= limit:
                 break
         return out
