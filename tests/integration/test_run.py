@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from shared.natsserver import free_port
+from tests.integration.faults.procs import wait_until_sync
 
 pytestmark = pytest.mark.integration
 
@@ -40,19 +41,6 @@ def processes_using(data_dir: Path) -> list[int]:
         except OSError:
             continue
     return found
-
-
-def wait_until(predicate, within: float, what: str) -> None:
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            if predicate():
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.3)
 
 
 NEW_EVENT = """BEGIN:VEVENT\r
@@ -84,8 +72,9 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: get_json(f"{base}/v1/events?limit=100")["total"] >= DEMO_OCCURRENCES - 2,
-                   60, "the demo events")
+        wait_until_sync(
+            lambda: get_json(f"{base}/v1/events?limit=100")["total"] >= DEMO_OCCURRENCES - 2,
+            60, "the demo events", every=0.3)
         titles = {i["title"] for i in get_json(f"{base}/v1/events?limit=100")["items"]}
         assert "Atelier d'autoréparation vélo" in titles
         assert "Repair Café : on répare ensemble" in titles
@@ -97,8 +86,8 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
         body = ics.read_bytes()
         assert body.endswith(b"END:VCALENDAR\r\n")
         ics.write_bytes(body.replace(b"END:VCALENDAR\r\n", NEW_EVENT.format(day=day).encode()))
-        wait_until(lambda: get_json(f"{base}/v1/events?q=assembl%C3%A9e")["total"] == 1, 60,
-                   "the added event")
+        wait_until_sync(lambda: get_json(f"{base}/v1/events?q=assembl%C3%A9e")["total"] == 1,
+                        60, "the added event", every=0.3)
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -107,4 +96,5 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
             proc.kill()
             out, _ = proc.communicate()
     assert proc.returncode == 0, out.decode(errors="replace")[-3000:]
-    wait_until(lambda: not processes_using(data), 10, "every child process to exit")
+    wait_until_sync(lambda: not processes_using(data), 10, "every child process to exit",
+                    every=0.3)

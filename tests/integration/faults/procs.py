@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -71,3 +72,19 @@ async def wait_until(
         if loop.time() > deadline:
             raise AssertionError(f"timed out after {within:.0f} s waiting for {what}")
         await asyncio.sleep(every)
+
+
+def wait_until_sync(predicate: Callable[[], object], within: float, what: str,
+                    every: float = 0.1) -> None:
+    """Poll ``predicate`` (an OSError counts as false: a server not up yet) until true; fail
+    naming ``what`` after ``within`` s. For tests that drive processes without a loop."""
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            if predicate():
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(every)

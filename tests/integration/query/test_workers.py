@@ -15,32 +15,19 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
 from shared.natsserver import free_port
+from tests.integration.faults.procs import wait_until_sync
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 
 REPO = Path(__file__).resolve().parents[3]
 HOST = "127.0.0.1"
-
-
-def wait_until(predicate: Callable[[], object], within: float, what: str) -> None:
-    deadline = time.monotonic() + within
-    while True:
-        try:
-            if predicate():
-                return
-        except OSError:
-            pass
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
 
 
 def stat_fields(pid: int) -> list[str]:
@@ -172,7 +159,7 @@ def start(process: subprocess.Popen[bytes], port: int, tmp_path: Path) -> set[in
         assert process.poll() is None, log_of(tmp_path)
         return healthy(port) and len(children(process.pid)) == 2
 
-    wait_until(ready, 60, "the query service and its two workers")
+    wait_until_sync(ready, 60, "the query service and its two workers")
     return children(process.pid)
 
 
@@ -187,11 +174,11 @@ def test_two_workers_share_the_port_restart_and_stop(tmp_path: Path) -> None:
 
         victim = min(workers)
         os.kill(victim, signal.SIGKILL)
-        wait_until(lambda: len(children(master.pid) - {victim}) == 2, 60,
+        wait_until_sync(lambda: len(children(master.pid) - {victim}) == 2, 60,
                    "the master to restart the killed worker")
         new_workers = children(master.pid)
         assert victim not in new_workers and len(new_workers & workers) == 1
-        wait_until(lambda: serving_pids(port, new_workers) == new_workers, 60,
+        wait_until_sync(lambda: serving_pids(port, new_workers) == new_workers, 60,
                    "the restarted worker to answer")
         assert master.poll() is None
 
@@ -207,7 +194,7 @@ def test_workers_do_not_outlive_a_killed_master(tmp_path: Path) -> None:
         workers = start(master, port, tmp_path)
         master.kill()
         master.wait(timeout=10)
-        wait_until(lambda: not [pid for pid in workers if running(pid)], 20,
+        wait_until_sync(lambda: not [pid for pid in workers if running(pid)], 20,
                    "the workers to stop after their master")
         with socket.socket() as probe:
             assert probe.connect_ex((HOST, port)) != 0  # nothing listens any more
@@ -221,7 +208,7 @@ def test_master_gives_up_when_the_port_is_taken(tmp_path: Path) -> None:
         with query_master(tmp_path, port) as master:
             code = master.wait(timeout=90)  # five failed starts and their pauses
             assert code != 0, log_of(tmp_path)
-            wait_until(lambda: not children(master.pid), 5, "no worker left")
+            wait_until_sync(lambda: not children(master.pid), 5, "no worker left")
     log = log_of(tmp_path)
     assert "address already in use" in log
     assert "giving up" in log
