@@ -444,11 +444,10 @@ class SqliteStore:
         upcoming documents whose words start as the prefix's words do."""
         conn = self._conn()
         gen = self.bitmaps.sync(conn)
-        now = datetime.now(UTC)
+        upcoming = self.bitmaps.select(SearchQuery(start=datetime.now(UTC),
+                                                   include_cancelled=True), index_text)
 
         def upcoming_tags() -> list[tuple[str, str, str, int]]:
-            upcoming = self.bitmaps.select(SearchQuery(start=now, include_cancelled=True),
-                                           index_text)
             every = {facet: 10**9 for facet in sqlite_reads.SUGGEST_KINDS}
             rows = self.bitmaps.facet_rows(upcoming, every)
             rows.sort(key=lambda r: (-r[2], r[1]))
@@ -459,8 +458,6 @@ class SqliteStore:
         words = index_text(prefix).split()
         if len(out) >= limit or not words or len(suggestions.folded(prefix)) < 2:
             return out
-        upcoming = self.bitmaps.select(SearchQuery(start=now, include_cancelled=True),
-                                       index_text)
         matching = self.bitmaps.in_titles(words) & upcoming
         rowids = self.bitmaps.by_date(matching, None, sqlite_reads.SUGGEST_TITLES)
         for i in range(0, len(rowids), 4 * limit):  # the soonest first, until enough

@@ -374,13 +374,17 @@ class BitmapIndex:
 
     def _prefix(self, prefix: str) -> BitMap:
         """Documents with a word starting with ``prefix`` (FTS5's ``"prefix"*``)."""
+        return self._union(self.terms[w] for w in self._expansions(prefix))
+
+    def _expansions(self, prefix: str) -> list[str]:
+        """The indexed words starting with ``prefix``."""
         terms = self.sorted_terms
         i = bisect_left(terms, prefix)
         found = []
         while i < len(terms) and terms[i].startswith(prefix):
-            found.append(self.terms[terms[i]])
+            found.append(terms[i])
             i += 1
-        return BitMap.union(*found) if found else BitMap()
+        return found
 
     def _dates(self, start: int | None, end: int | None) -> BitMap:
         """Documents not ended at ``start`` (``end_ts >= start``) and starting before
@@ -446,14 +450,7 @@ class BitmapIndex:
             if not words:
                 return BitMap()
             parts = [self.title_terms.get(w) or BitMap() for w in words[:-1]]
-            prefix = words[-1]
-            i = bisect_left(self.sorted_terms, prefix)
-            found = []
-            while i < len(self.sorted_terms) and self.sorted_terms[i].startswith(prefix):
-                bitmap = self.title_terms.get(self.sorted_terms[i])
-                if bitmap is not None:
-                    found.append(bitmap)
-                i += 1
+            found = [self.title_terms.get(w) for w in self._expansions(words[-1])]
             parts.append(self._union(found))
             return BitMap.intersection(*parts) if len(parts) > 1 else parts[0]
 
@@ -515,12 +512,8 @@ class BitmapIndex:
             prefix = words[-1]
             hits.append(self.alive.intersection_cardinality(
                 self._cached(("prefix", prefix), lambda: self._prefix(prefix))))
-            i = bisect_left(self.sorted_terms, prefix)
-            expansions = []
-            while i < len(self.sorted_terms) and self.sorted_terms[i].startswith(prefix):
-                expansions.append(self.sorted_terms[i])
-                i += 1
-            return PhraseStats(len(self.alive), self.words_total, hits, (prefix, expansions))
+            return PhraseStats(len(self.alive), self.words_total, hits,
+                               (prefix, self._expansions(prefix)))
 
     def facet_rows(self, selected: BitMap,
                    tops: dict[str, int] | None = None) -> list[tuple[str, str, int]]:
