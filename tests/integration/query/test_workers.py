@@ -9,6 +9,7 @@ worker whose open files include the server side of the test's TCP connection.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
 import signal
@@ -110,12 +111,18 @@ def healthy(port: int) -> bool:
         conn.close()
 
 
-def serving_pids(port: int, workers: set[int], tries: int = 60) -> set[int]:
+def serving_pids(port: int, workers: set[int], within: float = 30.0) -> set[int]:
+    """The workers seen answering new connections, polled until all of them were (a worker
+    counted by ``start`` may still be building its index before it binds) or ``within``
+    seconds passed."""
     seen: set[int] = set()
-    for _ in range(tries):
+
+    def every_worker_seen() -> bool:
         seen.add(served_by(port, workers))
-        if seen == workers:
-            break
+        return seen == workers
+
+    with contextlib.suppress(AssertionError):
+        wait_until_sync(every_worker_seen, within, "every worker to answer", every=0.02)
     return seen
 
 
