@@ -22,6 +22,11 @@ def main(name: str, table: Iterable[Setting], run: Callable[[Settings], Awaitabl
         print(f"maillage {name}: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     setup_logging(name, settings.log_format, settings.log_level)
+    serve(name, settings, run)
+
+
+def serve(name: str, settings: Settings, run: Callable[[Settings], Awaitable[None]]) -> None:
+    """Run ``run(settings)`` on a new event loop until SIGTERM or Ctrl-C (a clean stop)."""
 
     async def runner() -> None:
         task = asyncio.current_task()

@@ -10,12 +10,21 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 from typing import Any
 
 from shared.text import STOP_WORDS, fold, stem_word, stems
 
 _ORIGINAL_WORD = re.compile(r"[^\W_]+")
 _FOLDED_WORD = re.compile(r"[a-z0-9]+")
+
+
+@lru_cache(maxsize=16384)
+def word_stems(word: str) -> tuple[str, ...]:
+    """The stems of a word of a text (of each piece its folding splits it into, stop words
+    left out); memoized by word, for every query."""
+    return tuple(stem_word(piece) for piece in _FOLDED_WORD.findall(fold(word))
+                 if piece not in STOP_WORDS)
 
 
 class Highlighter:
@@ -25,13 +34,8 @@ class Highlighter:
         self.exact = frozenset(terms[:-1])
 
     def matches(self, word: str) -> bool:
-        for piece in _FOLDED_WORD.findall(fold(word)):
-            if piece in STOP_WORDS:
-                continue
-            stem = stem_word(piece)
-            if stem in self.exact or (self.prefix is not None and stem.startswith(self.prefix)):
-                return True
-        return False
+        return any(stem in self.exact or (self.prefix is not None and stem.startswith(self.prefix))
+                   for stem in word_stems(word))
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         if self.prefix is None:

@@ -23,12 +23,12 @@ from __future__ import annotations
 import hashlib
 import math
 import time
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
+from isal import isal_zlib
 
 from services.query.errors import ApiError, Handler, error_middleware
 from services.query.microcache import MicroCache, microcache_middleware
@@ -39,7 +39,9 @@ UNLIMITED_PREFIXES = ("/healthz", "/static/")
 COMPRESSIBLE = ("application/json", "application/ld+json", "application/rss+xml",
                 "application/xml", "text/")
 MIN_COMPRESS = 512  # bytes: smaller bodies are not worth a gzip header
-GZIP_LEVEL = 5  # most of level 9's ratio on JSON at a third of its cost
+#: ISA-L's level 2 (its default): on a 49 KB search page, 10.2 KB in 0.07 ms, where zlib
+#: took 0.86 ms for 8.6 KB at level 5 (and 0.34 ms for 10.5 KB at level 1).
+GZIP_LEVEL = 2
 ALLOWED_HEADERS = "Accept, Accept-Encoding, If-None-Match, Content-Type"
 EXPOSED_HEADERS = "ETag, Retry-After, Content-Disposition"
 CACHE_CONTROL = web.AppKey("cache_control", dict)
@@ -143,7 +145,7 @@ def gzip_body(body: bytes) -> bytes:
     """``body`` gzipped on the event loop's thread: aiohttp's own compression sends bodies over
     4 KB to a thread pool, and for the tens of KB of a search page the hop cost more than the
     compression (and each pool thread grew its own malloc arena)."""
-    compressor = zlib.compressobj(GZIP_LEVEL, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    compressor = isal_zlib.compressobj(GZIP_LEVEL, isal_zlib.DEFLATED, 16 + isal_zlib.MAX_WBITS)
     return compressor.compress(body) + compressor.flush()
 
 

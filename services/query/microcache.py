@@ -59,7 +59,12 @@ class MicroCache:
         if len(body) > self.max_bytes // 4:
             return  # one huge export must not flush everything else
         self.drop(key)
-        self.entries[key] = Entry(body, headers, self.clock() + self.seconds)
+        now = self.clock()
+        # the least recently used entries come first: drop those already expired, so that
+        # distinct searches do not keep the cache at its bound with answers nobody may reuse
+        while self.entries and next(iter(self.entries.values())).expires <= now:
+            self.drop(next(iter(self.entries)))
+        self.entries[key] = Entry(body, headers, now + self.seconds)
         self.size += len(body)
         while len(self.entries) > self.max_entries or self.size > self.max_bytes:
             self.drop(next(iter(self.entries)))

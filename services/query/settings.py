@@ -102,7 +102,7 @@ SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + 
     ),
     Setting(
         "MAILLAGE_MICROCACHE_MB",
-        "32",
+        "16",
         "Memory bound of that answer cache, in MB.",
         as_positive_int,
     ),

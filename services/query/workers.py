@@ -1,48 +1,55 @@
 """Several query-service processes on one port (``MAILLAGE_QUERY_WORKERS``).
 
-With one worker (the default) ``python -m services.query`` is the service itself, as before.
-With N > 1 it is a small master that binds nothing and serves nothing: it starts N copies of
-``python -m services.query``, each a full, independent service (its own store connection,
-in-memory index, caches and rate limits) that binds the port with SO_REUSEPORT, so that the
-kernel spreads the connections among them.
+With one worker (the default) ``python -m services.query`` is the service itself. With N > 1
+it is a small master that serves nothing: it opens the store and, for SQLite, builds the
+in-memory search index (:mod:`shared.store.sqlite_bitmaps`) once, then **forks** N workers.
+Each worker is a full service (its own event loop, store connection, caches and rate limits)
+that binds the port with SO_REUSEPORT, so that the kernel spreads the connections among them.
+Forked after the build, the workers share the master's memory copy-on-write: the imported
+code and the index (most of a worker's memory) exist once, and each worker only copies the
+pages it changes (following the indexer's writes, its caches, its requests' temporaries).
+``gc.freeze()`` keeps the garbage collector from writing into the shared objects. With
+Elasticsearch there is no such index: the workers open their own store after the fork.
+
+Before forking a replacement, the master brings its index up to date (it follows the change
+log as a worker does), so that a new worker starts from the current generation.
 
 The master restarts a worker that exits (after a pause that grows when it keeps exiting),
 forwards SIGTERM and SIGINT to the workers and waits for them (killing those still there
 after :data:`STOP_SECONDS`), then exits 0. Workers are SIGTERMed by Linux when the master
 dies, even by kill -9 (PDEATHSIG). Each worker tells the master through a pipe once its port
 is bound; when a worker exits before that :data:`MAX_START_FAILURES` times in a row (the
-port is taken by another program, the store cannot be opened...), the master stops the
-others and exits 1 instead of restarting it forever; the worker's own error is in the log
-just above.
+port is taken by another program...), the master stops the others and exits 1 instead of
+restarting it forever; the worker's own error is in the log just above. A store that cannot
+be opened stops the master at once, with the store's error.
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
 import time
+import traceback
 from dataclasses import dataclass, field
 from types import FrameType
+from typing import Any
 
 from services.query.settings import SETTINGS
 from shared.errors import ConfigError
 from shared.logging import setup_logging
+from shared.memory import fix_mmap_threshold
 from shared.service import main as service_main
+from shared.service import serve
 from shared.settings import Settings, load
 from shared.supervisor import _die_with_parent
 
 log = logging.getLogger(__name__)
 
 WORKERS_ENV = "MAILLAGE_QUERY_WORKERS"
-#: Set by the master in each worker's environment (0, 1, ...): the worker binds with
-#: SO_REUSEPORT. Not a setting: users never set it.
-WORKER_INDEX_ENV = "MAILLAGE_QUERY_WORKER_INDEX"
-#: The pipe (file descriptor) on which a worker tells the master that it listens.
-READY_FD_ENV = "MAILLAGE_QUERY_WORKER_READY_FD"
 #: Exits before listening, in a row, after which the master gives up.
 MAX_START_FAILURES = 5
 #: Pause before the first restart; it doubles with each restart within a minute, up to the max.
@@ -60,19 +67,10 @@ def worker_count(settings: Settings) -> int:
     return count
 
 
-def _worker_preexec(master: int) -> None:  # pragma: no cover - runs in the child
-    """New session and PDEATHSIG (the supervisor's helper); a worker forked just as the
-    master died would miss the signal, so it checks that its parent is still the master."""
-    _die_with_parent()
-    if os.getppid() != master:
-        os._exit(1)
-
-
 @dataclass
 class Worker:
     index: int
-    env: dict[str, str]
-    process: subprocess.Popen[bytes] | None = None
+    pid: int | None = None
     #: Read end of the pipe the worker writes to once it listens (None once read).
     ready_fd: int | None = None
     listening: bool = False
@@ -82,23 +80,6 @@ class Worker:
     failures: int = 0
     #: Times of its restarts within the last minute (for the pause).
     restarts: list[float] = field(default_factory=list)
-
-    def start(self) -> None:
-        master = os.getpid()
-        read, write = os.pipe()
-        try:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "services.query"],
-                env={**self.env, READY_FD_ENV: str(write)}, pass_fds=(write,),
-                preexec_fn=lambda: _worker_preexec(master),
-            )
-        except BaseException:
-            os.close(read)
-            raise
-        finally:
-            os.close(write)
-        os.set_blocking(read, False)
-        self.ready_fd, self.listening = read, False
 
     def check_listening(self) -> bool:
         """Whether the worker has said it listens (its pipe has a byte, not just an end)."""
@@ -111,19 +92,31 @@ class Worker:
             self.ready_fd, self.listening = None, bool(said)
         return self.listening
 
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
+    def poll(self) -> int | None:
+        """The worker's exit code once it has exited (then :attr:`pid` is None), else None."""
+        if self.pid is None:
+            return None
+        try:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+        except ChildProcessError:  # already reaped
+            pid, status = self.pid, 0
+        if pid == 0:
+            return None
+        self.pid = None
+        return os.waitstatus_to_exitcode(status)
 
 
 class Master:
-    """Starts ``count`` workers, keeps them running, stops them on SIGTERM/SIGINT."""
+    """Opens the store, forks ``count`` workers, keeps them running, stops them on
+    SIGTERM/SIGINT."""
 
     def __init__(self, settings: Settings, count: int) -> None:
+        self.settings = settings
         self.url = f"http://{settings.http_host}:{settings.http_port}"
-        env = {**os.environ, WORKERS_ENV: "1"}
-        self.workers = [Worker(i, {**env, WORKER_INDEX_ENV: str(i)}) for i in range(count)]
+        self.workers = [Worker(i) for i in range(count)]
         self.stop_signal: int | None = None
         self.wake = threading.Event()
+        self.store: Any = None
 
     def on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stop_signal = signum
@@ -135,11 +128,90 @@ class Master:
         signal.signal(signal.SIGINT, self.on_signal)
         log.info("starting query workers", extra={"url": self.url, "workers": len(self.workers)})
         try:
+            self.open_store()
             for worker in self.workers:
-                worker.start()
+                if self.stop_signal is None:
+                    self.start(worker)
             return self.watch()
         finally:
             self.stop()
+
+    def open_store(self) -> None:
+        """The store the workers inherit: for SQLite, opened and indexed here, once."""
+        from services.query.service import READER_CACHE_MB
+        from shared.store.factory import open_store
+        from shared.store.sqlite import SqliteStore
+
+        if self.settings.store != "sqlite":
+            return
+        store = open_store(self.settings, cache_mb=READER_CACHE_MB)
+        assert isinstance(store, SqliteStore)
+        self.store = store
+        self.refresh_store()
+
+    def refresh_store(self) -> None:
+        """Bring the index to the store's generation, and leave nothing that must not cross
+        a fork (the connection) nor be copied by it (garbage)."""
+        if self.store is None:
+            return
+        started = time.monotonic()
+        try:
+            self.store.warm_sync()
+        finally:
+            self.store.close_sync()
+        gc.collect()
+        gc.freeze()  # the collector no longer visits (writes to) what the workers share
+        log.debug("query index ready to fork",
+                  extra={"seconds": round(time.monotonic() - started, 3)})
+
+    def start(self, worker: Worker) -> None:
+        self.refresh_store()
+        read, write = os.pipe()
+        try:
+            pid = os.fork()
+        except BaseException:
+            os.close(read)
+            os.close(write)
+            raise
+        if pid == 0:  # pragma: no cover - the child, measured by the integration tests
+            os.close(read)
+            self.run_worker(write)
+        os.close(write)
+        os.set_blocking(read, False)
+        worker.pid, worker.ready_fd, worker.listening = pid, read, False
+
+    def run_worker(self, ready_fd: int) -> None:  # pragma: no cover - runs in the child
+        """The forked worker: serve until stopped, then exit (never return to the master)."""
+        code = 1
+        try:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            master = os.getppid()
+            _die_with_parent()
+            if os.getppid() != master:  # the master died before PDEATHSIG was set
+                os._exit(1)
+            for other in self.workers:  # the other workers' pipes are the master's
+                if other.ready_fd is not None:
+                    os.close(other.ready_fd)
+            from services.query.service import run
+
+            def listening() -> None:
+                os.write(ready_fd, b".")
+                os.close(ready_fd)
+
+            async def run_worker(settings: Settings) -> None:
+                await run(settings, reuse_port=True, listening=listening, store=self.store)
+
+            serve("query", self.settings, run_worker)
+            code = 0
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(code)
 
     def watch(self) -> int:
         while self.stop_signal is None:
@@ -147,16 +219,15 @@ class Master:
                 if self.stop_signal is not None:
                     break
                 now = time.monotonic()
-                if worker.process is None:
+                if worker.pid is None:
                     if now >= worker.restart_at:
-                        worker.start()
+                        self.start(worker)
                     continue
                 worker.check_listening()
-                code = worker.process.poll()
+                pid = worker.pid
+                code = worker.poll()
                 if code is None:
                     continue
-                pid = worker.process.pid
-                worker.process = None
                 worker.failures = 0 if worker.check_listening() else worker.failures + 1
                 if worker.failures >= MAX_START_FAILURES:
                     log.error(
@@ -179,45 +250,32 @@ class Master:
     def stop(self) -> None:
         """Forward the stop signal (SIGTERM when giving up) and wait; kill the stragglers."""
         sig = self.stop_signal if self.stop_signal is not None else signal.SIGTERM
-        running = [w.process for w in self.workers if w.process is not None and w.alive()]
-        for process in running:
-            process.send_signal(sig)
-        deadline = time.monotonic() + STOP_SECONDS
-        for process in running:
+        running = [w for w in self.workers if w.pid is not None]
+        for worker in running:
             try:
-                process.wait(max(deadline - time.monotonic(), 0.1))
-            except subprocess.TimeoutExpired:
+                os.kill(worker.pid, sig)  # type: ignore[arg-type]
+            except ProcessLookupError:
+                pass
+        deadline = time.monotonic() + STOP_SECONDS
+        while any(w.pid is not None for w in running) and time.monotonic() < deadline:
+            for worker in running:
+                worker.poll()
+            time.sleep(0.05)
+        for worker in running:
+            if worker.pid is not None:
                 log.warning("query worker did not stop in time, killing it",
-                            extra={"pid": process.pid})
-                process.kill()
-                process.wait()
+                            extra={"pid": worker.pid})
+                os.kill(worker.pid, signal.SIGKILL)
+                os.waitpid(worker.pid, 0)
+                worker.pid = None
         for worker in self.workers:
             worker.check_listening()  # closes the pipes
         log.info("query workers stopped", extra={"url": self.url})
 
 
-def tell_master() -> None:
-    """In a worker: write to the master's pipe that the port is bound."""
-    fd = os.environ.get(READY_FD_ENV)
-    if fd:
-        try:
-            os.write(int(fd), b".")
-            os.close(int(fd))
-        except (OSError, ValueError):  # not started by a master after all
-            pass
-
-
 def main() -> None:
     """Entry point of ``python -m services.query``."""
-    # The service's modules are imported only where they run, not in the master.
-    if WORKER_INDEX_ENV in os.environ:  # started by the master: share the port
-        from services.query.service import run
-
-        async def run_worker(settings: Settings) -> None:
-            await run(settings, reuse_port=True, listening=tell_master)
-
-        service_main("query", SETTINGS, run_worker)
-        return
+    fix_mmap_threshold()  # searches' temporary arrays go back to the system when freed
     try:
         settings = load(SETTINGS, os.environ)
     except ConfigError:
@@ -228,4 +286,9 @@ def main() -> None:
         service_main("query", SETTINGS, run)
         return
     setup_logging("query", settings.log_format, settings.log_level)
-    raise SystemExit(Master(settings, worker_count(settings)).run())
+    try:
+        code = Master(settings, worker_count(settings)).run()
+    except ConfigError as exc:
+        print(f"maillage query: {exc}", file=sys.stderr)
+        code = 2
+    raise SystemExit(code)

@@ -26,12 +26,21 @@ def query_stems(q_stems: list[str]) -> tuple[frozenset[str], str | None]:
     return frozenset(q_stems), q_stems[-1]
 
 
-@lru_cache(maxsize=65536)
-def _matches(word: str, exact: frozenset[str], prefix: str | None) -> bool:
+@lru_cache(maxsize=16384)
+def word_stem(word: str) -> tuple[str, str] | None:
+    """``(folded, stem)`` of a word of a text, None for a stop word. Memoized by word, so
+    that every query reuses it (a text's vocabulary is far smaller than its words)."""
     folded = fold(word)
     if folded in STOP_WORDS:
+        return None
+    return folded, stem_word(folded)
+
+
+def _matches(word: str, exact: frozenset[str], prefix: str | None) -> bool:
+    found = word_stem(word)
+    if found is None:
         return False
-    stem = stem_word(folded)
+    folded, stem = found
     return stem in exact or (prefix is not None and (stem.startswith(prefix)
                                                       or folded.startswith(prefix)))
 
@@ -69,7 +78,7 @@ def snippet(title: str, text: str, q_stems: list[str]) -> str:
     """An escaped excerpt of ``text`` (or of ``title``) with the query words marked."""
     exact, prefix = query_stems(q_stems)
 
-    def hit(word: str) -> bool:  # stemming is the cost: memoized across calls
+    def hit(word: str) -> bool:
         return _matches(word, exact, prefix)
 
     text = " ".join((text or "").split())

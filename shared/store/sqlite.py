@@ -45,12 +45,13 @@ from typing import Any
 
 import orjson
 
+from shared.memory import release_memory
 from shared.model import EventMessage
 from shared.store import sqlite_rank, sqlite_reads, sqlite_sets
 from shared.store import suggest as suggestions
 from shared.store.base import Outcome, SearchPage, SearchQuery, Sort
 from shared.store.snippets import snippet
-from shared.store.sqlite_bitmaps import BitmapIndex, release_memory
+from shared.store.sqlite_bitmaps import BitmapIndex
 from shared.store.sqlite_docs import HASH_BITS, doc_rowid, index_text
 from shared.store.sqlite_query import BODY, build_search, shape_facets
 from shared.store.sqlite_write import BatchWriter
@@ -122,7 +123,9 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
     title, body, place, tags, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 );
 """
-CACHE_SIZE = 256
+#: Read-cache entries (facets of a filtered set, vocabularies...): the facets of one search
+#: weigh ~40 KB, so 256 of them held 10 MB in each query worker for a small hit rate.
+CACHE_SIZE = 64
 #: ``warm()`` calls (one a second in the query service) between two memory releases.
 TRIM_EVERY = 10
 WAL_CHECKPOINT_PAGES = 16384
@@ -471,6 +474,9 @@ class SqliteStore:
         return out
 
     async def warm(self) -> None:
+        self.warm_sync()
+
+    def warm_sync(self) -> None:
         """Build the bitmap index, or follow the writes since the last call; now and then,
         give freed memory back to the system (searches allocate and free large temporary
         arrays; glibc keeps the pages otherwise: +50 MB per worker after 2,000 searches)."""
@@ -480,7 +486,14 @@ class SqliteStore:
             release_memory()
 
     async def close(self) -> None:
+        self.close_sync()
+
+    def close_sync(self) -> None:
+        """Close this thread's connection (the next call opens a new one): also what a
+        process does before it forks children that will use the store (a SQLite connection
+        must not cross a fork)."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:
             conn.close()
             self._local.conn = None
+            self.bitmaps.forget_connection()

@@ -27,7 +27,6 @@ R*Tree (few rows) and are turned into bitmaps. The tests compare every count wit
 
 from __future__ import annotations
 
-import ctypes
 import heapq
 import math
 import sqlite3
@@ -42,6 +41,7 @@ from typing import Any
 import numpy as np
 from pyroaring import BitMap
 
+from shared.memory import release_memory
 from shared.store.base import SearchQuery
 from shared.store.sqlite_query import FACETS, KM_PER_DEG
 
@@ -66,15 +66,6 @@ TAG_FILTERS = (("themes", "themes"), ("keywords", "keywords"), ("accessibility",
                ("communes", "commune"), ("organizers", "organizer"))
 #: ``doc_tags`` facet -> how many values a search returns (the top ones by count).
 TOPS = {tag: top for tag, top in FACETS.values()}
-
-
-def release_memory() -> None:
-    """Give the memory freed by a build (millions of transient list entries) back to the
-    system: glibc keeps it otherwise, and every query worker would stay ~50 MB larger."""
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to do
-        pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +149,12 @@ class BitmapIndex:
             finally:
                 conn.execute("COMMIT")
             return self.gen
+
+    def forget_connection(self) -> None:
+        """The connection of the last :meth:`sync` is closed: the next one must read the
+        generation (a new connection may get the same ``id`` and ``data_version``)."""
+        with self.lock:
+            self._seen = None
 
     def _follow(self, conn: sqlite3.Connection, gen: int) -> bool:
         log = conn.execute(

@@ -1,6 +1,7 @@
-"""``MAILLAGE_QUERY_WORKERS=2``: ``python -m services.query`` is a master that starts two
-worker processes sharing the port (SO_REUSEPORT), restarts one that dies, stops them all on
-SIGTERM, never leaves one behind (even after kill -9 of the master), and gives up with a
+"""``MAILLAGE_QUERY_WORKERS=2``: ``python -m services.query`` is a master that builds the
+index and forks two worker processes sharing the port (SO_REUSEPORT) and, copy-on-write, the
+master's memory; it restarts one that dies (from an index brought up to date), stops them all
+on SIGTERM, never leaves one behind (even after kill -9 of the master), and gives up with a
 non-zero exit when the port is taken by another program.
 
 Real processes on loopback. Which worker answered a request is read from ``/proc``: the
@@ -20,9 +21,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import json
+
 import pytest
 
+from shared.model import EventMessage, now_version
 from shared.natsserver import free_port
+from shared.store.sqlite import SqliteStore
+from tests.integration.query.conftest import seed_events
 from tests.integration.faults.procs import wait_until_sync
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
@@ -102,6 +108,24 @@ def served_by(port: int, workers: set[int]) -> int:
         conn.close()
 
 
+def total_served(port: int) -> int:
+    """``total`` of the front-page search, on a new connection (any worker)."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=5)
+    try:
+        conn.request("GET", "/v1/events?limit=1&from=2000-01-01T00:00:00Z")
+        response = conn.getresponse()
+        assert response.status == 200
+        return int(json.loads(response.read())["total"])
+    finally:
+        conn.close()
+
+
+def memory(pid: int) -> dict[str, int]:
+    """``/proc/<pid>/smaps_rollup`` in kB: Rss, Private_Dirty, Shared_Clean..."""
+    lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]
+    return {k: int(v.split()[0]) for k, v in (line.split(":") for line in lines)}
+
+
 def healthy(port: int) -> bool:
     conn = http.client.HTTPConnection(HOST, port, timeout=2)
     try:
@@ -134,7 +158,6 @@ def query_master(tmp_path: Path, port: int, workers: int = 2) -> Iterator[subpro
            "MAILLAGE_SQLITE_PATH": str(tmp_path / "index.sqlite"),
            "MAILLAGE_DATA_DIR": str(tmp_path), "MAILLAGE_HTTP_HOST": HOST,
            "MAILLAGE_HTTP_PORT": str(port), "LOG_LEVEL": "WARNING"}
-    env.pop("MAILLAGE_QUERY_WORKER_INDEX", None)
     log = (tmp_path / "query.log").open("wb")  # a file: a full pipe would block the processes
     process = subprocess.Popen([sys.executable, "-m", "services.query"], cwd=REPO, env=env,
                                stdout=log, stderr=subprocess.STDOUT)
@@ -219,3 +242,37 @@ def test_master_gives_up_when_the_port_is_taken(tmp_path: Path) -> None:
     log = log_of(tmp_path)
     assert "address already in use" in log
     assert "giving up" in log
+
+
+def test_workers_share_the_masters_memory_and_follow_writes(tmp_path: Path) -> None:
+    store = SqliteStore(tmp_path / "index.sqlite")
+    events = seed_events()
+    store.apply_sync([EventMessage.upsert(e, now_version()) for e in events[:3]])
+    port = free_port()
+    with query_master(tmp_path, port) as master:
+        workers = start(master, port, tmp_path)
+        first = total_served(port)
+        assert first > 0
+        for pid in workers:  # forked after the master's imports and index build
+            mem = memory(pid)
+            private = mem["Private_Clean"] + mem["Private_Dirty"]
+            shared = mem["Shared_Clean"] + mem["Shared_Dirty"]
+            assert shared > private, f"worker {pid} shares {shared} kB, owns {private} kB"
+
+        store.apply_sync([EventMessage.upsert(e, now_version()) for e in events[3:]])
+        store.close_sync()
+        wait_until_sync(lambda: all(total_served(port) > first for _ in range(10)), 30,
+                        "every worker to follow the new documents")
+        after = total_served(port)
+
+        victim = min(workers)
+        os.kill(victim, signal.SIGKILL)
+        wait_until_sync(lambda: len(children(master.pid) - {victim}) == 2, 60,
+                        "the master to restart the killed worker")
+        new_workers = children(master.pid)
+        wait_until_sync(lambda: serving_pids(port, new_workers) == new_workers, 60,
+                        "the restarted worker to answer")
+        assert {total_served(port) for _ in range(20)} == {after}
+        master.send_signal(signal.SIGTERM)
+        assert master.wait(timeout=30) == 0, log_of(tmp_path)
+    assert "Traceback" not in log_of(tmp_path)

@@ -52,3 +52,16 @@ def test_replacing_an_entry_keeps_the_size_right() -> None:
     cache.put("/a", b"x" * 100, HEADERS)
     cache.put("/a", b"x" * 10, HEADERS)
     assert cache.size == 10
+
+
+def test_expired_answers_leave_when_new_ones_come() -> None:
+    clock = Clock()
+    cache = MicroCache(2.0, 100, 10_000, clock=clock)
+    for n in range(5):
+        cache.put(f"/old{n}", b"x" * 100, HEADERS)
+    clock.now = 1.0
+    cache.put("/recent", b"x" * 100, HEADERS)
+    clock.now = 2.5  # the five old answers expired, "/recent" has not
+    cache.put("/new", b"x" * 100, HEADERS)
+    assert list(cache.entries) == ["/recent", "/new"]
+    assert cache.size == 200
