@@ -32,10 +32,15 @@ class Highlighter:
         terms = stems(q)
         self.prefix = terms[-1] if terms else None
         self.exact = frozenset(terms[:-1])
+        self.tested: dict[str, bool] = {}  # word -> matches (a page repeats its words)
 
     def matches(self, word: str) -> bool:
-        return any(stem in self.exact or (self.prefix is not None and stem.startswith(self.prefix))
-                   for stem in word_stems(word))
+        found = self.tested.get(word)
+        if found is None:
+            found = self.tested[word] = any(
+                stem in self.exact or (self.prefix is not None and stem.startswith(self.prefix))
+                for stem in word_stems(word))
+        return found
 
     def spans(self, text: str) -> list[tuple[int, int]]:
         if self.prefix is None:

@@ -19,13 +19,6 @@ CONTEXT = 60
 MAX_LEN = 180
 
 
-def query_stems(q_stems: list[str]) -> tuple[frozenset[str], str | None]:
-    """The exact stems and the prefix (the last stem) of a query."""
-    if not q_stems:
-        return frozenset(), None
-    return frozenset(q_stems), q_stems[-1]
-
-
 @lru_cache(maxsize=16384)
 def word_stem(word: str) -> tuple[str, str] | None:
     """``(folded, stem)`` of a word of a text, None for a stop word. Memoized by word, so
@@ -36,17 +29,33 @@ def word_stem(word: str) -> tuple[str, str] | None:
     return folded, stem_word(folded)
 
 
-def _matches(word: str, exact: frozenset[str], prefix: str | None) -> bool:
-    found = word_stem(word)
-    if found is None:
-        return False
-    folded, stem = found
-    return stem in exact or (prefix is not None and (stem.startswith(prefix)
-                                                      or folded.startswith(prefix)))
+class Marker:
+    """The words of texts that match one query: its stems exactly, its last stem as a
+    prefix. Each distinct word is tested once per query (the results of a page repeat their
+    words); texts are then matched with set operations."""
 
+    def __init__(self, q_stems: list[str]) -> None:
+        self.exact = frozenset(q_stems)
+        self.prefix = q_stems[-1] if q_stems else None
+        self.seen: set[str] = set()
+        self.hits: set[str] = set()
 
-def _spans(text: str, exact: frozenset[str], prefix: str | None) -> list[tuple[int, int]]:
-    return [m.span() for m in _WORD.finditer(text) if _matches(m.group(), exact, prefix)]
+    def matched(self, words: set[str]) -> set[str]:
+        """The matching words of ``words``."""
+        for word in words - self.seen:
+            self.seen.add(word)
+            if self._matches(word):
+                self.hits.add(word)
+        return words & self.hits
+
+    def _matches(self, word: str) -> bool:
+        found = word_stem(word)
+        if found is None:
+            return False
+        folded, stem = found
+        prefix = self.prefix
+        return stem in self.exact or (prefix is not None and (stem.startswith(prefix)
+                                                              or folded.startswith(prefix)))
 
 
 def _render(text: str, spans: list[tuple[int, int]], lo: int, hi: int) -> str:
@@ -74,28 +83,27 @@ def _window(text: str, first: int) -> tuple[int, int]:
     return lo, hi
 
 
-def snippet(title: str, text: str, q_stems: list[str]) -> str:
-    """An escaped excerpt of ``text`` (or of ``title``) with the query words marked."""
-    exact, prefix = query_stems(q_stems)
-
-    def hit(word: str) -> bool:
-        return _matches(word, exact, prefix)
-
+def snippet(title: str, text: str, q_stems: list[str], marker: Marker | None = None) -> str:
+    """An escaped excerpt of ``text`` (or of ``title``) with the query words marked; the
+    results of one query may share a ``marker`` (built from ``q_stems``)."""
+    marker = Marker(q_stems) if marker is None else marker
     text = " ".join((text or "").split())
     if text:
-        first = next((m.start() for m in _WORD.finditer(text) if hit(m.group())), None)
-        if first is not None:
+        matched = marker.matched(set(_WORD.findall(text)))
+        if matched:
+            first = next(m.start() for m in _WORD.finditer(text) if m.group() in matched)
             lo, hi = _window(text, first)
-            # only the words inside the window are rendered, so only they are tested
+            # only the words inside the window are rendered
             spans = []
             for m in _WORD.finditer(text, max(0, lo - 1)):
                 if m.start() >= hi:
                     break
-                if m.end() > lo and hit(m.group()):
+                if m.end() > lo and m.group() in matched:
                     spans.append(m.span())
             return _render(text, spans, lo, hi)
     title = title or ""
-    title_spans = [m.span() for m in _WORD.finditer(title) if hit(m.group())]
+    in_title = marker.matched(set(_WORD.findall(title)))
+    title_spans = [m.span() for m in _WORD.finditer(title) if m.group() in in_title]
     if title_spans or not text:
         return _render(title, title_spans, 0, len(title))
     lo, hi = _window(text, 0)

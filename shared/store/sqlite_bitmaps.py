@@ -119,6 +119,7 @@ class BitmapIndex:
         self.end_day: dict[int, BitMap] = {}
         self._cache: OrderedDict[Any, BitMap] = OrderedDict()
         self._ordered: tuple[int, dict[str, list[tuple[str, BitMap]]]] | None = None
+        self._facet_tags: tuple[int, dict[str, tuple[Any, Any]]] | None = None
 
     # -- following the store ---------------------------------------------------------------
 
@@ -140,12 +141,17 @@ class BitmapIndex:
                 gen, log_from = int(meta["generation"]), int(meta["log_from"])
                 if gen != self.gen:
                     stale = self.next_slot - len(self.alive)
-                    if (self.gen < log_from or stale > len(self.alive) + STALE_SLACK
-                            or len(self.tail) > TAIL_SLACK + len(self.alive) // 4
-                            or not self._follow(conn, gen)):
+                    first_new = self.next_slot
+                    words = None
+                    if (self.gen >= log_from and stale <= len(self.alive) + STALE_SLACK
+                            and len(self.tail) <= TAIL_SLACK + len(self.alive) // 4):
+                        words = self._follow(conn, gen)
+                    if words is None:
                         self._build(conn)
+                        self._cache.clear()
+                    else:
+                        self._extend_cache(first_new, words)
                     self.gen = gen
-                    self._cache.clear()
             finally:
                 conn.execute("COMMIT")
             return self.gen
@@ -156,12 +162,14 @@ class BitmapIndex:
         with self.lock:
             self._seen = None
 
-    def _follow(self, conn: sqlite3.Connection, gen: int) -> bool:
+    def _follow(self, conn: sqlite3.Connection, gen: int) -> set[str] | None:
+        """Apply the change log up to ``gen``: the words of the documents added, or None
+        when the log is too long to follow (then the index is rebuilt)."""
         log = conn.execute(
             "SELECT doc_rowid, added FROM changes WHERE gen > ? AND gen <= ?"
             " ORDER BY gen, rowid LIMIT ?", (self.gen, gen, MAX_DELTA + 1)).fetchall()
         if len(log) > MAX_DELTA:
-            return False
+            return None
         last: dict[int, int] = {}
         for rowid, added in log:
             last[rowid] = added
@@ -171,17 +179,18 @@ class BitmapIndex:
                 self.alive.discard(slot)
                 self.words_total -= self.size_of[slot]
         added = [rowid for rowid, was_added in last.items() if was_added]
+        words: set[str] = set()
         for i in range(0, len(added), CHUNK):
             chunk = added[i:i + CHUNK]
             marks = ",".join("?" * len(chunk))
-            self._load(
+            words |= self._load(
                 conn.execute("SELECT rowid, start_ts, end_ts, status, is_free, lat, lon"
                              f" FROM docs WHERE rowid IN ({marks})", chunk),
                 conn.execute("SELECT facet, value, doc_rowid FROM doc_tags WHERE doc_rowid IN"
                              f" ({marks})", chunk),
                 conn.execute("SELECT rowid, title, body, place, tags FROM docs_fts"
                              f" WHERE rowid IN ({marks})", chunk))
-        return True
+        return words
 
     def _build(self, conn: sqlite3.Connection) -> None:
         self._clear()
@@ -200,10 +209,11 @@ class BitmapIndex:
         self.built = self.next_slot
 
     def _load(self, docs: Iterable[tuple[Any, ...]], tags: Iterable[tuple[str, str, int]],
-              texts: Iterable[tuple[Any, ...]], followed: bool = True) -> None:
+              texts: Iterable[tuple[Any, ...]], followed: bool = True) -> set[str]:
         """Give slots to documents and add them to every bitmap (lists first, one bitmap
-        update per value: a full build adds millions of slots). ``followed`` documents come
-        after the build, out of date order: they are listed in :attr:`tail`."""
+        update per value: a full build adds millions of slots); returns their words.
+        ``followed`` documents come after the build, out of date order: they are listed in
+        :attr:`tail`."""
         pending: defaultdict[Any, list[int]] = defaultdict(list)
         first_slot = self.next_slot
         by_slot: defaultdict[int, list[int]] = defaultdict(list)
@@ -311,8 +321,37 @@ class BitmapIndex:
         else:
             for word in new_words:
                 insort(self.sorted_terms, word)
+        return set(words)
 
     # -- reading ---------------------------------------------------------------------------
+
+    def _extend_cache(self, first: int, added_words: set[str]) -> None:
+        """Add the slots given since ``first`` (documents added or replaced by the writes
+        just followed) to the cached sets they belong to, instead of dropping the sets:
+        recomputing a prefix, a period or a disc is most of a search's time after a write.
+        Removed documents may stay in a cached set: every search intersects with
+        :attr:`alive`."""
+        if first >= self.next_slot or not self._cache:
+            return
+        new = BitMap(range(first, self.next_slot))
+        words = sorted(added_words)
+        cancelled = self.status.get("cancelled") or BitMap()
+        for key, found in self._cache.items():
+            if key[0] == "dates":
+                _, start, end = key
+                found |= BitMap(s for s in new
+                                if (start is None or self.end_of[s] >= start)
+                                and (end is None or self.start_of[s] < end))
+            elif key[0] == "not cancelled":
+                found |= new - cancelled
+            elif key[0] == "prefix":
+                i = bisect_left(words, key[1])
+                while i < len(words) and words[i].startswith(key[1]):
+                    found |= self.terms[words[i]] & new
+                    i += 1
+            elif key[0] == "geo":
+                _, bbox, near, radius_km = key
+                found |= self._geo(bbox, near, radius_km, first)
 
     def _cached(self, key: Any, compute: Callable[[], BitMap]) -> BitMap:
         found = self._cache.get(key)
@@ -360,7 +399,8 @@ class BitmapIndex:
                     parts.append(self.located)
                 else:
                     key = ("geo", query.bbox, query.near, query.radius_km)
-                    parts.append(self._cached(key, lambda: self._geo(query)))
+                    parts.append(self._cached(key, lambda: self._geo(
+                        query.bbox, query.near, query.radius_km)))
             parts.sort(key=len)
             return BitMap.intersection(*parts) if len(parts) > 1 else BitMap(parts[0])
 
@@ -399,23 +439,26 @@ class BitmapIndex:
                                      + [BitMap(s for s in edge if self.start_of[s] < end)]))
         return BitMap.intersection(*parts) if len(parts) > 1 else parts[0]
 
-    def _geo(self, query: SearchQuery) -> BitMap:
-        """The located documents in ``query``'s box or disc: the same float operations as
-        the SQL of :mod:`shared.store.sqlite_query`, on every slot at once."""
-        lat = np.frombuffer(self.lat_of, dtype=np.float64)
-        lon = np.frombuffer(self.lon_of, dtype=np.float64)
+    def _geo(self, bbox: tuple[float, float, float, float] | None,
+             near: tuple[float, float] | None, radius_km: float | None,
+             first: int = 0) -> BitMap:
+        """The located documents (of the slots from ``first`` on) in the box or the disc: the
+        same float operations as the SQL of :mod:`shared.store.sqlite_query`, on every slot
+        at once."""
+        lat = np.frombuffer(self.lat_of, dtype=np.float64)[first:]
+        lon = np.frombuffer(self.lon_of, dtype=np.float64)[first:]
         inside = ~np.isnan(lat)
-        if query.bbox is not None:
-            min_lon, min_lat, max_lon, max_lat = query.bbox
+        if bbox is not None:
+            min_lon, min_lat, max_lon, max_lat = bbox
             inside &= (lat >= min_lat) & (lat <= max_lat) & (lon >= min_lon) & (lon <= max_lon)
-        if query.near is not None and query.radius_km is not None:
-            lat0, lon0 = query.near
+        if near is not None and radius_km is not None:
+            lat0, lon0 = near
             kx = KM_PER_DEG * math.cos(math.radians(lat0))
             dy = (lat - lat0) * KM_PER_DEG
             dx = (lon - lon0) * kx
-            inside &= (dy * dy + dx * dx) <= query.radius_km**2
+            inside &= (dy * dy + dx * dx) <= radius_km**2
         slots = array("I")
-        slots.frombytes(np.flatnonzero(inside).astype(np.uint32).tobytes())
+        slots.frombytes((np.flatnonzero(inside) + first).astype(np.uint32).tobytes())
         return BitMap(slots)
 
     def by_date(self, selected: BitMap, after: int | None, n: int) -> list[int]:
@@ -519,7 +562,8 @@ class BitmapIndex:
         Values are visited by decreasing size of their bitmap (an upper bound of their count);
         once a facet holds its top number of values and the next bitmap is smaller than the
         least of them, no further value can enter (ties included). A small set is counted
-        document by document instead (every value with a count is returned)."""
+        document by document instead, and only its top values are returned (ties broken by
+        value, as :func:`~shared.store.sqlite_query.shape_facets` does)."""
         with self.lock:
             if len(selected) <= BY_DOCUMENT:
                 return self._count_documents(selected, tops or TOPS)
@@ -552,19 +596,34 @@ class BitmapIndex:
         offsets = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
         tag_ids = np.frombuffer(self.tag_ids, dtype=np.int32)[offsets]
         counts = np.bincount(tag_ids, minlength=len(self.tag_keys))
-        facet_of = np.frombuffer(self.tag_facet, dtype=np.int32)
         keys = self.tag_keys
         rows = []
-        for index, facet in enumerate(self.facet_names):
+        for facet, (ids, ranks) in self._tags_by_facet().items():
             top = tops.get(facet)
             if top is None:
                 continue
-            ids = np.flatnonzero((facet_of == index) & (counts > 0))
-            if len(ids) > top:  # keep the top counts (and every value tied with the last)
-                found = counts[ids]
-                ids = ids[found >= np.partition(found, len(found) - top)[len(found) - top]]
-            rows += [(facet, keys[i][1], int(counts[i])) for i in ids]
+            found = counts[ids]
+            present = np.flatnonzero(found)
+            # the top counts, ties by value (the order of shape_facets), in numpy
+            order = present[np.lexsort((ranks[present], -found[present]))][:top]
+            rows += [(facet, keys[i][1], int(n))
+                     for i, n in zip(ids[order].tolist(), found[order].tolist(), strict=True)]
         return rows
+
+    def _tags_by_facet(self) -> dict[str, tuple[Any, Any]]:
+        """Facet -> (its tag ids, the rank of each one's value in sorted order); rebuilt
+        when tags were added."""
+        if self._facet_tags is None or self._facet_tags[0] != len(self.tag_keys):
+            facet_of = np.frombuffer(self.tag_facet, dtype=np.int32)
+            by_facet = {}
+            for index, facet in enumerate(self.facet_names):
+                ids = np.flatnonzero(facet_of == index)
+                values = [self.tag_keys[i][1] for i in ids.tolist()]
+                ranks = np.empty(len(ids), dtype=np.int64)
+                ranks[sorted(range(len(values)), key=values.__getitem__)] = np.arange(len(ids))
+                by_facet[facet] = (ids, ranks)
+            self._facet_tags = (len(self.tag_keys), by_facet)
+        return self._facet_tags[1]
 
     def _by_size(self) -> dict[str, list[tuple[str, BitMap]]]:
         if self._ordered is None or self._ordered[0] != self.gen:

@@ -163,6 +163,40 @@ def test_totals_and_facets_equal_sql_while_another_process_writes(
     assert await_terms(reader) == sql_terms(reader)
 
 
+def test_cached_sets_take_in_the_documents_of_the_writes_followed(tmp_path: Path) -> None:
+    """Periods, prefixes, discs, boxes and "not cancelled" are cached by the reader and, when
+    it follows writes, extended with the new documents rather than recomputed: the same
+    queries, repeated after each write, must still count what SQL counts."""
+    rng = random.Random(11)
+    path = tmp_path / "index.sqlite"
+    writer, reader = SqliteStore(path), SqliteStore(path)
+    events = [make_event(rng, n) for n in range(200)]
+    write(writer, [EventMessage.upsert(e, 1) for e in events])
+    queries = [
+        SearchQuery(start=NOW + timedelta(days=3), end=NOW + timedelta(days=20), facets=True),
+        SearchQuery(start=NOW, facets=True),
+        SearchQuery(end=NOW + timedelta(days=10), include_cancelled=True, facets=True),
+        SearchQuery(q="con", start=None, facets=True),
+        SearchQuery(q="atelier zeph", start=None, facets=True),  # no such word yet
+        SearchQuery(near=(48.11, -1.68), radius_km=2.0, sort=Sort.DISTANCE, facets=True),
+        SearchQuery(bbox=(-1.70, 48.09, -1.66, 48.13), start=None, facets=True),
+    ]
+    for query in queries:
+        assert_counts_match_sql(reader, query)
+    for version in (2, 3, 4):
+        changed = [make_event(rng, n) for n in rng.sample(range(200), 20)]
+        fresh = [make_event(rng, n).with_(title=f"Atelier zephyr {n} concertina")
+                 for n in range(200 + 10 * version, 210 + 10 * version)]
+        cancelled = [e.with_(status="cancelled") for e in rng.sample(events, 5)]
+        gone = [EventMessage.retract(e.id, e.source_id, version, "gone")
+                for e in rng.sample(events, 5)]
+        write(writer, [EventMessage.upsert(e, version) for e in changed + fresh + cancelled]
+              + gone)
+        totals = [assert_counts_match_sql(reader, query) for query in queries]
+        assert totals[4] > 0  # the new word reached the cached prefix "zeph"
+    assert reader.bitmaps.builds == 1  # followed each time: the caches were kept
+
+
 def await_terms(store: SqliteStore) -> list[dict[str, object]]:
     import asyncio
 
