@@ -28,7 +28,8 @@ async def run(
     (its index is shared with the other workers until they change it)."""
     # searches are answered from the in-memory bitmap index; SQLite's page cache only serves
     # page bodies, so a small one keeps each worker's memory low (the OS caches the file)
-    app = create_app(settings, store or open_store(settings, cache_mb=READER_CACHE_MB))
+    store = store or open_store(settings, cache_mb=READER_CACHE_MB, reader=True)
+    app = create_app(settings, store)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port, reuse_port=reuse_port)

@@ -195,6 +195,9 @@ class Master:
                     os.close(other.ready_fd)
             from services.query.service import run
 
+            if self.store is not None:  # built synchronously by the master; not any more
+                self.store.background_rebuilds(True)
+
             def listening() -> None:
                 os.write(ready_fd, b".")
                 os.close(ready_fd)

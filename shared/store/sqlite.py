@@ -153,7 +153,8 @@ def decode_cursor(cursor: str) -> list[Any]:
 class SqliteStore:
     """:class:`~shared.store.base.SearchStore` on one SQLite file."""
 
-    def __init__(self, path: Path | str, cache_mb: int = 64) -> None:
+    def __init__(self, path: Path | str, cache_mb: int = 64, *,
+                 background_rebuilds: bool = False) -> None:
         self.path = str(path)
         self.cache_mb = cache_mb
         if self.path != ":memory:":
@@ -163,23 +164,35 @@ class SqliteStore:
         self._cache: OrderedDict[Any, Any] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.bitmaps = BitmapIndex()
+        self.background_rebuilds(background_rebuilds)
         self._warm_calls = 0
         self._migrate(self._conn())
+
+    def background_rebuilds(self, enabled: bool) -> None:
+        """Whether a full rebuild of the bitmap index (when the change log no longer reaches
+        back, or stale slots outnumber live ones) runs in a thread while searches are
+        answered from the index as it was (the query service), or blocks (the default: one
+        consistent answer; what a process about to fork needs)."""
+        self.bitmaps.connect = self._connect if enabled else None
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute(f"PRAGMA cache_size=-{int(self.cache_mb) * 1024}")
-            conn.execute("PRAGMA temp_store=MEMORY")
-            # checkpoint every ~64 MB of WAL rather than 4 MB: a batch writes thousands of
-            # pages, and each checkpoint syncs the database file (halves the commit cost)
-            conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
-            self._local.conn = conn
+            conn = self._local.conn = self._connect()
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
+        """A new connection with the store's settings."""
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
+                               check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute(f"PRAGMA cache_size=-{int(self.cache_mb) * 1024}")
+        conn.execute("PRAGMA temp_store=MEMORY")
+        # checkpoint every ~64 MB of WAL rather than 4 MB: a batch writes thousands of
+        # pages, and each checkpoint syncs the database file (halves the commit cost)
+        conn.execute(f"PRAGMA wal_autocheckpoint={WAL_CHECKPOINT_PAGES}")
         return conn
 
     def _migrate(self, conn: sqlite3.Connection) -> None:

@@ -19,7 +19,10 @@ The index follows the writer (another process) through the ``changes`` log of
 :mod:`shared.store.sqlite_sets`: removed documents leave :attr:`BitmapIndex.alive` (their slots
 stay, stale, in other bitmaps; every set is intersected with ``alive``), added ones are read and
 given new slots. It is rebuilt from the tables when the log does not reach back far enough or
-when stale slots outnumber live ones. Text matching equals FTS5's on the same rows: the columns
+when stale slots outnumber live ones; a reader given a ``connect`` function (the query
+service) does that in a thread and keeps answering from the index it has, a few seconds
+behind, until the new one replaces it at the start of a later :meth:`BitmapIndex.sync`.
+Text matching equals FTS5's on the same rows: the columns
 hold space-separated ``[a-z0-9]+`` stems (:func:`shared.store.sqlite_docs.index_text`), which
 the ``unicode61`` tokenizer splits exactly like :meth:`str.split`. Geographic filters ask the
 R*Tree (few rows) and are turned into bitmaps. The tests compare every count with SQL.
@@ -28,9 +31,11 @@ R*Tree (few rows) and are turned into bitmaps. The tests compare every count wit
 from __future__ import annotations
 
 import heapq
+import logging
 import math
 import sqlite3
 import threading
+import time
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections import Counter, OrderedDict, defaultdict
@@ -45,6 +50,8 @@ from shared.memory import release_memory
 from shared.store.base import SearchQuery
 from shared.store.sqlite_query import FACETS, KM_PER_DEG
 
+log = logging.getLogger(__name__)
+
 DAY = 86400
 CHUNK = 500
 #: Beyond this many logged changes, rebuilding is cheaper than following the log.
@@ -57,6 +64,8 @@ TAIL_SLACK = 2_000
 #: Sets up to this size are counted document by document (numpy over each document's tags);
 #: larger ones value by value (bitmap intersections).
 BY_DOCUMENT = 20_000
+#: Slots given after which the facet values are sorted by size again (see ``_by_size``).
+REORDER_SLOTS = 2000
 #: Cached prefix expansions and geographic sets.
 CACHE_SIZE = 256
 #: Several values of these filters must all be present; of the others, any one.
@@ -77,12 +86,16 @@ class PhraseStats:
 
 
 class BitmapIndex:
-    def __init__(self) -> None:
+    def __init__(self, connect: Callable[[], sqlite3.Connection] | None = None) -> None:
         self.gen = -1
         self.written = False  # set by the store after writing through its own connection
         self._seen: tuple[int, int] | None = None
         self.lock = threading.Lock()
         self.builds = 0  # full builds so far (for tests and logs)
+        #: Opens a connection for a rebuild in a thread; None: rebuilds block the caller.
+        self.connect = connect
+        self._rebuilding = False
+        self._fresh: BitmapIndex | None = None  # a rebuilt index, adopted by the next sync
         self._clear()
 
     def _clear(self) -> None:
@@ -118,7 +131,8 @@ class BitmapIndex:
         self.start_day: dict[int, BitMap] = {}
         self.end_day: dict[int, BitMap] = {}
         self._cache: OrderedDict[Any, BitMap] = OrderedDict()
-        self._ordered: tuple[int, dict[str, list[tuple[str, BitMap]]]] | None = None
+        # (next_slot, number of tags) when ordered, facet -> (value, bitmap, its size then)
+        self._ordered: tuple[int, int, dict[str, list[tuple[str, BitMap, int]]]] | None = None
         self._facet_tags: tuple[int, dict[str, tuple[Any, Any]]] | None = None
 
     # -- following the store ---------------------------------------------------------------
@@ -130,6 +144,10 @@ class BitmapIndex:
         since the last call on ``conn``; writes through this process's own connections set
         :attr:`written` (they do not change their own connection's ``data_version``)."""
         with self.lock:
+            if self._fresh is not None:
+                self._adopt(self._fresh)
+            elif self._rebuilding:  # answer from the index as it is until the new one is built
+                return self.gen
             seen = (id(conn), conn.execute("PRAGMA data_version").fetchone()[0])
             if self.gen >= 0 and seen == self._seen and not self.written:
                 return self.gen
@@ -146,6 +164,9 @@ class BitmapIndex:
                     if (self.gen >= log_from and stale <= len(self.alive) + STALE_SLACK
                             and len(self.tail) <= TAIL_SLACK + len(self.alive) // 4):
                         words = self._follow(conn, gen)
+                    if words is None and self.gen >= 0 and self.connect is not None:
+                        self._rebuild_in_thread(self.connect)
+                        return self.gen
                     if words is None:
                         self._build(conn)
                         self._cache.clear()
@@ -155,6 +176,42 @@ class BitmapIndex:
             finally:
                 conn.execute("COMMIT")
             return self.gen
+
+    def _rebuild_in_thread(self, connect: Callable[[], sqlite3.Connection]) -> None:
+        """Build a new index from the tables in a thread, on its own connection."""
+        self._rebuilding = True
+        started = time.monotonic()
+
+        def build() -> None:
+            fresh: BitmapIndex | None = BitmapIndex()
+            try:
+                conn = connect()
+                try:
+                    fresh.sync(conn)  # type: ignore[union-attr]
+                finally:
+                    conn.close()
+            except Exception:  # the next sync tries again
+                log.exception("search index rebuild failed")
+                fresh = None
+            with self.lock:
+                self._fresh, self._rebuilding = fresh, False
+            if fresh is not None:
+                log.info("search index rebuilt in the background",
+                         extra={"documents": len(fresh.alive),
+                                "seconds": round(time.monotonic() - started, 2)})
+
+        threading.Thread(target=build, name="search-index-rebuild", daemon=True).start()
+
+    def _adopt(self, fresh: BitmapIndex) -> None:
+        """Take over the structures of ``fresh`` (under :attr:`lock`); the next steps of the
+        sync follow the writes made since its build."""
+        keep = {"lock", "connect", "builds", "_rebuilding", "_fresh", "written"}
+        for name, value in vars(fresh).items():
+            if name not in keep:
+                setattr(self, name, value)
+        self._fresh = None
+        self._seen = None
+        self.builds += 1
 
     def forget_connection(self) -> None:
         """The connection of the last :meth:`sync` is closed: the next one must read the
@@ -567,12 +624,14 @@ class BitmapIndex:
         with self.lock:
             if len(selected) <= BY_DOCUMENT:
                 return self._count_documents(selected, tops or TOPS)
-            ordered = self._by_size()
+            ordered_at, ordered = self._by_size()
+            # a value's bitmap has gained at most this many slots since it was ordered
+            growth = self.next_slot - ordered_at
             rows = []
             for facet, top in (tops or TOPS).items():
                 least: list[int] = []  # the top counts so far (a min-heap)
-                for value, bitmap in ordered.get(facet, ()):
-                    if len(least) >= top and len(bitmap) < least[0]:
+                for value, bitmap, size in ordered.get(facet, ()):
+                    if len(least) >= top and size + growth < least[0]:
                         break
                     n = selected.intersection_cardinality(bitmap)
                     if n:
@@ -625,12 +684,19 @@ class BitmapIndex:
             self._facet_tags = (len(self.tag_keys), by_facet)
         return self._facet_tags[1]
 
-    def _by_size(self) -> dict[str, list[tuple[str, BitMap]]]:
-        if self._ordered is None or self._ordered[0] != self.gen:
-            self._ordered = (self.gen, {
-                facet: sorted(values.items(), key=lambda item: -len(item[1]))
+    def _by_size(self) -> tuple[int, dict[str, list[tuple[str, BitMap, int]]]]:
+        """The values of each facet by decreasing size of their bitmap, and the slot count
+        when they were ordered. Tag bitmaps only gain slots, so a size then plus the slots
+        given since bounds a size now: the order is kept across writes (sorting every value
+        again after each write was a millisecond) until :data:`REORDER_SLOTS` were given or
+        a new value appeared."""
+        if (self._ordered is None or self._ordered[1] != len(self.tag_keys)
+                or self.next_slot - self._ordered[0] > REORDER_SLOTS):
+            self._ordered = (self.next_slot, len(self.tag_keys), {
+                facet: sorted(((value, bitmap, len(bitmap)) for value, bitmap in values.items()),
+                              key=lambda item: -item[2])
                 for facet, values in self.tags.items()})
-        return self._ordered[1]
+        return self._ordered[0], self._ordered[2]
 
     def words(self) -> int:
         return len(self.terms)

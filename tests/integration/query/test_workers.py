@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import http.client
+import json
 import os
 import signal
 import socket
@@ -21,15 +22,13 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import json
-
 import pytest
 
 from shared.model import EventMessage, now_version
 from shared.natsserver import free_port
 from shared.store.sqlite import SqliteStore
-from tests.integration.query.conftest import seed_events
 from tests.integration.faults.procs import wait_until_sync
+from tests.integration.query.conftest import seed_events
 
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(180)]
 

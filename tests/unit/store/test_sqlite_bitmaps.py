@@ -227,6 +227,37 @@ def test_a_reader_behind_the_pruned_log_rebuilds(
     assert reader.bitmaps.builds == 2  # the log no longer reached back: rebuilt, same counts
 
 
+def test_a_query_reader_rebuilds_in_the_background_and_answers_meanwhile(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With background rebuilds (the query service), the search that finds the log pruned
+    past its index is answered at once from that index; the rebuilt one replaces it in a
+    later search, which then counts what SQL counts and follows the next writes."""
+    rng = random.Random(8)
+    path = tmp_path / "index.sqlite"
+    writer = SqliteStore(path)
+    reader = SqliteStore(path, background_rebuilds=True)
+    write(writer, [EventMessage.upsert(make_event(rng, n), 1) for n in range(100)])
+    query = SearchQuery(start=None, include_cancelled=True, facets=True)
+    before = assert_counts_match_sql(reader, query)
+    assert reader.bitmaps.builds == 1
+
+    monkeypatch.setattr(sqlite_sets, "KEEP_ROWS", 10)
+    write(writer, [EventMessage.upsert(make_event(rng, n), 2) for n in range(100, 200)])
+    assert reader.search_sync(query).total == before  # the index it had, not a blocking build
+
+    deadline = time.monotonic() + 30
+    while reader.bitmaps.builds == 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+        reader.search_sync(query)
+    assert reader.bitmaps.builds == 2
+    assert assert_counts_match_sql(reader, query) > before
+
+    monkeypatch.setattr(sqlite_sets, "KEEP_ROWS", 50_000)
+    write(writer, [EventMessage.upsert(make_event(rng, n), 3) for n in range(200, 220)])
+    assert_counts_match_sql(reader, query)
+    assert reader.bitmaps.builds == 2  # the adopted index follows the log again
+
+
 def test_reset_by_another_process_empties_the_counts(tmp_path: Path) -> None:
     import asyncio
 
