@@ -55,6 +55,14 @@ SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + 
         as_non_negative_int,
     ),
     Setting(
+        "MAILLAGE_QUERY_WORKER_MAX_MB",
+        "100",
+        "With several workers: a worker whose own memory (what it no longer shares with the "
+        "master: its caches, the writes it followed, an index it rebuilt) passes this many MB "
+        "is replaced by a new one forked from an up-to-date master. 0: never.",
+        as_non_negative_int,
+    ),
+    Setting(
         "MAILLAGE_PUBLIC_URL",
         "",
         "Public base URL used in feeds and links (default: from the request).",

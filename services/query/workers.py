@@ -26,6 +26,7 @@ be opened stops the master at once, with the store's error.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import logging
 import os
@@ -35,6 +36,7 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -59,6 +61,8 @@ MAX_RESTART_PAUSE = 10.0
 STOP_SECONDS = 10.0
 #: Seconds between two looks at the workers.
 POLL_SECONDS = 0.2
+#: Seconds between two reads of the workers' own memory (MAILLAGE_QUERY_WORKER_MAX_MB).
+MEMORY_CHECK_SECONDS = 10.0
 
 
 def worker_count(settings: Settings) -> int:
@@ -80,6 +84,8 @@ class Worker:
     failures: int = 0
     #: Times of its restarts within the last minute (for the pause).
     restarts: list[float] = field(default_factory=list)
+    #: While a replacement starts (too much memory of its own): the pid it replaces.
+    replacing: int | None = None
 
     def check_listening(self) -> bool:
         """Whether the worker has said it listens (its pipe has a byte, not just an end)."""
@@ -117,6 +123,10 @@ class Master:
         self.stop_signal: int | None = None
         self.wake = threading.Event()
         self.store: Any = None
+        self.max_private_kb = settings.query_worker_max_mb * 1024
+        self.next_memory_check = time.monotonic() + MEMORY_CHECK_SECONDS
+        #: Replaced workers told to stop: pid -> when to kill it if still there.
+        self.retiring: dict[int, float] = {}
 
     def on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stop_signal = signum
@@ -218,6 +228,10 @@ class Master:
 
     def watch(self) -> int:
         while self.stop_signal is None:
+            self.reap_retiring()
+            if self.max_private_kb and time.monotonic() >= self.next_memory_check:
+                self.next_memory_check = time.monotonic() + MEMORY_CHECK_SECONDS
+                self.replace_big_workers()
             for worker in self.workers:
                 if self.stop_signal is not None:
                     break
@@ -226,10 +240,21 @@ class Master:
                     if now >= worker.restart_at:
                         self.start(worker)
                     continue
-                worker.check_listening()
+                if worker.check_listening() and worker.replacing is not None:
+                    self.retire(worker.replacing)  # its replacement listens: stop it
+                    worker.replacing = None
                 pid = worker.pid
                 code = worker.poll()
                 if code is None:
+                    continue
+                if worker.replacing is not None:  # the replacement failed: keep the old one
+                    log.warning("query worker replacement exited before listening",
+                                extra={"worker": worker.index, "pid": pid,
+                                       "error": f"exit code {code}"})
+                    worker.pid, worker.replacing, worker.listening = worker.replacing, None, True
+                    if worker.ready_fd is not None:
+                        os.close(worker.ready_fd)
+                        worker.ready_fd = None
                     continue
                 worker.failures = 0 if worker.check_listening() else worker.failures + 1
                 if worker.failures >= MAX_START_FAILURES:
@@ -250,9 +275,56 @@ class Master:
             self.wake.wait(POLL_SECONDS)
         return 0
 
+    def replace_big_workers(self) -> None:
+        """Start a replacement for each listening worker that owns more memory than
+        ``MAILLAGE_QUERY_WORKER_MAX_MB``: forked from the master's index (brought up to date
+        first), it shares it again; the old worker is stopped once the new one listens."""
+        for worker in self.workers:
+            if worker.pid is None or worker.replacing is not None or not worker.listening:
+                continue
+            private = private_kb(worker.pid)
+            if private is None or private <= self.max_private_kb:
+                continue
+            log.info("query worker owns too much memory, replacing it",
+                     extra={"worker": worker.index, "pid": worker.pid,
+                            "private_mb": round(private / 1024),
+                            "max_mb": self.max_private_kb // 1024})
+            old = worker.pid
+            self.start(worker)
+            worker.replacing = old
+
+    def retire(self, pid: int) -> None:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        self.retiring[pid] = time.monotonic() + STOP_SECONDS
+
+    def reap_retiring(self, wait: bool = False) -> None:
+        """Collect the replaced workers that stopped; kill those past their time."""
+        for pid, deadline in list(self.retiring.items()):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:
+                done = pid
+            if done:
+                del self.retiring[pid]
+            elif wait or time.monotonic() > deadline:
+                log.warning("replaced query worker did not stop in time, killing it",
+                            extra={"pid": pid})
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+                with contextlib.suppress(ChildProcessError):
+                    os.waitpid(pid, 0)
+                del self.retiring[pid]
+
     def stop(self) -> None:
         """Forward the stop signal (SIGTERM when giving up) and wait; kill the stragglers."""
         sig = self.stop_signal if self.stop_signal is not None else signal.SIGTERM
+        for worker in self.workers:  # a replacement still starting: the old one stops too
+            if worker.replacing is not None:
+                self.retire(worker.replacing)
+                worker.replacing = None
         running = [w for w in self.workers if w.pid is not None]
         for worker in running:
             try:
@@ -271,9 +343,26 @@ class Master:
                 os.kill(worker.pid, signal.SIGKILL)
                 os.waitpid(worker.pid, 0)
                 worker.pid = None
+        while self.retiring and time.monotonic() < deadline:
+            self.reap_retiring()
+            time.sleep(0.05)
+        self.reap_retiring(wait=True)
         for worker in self.workers:
             worker.check_listening()  # closes the pipes
         log.info("query workers stopped", extra={"url": self.url})
+
+
+def private_kb(pid: int) -> int | None:
+    """Memory of ``pid`` not shared with another process (kB), None if it is gone."""
+    try:
+        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+    except OSError:
+        return None
+    total = 0
+    for line in text.splitlines():
+        if line.startswith(("Private_Clean:", "Private_Dirty:")):
+            total += int(line.split()[1])
+    return total
 
 
 def main() -> None:

@@ -150,10 +150,11 @@ def serving_pids(port: int, workers: set[int], within: float = 30.0) -> set[int]
 
 
 @contextmanager
-def query_master(tmp_path: Path, port: int, workers: int = 2) -> Iterator[subprocess.Popen[bytes]]:
+def query_master(tmp_path: Path, port: int, workers: int = 2,
+                 **settings: str) -> Iterator[subprocess.Popen[bytes]]:
     """``python -m services.query`` with ``workers`` workers; stopped (and every worker it
     ever had, by pid) at the end whatever happened."""
-    env = {**os.environ, "MAILLAGE_QUERY_WORKERS": str(workers),
+    env = {**os.environ, **settings, "MAILLAGE_QUERY_WORKERS": str(workers),
            "MAILLAGE_SQLITE_PATH": str(tmp_path / "index.sqlite"),
            "MAILLAGE_DATA_DIR": str(tmp_path), "MAILLAGE_HTTP_HOST": HOST,
            "MAILLAGE_HTTP_PORT": str(port), "LOG_LEVEL": "WARNING"}
@@ -275,3 +276,28 @@ def test_workers_share_the_masters_memory_and_follow_writes(tmp_path: Path) -> N
         master.send_signal(signal.SIGTERM)
         assert master.wait(timeout=30) == 0, log_of(tmp_path)
     assert "Traceback" not in log_of(tmp_path)
+
+
+def test_a_worker_owning_too_much_memory_is_replaced_without_a_gap(tmp_path: Path) -> None:
+    """Every worker owns more than 1 MB: each memory check replaces them, a new fork first,
+    the old one stopped once the new one listens; the service keeps answering."""
+    port = free_port()
+    with query_master(tmp_path, port, MAILLAGE_QUERY_WORKER_MAX_MB="1") as master:
+        workers = start(master, port, tmp_path)
+        replaced: set[int] = set()
+
+        def both_replaced() -> bool:
+            assert healthy(port)
+            now = children(master.pid)
+            replaced.update(now - workers)
+            return not (workers & now) and len(now) == 2
+
+        wait_until_sync(both_replaced, 60, "the master to replace both workers")
+        assert not [pid for pid in workers if running(pid)]  # stopped and reaped
+        new_workers = children(master.pid)
+        assert serving_pids(port, new_workers) == new_workers
+        master.send_signal(signal.SIGTERM)
+        assert master.wait(timeout=30) == 0, log_of(tmp_path)
+        assert not [pid for pid in replaced if running(pid)]
+    log = log_of(tmp_path)
+    assert "Traceback" not in log
