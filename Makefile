@@ -36,7 +36,7 @@ test-fast: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check . || true
-	$(BIN)/mypy shared
+	$(BIN)/mypy shared services bench
 
 bench: install
 	$(BIN)/python -m bench

@@ -129,6 +129,11 @@ class Writer:
         self.store.apply_sync([EventMessage.upsert(event, self.version)])
 
 
+def with_facets(make_query: Callable[[int], SearchQuery],
+                facets: bool) -> Callable[[int], SearchQuery]:
+    return lambda i: replace(make_query(i), facets=facets)
+
+
 def measure(store: SqliteStore, make_query: Callable[[int], SearchQuery], runs: int,
             state: str, writer: Writer) -> tuple[float, float, int]:
     samples = []
@@ -193,9 +198,8 @@ def main() -> None:
                 if not facets and state == "warm":
                     continue
                 runs = args.first_runs if state == "first" else args.runs
-                p50, p99, total = measure(
-                    store, lambda i, mq=make_query, f=facets: replace(mq(i), facets=f),
-                    runs, state, writer)
+                p50, p99, total = measure(store, with_facets(make_query, facets), runs, state,
+                                          writer)
                 print(f"{name:32} {'yes' if facets else 'no':6} {state:5}"
                       f" {p50:8.2f} {p99:8.2f} {total:7d}", flush=True)
 

@@ -20,6 +20,7 @@ import json
 import logging
 import time
 from datetime import UTC, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import aiohttp
@@ -94,7 +95,8 @@ class AlertSender:
             sent += 1
         return sent
 
-    async def deliver(self, alert: dict, items: list[dict], newest: int) -> None:
+    async def deliver(self, alert: dict[str, Any], items: list[dict[str, Any]],
+                      newest: int) -> None:
         target = check_url(alert["url"], self.allow_private)
         body = json.dumps(
             {"type": "calls.new", "alert_id": alert["id"], "items": items},

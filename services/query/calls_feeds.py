@@ -62,7 +62,8 @@ def calls_ics(docs: list[dict[str, Any]], base_url: str, name: str) -> bytes:
         alarm.add("trigger", timedelta(days=-7))
         ev.add_component(alarm)
         cal.add_component(ev)
-    return cal.to_ical()
+    ical: bytes = cal.to_ical()
+    return ical
 
 
 def calls_rss(docs: list[dict[str, Any]], base_url: str, self_url: str, title: str) -> bytes:

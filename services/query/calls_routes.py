@@ -71,7 +71,8 @@ async def get_call(request: web.Request) -> web.Response:
 
 async def export_docs(request: web.Request, **overrides: Any) -> list[dict[str, Any]]:
     query = call_query(request, limit=EXPORT_MAX, cursor=None, facets=False, **overrides)
-    return (await search_calls(request, query)).items
+    items: list[dict[str, Any]] = (await search_calls(request, query)).items
+    return items
 
 
 async def calls_ics_export(request: web.Request) -> web.Response:

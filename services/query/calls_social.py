@@ -41,7 +41,7 @@ def authenticate(request: web.Request) -> TokenInfo:
     if scheme.lower() != "bearer" or not token.strip():
         raise ApiError(401, "an association token is required (Authorization: Bearer ...)",
                        headers={"WWW-Authenticate": 'Bearer realm="maillage"'})
-    who = _store(request).check_token(token.strip())
+    who: TokenInfo | None = _store(request).check_token(token.strip())
     if who is None:
         raise ApiError(401, "invalid or revoked token", code="invalid_token",
                        headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})

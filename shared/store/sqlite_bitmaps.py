@@ -64,6 +64,10 @@ TAIL_SLACK = 2_000
 #: Sets up to this size are counted document by document (numpy over each document's tags);
 #: larger ones value by value (bitmap intersections).
 BY_DOCUMENT = 20_000
+#: A set lacking at most this many live documents is counted by its complement (at 100k
+#: documents: 0.9 ms for 4,700 missing, where intersections took 0.5-2.2 ms depending on how
+#: soon they could stop; 2.4 ms for 16,000 missing).
+BY_COMPLEMENT = 6_000
 #: Slots given after which the facet values are sorted by size again (see ``_by_size``).
 REORDER_SLOTS = 2000
 #: Cached prefix expansions and geographic sets.
@@ -123,6 +127,7 @@ class BitmapIndex:
         self.tag_id: dict[tuple[str, str], int] = {}
         self.tag_ids = array("i")
         self.tag_starts = array("q", [0])
+        self.alive_counts = np.zeros(0, dtype=np.int64)  # by tag id: live documents with it
         self.terms: dict[str, BitMap] = {}
         self.title_terms: dict[str, BitMap] = {}  # the words of titles only (suggestions)
         # (word, n) -> documents holding the word at least n times (n >= 2), for BM25
@@ -230,11 +235,14 @@ class BitmapIndex:
         last: dict[int, int] = {}
         for rowid, added in log:
             last[rowid] = added
+        removed = []
         for rowid in last:  # removed, or replaced by a new version under the same rowid
             slot = self.slot_of.pop(rowid, None)
-            if slot is not None:
+            if slot is not None and slot in self.alive:
                 self.alive.discard(slot)
                 self.words_total -= self.size_of[slot]
+                removed.append(slot)
+        self._count_alive(removed, -1)
         added = [rowid for rowid, was_added in last.items() if was_added]
         words: set[str] = set()
         for i in range(0, len(added), CHUNK):
@@ -317,6 +325,7 @@ class BitmapIndex:
         for slot in range(first_slot, self.next_slot):
             self.tag_ids.extend(by_slot.get(slot, ()))
             self.tag_starts.append(len(self.tag_ids))
+        self._count_alive(range(first_slot, self.next_slot), 1)
         words: defaultdict[str, list[int]] = defaultdict(list)
         levels: defaultdict[tuple[str, int], list[int]] = defaultdict(list)
         title_words: defaultdict[str, list[int]] = defaultdict(list)
@@ -620,10 +629,18 @@ class BitmapIndex:
         once a facet holds its top number of values and the next bitmap is smaller than the
         least of them, no further value can enter (ties included). A small set is counted
         document by document instead, and only its top values are returned (ties broken by
-        value, as :func:`~shared.store.sqlite_query.shape_facets` does)."""
+        value, as :func:`~shared.store.sqlite_query.shape_facets` does); so is a set holding
+        most live documents, as the live documents' counts (kept up to date) minus those of
+        the few others."""
         with self.lock:
             if len(selected) <= BY_DOCUMENT:
                 return self._count_documents(selected, tops or TOPS)
+            if len(self.alive) - len(selected) <= BY_COMPLEMENT:  # most live documents
+                rest = self.alive - selected
+                if len(rest) + len(selected) == len(self.alive):  # selected is within alive
+                    counts = self.alive_counts[:len(self.tag_keys)]
+                    return self._top_rows(counts - self._tag_counts(rest.to_array()),
+                                          tops or TOPS)
             ordered_at, ordered = self._by_size()
             # a value's bitmap has gained at most this many slots since it was ordered
             growth = self.next_slot - ordered_at
@@ -644,17 +661,38 @@ class BitmapIndex:
 
     def _count_documents(self, selected: BitMap,
                          tops: dict[str, int]) -> list[tuple[str, str, int]]:
-        idx = np.frombuffer(selected.to_array(), dtype=np.uint32).astype(np.int64)
+        return self._top_rows(self._tag_counts(selected.to_array()), tops)
+
+    def _tag_counts(self, slots: Any) -> Any:
+        """How many of the documents ``slots`` (an array of uint32) carry each tag: an array
+        indexed by tag id."""
+        idx = np.frombuffer(slots, dtype=np.uint32).astype(np.int64)
         starts = np.frombuffer(self.tag_starts, dtype=np.int64)
         first, last = starts[idx], starts[idx + 1]
         lengths = last - first
         total = int(lengths.sum())
         if total == 0:
-            return []
+            return np.zeros(len(self.tag_keys), dtype=np.int64)
         # positions of every tag of the selected documents, without a Python loop
         offsets = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
         tag_ids = np.frombuffer(self.tag_ids, dtype=np.int32)[offsets]
-        counts = np.bincount(tag_ids, minlength=len(self.tag_keys))
+        return np.bincount(tag_ids, minlength=len(self.tag_keys))
+
+    def _count_alive(self, slots: Any, sign: int) -> None:
+        """Add (``sign`` 1) or remove (-1) the tags of the documents ``slots`` in
+        :attr:`alive_counts`."""
+        if not len(slots):
+            return
+        counts = self._tag_counts(array("I", slots))
+        if len(self.alive_counts) < len(counts):
+            grown = np.zeros(len(counts), dtype=np.int64)
+            grown[:len(self.alive_counts)] = self.alive_counts
+            self.alive_counts = grown
+        self.alive_counts[:len(counts)] += sign * counts
+
+    def _top_rows(self, counts: Any, tops: dict[str, int]) -> list[tuple[str, str, int]]:
+        """``(facet, value, count)`` of the top values of each facet in ``tops`` (ties by
+        value, the order of :func:`~shared.store.sqlite_query.shape_facets`)."""
         keys = self.tag_keys
         rows = []
         for facet, (ids, ranks) in self._tags_by_facet().items():
@@ -663,7 +701,6 @@ class BitmapIndex:
                 continue
             found = counts[ids]
             present = np.flatnonzero(found)
-            # the top counts, ties by value (the order of shape_facets), in numpy
             order = present[np.lexsort((ranks[present], -found[present]))][:top]
             rows += [(facet, keys[i][1], int(n))
                      for i, n in zip(ids[order].tolist(), found[order].tolist(), strict=True)]

@@ -131,13 +131,17 @@ def write(store: SqliteStore, messages: list[EventMessage]) -> None:
         store.apply_sync(messages[i:i + 50])
 
 
-@pytest.mark.parametrize("by_document", [0, 20_000], ids=["by-value", "by-document"])
+@pytest.mark.parametrize(("by_document", "by_complement"), [(0, -1), (20_000, -1), (0, 10**9)],
+                         ids=["by-value", "by-document", "by-complement"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_totals_and_facets_equal_sql_while_another_process_writes(
-        tmp_path: Path, seed: int, by_document: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Both ways of counting facets (bitmap intersections for large sets, each document's tags
-    for small ones) are checked."""
+        tmp_path: Path, seed: int, by_document: int, by_complement: int,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every way of counting facets (bitmap intersections for large sets, each document's
+    tags for small ones, the live documents' counts minus the others' for sets holding most
+    of them) is checked."""
     monkeypatch.setattr(sqlite_bitmaps, "BY_DOCUMENT", by_document)
+    monkeypatch.setattr(sqlite_bitmaps, "BY_COMPLEMENT", by_complement)
     rng = random.Random(seed)
     path = tmp_path / "index.sqlite"
     writer, reader = SqliteStore(path), SqliteStore(path)
