@@ -403,11 +403,10 @@ class BitmapIndex:
         words = sorted(added_words)
         cancelled = self.status.get("cancelled") or BitMap()
         for key, found in self._cache.items():
-            if key[0] == "dates":
-                _, start, end = key
-                found |= BitMap(s for s in new
-                                if (start is None or self.end_of[s] >= start)
-                                and (end is None or self.start_of[s] < end))
+            if key[0] == "ends after":
+                found |= BitMap(s for s in new if self.end_of[s] // DAY > key[1])
+            elif key[0] == "starts before":
+                found |= BitMap(s for s in new if self.start_of[s] // DAY < key[1])
             elif key[0] == "not cancelled":
                 found |= new - cancelled
             elif key[0] == "prefix":
@@ -436,8 +435,7 @@ class BitmapIndex:
             if query.start is not None or query.end is not None:
                 start = int(query.start.timestamp()) if query.start is not None else None
                 end = int(query.end.timestamp()) if query.end is not None else None
-                parts.append(self._cached(("dates", start, end),
-                                          lambda: self._dates(start, end)))
+                parts.append(self._dates(start, end))
             if query.statuses:
                 parts.append(self._union(self.status.get(s) for s in query.statuses))
             if not query.include_cancelled and "cancelled" not in query.statuses:
@@ -491,18 +489,22 @@ class BitmapIndex:
 
     def _dates(self, start: int | None, end: int | None) -> BitMap:
         """Documents not ended at ``start`` (``end_ts >= start``) and starting before
-        ``end``: whole days by bitmap, the boundary day document by document."""
+        ``end``: whole days by cached unions of day bitmaps (a search's default start is
+        now, a new second each time, but the same day), the boundary day document by
+        document."""
         parts = []
         if start is not None:
             day = start // DAY
+            later = self._cached(("ends after", day), lambda: self._union(
+                [b for d, b in self.end_day.items() if d > day]))
             edge = self.end_day.get(day) or BitMap()
-            parts.append(self._union([b for d, b in self.end_day.items() if d > day]
-                                     + [BitMap(s for s in edge if self.end_of[s] >= start)]))
+            parts.append(later | BitMap(s for s in edge if self.end_of[s] >= start))
         if end is not None:
             day = end // DAY
+            earlier = self._cached(("starts before", day), lambda: self._union(
+                [b for d, b in self.start_day.items() if d < day]))
             edge = self.start_day.get(day) or BitMap()
-            parts.append(self._union([b for d, b in self.start_day.items() if d < day]
-                                     + [BitMap(s for s in edge if self.start_of[s] < end)]))
+            parts.append(earlier | BitMap(s for s in edge if self.start_of[s] < end))
         return BitMap.intersection(*parts) if len(parts) > 1 else parts[0]
 
     def _geo(self, bbox: tuple[float, float, float, float] | None,
