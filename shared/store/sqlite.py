@@ -348,7 +348,8 @@ class SqliteStore:
         if query.facets:
             page.facets = self.cached(
                 ("facets", self._set_key(query)),
-                lambda: shape_facets(self.bitmaps.facet_rows(selected)), gen)
+                lambda: shape_facets(self.bitmaps.facet_rows(
+                    selected, start=int(query.start.timestamp()) if query.start else None)), gen)
         return page
 
     def _ranked(self, query: SearchQuery, plan: Any, selected: Any) -> list[tuple[Any, ...]]:
@@ -447,7 +448,8 @@ class SqliteStore:
 
         def compute() -> list[dict[str, Any]]:
             upcoming = self.bitmaps.select(SearchQuery(start=moment), index_text)
-            rows = self.bitmaps.facet_rows(upcoming, {tag: limit})
+            rows = self.bitmaps.facet_rows(upcoming, {tag: limit},
+                                           start=int(moment.timestamp()))
             rows.sort(key=lambda r: (-r[2], r[1]))
             return [{"value": v, "count": n} for _f, v, n in rows[:limit]]
 
@@ -461,12 +463,13 @@ class SqliteStore:
         upcoming documents whose words start as the prefix's words do."""
         conn = self._conn()
         gen = self.bitmaps.sync(conn)
-        upcoming = self.bitmaps.select(SearchQuery(start=datetime.now(UTC),
-                                                   include_cancelled=True), index_text)
+        now = datetime.now(UTC)
+        upcoming = self.bitmaps.select(SearchQuery(start=now, include_cancelled=True),
+                                       index_text)
 
         def upcoming_tags() -> list[tuple[str, str, str, int]]:
             every = {facet: 10**9 for facet in sqlite_reads.SUGGEST_KINDS}
-            rows = self.bitmaps.facet_rows(upcoming, every)
+            rows = self.bitmaps.facet_rows(upcoming, every, start=int(now.timestamp()))
             rows.sort(key=lambda r: (-r[2], r[1]))
             return sqlite_reads.suggest_rows(rows)
 

@@ -68,6 +68,8 @@ BY_DOCUMENT = 20_000
 #: documents: 0.9 ms for 4,700 missing, where intersections took 0.5-2.2 ms depending on how
 #: soon they could stop; 2.4 ms for 16,000 missing).
 BY_COMPLEMENT = 6_000
+#: Days whose counts of the documents ending from then on are kept (see facet_rows).
+DAY_COUNTS = 2
 #: Slots given after which the facet values are sorted by size again (see ``_by_size``).
 REORDER_SLOTS = 2000
 #: Cached prefix expansions and geographic sets.
@@ -128,6 +130,7 @@ class BitmapIndex:
         self.tag_ids = array("i")
         self.tag_starts = array("q", [0])
         self.alive_counts = np.zeros(0, dtype=np.int64)  # by tag id: live documents with it
+        self._day_counts: dict[int, Any] = {}  # day -> the same, of those ending from then
         self.terms: dict[str, BitMap] = {}
         self.title_terms: dict[str, BitMap] = {}  # the words of titles only (suggestions)
         # (word, n) -> documents holding the word at least n times (n >= 2), for BM25
@@ -487,6 +490,11 @@ class BitmapIndex:
             i += 1
         return found
 
+    def _ends_from(self, day: int) -> BitMap:
+        """Documents (live or not) ending on ``day`` or later: a cached union of days."""
+        return self._cached(("ends after", day - 1), lambda: self._union(
+            [b for d, b in self.end_day.items() if d >= day]))
+
     def _dates(self, start: int | None, end: int | None) -> BitMap:
         """Documents not ended at ``start`` (``end_ts >= start``) and starting before
         ``end``: whole days by cached unions of day bitmaps (a search's default start is
@@ -495,8 +503,7 @@ class BitmapIndex:
         parts = []
         if start is not None:
             day = start // DAY
-            later = self._cached(("ends after", day), lambda: self._union(
-                [b for d, b in self.end_day.items() if d > day]))
+            later = self._ends_from(day + 1)
             edge = self.end_day.get(day) or BitMap()
             parts.append(later | BitMap(s for s in edge if self.end_of[s] >= start))
         if end is not None:
@@ -623,8 +630,8 @@ class BitmapIndex:
             return PhraseStats(len(self.alive), self.words_total, hits,
                                (prefix, self._expansions(prefix)))
 
-    def facet_rows(self, selected: BitMap,
-                   tops: dict[str, int] | None = None) -> list[tuple[str, str, int]]:
+    def facet_rows(self, selected: BitMap, tops: dict[str, int] | None = None,
+                   start: int | None = None) -> list[tuple[str, str, int]]:
         """``(facet, value, count)`` of the top values of every facet over ``selected``.
 
         Values are visited by decreasing size of their bitmap (an upper bound of their count);
@@ -633,11 +640,21 @@ class BitmapIndex:
         document by document instead, and only its top values are returned (ties broken by
         value, as :func:`~shared.store.sqlite_query.shape_facets` does); so is a set holding
         most live documents, as the live documents' counts (kept up to date) minus those of
-        the few others."""
+        the few others, or most of those not ended before the day of ``start`` (the search's
+        start: upcoming events), with the counts of those kept in the same way."""
         with self.lock:
             if len(selected) <= BY_DOCUMENT:
                 return self._count_documents(selected, tops or TOPS)
-            if len(self.alive) - len(selected) <= BY_COMPLEMENT:  # most live documents
+            if start is not None:  # most of the live documents not ended before its day?
+                day = start // DAY
+                ending = self._ends_from(day)
+                rest = (self.alive & ending) - selected
+                if (len(rest) <= BY_COMPLEMENT
+                        and len(rest) + len(selected) == self.alive.intersection_cardinality(
+                            ending)):  # selected is within them
+                    return self._top_rows(self._ending_from_counts(day, ending)
+                                          - self._tag_counts(rest.to_array()), tops or TOPS)
+            elif len(self.alive) - len(selected) <= BY_COMPLEMENT:  # most live documents
                 rest = self.alive - selected
                 if len(rest) + len(selected) == len(self.alive):  # selected is within alive
                     counts = self.alive_counts[:len(self.tag_keys)]
@@ -682,15 +699,38 @@ class BitmapIndex:
 
     def _count_alive(self, slots: Any, sign: int) -> None:
         """Add (``sign`` 1) or remove (-1) the tags of the documents ``slots`` in
-        :attr:`alive_counts`."""
+        :attr:`alive_counts` and in the counts kept by day (:meth:`_ending_from_counts`)."""
         if not len(slots):
             return
-        counts = self._tag_counts(array("I", slots))
-        if len(self.alive_counts) < len(counts):
-            grown = np.zeros(len(counts), dtype=np.int64)
-            grown[:len(self.alive_counts)] = self.alive_counts
-            self.alive_counts = grown
-        self.alive_counts[:len(counts)] += sign * counts
+        self.alive_counts = self._added(self.alive_counts, self._tag_counts(array("I", slots)),
+                                        sign)
+        for day, counts in self._day_counts.items():
+            ending = array("I", (s for s in slots if self.end_of[s] // DAY >= day))
+            if ending:
+                self._day_counts[day] = self._added(counts, self._tag_counts(ending), sign)
+
+    @staticmethod
+    def _added(counts: Any, more: Any, sign: int) -> Any:
+        if len(counts) < len(more):
+            grown = np.zeros(len(more), dtype=np.int64)
+            grown[:len(counts)] = counts
+            counts = grown
+        counts[:len(more)] += sign * more
+        return counts
+
+    def _ending_from_counts(self, day: int, ending: BitMap) -> Any:
+        """Per tag, the live documents ending on ``day`` or later (``ending``, with dead
+        slots): computed once (the live counts minus the others'), then kept up to date as
+        documents are added and removed. A few days are kept (a search's start is today)."""
+        counts = self._day_counts.get(day)
+        if counts is None:
+            while len(self._day_counts) >= DAY_COUNTS:
+                del self._day_counts[min(self._day_counts)]
+            others = self.alive - ending
+            counts = self._day_counts[day] = self._added(
+                self.alive_counts[:len(self.tag_keys)].copy(),
+                self._tag_counts(others.to_array()), -1)
+        return counts[:len(self.tag_keys)]
 
     def _top_rows(self, counts: Any, tops: dict[str, int]) -> list[tuple[str, str, int]]:
         """``(facet, value, count)`` of the top values of each facet in ``tops`` (ties by
