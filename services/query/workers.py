@@ -29,6 +29,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import logging
+import math
 import os
 import signal
 import sys
@@ -63,6 +64,9 @@ STOP_SECONDS = 10.0
 POLL_SECONDS = 0.2
 #: Seconds between two reads of the workers' own memory (MAILLAGE_QUERY_WORKER_MAX_MB).
 MEMORY_CHECK_SECONDS = 10.0
+#: Least seconds between two replacements of a worker for memory: a bound set below what a
+#: worker needs under load must not turn into a fork every check.
+REPLACE_INTERVAL = 60.0
 
 
 def worker_count(settings: Settings) -> int:
@@ -86,6 +90,8 @@ class Worker:
     restarts: list[float] = field(default_factory=list)
     #: While a replacement starts (too much memory of its own): the pid it replaces.
     replacing: int | None = None
+    #: When its last replacement for memory started.
+    replaced_at: float = -math.inf
 
     def check_listening(self) -> bool:
         """Whether the worker has said it listens (its pipe has a byte, not just an end)."""
@@ -279,8 +285,10 @@ class Master:
         """Start a replacement for each listening worker that owns more memory than
         ``MAILLAGE_QUERY_WORKER_MAX_MB``: forked from the master's index (brought up to date
         first), it shares it again; the old worker is stopped once the new one listens."""
+        now = time.monotonic()
         for worker in self.workers:
-            if worker.pid is None or worker.replacing is not None or not worker.listening:
+            if (worker.pid is None or worker.replacing is not None or not worker.listening
+                    or now - worker.replaced_at < REPLACE_INTERVAL):
                 continue
             private = private_kb(worker.pid)
             if private is None or private <= self.max_private_kb:
@@ -291,7 +299,7 @@ class Master:
                             "max_mb": self.max_private_kb // 1024})
             old = worker.pid
             self.start(worker)
-            worker.replacing = old
+            worker.replacing, worker.replaced_at = old, now
 
     def retire(self, pid: int) -> None:
         try:
