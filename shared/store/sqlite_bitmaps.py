@@ -83,6 +83,13 @@ TAG_FILTERS = (("themes", "themes"), ("keywords", "keywords"), ("accessibility",
 TOPS = {tag: top for tag, top in FACETS.values()}
 
 
+def _bitmap(slots: Any) -> BitMap:
+    """A bitmap of a numpy array of uint32 slots."""
+    values = array("I")
+    values.frombytes(slots.tobytes())
+    return BitMap(values)
+
+
 @dataclass(frozen=True, slots=True)
 class PhraseStats:
     rows: int
@@ -490,6 +497,15 @@ class BitmapIndex:
             i += 1
         return found
 
+    @staticmethod
+    def _where(slots: BitMap | None, values: array[int], bound: int, at_least: bool) -> BitMap:
+        """The slots of ``slots`` whose value is ``>= bound`` (``at_least``) or ``< bound``."""
+        if not slots:
+            return BitMap()
+        found = np.frombuffer(slots.to_array(), dtype=np.uint32)
+        of = np.frombuffer(values, dtype=np.int64)[found]
+        return _bitmap(found[of >= bound] if at_least else found[of < bound])
+
     def _ends_from(self, day: int) -> BitMap:
         """Documents (live or not) ending on ``day`` or later: a cached union of days."""
         return self._cached(("ends after", day - 1), lambda: self._union(
@@ -504,14 +520,12 @@ class BitmapIndex:
         if start is not None:
             day = start // DAY
             later = self._ends_from(day + 1)
-            edge = self.end_day.get(day) or BitMap()
-            parts.append(later | BitMap(s for s in edge if self.end_of[s] >= start))
+            parts.append(later | self._where(self.end_day.get(day), self.end_of, start, True))
         if end is not None:
             day = end // DAY
             earlier = self._cached(("starts before", day), lambda: self._union(
                 [b for d, b in self.start_day.items() if d < day]))
-            edge = self.start_day.get(day) or BitMap()
-            parts.append(earlier | BitMap(s for s in edge if self.start_of[s] < end))
+            parts.append(earlier | self._where(self.start_day.get(day), self.start_of, end, False))
         return BitMap.intersection(*parts) if len(parts) > 1 else parts[0]
 
     def _geo(self, bbox: tuple[float, float, float, float] | None,
@@ -532,9 +546,7 @@ class BitmapIndex:
             dy = (lat - lat0) * KM_PER_DEG
             dx = (lon - lon0) * kx
             inside &= (dy * dy + dx * dx) <= radius_km**2
-        slots = array("I")
-        slots.frombytes((np.flatnonzero(inside) + first).astype(np.uint32).tobytes())
-        return BitMap(slots)
+        return _bitmap((np.flatnonzero(inside) + first).astype(np.uint32))
 
     def by_date(self, selected: BitMap, after: int | None, n: int) -> list[int]:
         """The rowids of the first ``n`` documents of ``selected`` in date (rowid) order,
