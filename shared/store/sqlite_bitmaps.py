@@ -615,20 +615,29 @@ class BitmapIndex:
                 -item[1], abs(self.start_of[item[0]] - start), self.rowid_of[item[0]]))
             return [self.rowid_of[slot] for slot, _ in best]
 
-    def frequencies(self, window: BitMap, words: list[str]) -> Counter[int]:
-        """How many times each slot of ``window`` holds any of ``words``."""
+    def frequencies(self, slots: list[int], phrases: list[list[str]]) -> list[Any]:
+        """For each phrase (words, any of which counts), how many times each of ``slots``
+        holds it: one numpy array per phrase, in the order of ``slots``."""
         with self.lock:
-            found: Counter[int] = Counter()
-            for word in words:
-                bitmap = self.terms.get(word)
-                if bitmap is None:
-                    continue
-                found.update(window & bitmap)
-                level = 2
-                while (repeated := self.frequent.get((word, level))) is not None:
-                    found.update(window & repeated)
-                    level += 1
-            return found
+            window = BitMap(slots)
+            ordered = np.asarray(slots, dtype=np.int64)
+            order = np.argsort(ordered, kind="stable")
+            by_slot = ordered[order]
+            out = []
+            for words in phrases:
+                found = np.zeros(len(slots), dtype=np.int64)
+                for word in words:
+                    bitmap = self.terms.get(word)
+                    if bitmap is None:
+                        continue
+                    level = 1
+                    while bitmap is not None:
+                        hits = np.frombuffer((window & bitmap).to_array(), dtype=np.uint32)
+                        found[order[np.searchsorted(by_slot, hits)]] += 1
+                        level += 1
+                        bitmap = self.frequent.get((word, level))
+                out.append(found)
+            return out
 
     def phrase_stats(self, words: list[str]) -> PhraseStats:
         """What BM25 needs of a query's phrases (the last word a prefix): how many live
