@@ -52,7 +52,6 @@ from shared.supervisor import _die_with_parent
 
 log = logging.getLogger(__name__)
 
-WORKERS_ENV = "MAILLAGE_QUERY_WORKERS"
 #: Exits before listening, in a row, after which the master gives up.
 MAX_START_FAILURES = 5
 #: Pause before the first restart; it doubles with each restart within a minute, up to the max.
