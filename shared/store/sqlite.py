@@ -346,10 +346,12 @@ class SqliteStore:
                 item["snippet"] = snippet(item.get("title") or "",
                                           item.get("description_text") or "", q_stems, marker)
         if query.facets:
+            set_key = self._set_key(query)
             page.facets = self.cached(
-                ("facets", self._set_key(query)),
+                ("facets", set_key),
                 lambda: shape_facets(self.bitmaps.facet_rows(
-                    selected, start=int(query.start.timestamp()) if query.start else None)), gen)
+                    selected, start=int(query.start.timestamp()) if query.start else None,
+                    key=set_key)), gen)
         return page
 
     def _ranked(self, query: SearchQuery, plan: Any, selected: Any) -> list[tuple[Any, ...]]:

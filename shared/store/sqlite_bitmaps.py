@@ -70,6 +70,10 @@ BY_DOCUMENT = 20_000
 BY_COMPLEMENT = 6_000
 #: Days whose counts of the documents ending from then on are kept (see facet_rows).
 DAY_COUNTS = 2
+#: Sets whose facet counts are kept, and the most documents entering or leaving one that
+#: are counted to update them rather than counting the set again.
+SET_COUNTS = 32
+DELTA_DOCUMENTS = 2_000
 #: Slots given after which the facet values are sorted by size again (see ``_by_size``).
 REORDER_SLOTS = 2000
 #: Cached prefix expansions and geographic sets.
@@ -138,6 +142,8 @@ class BitmapIndex:
         self.tag_starts = array("q", [0])
         self.alive_counts = np.zeros(0, dtype=np.int64)  # by tag id: live documents with it
         self._day_counts: dict[int, Any] = {}  # day -> the same, of those ending from then
+        # a search's set (its key) -> (its slots, per tag the documents of it carrying it)
+        self._set_counts: OrderedDict[Any, tuple[BitMap, Any]] = OrderedDict()
         self.terms: dict[str, BitMap] = {}
         self.title_terms: dict[str, BitMap] = {}  # the words of titles only (suggestions)
         # (word, n) -> documents holding the word at least n times (n >= 2), for BM25
@@ -652,7 +658,7 @@ class BitmapIndex:
                                (prefix, self._expansions(prefix)))
 
     def facet_rows(self, selected: BitMap, tops: dict[str, int] | None = None,
-                   start: int | None = None) -> list[tuple[str, str, int]]:
+                   start: int | None = None, key: Any = None) -> list[tuple[str, str, int]]:
         """``(facet, value, count)`` of the top values of every facet over ``selected``.
 
         Values are visited by decreasing size of their bitmap (an upper bound of their count);
@@ -662,25 +668,15 @@ class BitmapIndex:
         value, as :func:`~shared.store.sqlite_query.shape_facets` does); so is a set holding
         most live documents, as the live documents' counts (kept up to date) minus those of
         the few others, or most of those not ended before the day of ``start`` (the search's
-        start: upcoming events), with the counts of those kept in the same way."""
+        start: upcoming events), with the counts of those kept in the same way.
+
+        Counts of every value (all but the first way) are kept under ``key`` (the search's
+        set, whatever the writes): the next time, after writes, only the documents that
+        entered or left the set are counted."""
         with self.lock:
-            if len(selected) <= BY_DOCUMENT:
-                return self._count_documents(selected, tops or TOPS)
-            if start is not None:  # most of the live documents not ended before its day?
-                day = start // DAY
-                ending = self._ends_from(day)
-                rest = (self.alive & ending) - selected
-                if (len(rest) <= BY_COMPLEMENT
-                        and len(rest) + len(selected) == self.alive.intersection_cardinality(
-                            ending)):  # selected is within them
-                    return self._top_rows(self._ending_from_counts(day, ending)
-                                          - self._tag_counts(rest.to_array()), tops or TOPS)
-            elif len(self.alive) - len(selected) <= BY_COMPLEMENT:  # most live documents
-                rest = self.alive - selected
-                if len(rest) + len(selected) == len(self.alive):  # selected is within alive
-                    counts = self.alive_counts[:len(self.tag_keys)]
-                    return self._top_rows(counts - self._tag_counts(rest.to_array()),
-                                          tops or TOPS)
+            counts = self._full_counts(selected, start, key)
+            if counts is not None:
+                return self._top_rows(counts, tops or TOPS)
             ordered_at, ordered = self._by_size()
             # a value's bitmap has gained at most this many slots since it was ordered
             growth = self.next_slot - ordered_at
@@ -699,9 +695,51 @@ class BitmapIndex:
                             heapq.heapreplace(least, n)
             return rows
 
-    def _count_documents(self, selected: BitMap,
-                         tops: dict[str, int]) -> list[tuple[str, str, int]]:
-        return self._top_rows(self._tag_counts(selected.to_array()), tops)
+    def _full_counts(self, selected: BitMap, start: int | None, key: Any) -> Any:
+        """Per tag, the documents of ``selected`` carrying it, when that is cheap (else None):
+        from the counts kept under ``key`` and the few documents that entered or left the
+        set since; document by document for a small set; by complement for a large one."""
+        kept = self._set_counts.get(key) if key is not None else None
+        if kept is not None:
+            before, counts = kept
+            left, entered = before - selected, selected - before
+            if len(left) + len(entered) <= DELTA_DOCUMENTS:
+                counts = self._added(counts.copy(), self._tag_counts(left.to_array()), -1)
+                counts = self._added(counts, self._tag_counts(entered.to_array()), 1)
+                return self._keep_counts(key, selected, counts)
+        counts = None
+        if len(selected) <= BY_DOCUMENT:
+            counts = self._tag_counts(selected.to_array())
+        elif start is not None:  # most of the live documents not ended before its day?
+            day = start // DAY
+            ending = self._ends_from(day)
+            rest = (self.alive & ending) - selected
+            if (len(rest) <= BY_COMPLEMENT
+                    and len(rest) + len(selected) == self.alive.intersection_cardinality(
+                        ending)):  # selected is within them
+                counts = self._ending_from_counts(day, ending) - self._tag_counts(
+                    rest.to_array())
+        elif len(self.alive) - len(selected) <= BY_COMPLEMENT:  # most live documents
+            rest = self.alive - selected
+            if len(rest) + len(selected) == len(self.alive):  # selected is within alive
+                counts = self._sized(self.alive_counts) - self._tag_counts(rest.to_array())
+        if counts is None or key is None:
+            return counts
+        return self._keep_counts(key, selected, counts)
+
+    def _keep_counts(self, key: Any, selected: BitMap, counts: Any) -> Any:
+        self._set_counts[key] = (selected, counts)
+        self._set_counts.move_to_end(key)
+        while len(self._set_counts) > SET_COUNTS:
+            self._set_counts.popitem(last=False)
+        return self._sized(counts)
+
+    def _sized(self, counts: Any) -> Any:
+        """``counts`` (per tag id) over every tag id: tags seen since it was computed, none of
+        whose documents it counted, count 0."""
+        n = len(self.tag_keys)
+        return counts[:n] if len(counts) >= n else self._added(
+            np.zeros(n, dtype=np.int64), counts, 1)
 
     def _tag_counts(self, slots: Any) -> Any:
         """How many of the documents ``slots`` (an array of uint32) carry each tag: an array
@@ -751,7 +789,7 @@ class BitmapIndex:
             counts = self._day_counts[day] = self._added(
                 self.alive_counts[:len(self.tag_keys)].copy(),
                 self._tag_counts(others.to_array()), -1)
-        return counts[:len(self.tag_keys)]
+        return self._sized(counts)
 
     def _top_rows(self, counts: Any, tops: dict[str, int]) -> list[tuple[str, str, int]]:
         """``(facet, value, count)`` of the top values of each facet in ``tops`` (ties by
