@@ -201,6 +201,27 @@ def test_cached_sets_take_in_the_documents_of_the_writes_followed(tmp_path: Path
     assert reader.bitmaps.builds == 1  # followed each time: the caches were kept
 
 
+def test_counts_kept_by_day_take_in_tags_of_past_documents(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The counts kept for the documents ending from a day on still cover every tag when a
+    followed write brings a tag only a past document carries (none of theirs)."""
+    monkeypatch.setattr(sqlite_bitmaps, "BY_DOCUMENT", 0)
+    monkeypatch.setattr(sqlite_bitmaps, "BY_COMPLEMENT", 10**9)
+    rng = random.Random(12)
+    path = tmp_path / "index.sqlite"
+    writer, reader = SqliteStore(path), SqliteStore(path)
+    write(writer, [EventMessage.upsert(make_event(rng, n), 1) for n in range(100)])
+    query = SearchQuery(start=NOW, facets=True)
+    assert_counts_match_sql(reader, query)
+    past = make_event(rng, 100).with_(
+        keywords=("jamais-vu",),
+        occurrences=(Occurrence(NOW - timedelta(days=40), NOW - timedelta(days=39)),))
+    write(writer, [EventMessage.upsert(past, 2)])
+    assert_counts_match_sql(reader, query)
+    assert_counts_match_sql(reader, replace(query, q="atelier"))
+    assert reader.bitmaps.builds == 1
+
+
 def await_terms(store: SqliteStore) -> list[dict[str, object]]:
     import asyncio
 
