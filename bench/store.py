@@ -142,7 +142,7 @@ def measure(store: SqliteStore, make_query: Callable[[int], SearchQuery], runs: 
         query = make_query(i)
         if state == "first":
             store._cache.clear()
-            store.bitmaps._cache.clear()
+            store.bitmaps.clear_caches()
         elif state == "write":
             writer.write()
         t0 = time.perf_counter()

@@ -234,6 +234,13 @@ class BitmapIndex:
         self._seen = None
         self.builds += 1
 
+    def clear_caches(self) -> None:
+        """Drop what searches cached (sets, kept facet counts), not the index (benchmarks:
+        the first search of its kind)."""
+        with self.lock:
+            self._cache.clear()
+            self._set_counts.clear()
+
     def forget_connection(self) -> None:
         """The connection of the last :meth:`sync` is closed: the next one must read the
         generation (a new connection may get the same ``id`` and ``data_version``)."""
