@@ -520,9 +520,20 @@ class BitmapIndex:
         return _bitmap(found[of >= bound] if at_least else found[of < bound])
 
     def _ends_from(self, day: int) -> BitMap:
-        """Documents (live or not) ending on ``day`` or later: a cached union of days."""
-        return self._cached(("ends after", day - 1), lambda: self._union(
-            [b for d, b in self.end_day.items() if d >= day]))
+        """Documents (live or not) ending on ``day`` or later, cached: the next day's set
+        plus this day's when it is cached (a search's period and its facets ask for both),
+        else every slot but those ending earlier, or the union of the later days, whichever
+        has fewer days."""
+        def compute() -> BitMap:
+            later = self._cache.get(("ends after", day))
+            if later is not None:
+                return later | (self.end_day.get(day) or BitMap())
+            before = [b for d, b in self.end_day.items() if d < day]
+            if len(before) * 2 < len(self.end_day):
+                return BitMap(range(self.next_slot)) - self._union(before)
+            return self._union([b for d, b in self.end_day.items() if d >= day])
+
+        return self._cached(("ends after", day - 1), compute)
 
     def _dates(self, start: int | None, end: int | None) -> BitMap:
         """Documents not ended at ``start`` (``end_ts >= start``) and starting before
