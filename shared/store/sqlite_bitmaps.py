@@ -87,6 +87,19 @@ TAG_FILTERS = (("themes", "themes"), ("keywords", "keywords"), ("accessibility",
 TOPS = {tag: top for tag, top in FACETS.values()}
 
 
+def _merge(bitmaps: dict[Any, BitMap], additions: dict[Any, list[int]]) -> list[Any]:
+    """Add each list of slots to the bitmap of its key (created if new); the new keys."""
+    created = []
+    for key, slots in additions.items():
+        known = bitmaps.get(key)
+        if known is None:
+            bitmaps[key] = BitMap(slots)
+            created.append(key)
+        else:
+            known.update(slots)
+    return created
+
+
 def _bitmap(slots: Any) -> BitMap:
     """A bitmap of a numpy array of uint32 slots."""
     values = array("I")
@@ -370,41 +383,19 @@ class BitmapIndex:
                     for level in range(2, count + 1):
                         levels[word, level].append(slot)
         for (kind, value), slots in pending.items():
-            target: BitMap | None
             if kind == "alive":
-                target = self.alive
+                self.alive.update(slots)
             elif kind == "located":
-                target = self.located
+                self.located.update(slots)
             else:
                 group: dict[Any, BitMap] = (
                     self.status if kind == "status" else self.free if kind == "free"
                     else self.start_day if kind == "start" else self.end_day if kind == "end"
                     else self.tags.setdefault(kind, {}))
-                target = group.get(value)
-                if target is None:
-                    group[value] = BitMap(slots)
-                    continue
-            target.update(slots)
-        new_words: list[str] = []
-        for word, slots in words.items():
-            known = self.terms.get(word)
-            if known is None:
-                self.terms[word] = BitMap(slots)
-                new_words.append(word)
-            else:
-                known.update(slots)
-        for word, slots in title_words.items():
-            known = self.title_terms.get(word)
-            if known is None:
-                self.title_terms[word] = BitMap(slots)
-            else:
-                known.update(slots)
-        for level_key, slots in levels.items():
-            known = self.frequent.get(level_key)
-            if known is None:
-                self.frequent[level_key] = BitMap(slots)
-            else:
-                known.update(slots)
+                _merge(group, {value: slots})
+        new_words = _merge(self.terms, words)
+        _merge(self.title_terms, title_words)
+        _merge(self.frequent, levels)
         if len(new_words) > 100:
             self.sorted_terms = sorted(self.terms)
         else:
