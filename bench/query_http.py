@@ -34,6 +34,7 @@ from urllib.parse import quote
 
 from bench.common import machine, percentile
 from bench.store import WORDS, make_events
+from shared.memory import process_memory_kb
 from shared.model import EventMessage
 from shared.natsserver import free_port
 from shared.store.sqlite import SqliteStore
@@ -98,13 +99,18 @@ def start_server(path: Path, port: int, microcache: bool,
     raise SystemExit("the query service did not start")
 
 
-def cpu_ticks(pid: int) -> int:
+def with_children(pid: int) -> list[int]:
+    """``pid`` and its child processes (the query workers)."""
     pids = [pid]
     children = Path(f"/proc/{pid}/task/{pid}/children")
     if children.exists():
         pids += [int(p) for p in children.read_text().split()]
+    return pids
+
+
+def cpu_ticks(pid: int) -> int:
     total = 0
-    for one in pids:
+    for one in with_children(pid):
         fields = Path(f"/proc/{one}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])  # utime + stime
     return total
@@ -127,17 +133,8 @@ def memory_mb(pid: int) -> tuple[float, float]:
     physical memory the service holds, what the target is about) and the sum of their
     resident sizes (which counts the pages the forked workers share with the master once per
     process)."""
-    pids = [pid]
-    children = Path(f"/proc/{pid}/task/{pid}/children")
-    if children.exists():
-        pids += [int(p) for p in children.read_text().split()]
-    values = {"Pss": 0.0, "Rss": 0.0}
-    for one in pids:
-        for line in Path(f"/proc/{one}/smaps_rollup").read_text().splitlines()[1:]:
-            key, _, rest = line.partition(":")
-            if key in values:
-                values[key] += int(rest.split()[0]) / 1024
-    return values["Pss"], values["Rss"]
+    memory = [process_memory_kb(one) for one in with_children(pid)]
+    return (sum(m["Pss"] for m in memory) / 1024, sum(m["Rss"] for m in memory) / 1024)
 
 
 class MemorySampler:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import ctypes
 import logging
+from pathlib import Path
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,13 @@ def fix_mmap_threshold(threshold: int = MMAP_THRESHOLD) -> bool:
     if libc is None or not hasattr(libc, "mallopt"):
         return False
     return bool(libc.mallopt(M_MMAP_THRESHOLD, threshold))
+
+
+def process_memory_kb(pid: int) -> dict[str, int]:
+    """The memory of process ``pid`` in kB, from ``/proc/<pid>/smaps_rollup`` (Linux): Rss,
+    Pss, Private_Clean, Private_Dirty, Shared_Clean... Raises OSError when it is gone."""
+    lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]
+    return {key: int(value.split()[0]) for key, value in (line.split(":") for line in lines)}
 
 
 def release_memory() -> None:

@@ -37,14 +37,13 @@ import threading
 import time
 import traceback
 from dataclasses import dataclass, field
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
 from services.query.settings import SETTINGS
 from shared.errors import ConfigError
 from shared.logging import setup_logging
-from shared.memory import fix_mmap_threshold
+from shared.memory import fix_mmap_threshold, process_memory_kb
 from shared.service import main as service_main
 from shared.service import serve
 from shared.settings import Settings, load
@@ -362,14 +361,10 @@ class Master:
 def private_kb(pid: int) -> int | None:
     """Memory of ``pid`` not shared with another process (kB), None if it is gone."""
     try:
-        text = Path(f"/proc/{pid}/smaps_rollup").read_text()
+        memory = process_memory_kb(pid)
     except OSError:
         return None
-    total = 0
-    for line in text.splitlines():
-        if line.startswith(("Private_Clean:", "Private_Dirty:")):
-            total += int(line.split()[1])
-    return total
+    return memory["Private_Clean"] + memory["Private_Dirty"]
 
 
 def main() -> None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 
+from shared.memory import process_memory_kb
 from shared.model import EventMessage, now_version
 from shared.natsserver import free_port
 from shared.store.sqlite import SqliteStore
@@ -117,12 +118,6 @@ def total_served(port: int) -> int:
         return int(json.loads(response.read())["total"])
     finally:
         conn.close()
-
-
-def memory(pid: int) -> dict[str, int]:
-    """``/proc/<pid>/smaps_rollup`` in kB: Rss, Private_Dirty, Shared_Clean..."""
-    lines = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:]
-    return {k: int(v.split()[0]) for k, v in (line.split(":") for line in lines)}
 
 
 def healthy(port: int) -> bool:
@@ -254,7 +249,7 @@ def test_workers_share_the_masters_memory_and_follow_writes(tmp_path: Path) -> N
         first = total_served(port)
         assert first > 0
         for pid in workers:  # forked after the master's imports and index build
-            mem = memory(pid)
+            mem = process_memory_kb(pid)
             private = mem["Private_Clean"] + mem["Private_Dirty"]
             shared = mem["Shared_Clean"] + mem["Shared_Dirty"]
             assert shared > private, f"worker {pid} shares {shared} kB, owns {private} kB"
