@@ -37,6 +37,7 @@ from bench.store import WORDS, make_events
 from shared.memory import process_memory_kb
 from shared.model import EventMessage
 from shared.natsserver import free_port
+from shared.process import stop_process
 from shared.store.sqlite import SqliteStore
 
 REPO = Path(__file__).resolve().parent.parent
@@ -276,12 +277,7 @@ def main() -> None:
                              drive(base, unique_paths(2000), args.seconds, args.connections)))
             pss, rss = sampler.peak
         finally:
-            server.terminate()
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+            stop_process(server, 30)
         print(f"\nanswer cache {'ON (2 s)' if microcache else 'OFF'}; "
               f"index: {first['total']} upcoming occurrences")
         print(f"{'query':28} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  path")

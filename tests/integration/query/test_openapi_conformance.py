@@ -28,6 +28,7 @@ from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from services.query.openapi import spec
 from shared.natsserver import free_port
+from shared.process import stop_process
 from shared.store.sqlite import SqliteStore
 
 from .conftest import seed
@@ -71,12 +72,7 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_process(process, 10)
         log.close()
 
 

@@ -27,6 +27,7 @@ import pytest
 from shared.memory import process_memory_kb
 from shared.model import EventMessage, now_version
 from shared.natsserver import free_port
+from shared.process import stop_process
 from shared.store.sqlite import SqliteStore
 from tests.integration.faults.procs import wait_until_sync
 from tests.integration.query.conftest import seed_events
@@ -161,13 +162,7 @@ def query_master(tmp_path: Path, port: int, workers: int = 2,
         yield process
     finally:
         seen |= children(process.pid)
-        if process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        stop_process(process, 20)
         for pid in seen:
             if running(pid):
                 os.kill(pid, signal.SIGKILL)
