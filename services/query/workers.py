@@ -151,7 +151,8 @@ class Master:
             self.stop()
 
     def open_store(self) -> None:
-        """The store the workers inherit: for SQLite, opened and indexed here, once."""
+        """The store the workers inherit: for SQLite, opened here (its index is built by the
+        first :meth:`refresh_store`, before the first fork)."""
         from services.query.service import READER_CACHE_MB
         from shared.store.factory import open_store
         from shared.store.sqlite import SqliteStore
@@ -161,7 +162,6 @@ class Master:
         store = open_store(self.settings, cache_mb=READER_CACHE_MB)
         assert isinstance(store, SqliteStore)
         self.store = store
-        self.refresh_store()
 
     def refresh_store(self) -> None:
         """Bring the index to the store's generation, and leave nothing that must not cross
