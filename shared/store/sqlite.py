@@ -53,7 +53,7 @@ from shared.store.base import Outcome, SearchPage, SearchQuery, Sort
 from shared.store.snippets import Marker, snippet
 from shared.store.sqlite_bitmaps import BitmapIndex
 from shared.store.sqlite_docs import HASH_BITS, doc_rowid, index_text
-from shared.store.sqlite_query import BODY, build_search, shape_facets
+from shared.store.sqlite_query import BODY, build_search
 from shared.store.sqlite_write import BatchWriter
 
 __all__ = ["SqliteStore", "decode_cursor", "doc_rowid", "encode_cursor", "index_text"]
@@ -349,9 +349,9 @@ class SqliteStore:
             set_key = self._set_key(query)
             page.facets = self.cached(
                 ("facets", set_key),
-                lambda: shape_facets(self.bitmaps.facet_rows(
+                lambda: self.bitmaps.facets(
                     selected, start=int(query.start.timestamp()) if query.start else None,
-                    key=set_key)), gen)
+                    key=set_key), gen)
         return page
 
     def _ranked(self, query: SearchQuery, plan: Any, selected: Any) -> list[tuple[Any, ...]]:

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 
 from shared.model import Event, EventMessage, Location, Occurrence, ThemeTag
-from shared.store import sqlite_bitmaps, sqlite_rank, sqlite_reads, sqlite_sets
+from shared.store import sqlite_bitmaps, sqlite_rank, sqlite_reads, sqlite_sets, tag_rows
 from shared.store.base import SearchQuery, Sort
 from shared.store.sqlite import SqliteStore
 from shared.store.sqlite_docs import HASH_BITS, index_text
@@ -131,17 +131,21 @@ def write(store: SqliteStore, messages: list[EventMessage]) -> None:
         store.apply_sync(messages[i:i + 50])
 
 
-@pytest.mark.parametrize(("by_document", "by_complement"), [(0, -1), (20_000, -1), (0, 10**9)],
-                         ids=["by-value", "by-document", "by-complement"])
+@pytest.mark.parametrize(("by_document", "by_complement", "width"),
+                         [(0, -1, tag_rows.WIDTH), (20_000, -1, tag_rows.WIDTH),
+                          (0, 10**9, tag_rows.WIDTH), (20_000, 10**9, 2)],
+                         ids=["by-value", "by-document", "by-complement", "narrow-rows"])
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_totals_and_facets_equal_sql_while_another_process_writes(
-        tmp_path: Path, seed: int, by_document: int, by_complement: int,
+        tmp_path: Path, seed: int, by_document: int, by_complement: int, width: int,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Every way of counting facets (bitmap intersections for large sets, each document's
     tags for small ones, the live documents' counts minus the others' for sets holding most
-    of them) is checked."""
+    of them) is checked; with narrow rows, most documents' tags are partly in the overflow
+    list of :mod:`shared.store.tag_rows`."""
     monkeypatch.setattr(sqlite_bitmaps, "BY_DOCUMENT", by_document)
     monkeypatch.setattr(sqlite_bitmaps, "BY_COMPLEMENT", by_complement)
+    monkeypatch.setattr(tag_rows, "WIDTH", width)
     rng = random.Random(seed)
     path = tmp_path / "index.sqlite"
     writer, reader = SqliteStore(path), SqliteStore(path)
