@@ -42,20 +42,50 @@ class Marker:
 
     def matched(self, words: set[str]) -> set[str]:
         """The matching words of ``words``."""
-        for word in words - self.seen:
-            self.seen.add(word)
-            if self._matches(word):
-                self.hits.add(word)
+        new = words - self.seen
+        if new:
+            self.seen |= new
+            exact, prefix = self.exact, self.prefix
+            for word in new:  # inlined: a page brings a few hundred new words
+                found = word_stem(word)
+                if found is not None and (found[1] in exact or (prefix is not None and (
+                        found[1].startswith(prefix) or found[0].startswith(prefix)))):
+                    self.hits.add(word)
         return words & self.hits
 
-    def _matches(self, word: str) -> bool:
-        found = word_stem(word)
-        if found is None:
-            return False
-        folded, stem = found
-        prefix = self.prefix
-        return stem in self.exact or (prefix is not None and (stem.startswith(prefix)
-                                                              or folded.startswith(prefix)))
+
+def _is_word_char(char: str) -> bool:
+    """What ``\\w`` matches (:data:`_WORD`): ``str.isalnum()`` characters and ``_``."""
+    return char.isalnum() or char == "_"
+
+
+def _find_word(text: str, word: str, start: int, end: int) -> int:
+    """Where ``word`` first occurs in ``text[start:end]`` as a whole word (a ``\\w+`` run of
+    its own), or -1: ``str.find`` and a look at both neighbours, instead of a regular
+    expression stepping through every word."""
+    size = len(text)
+    i = text.find(word, start, end)
+    while i >= 0:
+        after = i + len(word)
+        if ((i == 0 or not _is_word_char(text[i - 1]))
+                and (after == size or not _is_word_char(text[after]))):
+            return i
+        i = text.find(word, i + 1, end)
+    return -1
+
+
+def _spans(text: str, words: set[str], lo: int, hi: int) -> list[tuple[int, int]]:
+    """``(start, end)`` of the whole-word occurrences of ``words`` starting within
+    ``text[lo:hi]``, in order (whole words never overlap)."""
+    spans = []
+    size = len(text)
+    for word in words:
+        i = _find_word(text, word, lo, size)
+        while 0 <= i < hi:  # a word may end past hi (it is rendered whole)
+            spans.append((i, i + len(word)))
+            i = _find_word(text, word, i + len(word), size)
+    spans.sort()
+    return spans
 
 
 def _render(text: str, spans: list[tuple[int, int]], lo: int, hi: int) -> str:
@@ -91,20 +121,13 @@ def snippet(title: str, text: str, q_stems: list[str], marker: Marker | None = N
     if text:
         matched = marker.matched(set(_WORD.findall(text)))
         if matched:
-            first = next(m.start() for m in _WORD.finditer(text) if m.group() in matched)
+            first = min(i for i in (_find_word(text, w, 0, len(text)) for w in matched)
+                        if i >= 0)
             lo, hi = _window(text, first)
-            # only the words inside the window are rendered
-            spans = []
-            for m in _WORD.finditer(text, max(0, lo - 1)):
-                if m.start() >= hi:
-                    break
-                if m.end() > lo and m.group() in matched:
-                    spans.append(m.span())
-            return _render(text, spans, lo, hi)
+            return _render(text, _spans(text, matched, lo, hi), lo, hi)
     title = title or ""
     in_title = marker.matched(set(_WORD.findall(title)))
-    title_spans = [m.span() for m in _WORD.finditer(title) if m.group() in in_title]
-    if title_spans or not text:
-        return _render(title, title_spans, 0, len(title))
+    if in_title or not text:
+        return _render(title, _spans(title, in_title, 0, len(title)), 0, len(title))
     lo, hi = _window(text, 0)
     return _render(text, [], lo, hi)

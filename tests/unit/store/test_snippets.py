@@ -1,0 +1,70 @@
+"""Snippets mark exactly the words a token-by-token reading marks."""
+
+from __future__ import annotations
+
+import html
+import random
+import re
+
+from shared.store.snippets import CONTEXT, Marker, _window, snippet, word_stem
+from shared.store.sqlite_docs import index_text
+
+PIECES = ["vélo", "Vélos", "VÉLO", "velo_", "_velo", "2vélo", "vélo2", "½vélo", "vélocipède",
+          "réparation", "répare", "l'atelier", "d’été", "atelier", "<b>", "&amp;", "café",
+          "x" * 30, "—", "…", "«", "»", ",", "!", "mot250", "mot2500"]
+
+
+def reference(title: str, text: str, q: str) -> str:
+    """Every ``\\w+`` token tested in turn (the former implementation, plainly)."""
+    stems = index_text(q).split()
+
+    def hit(word: str) -> bool:
+        found = word_stem(word)
+        return found is not None and (found[1] in stems[:-1] or found[1] == stems[-1]
+                                      or found[1].startswith(stems[-1])
+                                      or found[0].startswith(stems[-1]))
+
+    def render(s: str, spans: list[tuple[int, int]], lo: int, hi: int) -> str:
+        out, pos = "", lo
+        for a, b in spans:
+            out += html.escape(s[pos:a]) + "<mark>" + html.escape(s[a:b]) + "</mark>"
+            pos = b
+        return (("…" if lo > 0 else "") + out + html.escape(s[pos:hi])
+                + ("…" if hi < len(s) else ""))
+
+    text = " ".join(text.split())
+    tokens = [m for m in re.finditer(r"\w+", text) if hit(m.group())]
+    if tokens:
+        lo, hi = _window(text, tokens[0].start())
+        return render(text, [m.span() for m in tokens if lo <= m.start() < hi], lo, hi)
+    marked = [m.span() for m in re.finditer(r"\w+", title) if hit(m.group())]
+    if marked or not text:
+        return render(title, marked, 0, len(title))
+    lo, hi = _window(text, 0)
+    return render(text, [], lo, hi)
+
+
+def test_snippets_equal_a_token_by_token_reading() -> None:
+    rng = random.Random(5)
+    for q in ["velo", "vélo", "répar", "atelier velo", "mot250", "ete", "l atelier", "2"]:
+        marker = Marker(index_text(q).split())  # shared by the page, as the stores do
+        for _ in range(300):
+            words = [rng.choice(PIECES) for _ in range(rng.randint(0, 80))]
+            text = rng.choice([" ", "  ", "", "-"]).join(words)
+            title = " ".join(rng.choice(PIECES) for _ in range(rng.randint(0, 4)))
+            expected = reference(title, text, q)
+            assert snippet(title, text, index_text(q).split(), marker) == expected, (q, text)
+
+
+def test_snippet_centres_on_a_late_match_and_marks_whole_words_only() -> None:
+    text = "début " + "remplissage " * 40 + "les vélos du vélodrome, vélo! salles"
+    # "vélo" must match a whole stem ("velos" and "velodrom" are others), the last word
+    # "sal" is a prefix
+    out = snippet("", text, index_text("vélo sal").split())
+    assert out.startswith("…") and len(out) < 2 * CONTEXT + 180
+    assert out.endswith("les vélos du vélodrome, <mark>vélo</mark>! <mark>salles</mark>")
+
+
+def test_title_is_marked_when_the_text_has_no_match() -> None:
+    assert (snippet("Atelier <vélo>", "rien ici", ["velo"])
+            == "Atelier &lt;<mark>vélo</mark>&gt;")
