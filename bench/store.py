@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from shared.model import PARIS, Event, EventMessage, Location, Occurrence, ThemeTag
-from shared.store.base import SearchQuery, Sort
+from shared.store.base import Outcome, SearchQuery, Sort
 from shared.store.sqlite import SqliteStore
 
 THEMES = ["musique", "theatre", "cinema", "sport", "ecologie", "solidarite", "numerique",
@@ -120,13 +120,19 @@ class Writer:
     def __init__(self, store: SqliteStore, events: list[Event]) -> None:
         self.store = store
         self.events = events
-        self.version = 1
+        # above every stored version: on a reused index (--path), the versions of an earlier
+        # run would make every write stale, a no-op that only bumps the generation
+        self.version = store._conn().execute(
+            "SELECT COALESCE(MAX(version), 1) FROM events").fetchone()[0]
         self.rng = random.Random(1)
+        self.written = self.applied = 0
 
     def write(self) -> None:
         self.version += 1
+        self.written += 1
         event = self.rng.choice(self.events)
-        self.store.apply_sync([EventMessage.upsert(event, self.version)])
+        outcome, = self.store.apply_sync([EventMessage.upsert(event, self.version)])
+        self.applied += outcome == Outcome.APPLIED
 
 
 def with_facets(make_query: Callable[[int], SearchQuery],
@@ -202,6 +208,7 @@ def main() -> None:
                                           writer)
                 print(f"{name:32} {'yes' if facets else 'no':6} {state:5}"
                       f" {p50:8.2f} {p99:8.2f} {total:7d}", flush=True)
+    print(f"writes applied: {writer.applied} of {writer.written}")
 
 
 if __name__ == "__main__":
