@@ -129,9 +129,6 @@ CACHE_SIZE = 64
 #: ``warm()`` calls (one a second in the query service) between two memory releases.
 TRIM_EVERY = 10
 WAL_CHECKPOINT_PAGES = 16384
-#: Discs tried first by distance order (fractions of the radius; km when there is none).
-NEAR_FRACTIONS = (0.125, 0.35)
-NEAR_RADII_KM = (0.5, 2.0, 8.0)
 
 
 def encode_cursor(values: Iterable[Any]) -> str:
@@ -328,7 +325,7 @@ class SqliteStore:
         elif plan.ranked:
             rows = self._ranked(query, plan, selected)
         elif query.sort == Sort.DISTANCE and query.near:
-            rows = self._nearest(query) or conn.execute(plan.sql, plan.params_all).fetchall()
+            rows = self._nearest(query, plan, selected)
         else:
             rows = conn.execute(plan.sql, plan.params_all).fetchall()
         items = [orjson.loads(r[0]) for r in rows[: query.limit]]
@@ -363,6 +360,14 @@ class SqliteStore:
         bodies = dict((r, b) for b, r in self._bodies([r for _, r in order]))
         return [(bodies[r], rank, r) for rank, r in order if r in bodies]
 
+    def _nearest(self, query: SearchQuery, plan: Any, selected: Any) -> list[tuple[Any, ...]]:
+        """``(body, squared distance, rowid)`` of the next page in distance order."""
+        assert query.near is not None
+        after = (plan.cursor_params[0], plan.cursor_params[2]) if plan.cursor_params else None
+        order = self.bitmaps.by_distance(selected, query.near, after, query.limit + 1)
+        bodies = dict((r, b) for b, r in self._bodies([r for _, r in order]))
+        return [(bodies[r], distance, r) for distance, r in order if r in bodies]
+
     def _bodies(self, rowids: list[int]) -> list[tuple[str, int]]:
         """``(body, rowid)`` of documents, in the order of ``rowids``."""
         if not rowids:
@@ -371,18 +376,6 @@ class SqliteStore:
             f"SELECT rowid, body FROM docs_body WHERE rowid IN ({','.join('?' * len(rowids))})",
             rowids).fetchall())
         return [(found[r], r) for r in rowids if r in found]
-
-    def _nearest(self, query: SearchQuery) -> list[Any] | None:
-        """Distance order reads the documents of a small disc first: when it holds a full
-        page, that page is the nearest one (everything outside is farther); else ``None``."""
-        steps = ([query.radius_km * f for f in NEAR_FRACTIONS] if query.radius_km is not None
-                 else list(NEAR_RADII_KM))
-        for radius in steps:
-            plan = build_search(replace(query, radius_km=radius), self.max_span(), index_text)
-            rows = self._conn().execute(plan.sql, plan.params_all).fetchall()
-            if len(rows) > query.limit:
-                return rows
-        return None
 
     async def get(self, doc_id: str) -> dict[str, Any] | None:
         """The canonical document ``doc_id``, or the one that holds member ``doc_id``."""
