@@ -54,6 +54,17 @@ class Marker:
         return words & self.hits
 
 
+def _words(parts: list[str]) -> set[str]:
+    """The distinct ``\\w+`` words of the whitespace-separated ``parts`` of a text: most
+    parts are a word already (``str.isalnum``), and only the others go through the regular
+    expression (a third of the time of running it on the whole text)."""
+    words = {part for part in parts if part.isalnum()}
+    for part in parts:
+        if not part.isalnum():
+            words.update(_WORD.findall(part))
+    return words
+
+
 def _is_word_char(char: str) -> bool:
     """What ``\\w`` matches (:data:`_WORD`): ``str.isalnum()`` characters and ``_``."""
     return char.isalnum() or char == "_"
@@ -117,16 +128,17 @@ def snippet(title: str, text: str, q_stems: list[str], marker: Marker | None = N
     """An escaped excerpt of ``text`` (or of ``title``) with the query words marked; the
     results of one query may share a ``marker`` (built from ``q_stems``)."""
     marker = Marker(q_stems) if marker is None else marker
-    text = " ".join((text or "").split())
+    parts = (text or "").split()
+    text = " ".join(parts)
     if text:
-        matched = marker.matched(set(_WORD.findall(text)))
+        matched = marker.matched(_words(parts))
         if matched:
             first = min(i for i in (_find_word(text, w, 0, len(text)) for w in matched)
                         if i >= 0)
             lo, hi = _window(text, first)
             return _render(text, _spans(text, matched, lo, hi), lo, hi)
     title = title or ""
-    in_title = marker.matched(set(_WORD.findall(title)))
+    in_title = marker.matched(_words(title.split()))
     if in_title or not text:
         return _render(title, _spans(title, in_title, 0, len(title)), 0, len(title))
     lo, hi = _window(text, 0)
