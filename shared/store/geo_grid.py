@@ -4,8 +4,8 @@ Testing the box or disc of a search against the coordinates of all documents cos
 at 100k documents, for a disc of 1 km holding 9% of them. :class:`GeoGrid` sorts the located
 documents by rows of latitude (:data:`CELL` degrees, about 1.1 km) and, within a row, by
 longitude: the candidates of a box are then one slice per row it crosses, found by binary
-search, and only those get the exact test. The grid covers the slots given when it was made;
-the caller tests later slots directly.
+search, and only those get the exact test. A grid covers a range of slots; the caller keeps
+one of those given by the last build of the index, and one of those followed since.
 """
 
 from __future__ import annotations
@@ -25,13 +25,15 @@ MARGIN = 1e-6
 
 
 class GeoGrid:
-    def __init__(self, lat: Any, lon: Any) -> None:
-        """A grid of the slots ``0 .. len(lat) - 1`` (NaN: not located)."""
-        self.size = len(lat)
+    def __init__(self, lat: Any, lon: Any, first: int = 0) -> None:
+        """A grid of the slots ``first .. len(lat) - 1`` (coordinates by slot; NaN: not
+        located)."""
+        self.first, self.end = first, len(lat)
+        lat, lon = lat[first:], lon[first:]
         located = np.flatnonzero(~np.isnan(lat))
         rows = np.floor(lat[located] / CELL).astype(np.int64)
         order = np.lexsort((lon[located], rows))
-        self.slots = located[order].astype(np.uint32)
+        self.slots = (located[order] + first).astype(np.uint32)
         self.lon = np.ascontiguousarray(lon[located][order])
         self.rows = rows[order]
 

@@ -49,6 +49,17 @@ def test_candidates_hold_every_document_in_the_box_or_disc() -> None:
         assert len(found) == len(set(found.tolist()))  # each document once
 
 
+def test_a_grid_of_the_later_slots_gives_only_those() -> None:
+    lat, lon = points(random.Random(2), 3000)
+    grid = GeoGrid(lat, lon, first=2000)
+    box = disc_box((48.11, -1.68), 3.0, KM_PER_DEG)
+    found = grid.candidates(*box)
+    assert found is not None and found.min() >= 2000
+    expected = 2000 + np.flatnonzero(_inside(lat[2000:], lon[2000:], None, (48.11, -1.68), 3.0))
+    kept = found[_inside(lat[found], lon[found], None, (48.11, -1.68), 3.0)]
+    assert sorted(kept.tolist()) == expected.tolist() and len(expected) > 100
+
+
 def test_boxes_crossing_too_many_rows_are_left_to_a_full_scan() -> None:
     lat, lon = points(random.Random(1), 100)
     grid = GeoGrid(lat, lon)

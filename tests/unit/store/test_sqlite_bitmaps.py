@@ -94,10 +94,13 @@ def random_query(rng: random.Random) -> SearchQuery:
     if rng.random() < 0.1:
         query = replace(query, communes=("Bruz",), sources=("s1", "s2"))
     geo = rng.random()
+    # shapes seen before (cached sets, extended after writes) and new ones (the grids)
+    shift = rng.choice([0.0, 0.0, rng.uniform(-0.02, 0.02)])
     if geo < 0.1:
-        query = replace(query, bbox=(-1.70, 48.09, -1.66, 48.13))
+        query = replace(query, bbox=(-1.70 + shift, 48.09 + shift, -1.66 + shift, 48.13))
     elif geo < 0.2:
-        query = replace(query, near=(48.11, -1.68), radius_km=rng.choice([0.5, 2.0]),
+        query = replace(query, near=(48.11 + shift, -1.68),
+                        radius_km=rng.choice([0.5, 2.0, rng.uniform(0.2, 3.0)]),
                         sort=Sort.DISTANCE)
     elif geo < 0.25:
         query = replace(query, near=(48.11, -1.68), sort=Sort.DISTANCE)
