@@ -38,7 +38,7 @@ from shared.store import elastic_query as eq
 from shared.store import suggest as suggestions
 from shared.store.base import Outcome, SearchPage, SearchQuery, occurrence_docs
 from shared.store.dedup_merge import merge
-from shared.store.snippets import Marker, snippet
+from shared.store.snippets import highlight
 from shared.store.sqlite_reads import RELATED_PERIOD_S
 from shared.text import stems
 
@@ -233,12 +233,9 @@ class ElasticStore:
         nxt = eq.encode_cursor(hits[query.limit - 1]["sort"]) if len(hits) > query.limit else None
         page = SearchPage(total=resp["hits"]["total"]["value"], items=items, next=nxt)
         if query.q:
-            q_stems = stems(query.q)
-            marker = Marker(q_stems)  # the page's words, tested once
-            for item, hit in zip(items, hits, strict=False):
-                item["snippet"] = snippet(item.get("title") or "",
-                                          item.get("description_text") or "", q_stems, marker)
-                if body["sort"][0] == {"_score": "desc"}:
+            highlight(items, stems(query.q))
+            if body["sort"][0] == {"_score": "desc"}:
+                for item, hit in zip(items, hits, strict=False):
                     item["score"] = hit["sort"][0]
         if query.facets:
             page.facets = eq.shape_facets(resp.get("aggregations") or {})

@@ -3,7 +3,8 @@
 The words of the original text are stemmed one by one with :mod:`shared.text` and compared to
 the stems of the query (the last query term also matches as a prefix, as in the FTS query), so
 ``concerts`` in a query highlights ``Concert`` in a title. Everything outside the
-``<mark>…</mark>`` tags is HTML-escaped.
+``<mark>…</mark>`` tags is HTML-escaped. Both stores give each result of a text search its
+``snippet`` and ``title_html`` this way (:func:`highlight`): one rule for every highlight.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import html
 import re
 from functools import lru_cache
+from typing import Any
 
 from shared.text import STOP_WORDS, fold, stem_word
 
@@ -129,7 +131,27 @@ def snippet(title: str, text: str, q_stems: list[str], marker: Marker | None = N
     """An escaped excerpt of ``text`` (or of ``title``) with the query words marked; the
     results of one query may share a ``marker`` (built from ``q_stems``)."""
     marker = Marker(q_stems) if marker is None else marker
-    parts = (text or "").split()
+    return _snippet(title or "", text or "", marker, None)
+
+
+def highlight(items: list[dict[str, Any]], q_stems: list[str]) -> None:
+    """Add to each result of a search its ``title_html`` (the title, escaped, the query's
+    words marked) and its ``snippet``, with one :class:`Marker` for the page."""
+    marker = Marker(q_stems)
+    for item in items:
+        title = item.get("title") or ""
+        spans = _spans(title, marker.matched(_words(title.split())), 0, len(title))
+        item["title_html"] = _render(title, spans, 0, len(title))
+        item["snippet"] = _snippet(title, item.get("description_text") or "", marker,
+                                   (spans, item["title_html"]))
+
+
+def _snippet(title: str, text: str, marker: Marker,
+             marked_title: tuple[list[tuple[int, int]], str] | None) -> str:
+    """The excerpt of ``text`` around its first match; else the title when it has one (or
+    there is no text), else the start of the text. ``marked_title``: the title's spans and
+    rendering when the caller has them already."""
+    parts = text.split()
     text = " ".join(parts)
     if text:
         matched = marker.matched(_words(parts))
@@ -138,9 +160,10 @@ def snippet(title: str, text: str, q_stems: list[str], marker: Marker | None = N
                         if i >= 0)
             lo, hi = _window(text, first)
             return _render(text, _spans(text, matched, lo, hi), lo, hi)
-    title = title or ""
-    in_title = marker.matched(_words(title.split()))
-    if in_title or not text:
-        return _render(title, _spans(title, in_title, 0, len(title)), 0, len(title))
+    if marked_title is None:
+        spans = _spans(title, marker.matched(_words(title.split())), 0, len(title))
+        marked_title = (spans, _render(title, spans, 0, len(title)))
+    if marked_title[0] or not text:
+        return marked_title[1]
     lo, hi = _window(text, 0)
     return _render(text, [], lo, hi)

@@ -50,7 +50,7 @@ from shared.model import EventMessage
 from shared.store import sqlite_rank, sqlite_reads, sqlite_sets
 from shared.store import suggest as suggestions
 from shared.store.base import Outcome, SearchPage, SearchQuery, Sort
-from shared.store.snippets import Marker, snippet
+from shared.store.snippets import highlight
 from shared.store.sqlite_bitmaps import BitmapIndex
 from shared.store.sqlite_docs import HASH_BITS, doc_rowid, index_text
 from shared.store.sqlite_query import BODY, build_search
@@ -337,11 +337,7 @@ class SqliteStore:
             for item, row in zip(items, rows, strict=False):
                 item["score"] = max(-row[1], 0.0)  # 0 after the ranked window
         if query.q:
-            q_stems = index_text(query.q).split()
-            marker = Marker(q_stems)  # the page's words, tested once
-            for item in items:
-                item["snippet"] = snippet(item.get("title") or "",
-                                          item.get("description_text") or "", q_stems, marker)
+            highlight(items, index_text(query.q).split())
         if query.facets:
             set_key = self._set_key(query)
             page.facets = self.cached(

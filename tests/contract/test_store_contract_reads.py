@@ -46,6 +46,15 @@ async def test_snippet_marks_matched_words_and_escapes_the_rest(store, make) -> 
         "a", "Soirée", description_text="Deux <b>concerts</b> & un bal"))])
     page = await store.search(SearchQuery(q="concert"))
     assert page.items[0]["snippet"] == "Deux &lt;b&gt;<mark>concerts</mark>&lt;/b&gt; &amp; un bal"
+    assert page.items[0]["title_html"] == "Soirée"
+
+
+async def test_titles_of_a_text_search_are_marked_and_escaped(store, make) -> None:
+    await store.apply([make.upsert(make.event("a", "Vélos & <i>réparation</i>"))])
+    (item,) = (await store.search(SearchQuery(q="reparation velo"))).items
+    assert item["title_html"] == (
+        "<mark>Vélos</mark> &amp; &lt;i&gt;<mark>réparation</mark>&lt;/i&gt;")
+    assert item["snippet"] == item["title_html"]  # no description: the title
 
 
 async def test_related_shares_theme_quartier_and_period(store, make) -> None:

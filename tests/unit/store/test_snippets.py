@@ -6,7 +6,7 @@ import html
 import random
 import re
 
-from shared.store.snippets import CONTEXT, Marker, _window, snippet, word_stem
+from shared.store.snippets import CONTEXT, Marker, _window, highlight, snippet, word_stem
 from shared.store.sqlite_docs import index_text
 
 PIECES = ["vélo", "Vélos", "VÉLO", "velo_", "_velo", "2vélo", "vélo2", "½vélo", "vélocipède",
@@ -68,3 +68,35 @@ def test_snippet_centres_on_a_late_match_and_marks_whole_words_only() -> None:
 def test_title_is_marked_when_the_text_has_no_match() -> None:
     assert (snippet("Atelier <vélo>", "rien ici", ["velo"])
             == "Atelier &lt;<mark>vélo</mark>&gt;")
+
+
+def marked_title(q: str, title: str, text: str = "") -> tuple[str, str]:
+    item = {"title": title, "description_text": text}
+    highlight([item], index_text(q).split())
+    return item["title_html"], item["snippet"]
+
+
+def test_titles_follow_the_search_rule() -> None:
+    # stems and accents; the last word as a prefix; earlier words as whole stems
+    assert marked_title("velo", "Deux Vélos")[0] == "Deux <mark>Vélos</mark>"
+    assert marked_title("chor", "La Chorale")[0] == "La <mark>Chorale</mark>"
+    assert (marked_title("chor concert", "chorale et concerts")[0]
+            == "chorale et <mark>concerts</mark>")
+    # stop words never match, a query of stop words marks nothing
+    assert (marked_title("la fête", "la fête de la musique")[0]
+            == "la <mark>fête</mark> de la musique")
+    assert marked_title("de la", "de la musique")[0] == "de la musique"
+    # elided articles, and escaping around the marks
+    assert marked_title("école", "Fête à l’École")[0] == "Fête à l’<mark>École</mark>"
+    assert (marked_title("jazz", "<b>jazz</b> & co")[0]
+            == "&lt;b&gt;<mark>jazz</mark>&lt;/b&gt; &amp; co")
+
+
+def test_highlight_gives_title_and_snippet_of_each_result() -> None:
+    assert marked_title("vélo", "Atelier vélo", "Réparer son vélo") == (
+        "Atelier <mark>vélo</mark>", "Réparer son <mark>vélo</mark>")
+    # no match in the text: the snippet is the marked title
+    assert marked_title("vélo", "Atelier vélo", "Réparer") == (
+        "Atelier <mark>vélo</mark>", "Atelier <mark>vélo</mark>")
+    # no match anywhere: the title as is, the start of the text
+    assert marked_title("jazz", "Atelier", "Réparer son vélo") == ("Atelier", "Réparer son vélo")
