@@ -5,20 +5,29 @@ documents and counts them (``np.bincount``). With one flat list of tags and an o
 document (CSR), the gather takes five numpy passes (lengths, cumulative sums, repeat,
 positions, gather): 1.2 ms for 12,000 documents. With the tags in fixed-width rows, it is one
 ``np.take`` of whole rows: 0.3 ms. Rows are :data:`WIDTH` wide (documents have about 11 tags,
-90% at most 13); the tags beyond that, of the few documents having more, are kept in a small
-CSR list and gathered the slow way, from those documents only.
+90% at most 13); a document with more tags continues on further rows of the same width in a
+second table, gathered the same way for the few documents of a set that have them.
 """
 
 from __future__ import annotations
 
-from array import array
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-#: Tags kept in a document's row; the others go to the overflow list.
+#: Tags kept in a row.
 WIDTH = 12
+
+
+def _grown(table: Any, size: int) -> Any:
+    """``table`` (rows along the first axis) with room for ``size`` rows, at least doubled."""
+    if size <= len(table):
+        return table
+    capacity = max(size, 2 * len(table))
+    grown = np.zeros((capacity, *table.shape[1:]), dtype=table.dtype)
+    grown[:len(table)] = table
+    return grown
 
 
 class TagRows:
@@ -26,13 +35,14 @@ class TagRows:
 
     def __init__(self) -> None:
         self.size = 0
-        # row s holds the tag ids of slot s plus one (0: no tag), WIDTH of them at most
+        # row s holds the first WIDTH tag ids of slot s plus one (0: no tag)
         self._rows = np.zeros((1024, WIDTH), dtype=np.int32)
-        # by slot: where its tags beyond WIDTH start in _extra_ids, and how many
-        self._extra_start = np.zeros(1024, dtype=np.int64)
-        self._extra_len = np.zeros(1024, dtype=np.int32)
-        self._extra_ids = array("i")
-        self.overflowing = 0  # documents with tags beyond WIDTH
+        # the further tags, WIDTH per row; by slot: its first row there and how many
+        self._more = np.zeros((64, WIDTH), dtype=np.int32)
+        self._more_used = 0
+        self._more_first = np.zeros(1024, dtype=np.int64)
+        self._more_rows = np.zeros(1024, dtype=np.int32)
+        self.overflowing = 0  # documents with more than WIDTH tags
 
     def __len__(self) -> int:
         return self.size
@@ -43,38 +53,29 @@ class TagRows:
         if not n:
             return
         first = self.size
-        self._reserve(first + n)
+        self._rows = _grown(self._rows, first + n)
+        self._more_first = _grown(self._more_first, first + n)
+        self._more_rows = _grown(self._more_rows, first + n)
         lengths = np.fromiter((len(t) for t in tags), dtype=np.int64, count=n)
         flat = np.fromiter((i for t in tags for i in t), dtype=np.int32,
-                           count=int(lengths.sum()))
-        rows = np.repeat(np.arange(first, first + n), lengths)
+                           count=int(lengths.sum())) + 1
+        slots = np.repeat(np.arange(first, first + n), lengths)
         # position of each tag within its document's list
         column = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
         inside = column < WIDTH
-        self._rows[rows[inside], column[inside]] = flat[inside] + 1
-        beyond = np.maximum(lengths - WIDTH, 0)
-        over = np.flatnonzero(beyond)
-        if len(over):
-            self._extra_start[first:first + n] = len(self._extra_ids) + np.cumsum(beyond) - beyond
-            self._extra_len[first:first + n] = beyond
-            self._extra_ids.extend(flat[~inside].tolist())
-            self.overflowing += len(over)
+        self._rows[slots[inside], column[inside]] = flat[inside]
+        more_rows = (np.maximum(lengths - WIDTH, 0) + WIDTH - 1) // WIDTH
+        if more_rows.any():
+            starts = self._more_used + np.cumsum(more_rows) - more_rows
+            self._more_first[first:first + n] = starts
+            self._more_rows[first:first + n] = more_rows
+            self._more_used += int(more_rows.sum())
+            self._more = _grown(self._more, self._more_used)
+            beyond = column[~inside] - WIDTH
+            row = starts[slots[~inside] - first] + beyond // WIDTH
+            self._more[row, beyond % WIDTH] = flat[~inside]
+            self.overflowing += int(np.count_nonzero(more_rows))
         self.size = first + n
-
-    def _reserve(self, size: int) -> None:
-        capacity = len(self._rows)
-        if size <= capacity:
-            return
-        while capacity < size:
-            capacity *= 2
-        rows = np.zeros((capacity, WIDTH), dtype=np.int32)
-        rows[:self.size] = self._rows[:self.size]
-        self._rows = rows
-        for name in ("_extra_start", "_extra_len"):
-            old = getattr(self, name)
-            grown = np.zeros(capacity, dtype=old.dtype)
-            grown[:self.size] = old[:self.size]
-            setattr(self, name, grown)
 
     def counts(self, slots: Any, n_tags: int) -> Any:
         """How many of the documents ``slots`` (an array of uint32, or a buffer of them) carry
@@ -82,23 +83,29 @@ class TagRows:
         idx = np.frombuffer(slots, dtype=np.uint32)
         if not len(idx):
             return np.zeros(n_tags, dtype=np.int64)
-        counts = np.bincount(np.take(self._rows, idx, axis=0).ravel(),
-                             minlength=n_tags + 1)[1:]
+        counts = np.bincount(np.take(self._rows, idx, axis=0).ravel(), minlength=n_tags + 1)
         if self.overflowing:
-            lengths = self._extra_len[idx]
-            over = np.flatnonzero(lengths)
+            more = self._more_rows[idx]
+            over = np.flatnonzero(more)
             if len(over):
-                counts = counts + self._extra_counts(idx[over], lengths[over], n_tags)
-        return counts
+                counts += self._more_counts(self._more_first[idx[over]], more[over],
+                                            len(counts))
+        return counts[1:]
 
-    def _extra_counts(self, idx: Any, lengths: Any, n_tags: int) -> Any:
-        first = self._extra_start[idx]
-        total = int(lengths.sum())
-        offsets = np.repeat(first - np.cumsum(lengths) + lengths, lengths) + np.arange(total)
-        ids = np.frombuffer(self._extra_ids, dtype=np.int32)[offsets]
-        return np.bincount(ids, minlength=n_tags)
+    def _more_counts(self, first: Any, rows: Any, size: int) -> Any:
+        """Counts (tag id plus one) of the further rows: the k-th row of every document that
+        has one, for k = 0, 1, ..."""
+        counts = np.zeros(size, dtype=np.int64)
+        k = 0
+        while len(first):
+            counts += np.bincount(np.take(self._more, first + k, axis=0).ravel(),
+                                  minlength=size)
+            k += 1
+            keep = rows > k
+            first, rows = first[keep], rows[keep]
+        return counts
 
     def memory(self) -> int:
         """Bytes held (for logs and benchmarks)."""
-        return (self._rows.nbytes + self._extra_start.nbytes + self._extra_len.nbytes
-                + len(self._extra_ids) * self._extra_ids.itemsize)
+        return (self._rows.nbytes + self._more.nbytes + self._more_first.nbytes
+                + self._more_rows.nbytes)
