@@ -130,8 +130,7 @@ def _window(text: str, first: int) -> tuple[int, int]:
 def snippet(title: str, text: str, q_stems: list[str], marker: Marker | None = None) -> str:
     """An escaped excerpt of ``text`` (or of ``title``) with the query words marked; the
     results of one query may share a ``marker`` (built from ``q_stems``)."""
-    marker = Marker(q_stems) if marker is None else marker
-    return _snippet(title or "", text or "", marker, None)
+    return _marked(title or "", text or "", Marker(q_stems) if marker is None else marker)[1]
 
 
 def highlight(items: list[dict[str, Any]], q_stems: list[str]) -> None:
@@ -139,31 +138,26 @@ def highlight(items: list[dict[str, Any]], q_stems: list[str]) -> None:
     words marked) and its ``snippet``, with one :class:`Marker` for the page."""
     marker = Marker(q_stems)
     for item in items:
-        title = item.get("title") or ""
-        spans = _spans(title, marker.matched(_words(title.split())), 0, len(title))
-        item["title_html"] = _render(title, spans, 0, len(title))
-        item["snippet"] = _snippet(title, item.get("description_text") or "", marker,
-                                   (spans, item["title_html"]))
+        item["title_html"], item["snippet"] = _marked(
+            item.get("title") or "", item.get("description_text") or "", marker)
 
 
-def _snippet(title: str, text: str, marker: Marker,
-             marked_title: tuple[list[tuple[int, int]], str] | None) -> str:
-    """The excerpt of ``text`` around its first match; else the title when it has one (or
-    there is no text), else the start of the text. ``marked_title``: the title's spans and
-    rendering when the caller has them already."""
+def _marked(title: str, text: str, marker: Marker) -> tuple[str, str]:
+    """The marked title, and the snippet: the excerpt of ``text`` around its first match;
+    else the title when it has one (or there is no text), else the start of the text."""
     parts = text.split()
     text = " ".join(parts)
-    if text:
-        matched = marker.matched(_words(parts))
-        if matched:
-            first = min(i for i in (_find_word(text, w, 0, len(text)) for w in matched)
-                        if i >= 0)
-            lo, hi = _window(text, first)
-            return _render(text, _spans(text, matched, lo, hi), lo, hi)
-    if marked_title is None:
-        spans = _spans(title, marker.matched(_words(title.split())), 0, len(title))
-        marked_title = (spans, _render(title, spans, 0, len(title)))
-    if marked_title[0] or not text:
-        return marked_title[1]
+    title_words, text_words = _words(title.split()), _words(parts)
+    hits = marker.matched(title_words | text_words)  # the words of both, tested at once
+    in_title = title_words & hits
+    title_spans = _spans(title, in_title, 0, len(title)) if in_title else []
+    title_html = _render(title, title_spans, 0, len(title))
+    in_text = text_words & hits
+    if in_text:
+        first = min(i for i in (_find_word(text, w, 0, len(text)) for w in in_text) if i >= 0)
+        lo, hi = _window(text, first)
+        return title_html, _render(text, _spans(text, in_text, lo, hi), lo, hi)
+    if title_spans or not text:
+        return title_html, title_html
     lo, hi = _window(text, 0)
-    return _render(text, [], lo, hi)
+    return title_html, _render(text, [], lo, hi)
