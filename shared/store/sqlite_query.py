@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shared.store.base import SearchQuery, Sort
+from shared.store.geo_grid import disc_box
 
 HASH_BITS = 24
 #: The JSON of document ``d`` (kept out of ``docs`` so that scans stay narrow).
@@ -189,10 +190,8 @@ def build_search(
         distance += f" + ((d.lon - {lon!r}) * {kx!r}) * ((d.lon - {lon!r}) * {kx!r}))"
         if query.radius_km is not None:
             # the R*Tree narrows to the enclosing box, the exact test keeps the disc
-            dlat = query.radius_km / KM_PER_DEG
-            dlon = query.radius_km / max(kx, 1e-6)
             where.append(GEO_BOX)
-            params.extend([lat - dlat, lat + dlat, lon - dlon, lon + dlon])
+            params.extend(disc_box(query.near, query.radius_km, KM_PER_DEG))
             where.append(f"{distance} <= ?")
             params.append(query.radius_km**2)
         else:

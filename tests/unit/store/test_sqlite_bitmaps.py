@@ -139,10 +139,11 @@ PATHS = {  # module settings that send every search down one way of counting
     "by-value": {"BY_DOCUMENT": 0, "BY_COMPLEMENT": -1},
     "by-document": {"BY_DOCUMENT": 20_000, "BY_COMPLEMENT": -1},
     "by-complement": {"BY_DOCUMENT": 0, "BY_COMPLEMENT": 10**9},
-    # most documents' tags partly in the overflow list of shared.store.tag_rows; distance
-    # order through discs first; the grid made again after every write
+    # most documents' tags partly on further rows of shared.store.tag_rows; facet values
+    # ordered by np.lexsort (the integer key holds too few rank bits); distance order
+    # through discs first; the grid of followed documents made again after every write
     "narrow-rows-discs": {"BY_DOCUMENT": 20_000, "BY_COMPLEMENT": 10**9, "WIDTH": 2,
-                          "NEAR_SCAN": 0, "GRID_SLACK": 0},
+                          "RANK_BITS": 1, "NEAR_SCAN": 0, "GRID_SLACK": 0},
 }
 
 
