@@ -31,6 +31,7 @@ from services.query.context import (
 from services.query.http import middlewares, setup_http
 from services.query.routes import events, exports, meta, terms
 from services.query.web.calls import setup_calls_web
+from shared.memory import freeze_heap
 from shared.metrics import setup_metrics
 from shared.settings import Settings
 from shared.store.base import SearchStore
@@ -70,15 +71,18 @@ def create_app(settings: Settings, store: SearchStore) -> web.Application:
 
 async def keep_store_warm(app: web.Application) -> AsyncIterator[None]:
     """Prepare the store's read structures before the first request, then follow the
-    indexer's writes every :data:`WARM_INTERVAL` seconds in the background."""
+    indexer's writes every :data:`WARM_INTERVAL` seconds in the background. Structures
+    built anew are frozen out of the garbage collector (:func:`shared.memory.freeze_heap`)."""
     store = app[STORE]
-    await store.warm()
+    if await store.warm():
+        freeze_heap()
 
     async def loop() -> None:
         while True:
             await asyncio.sleep(WARM_INTERVAL)
             try:
-                await store.warm()
+                if await store.warm():  # a rebuilt index: out of the collector's way too
+                    freeze_heap()
             except Exception:  # the next search reports it; keep following
                 log.exception("store warm-up failed")
 

@@ -27,7 +27,6 @@ be opened stops the master at once, with the store's error.
 from __future__ import annotations
 
 import contextlib
-import gc
 import logging
 import math
 import os
@@ -43,7 +42,7 @@ from typing import Any
 from services.query.settings import SETTINGS
 from shared.errors import ConfigError
 from shared.logging import setup_logging
-from shared.memory import fix_mmap_threshold, process_memory_kb
+from shared.memory import fix_mmap_threshold, freeze_heap, process_memory_kb
 from shared.service import main as service_main
 from shared.service import serve
 from shared.settings import Settings, load
@@ -173,8 +172,7 @@ class Master:
             self.store.warm_sync()
         finally:
             self.store.close_sync()
-        gc.collect()
-        gc.freeze()  # the collector no longer visits (writes to) what the workers share
+        freeze_heap()  # the collector no longer visits (writes to) what the workers share
         log.debug("query index ready to fork",
                   extra={"seconds": round(time.monotonic() - started, 3)})
 

@@ -103,9 +103,10 @@ class SearchStore(Protocol):
 
     async def reset(self) -> None: ...
 
-    async def warm(self) -> None:
+    async def warm(self) -> bool:
         """Bring read-side structures up to date (called before serving and then every
-        second by the query service, so that requests do not pay for it)."""
+        second by the query service, so that requests do not pay for it); True when it
+        built long-lived structures anew (the caller may then freeze its heap)."""
         ...
 
     async def close(self) -> None: ...

@@ -153,8 +153,9 @@ class ElasticStore:
             await self.es.indices.delete(index=o, ignore_unavailable=True)
         return new
 
-    async def warm(self) -> None:
+    async def warm(self) -> bool:
         """Nothing to prepare: Elasticsearch keeps its own structures."""
+        return False
 
     async def close(self) -> None:
         await self.es.close()

@@ -481,17 +481,20 @@ class SqliteStore:
                 break
         return out
 
-    async def warm(self) -> None:
-        self.warm_sync()
+    async def warm(self) -> bool:
+        return self.warm_sync()
 
-    def warm_sync(self) -> None:
+    def warm_sync(self) -> bool:
         """Build the bitmap index, or follow the writes since the last call; now and then,
         give freed memory back to the system (searches allocate and free large temporary
-        arrays; glibc keeps the pages otherwise: +50 MB per worker after 2,000 searches)."""
+        arrays; glibc keeps the pages otherwise: +50 MB per worker after 2,000 searches).
+        True when the index was built anew (first call, or a rebuild adopted)."""
+        builds = self.bitmaps.builds
         self.bitmaps.sync(self._conn())
         self._warm_calls += 1
         if self._warm_calls % TRIM_EVERY == 0:
             release_memory()
+        return self.bitmaps.builds != builds
 
     async def close(self) -> None:
         self.close_sync()

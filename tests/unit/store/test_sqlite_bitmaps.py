@@ -266,6 +266,24 @@ def test_a_reader_behind_the_pruned_log_rebuilds(
     assert reader.bitmaps.builds == 2  # the log no longer reached back: rebuilt, same counts
 
 
+def test_warm_tells_when_the_index_was_built_anew(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The query service freezes the heap after a build (shared.memory.freeze_heap), not
+    after following writes."""
+    rng = random.Random(6)
+    path = tmp_path / "index.sqlite"
+    writer, reader = SqliteStore(path), SqliteStore(path)
+    write(writer, [EventMessage.upsert(make_event(rng, n), 1) for n in range(50)])
+    assert reader.warm_sync() is True  # the first build
+    assert reader.warm_sync() is False
+    write(writer, [EventMessage.upsert(make_event(rng, n), 2) for n in range(50, 60)])
+    assert reader.warm_sync() is False  # followed through the log
+    monkeypatch.setattr(sqlite_sets, "KEEP_ROWS", 10)
+    write(writer, [EventMessage.upsert(make_event(rng, n), 2) for n in range(60, 160)])
+    assert reader.warm_sync() is True  # the log no longer reached back: rebuilt
+    assert reader.bitmaps.builds == 2
+
+
 def test_a_query_reader_rebuilds_in_the_background_and_answers_meanwhile(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """With background rebuilds (the query service), the search that finds the log pruned
