@@ -28,6 +28,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from shared.memory import freeze_heap
 from shared.model import PARIS, Event, EventMessage, Location, Occurrence, ThemeTag
 from shared.store.base import Outcome, SearchQuery, Sort
 from shared.store.sqlite import SqliteStore
@@ -184,6 +185,8 @@ def main() -> None:
     store.bitmaps.sync(store._conn())
     print(f"bitmap index of {store.count_sync()} documents built in "
           f"{time.perf_counter() - t0:.2f} s ({store.bitmaps.words()} words)", flush=True)
+    freeze_heap()  # as the query service does after a build (else a full collection of the
+    #                index and the generated events lands in some measured search)
     writer = Writer(store, events)
     now = datetime.now(UTC)
     base = SearchQuery(start=now, limit=20)
