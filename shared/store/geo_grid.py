@@ -28,7 +28,7 @@ class GeoGrid:
     def __init__(self, lat: Any, lon: Any, first: int = 0) -> None:
         """A grid of the slots ``first .. len(lat) - 1`` (coordinates by slot; NaN: not
         located)."""
-        self.first, self.end = first, len(lat)
+        self.end = len(lat)
         lat, lon = lat[first:], lon[first:]
         located = np.flatnonzero(~np.isnan(lat))
         rows = np.floor(lat[located] / CELL).astype(np.int64)

@@ -104,8 +104,3 @@ class TagRows:
             keep = rows > k
             first, rows = first[keep], rows[keep]
         return counts
-
-    def memory(self) -> int:
-        """Bytes held (for logs and benchmarks)."""
-        return (self._rows.nbytes + self._more.nbytes + self._more_first.nbytes
-                + self._more_rows.nbytes)
