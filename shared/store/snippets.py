@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
 
@@ -34,7 +35,7 @@ def word_stem(word: str) -> tuple[str, str] | None:
 class Marker:
     """The words of texts that match one query: its stems exactly, its last stem as a
     prefix. Each distinct word is tested once per query (the results of a page repeat their
-    words); texts are then matched with set operations."""
+    words)."""
 
     def __init__(self, q_stems: list[str]) -> None:
         self.exact = frozenset(q_stems)
@@ -88,7 +89,7 @@ def _find_word(text: str, word: str, start: int, end: int) -> int:
     return -1
 
 
-def _spans(text: str, words: set[str], lo: int, hi: int) -> list[tuple[int, int]]:
+def _spans(text: str, words: Iterable[str], lo: int, hi: int) -> list[tuple[int, int]]:
     """``(start, end)`` of the whole-word occurrences of ``words`` starting within
     ``text[lo:hi]``, in order (whole words never overlap)."""
     spans = []
@@ -109,7 +110,7 @@ def _render(text: str, spans: list[tuple[int, int]], lo: int, hi: int) -> str:
         if b <= lo or a >= hi:
             continue
         out.append(html.escape(text[pos:a]))
-        out.append("<mark>" + html.escape(text[a:b]) + "</mark>")
+        out.append("<mark>" + text[a:b] + "</mark>")  # a \w+ word: nothing to escape
         pos = b
     out.append(html.escape(text[pos:hi]))
     return ("…" if lo > 0 else "") + "".join(out) + ("…" if hi < len(text) else "")
@@ -130,31 +131,44 @@ def _window(text: str, first: int) -> tuple[int, int]:
 def snippet(title: str, text: str, q_stems: list[str], marker: Marker | None = None) -> str:
     """An escaped excerpt of ``text`` (or of ``title``) with the query words marked; the
     results of one query may share a ``marker`` (built from ``q_stems``)."""
-    return _marked(title or "", text or "", Marker(q_stems) if marker is None else marker)[1]
+    text = " ".join((text or "").split())
+    title = title or ""
+    marker = Marker(q_stems) if marker is None else marker
+    hits = marker.matched(_words(title.split()) | _words(text.split()))
+    return _marked(title, text, hits)[1]
 
 
 def highlight(items: list[dict[str, Any]], q_stems: list[str]) -> None:
     """Add to each result of a search its ``title_html`` (the title, escaped, the query's
-    words marked) and its ``snippet``, with one :class:`Marker` for the page."""
+    words marked) and its ``snippet``.
+
+    The words of the whole page are tested at once (one split, one set, one
+    :meth:`Marker.matched`); each result then only looks for the page's few matching words
+    (``str.find``), instead of making and intersecting the sets of its own words."""
     marker = Marker(q_stems)
-    for item in items:
-        item["title_html"], item["snippet"] = _marked(
-            item.get("title") or "", item.get("description_text") or "", marker)
+    titles = [item.get("title") or "" for item in items]
+    texts = [" ".join((item.get("description_text") or "").split()) for item in items]
+    hits = marker.matched(_words(" ".join((*titles, *texts)).split()))
+    for item, title, text in zip(items, titles, texts, strict=True):
+        item["title_html"], item["snippet"] = _marked(title, text, hits)
 
 
-def _marked(title: str, text: str, marker: Marker) -> tuple[str, str]:
-    """The marked title, and the snippet: the excerpt of ``text`` around its first match;
-    else the title when it has one (or there is no text), else the start of the text."""
-    parts = text.split()
-    text = " ".join(parts)
-    title_words, text_words = _words(title.split()), _words(parts)
-    hits = marker.matched(title_words | text_words)  # the words of both, tested at once
-    in_title = title_words & hits
+def _marked(title: str, text: str, hits: set[str]) -> tuple[str, str]:
+    """The marked title, and the snippet: the excerpt of ``text`` (whitespace already
+    collapsed) around its first match; else the title when it has one (or there is no
+    text), else the start of the text. ``hits`` holds the matching words (a superset of
+    those of the title and text will do: only whole-word occurrences count)."""
+    # the page's matching words found in each string at all (a test in C), whole or not
+    in_title = [word for word in hits if word in title]
     title_spans = _spans(title, in_title, 0, len(title)) if in_title else []
     title_html = _render(title, title_spans, 0, len(title))
-    in_text = text_words & hits
-    if in_text:
-        first = min(i for i in (_find_word(text, w, 0, len(text)) for w in in_text) if i >= 0)
+    in_text = [word for word in hits if word in text]
+    size = first = len(text)
+    for word in in_text:
+        i = _find_word(text, word, 0, first)
+        if i >= 0:
+            first = i
+    if first < size:
         lo, hi = _window(text, first)
         return title_html, _render(text, _spans(text, in_text, lo, hi), lo, hi)
     if title_spans or not text:

@@ -56,6 +56,25 @@ def test_snippets_equal_a_token_by_token_reading() -> None:
             assert snippet(title, text, index_text(q).split(), marker) == expected, (q, text)
 
 
+def test_a_page_is_marked_as_each_of_its_results_alone() -> None:
+    # highlight() tests the words of the whole page at once, then looks for the page's
+    # matching words in each result: a word of one result must not mark another
+    rng = random.Random(11)
+    for q in ["velo", "répar", "atelier velo", "mot250", "ete", "2"]:
+        for _ in range(60):
+            items = [{"title": " ".join(rng.choice(PIECES) for _ in range(rng.randint(0, 4))),
+                      "description_text": rng.choice([" ", "-"]).join(
+                          rng.choice(PIECES) for _ in range(rng.randint(0, 40)))}
+                     for _ in range(rng.randint(1, 20))]
+            highlight(items, index_text(q).split())
+            for item in items:
+                alone = {"title": item["title"], "description_text": item["description_text"]}
+                assert item["snippet"] == reference(item["title"], item["description_text"], q)
+                highlight([alone], index_text(q).split())
+                assert (item["title_html"], item["snippet"]) == (
+                    alone["title_html"], alone["snippet"]), (q, item)
+
+
 def test_snippet_centres_on_a_late_match_and_marks_whole_words_only() -> None:
     text = "début " + "remplissage " * 40 + "les vélos du vélodrome, vélo! salles"
     # "vélo" must match a whole stem ("velos" and "velodrom" are others), the last word
