@@ -139,11 +139,12 @@ PATHS = {  # module settings that send every search down one way of counting
     "by-value": {"BY_DOCUMENT": 0, "BY_COMPLEMENT": -1},
     "by-document": {"BY_DOCUMENT": 20_000, "BY_COMPLEMENT": -1},
     "by-complement": {"BY_DOCUMENT": 0, "BY_COMPLEMENT": 10**9},
-    # most documents' tags partly on further rows of shared.store.tag_rows; facet values
-    # ordered by np.lexsort (the integer key holds too few rank bits); distance order
-    # through discs first; the grid of followed documents made again after every write
+    # most documents' tags partly on further rows of shared.store.tag_rows, which turn
+    # from 16-bit to 32-bit once the tag ids pass 20; facet values ordered by np.lexsort
+    # (the integer key holds too few rank bits); distance order through discs first; the
+    # grid of followed documents made again after every write
     "narrow-rows-discs": {"BY_DOCUMENT": 20_000, "BY_COMPLEMENT": 10**9, "WIDTH": 2,
-                          "RANK_BITS": 1, "NEAR_SCAN": 0, "GRID_SLACK": 0},
+                          "NARROW": 20, "RANK_BITS": 1, "NEAR_SCAN": 0, "GRID_SLACK": 0},
 }
 
 
@@ -155,7 +156,8 @@ def test_totals_and_facets_equal_sql_while_another_process_writes(
     tags for small ones, the live documents' counts minus the others' for sets holding most
     of them) is checked, and pages in date and distance order."""
     for name, value in PATHS[path_name].items():
-        monkeypatch.setattr(tag_rows if name == "WIDTH" else sqlite_bitmaps, name, value)
+        monkeypatch.setattr(tag_rows if name in ("WIDTH", "NARROW") else sqlite_bitmaps, name,
+                            value)
     rng = random.Random(seed)
     path = tmp_path / "index.sqlite"
     writer, reader = SqliteStore(path), SqliteStore(path)
