@@ -55,7 +55,7 @@ def ranked(conn: sqlite3.Connection, index: BitmapIndex, selected: BitMap, words
            window: int | None = None) -> list[tuple[float, int]]:
     """``(rank, rowid)`` of the first ``window`` documents of ``selected`` in date order, best
     first (``rank`` is minus the BM25 score, as FTS5's ``rank``; ties by rowid)."""
-    rowids = index.by_date(selected, None, window or RELEVANCE_WINDOW)
+    slots, rowids = index.first_by_date(selected, None, window or RELEVANCE_WINDOW)
     if not rowids or not words:
         return [(0.0, r) for r in rowids]
     stats = index.phrase_stats(words)
@@ -66,7 +66,6 @@ def ranked(conn: sqlite3.Connection, index: BitmapIndex, selected: BitMap, words
         value = math.log((n_rows - hits + 0.5) / (hits + 0.5))
         idf.append(value if value > 0 else 1e-6)
     prefix, expansions = stats.prefix
-    slots = [index.slot_of[r] for r in rowids]
     freqs = index.frequencies(slots, [[w] for w in words[:-1]] + [expansions])
     sizes = np.frombuffer(index.size_of, dtype=np.int32)[slots]
     # the same float operations, in the same order, as FTS5's bm25() (a document at a time)

@@ -366,7 +366,11 @@ def test_relevance_scores_are_fts5_bm25(
     # an update and a retraction after the reader's build: live counts must follow
     write(writer, [EventMessage.upsert(make_event(rng, n), 2) for n in range(20)])
     reader.search_sync(SearchQuery())
-    write(writer, [EventMessage.upsert(make_event(rng, n), 3) for n in range(20, 40)])
+    # followed in several batches: the slots after the build are not in date order
+    for first in (20, 30, 40):
+        write(writer, [EventMessage.upsert(make_event(rng, n), 3)
+                       for n in range(first, first + 10)])
+        reader.search_sync(SearchQuery())
     conn = reader._conn()
     checked = 0
     for _ in range(25):
@@ -375,6 +379,9 @@ def test_relevance_scores_are_fts5_bm25(
         if rng.random() < 0.4:
             q = f"{rng.choice(WORDS)} {q}"
         query = SearchQuery(q=q, start=None, sort=Sort.RELEVANCE, limit=7)
+        plan = build_search(query, reader.max_span(), index_text)
+        if not plan.ranked:  # only stop words (a prefix such as "les"): date order
+            continue
         seen: list[tuple[float, str]] = []
         while True:
             page = reader.search_sync(query)
@@ -385,7 +392,6 @@ def test_relevance_scores_are_fts5_bm25(
         assert len(seen) == len({i for _, i in seen}) == page.total  # window covers all
         scores = [s for s, _ in seen]
         assert scores == sorted(scores, reverse=True)
-        plan = build_search(replace(query, cursor=None), reader.max_span(), index_text)
         expected = {json.loads(body)["id"]: -rank for body, rank, _ in conn.execute(
             plan.sql.replace(f"LIMIT {plan.limit + 1}", ""), plan.params)}
         assert set(expected) == {i for _, i in seen}
