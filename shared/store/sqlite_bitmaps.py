@@ -204,6 +204,7 @@ class BitmapIndex:
         # (next_slot, number of tags) when ordered, facet -> (value, bitmap, its size then)
         self._ordered: tuple[int, int, dict[str, list[tuple[str, BitMap, int]]]] | None = None
         self._facet_tags: tuple[int, Any, Any] | None = None  # see _tag_order
+        self._upcoming: tuple[Any, BitMap] | None = None  # see _live_in_period
 
     # -- following the store ---------------------------------------------------------------
 
@@ -289,6 +290,7 @@ class BitmapIndex:
         with self.lock:
             self._cache.clear()
             self._set_counts.clear()
+            self._upcoming = None
 
     def forget_connection(self) -> None:
         """The connection of the last :meth:`sync` is closed: the next one must read the
@@ -481,16 +483,7 @@ class BitmapIndex:
     def select(self, query: SearchQuery, to_index_text: Callable[[str], str]) -> BitMap:
         """The slots of the documents ``query`` filters (its page and sort aside)."""
         with self.lock:
-            parts: list[BitMap] = [self.alive]
-            if query.start is not None or query.end is not None:
-                start = int(query.start.timestamp()) if query.start is not None else None
-                end = int(query.end.timestamp()) if query.end is not None else None
-                parts.append(self._dates(start, end))
-            if query.statuses:
-                parts.append(self._union(self.status.get(s) for s in query.statuses))
-            if not query.include_cancelled and "cancelled" not in query.statuses:
-                parts.append(self._cached(("not cancelled",), lambda: self.alive - (
-                    self.status.get("cancelled") or BitMap())))
+            parts: list[BitMap] = [self._live_in_period(query)]
             for attr, facet in TAG_FILTERS:
                 values = getattr(query, attr)
                 if not values:
@@ -517,6 +510,29 @@ class BitmapIndex:
                         query.bbox, query.near, query.radius_km)))
             parts.sort(key=len)
             return BitMap.intersection(*parts) if len(parts) > 1 else BitMap(parts[0])
+
+    def _live_in_period(self, query: SearchQuery) -> BitMap:
+        """The live documents of the query's period and statuses (cancelled ones left out
+        unless asked for). Kept for the last period asked: the default one starts now, and
+        every search of the same second (most of them, under load) shares it; any write
+        followed changes :attr:`gen`, and so the key."""
+        start = int(query.start.timestamp()) if query.start is not None else None
+        end = int(query.end.timestamp()) if query.end is not None else None
+        key = (self.gen, start, end, query.statuses, query.include_cancelled)
+        if self._upcoming is not None and self._upcoming[0] == key:
+            return self._upcoming[1]
+        parts: list[BitMap] = [self.alive]
+        if start is not None or end is not None:
+            parts.append(self._dates(start, end))
+        if query.statuses:
+            parts.append(self._union(self.status.get(s) for s in query.statuses))
+        if not query.include_cancelled and "cancelled" not in query.statuses:
+            parts.append(self._cached(("not cancelled",), lambda: self.alive - (
+                self.status.get("cancelled") or BitMap())))
+        parts.sort(key=len)
+        found = BitMap.intersection(*parts) if len(parts) > 1 else BitMap(parts[0])
+        self._upcoming = (key, found)
+        return found
 
     @staticmethod
     def _union(bitmaps: Iterable[BitMap | None]) -> BitMap:
