@@ -7,7 +7,14 @@ from typing import Any
 
 from aiohttp import web
 
-from services.query.context import STORE, json_response, public_item, run_search, search_query
+from services.query.context import (
+    STORE,
+    json_response,
+    public_item,
+    run_search,
+    search_query,
+    strip_internal,
+)
 from services.query.errors import ApiError
 from shared.taxonomy import theme_label
 from shared.vocab import ACCESSIBILITY, AUDIENCES
@@ -43,7 +50,7 @@ def labelled_facets(facets: dict[str, list[dict[str, Any]]]) -> dict[str, list[d
 async def list_events(request: web.Request) -> web.Response:
     query = search_query(request)
     page = await run_search(request, query)
-    items = [public_item(d) for d in page.items]  # with title_html and snippet for q
+    items = strip_internal(page.items)  # with title_html and snippet for q
     body: dict[str, Any] = {"total": page.total, "items": items, "next": page.next}
     if query.facets:
         body["facets"] = labelled_facets(page.facets)
