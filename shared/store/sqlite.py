@@ -291,19 +291,22 @@ class SqliteStore:
             return int(row[0] or 0)
         return int(self.cached("max_span", compute, gen))
 
-    def _set_key(self, query: SearchQuery) -> Any:
+    def _set_key(self, query: SearchQuery, gen: int | None = None) -> Any:
         """A cache key for the *set* a query filters: two starts that no document ends between
-        (two ends that no document starts between) select the same set."""
+        (two ends that no document starts between) select the same set. The bounds are read
+        once per second and generation (``gen`` when the caller has just read it): the
+        default start is now, the same second for many searches."""
         conn = self._conn()
         start = end = None
         if query.start is not None:
-            row = conn.execute("SELECT MIN(end_ts) FROM docs WHERE end_ts >= ?",
-                               (int(query.start.timestamp()),)).fetchone()
-            start = row[0]
+            second = int(query.start.timestamp())
+            start = self.cached(("first end from", second), lambda: conn.execute(
+                "SELECT MIN(end_ts) FROM docs WHERE end_ts >= ?", (second,)).fetchone()[0],
+                gen)
         if query.end is not None:
-            row = conn.execute("SELECT MIN(rowid) FROM docs WHERE rowid >= ?",
-                               (max(int(query.end.timestamp()), 0) << 24,)).fetchone()
-            end = row[0]
+            bound = max(int(query.end.timestamp()), 0) << 24
+            end = self.cached(("first start from", bound), lambda: conn.execute(
+                "SELECT MIN(rowid) FROM docs WHERE rowid >= ?", (bound,)).fetchone()[0], gen)
         plain = replace(query, start=None, end=None, cursor=None, limit=0, sort=Sort.DATE,
                         facets=False)
         return (plain, query.start is None, start, query.end is None, end)
@@ -339,7 +342,7 @@ class SqliteStore:
         if query.q:
             highlight(items, index_text(query.q).split())
         if query.facets:
-            set_key = self._set_key(query)
+            set_key = self._set_key(query, gen)
             page.facets = self.cached(
                 ("facets", set_key),
                 lambda: self.bitmaps.facets(
