@@ -18,12 +18,14 @@ def naive(tags: list[list[int]], slots: list[int], n_tags: int) -> list[int]:
     return [counted[i] for i in range(n_tags)]
 
 
-@pytest.mark.parametrize(("width", "narrow"), [(tag_rows.WIDTH, tag_rows.NARROW), (1, 10**6),
-                                               (3, 40), (tag_rows.WIDTH, 40)])
+@pytest.mark.parametrize(("width", "narrow", "chunk"), [
+    (tag_rows.WIDTH, tag_rows.NARROW, tag_rows.CHUNK), (1, 10**6, 7), (3, 40, 1000),
+    (tag_rows.WIDTH, 40, 64)])
 def test_counts_equal_a_plain_count_across_batches_and_growth(
-        width: int, narrow: int, monkeypatch: pytest.MonkeyPatch) -> None:
+        width: int, narrow: int, chunk: int, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(tag_rows, "WIDTH", width)
     monkeypatch.setattr(tag_rows, "NARROW", narrow)
+    monkeypatch.setattr(tag_rows, "CHUNK", chunk)  # sets of several chunks
     rng = random.Random(width)
     rows = TagRows()
     tags: list[list[int]] = []
