@@ -903,8 +903,8 @@ class BitmapIndex:
             np.zeros(n, dtype=np.int64), counts, 1)
 
     def _tag_counts(self, slots: Any) -> Any:
-        """How many of the documents ``slots`` (an array of uint32) carry each tag: an array
-        indexed by tag id."""
+        """How many of the documents ``slots`` (an array of uint32, in increasing order)
+        carry each tag: an array indexed by tag id."""
         return self.tag_rows.counts(slots, len(self.tag_keys))
 
     def _count_alive(self, slots: Any, sign: int) -> None:
@@ -912,6 +912,7 @@ class BitmapIndex:
         :attr:`alive_counts` and in the counts kept by day (:meth:`_ending_from_counts`)."""
         if not len(slots):
             return
+        slots = sorted(slots)  # as counting wants them
         self.alive_counts = self._added(self.alive_counts, self._tag_counts(array("I", slots)),
                                         sign)
         for day, counts in self._day_counts.items():

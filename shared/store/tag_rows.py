@@ -58,6 +58,7 @@ class TagRows:
         self._more_first = np.zeros(1024, dtype=np.int64)
         self._more_rows = np.zeros(1024, dtype=np.int32)
         self.overflowing = 0  # documents with more than WIDTH tags
+        self._over = np.zeros(64, dtype=np.int64)  # their slots, in increasing order
         # gathered rows, and the same as intp (np.bincount's input): see CHUNK
         self._gathered: Any = None
         self._wide: Any = None
@@ -94,13 +95,17 @@ class TagRows:
             beyond = column[~inside] - WIDTH
             row = starts[slots[~inside] - first] + beyond // WIDTH
             self._more[row, beyond % WIDTH] = flat[~inside]
-            self.overflowing += int(np.count_nonzero(more_rows))
+            over = np.flatnonzero(more_rows) + first
+            self._over = _grown(self._over, self.overflowing + len(over))
+            self._over[self.overflowing:self.overflowing + len(over)] = over
+            self.overflowing += len(over)
         self.size = first + n
 
     def counts(self, slots: Any, n_tags: int) -> Any:
-        """How many of the documents ``slots`` (an array of uint32, or a buffer of them) carry
-        each tag: an int64 array of ``n_tags`` counts, indexed by tag id. Not thread-safe
-        (its buffers are shared): the bitmap index calls it under its lock."""
+        """How many of the documents ``slots`` (an array of uint32, or a buffer of them, in
+        increasing order) carry each tag: an int64 array of ``n_tags`` counts, indexed by
+        tag id. Not thread-safe (its buffers are shared): the bitmap index calls it under
+        its lock."""
         idx = np.frombuffer(slots, dtype=np.uint32)
         counts = np.zeros(n_tags + 1, dtype=np.int64)
         if not len(idx):
@@ -115,12 +120,20 @@ class TagRows:
             wide[:] = gathered.ravel()
             counts += np.bincount(wide, minlength=n_tags + 1)
         if self.overflowing:
-            more = self._more_rows[idx]
-            over = np.flatnonzero(more)
+            over = self._overflowing_in(idx)
             if len(over):
-                counts += self._more_counts(self._more_first[idx[over]], more[over],
+                counts += self._more_counts(self._more_first[over], self._more_rows[over],
                                             len(counts))
         return counts[1:]
+
+    def _overflowing_in(self, idx: Any) -> Any:
+        """The slots of ``idx`` (sorted) with further rows: the few such slots looked up in
+        ``idx`` (a binary search each), or, when they are more, ``idx`` tested whole."""
+        if self.overflowing >= len(idx):
+            return idx[np.flatnonzero(self._more_rows[idx])]
+        over = self._over[:self.overflowing]
+        at = np.minimum(np.searchsorted(idx, over), len(idx) - 1)
+        return over[idx[at] == over]
 
     def _more_counts(self, first: Any, rows: Any, size: int) -> Any:
         """Counts (tag id plus one) of the further rows: the k-th row of every document that
