@@ -43,7 +43,8 @@ def labelled_facets(facets: dict[str, list[dict[str, Any]]]) -> dict[str, list[d
     out = {}
     for name, buckets in facets.items():
         label = FACET_LABELS.get(name)
-        out[name] = [{**b, "label": label(str(b["value"]))} if label else b for b in buckets]
+        out[name] = buckets if label is None else [
+            {**b, "label": label(str(b["value"]))} for b in buckets]
     return out
 
 
