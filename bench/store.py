@@ -28,7 +28,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from shared.memory import freeze_heap
+from shared.memory import fix_mmap_threshold, freeze_heap
 from shared.model import PARIS, Event, EventMessage, Location, Occurrence, ThemeTag
 from shared.store.base import Outcome, SearchQuery, Sort
 from shared.store.sqlite import SqliteStore
@@ -187,6 +187,7 @@ def main() -> None:
           f"{time.perf_counter() - t0:.2f} s ({store.bitmaps.words()} words)", flush=True)
     freeze_heap()  # as the query service does after a build (else a full collection of the
     #                index and the generated events lands in some measured search)
+    fix_mmap_threshold()  # as the query service does: large temporary arrays are mappings
     writer = Writer(store, events)
     now = datetime.now(UTC)
     base = SearchQuery(start=now, limit=20)
