@@ -29,9 +29,9 @@ WIDTH = 16
 NARROW = 0xFFFF
 #: Documents whose rows are gathered and counted at a time, in buffers kept between calls.
 #: Fresh arrays for a set of 10,000 documents (its rows, then the same widened for
-#: ``np.bincount``) are blocks past glibc's mmap threshold (which the query service keeps
-#: low, see :func:`shared.memory.fix_mmap_threshold`): about 300 page faults each time,
-#: which made counting 3-4 times slower than counting in buffers already mapped.
+#: ``np.bincount``) reach glibc's mmap threshold (which the query service fixes, see
+#: :mod:`shared.memory`): a new mapping and hundreds of page faults each time, which made
+#: counting 3-4 times slower than counting in buffers already mapped.
 CHUNK = 4096
 
 
