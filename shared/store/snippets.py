@@ -131,21 +131,20 @@ def _window(text: str, first: int) -> tuple[int, int]:
 def snippet(title: str, text: str, q_stems: list[str], marker: Marker | None = None) -> str:
     """An escaped excerpt of ``text`` (or of ``title``) with the query words marked; the
     results of one query may share a ``marker`` (built from ``q_stems``)."""
-    text = " ".join((text or "").split())
-    title = title or ""
-    marker = Marker(q_stems) if marker is None else marker
-    hits = marker.matched(_words(title.split()) | _words(text.split()))
-    return _marked(title, text, hits)[1]
+    item = {"title": title, "description_text": text}
+    highlight([item], q_stems, marker)
+    return str(item["snippet"])
 
 
-def highlight(items: list[dict[str, Any]], q_stems: list[str]) -> None:
+def highlight(items: list[dict[str, Any]], q_stems: list[str],
+              marker: Marker | None = None) -> None:
     """Add to each result of a search its ``title_html`` (the title, escaped, the query's
     words marked) and its ``snippet``.
 
     The words of the whole page are tested at once (one split, one set, one
     :meth:`Marker.matched`); each result then only looks for the page's few matching words
     (``str.find``), instead of making and intersecting the sets of its own words."""
-    marker = Marker(q_stems)
+    marker = Marker(q_stems) if marker is None else marker
     titles = [item.get("title") or "" for item in items]
     texts = [" ".join((item.get("description_text") or "").split()) for item in items]
     hits = marker.matched(_words(" ".join((*titles, *texts)).split()))
