@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+import sys
 from collections.abc import Iterable
 from functools import lru_cache
 from typing import Any
@@ -23,13 +24,16 @@ MAX_LEN = 180
 
 
 @lru_cache(maxsize=16384)
-def word_stem(word: str) -> tuple[str, str] | None:
-    """``(folded, stem)`` of a word of a text, None for a stop word. Memoized by word, so
-    that every query reuses it (a text's vocabulary is far smaller than its words)."""
+def word_stem(word: str) -> tuple[str, str, str] | None:
+    """``(folded, stem, heads)`` of a word of a text (``heads``: the first character of each,
+    which rules most words out of a prefix match without a call), None for a stop word.
+    Memoized by word, so that every query reuses it (a text's vocabulary is far smaller than
+    its words)."""
     folded = fold(word)
     if folded in STOP_WORDS:
         return None
-    return folded, stem_word(folded)
+    stem = stem_word(folded)
+    return folded, stem, folded[:1] + stem[:1]
 
 
 class Marker:
@@ -49,10 +53,12 @@ class Marker:
         if new:
             self.seen |= new
             exact, prefix = self.exact, self.prefix
+            head = prefix[:1] if prefix is not None else None
             for word in new:  # inlined: a page brings a few hundred new words
                 found = word_stem(word)
-                if found is not None and (found[1] in exact or (prefix is not None and (
-                        found[1].startswith(prefix) or found[0].startswith(prefix)))):
+                if found is not None and (found[1] in exact or (head is not None and (
+                        head in found[2] and (found[1].startswith(prefix)  # type: ignore[arg-type]
+                                              or found[0].startswith(prefix))))):  # type: ignore[arg-type]
                     self.hits.add(word)
         return words & self.hits
 
@@ -146,10 +152,22 @@ def highlight(items: list[dict[str, Any]], q_stems: list[str],
     (``str.find``), instead of making and intersecting the sets of its own words."""
     marker = Marker(q_stems) if marker is None else marker
     titles = [item.get("title") or "" for item in items]
-    texts = [" ".join((item.get("description_text") or "").split()) for item in items]
-    hits = marker.matched(_words(" ".join((*titles, *texts)).split()))
-    for item, title, text in zip(items, titles, texts, strict=True):
+    prepared = [_prepared(title, item.get("description_text") or "")
+                for title, item in zip(titles, items, strict=True)]
+    hits = marker.matched(set().union(*(words for _text, words in prepared)))
+    for item, title, (text, _words_of) in zip(items, titles, prepared, strict=True):
         item["title_html"], item["snippet"] = _marked(title, text, hits)
+
+
+@lru_cache(maxsize=4096)
+def _prepared(title: str, text: str) -> tuple[str, tuple[str, ...]]:
+    """``text`` with its whitespace collapsed, and the distinct words of the title and text.
+    Memoized by content: the soonest events come back in page after page (a text search
+    ranks the soonest matches), and this was a third of highlighting a page."""
+    collapsed = " ".join(text.split())
+    # the words interned: entries share the strings of the vocabulary
+    return (text if collapsed == text else collapsed,
+            tuple(map(sys.intern, _words(f"{title} {collapsed}".split()))))
 
 
 def _marked(title: str, text: str, hits: set[str]) -> tuple[str, str]:
