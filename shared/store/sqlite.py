@@ -50,6 +50,7 @@ from shared.model import EventMessage
 from shared.store import sqlite_rank, sqlite_reads, sqlite_sets
 from shared.store import suggest as suggestions
 from shared.store.base import Outcome, SearchPage, SearchQuery, Sort
+from shared.store.parsed import ParsedDocuments
 from shared.store.snippets import highlight
 from shared.store.sqlite_bitmaps import BitmapIndex
 from shared.store.sqlite_docs import HASH_BITS, doc_rowid, index_text
@@ -159,6 +160,7 @@ class SqliteStore:
         self._local = threading.local()
         self._write_lock = threading.Lock()
         self._cache: OrderedDict[Any, Any] = OrderedDict()
+        self._parsed = ParsedDocuments()  # see shared.store.parsed
         self._cache_lock = threading.Lock()
         self.bitmaps = BitmapIndex()
         self.background_rebuilds(background_rebuilds)
@@ -331,7 +333,7 @@ class SqliteStore:
             rows = self._nearest(query, plan, selected)
         else:
             rows = conn.execute(plan.sql, plan.params_all).fetchall()
-        items = [orjson.loads(r[0]) for r in rows[: query.limit]]
+        items = [self._parsed.load(r[0]) for r in rows[: query.limit]]
         next_cursor = None
         if len(rows) > query.limit:
             next_cursor = encode_cursor(rows[query.limit - 1][1:])
@@ -431,7 +433,7 @@ class SqliteStore:
             f" members WHERE event_id IN ({','.join('?' * len(events))}))",
             [doc["id"], *events])]
         rowids = self.bitmaps.related(doc, near, exclude, limit)
-        return [orjson.loads(body) for body, _ in self._bodies(rowids)]
+        return [self._parsed.load(body) for body, _ in self._bodies(rowids)]
 
     async def terms(
         self, facet: str, *, start: datetime | None = None, limit: int = 200

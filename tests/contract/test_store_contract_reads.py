@@ -57,6 +57,20 @@ async def test_titles_of_a_text_search_are_marked_and_escaped(store, make) -> No
     assert item["snippet"] == item["title_html"]  # no description: the title
 
 
+async def test_results_belong_to_the_caller_and_follow_new_versions(store, make) -> None:
+    # the SQLite store hands out parsed documents kept between searches (shared.store.parsed)
+    await store.apply([make.upsert(make.event("a", "Concert de chorale"))])
+    first = (await store.search(SearchQuery(q="concert"))).items[0]
+    first["title"] = "changed by the caller"
+    first.pop("id")
+    (again,) = (await store.search(SearchQuery())).items
+    assert again["title"] == "Concert de chorale" and "id" in again
+    assert "snippet" not in again and "score" not in again  # nothing left by the text search
+    await store.apply([make.upsert(make.event("a", "Concert de jazz"))])
+    (newer,) = (await store.search(SearchQuery())).items
+    assert newer["title"] == "Concert de jazz"
+
+
 async def test_related_shares_theme_quartier_and_period(store, make) -> None:
     base = make.event("a", "Concert", themes=("musique",), keywords=("jazz",))
     same = make.event("b", "Jam session", hour=20, themes=("musique",), keywords=("jazz",))
