@@ -44,6 +44,7 @@ class Marker:
     def __init__(self, q_stems: list[str]) -> None:
         self.exact = frozenset(q_stems)
         self.prefix = q_stems[-1] if q_stems else None
+        self.head = self.prefix[:1] if self.prefix else ""  # in every word's heads if ""
         self.seen: set[str] = set()
         self.hits: set[str] = set()
 
@@ -52,13 +53,12 @@ class Marker:
         new = words - self.seen
         if new:
             self.seen |= new
-            exact, prefix = self.exact, self.prefix
-            head = prefix[:1] if prefix is not None else None
+            exact, prefix, head = self.exact, self.prefix, self.head
             for word in new:  # inlined: a page brings a few hundred new words
                 found = word_stem(word)
-                if found is not None and (found[1] in exact or (head is not None and (
-                        head in found[2] and (found[1].startswith(prefix)  # type: ignore[arg-type]
-                                              or found[0].startswith(prefix))))):  # type: ignore[arg-type]
+                if found is not None and (found[1] in exact or (
+                        prefix is not None and head in found[2]
+                        and (found[1].startswith(prefix) or found[0].startswith(prefix)))):
                     self.hits.add(word)
         return words & self.hits
 
@@ -159,7 +159,7 @@ def highlight(items: list[dict[str, Any]], q_stems: list[str],
         item["title_html"], item["snippet"] = _marked(title, text, hits)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=2048)
 def _prepared(title: str, text: str) -> tuple[str, tuple[str, ...]]:
     """``text`` with its whitespace collapsed, and the distinct words of the title and text.
     Memoized by content: the soonest events come back in page after page (a text search
