@@ -75,6 +75,19 @@ def test_a_page_is_marked_as_each_of_its_results_alone() -> None:
                     alone["title_html"], alone["snippet"]), (q, item)
 
 
+def test_texts_seen_before_are_marked_as_new_ones() -> None:
+    # each text's words are memoized with its title's: the same text under another title,
+    # and the same title and text in a later search, are marked as if never seen
+    items = [{"title": "Concert", "description_text": "Une soirée au centre"},
+             {"title": "Chorale", "description_text": "Une soirée au centre"}]
+    highlight(items, index_text("chorale").split())
+    assert [i["title_html"] for i in items] == ["Concert", "<mark>Chorale</mark>"]
+    again = [{"title": "Concert", "description_text": "Une soirée au centre"}]
+    highlight(again, index_text("soiree concert").split())
+    assert again[0]["title_html"] == "<mark>Concert</mark>"
+    assert again[0]["snippet"] == "Une <mark>soirée</mark> au centre"
+
+
 def test_snippet_centres_on_a_late_match_and_marks_whole_words_only() -> None:
     text = "début " + "remplissage " * 40 + "les vélos du vélodrome, vélo! salles"
     # "vélo" must match a whole stem ("velos" and "velodrom" are others), the last word
