@@ -147,9 +147,9 @@ def highlight(items: list[dict[str, Any]], q_stems: list[str],
     """Add to each result of a search its ``title_html`` (the title, escaped, the query's
     words marked) and its ``snippet``.
 
-    The words of the whole page are tested at once (one split, one set, one
-    :meth:`Marker.matched`); each result then only looks for the page's few matching words
-    (``str.find``), instead of making and intersecting the sets of its own words."""
+    Each text's words come from :func:`_prepared` (memoized by content); the words of the
+    whole page are tested at once (one set, one :meth:`Marker.matched`); each result then
+    only looks for the page's few matching words (``str.find``)."""
     marker = Marker(q_stems) if marker is None else marker
     titles = [item.get("title") or "" for item in items]
     prepared = [_prepared(title, item.get("description_text") or "")
