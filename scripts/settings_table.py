@@ -14,7 +14,7 @@ from pathlib import Path
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 TABLES = (
-    "shared.supervisor",
+    "services.cli.supervisor",
     "services.harvester.settings",
     "services.indexer.settings",
     "services.query.settings",

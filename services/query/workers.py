@@ -43,10 +43,10 @@ from services.query.settings import SETTINGS
 from shared.errors import ConfigError
 from shared.logging import setup_logging
 from shared.memory import fix_mmap_threshold, freeze_heap, process_memory_kb
+from shared.process import die_with_parent
 from shared.service import main as service_main
 from shared.service import serve
 from shared.settings import Settings, load
-from shared.supervisor import _die_with_parent
 
 log = logging.getLogger(__name__)
 
@@ -199,7 +199,7 @@ class Master:
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.SIG_DFL)
             master = os.getppid()
-            _die_with_parent()
+            die_with_parent()
             if os.getppid() != master:  # the master died before PDEATHSIG was set
                 os._exit(1)
             for other in self.workers:  # the other workers' pipes are the master's

@@ -26,7 +26,7 @@ END:VCALENDAR\r
 
 def maillage(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "shared.cli", *args], capture_output=True, text=True, timeout=60
+        [sys.executable, "-m", "services.cli", *args], capture_output=True, text=True, timeout=60
     )
 
 
@@ -70,3 +70,52 @@ def test_url_to_a_refused_address_is_reported(tmp_path: Path) -> None:
     result = maillage("parse", "http://169.254.169.254/latest/meta-data")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """``maillage parse FILE | head -1``: the reader goes away after one line."""
+    head, _, rest = ICS.partition("BEGIN:VEVENT")
+    event, _, tail = rest.partition("END:VEVENT\r\n")
+    events = "".join(  # far more JSON than a pipe holds (64 KiB)
+        "BEGIN:VEVENT" + event.replace("UID:cli-1", f"UID:cli-{i}") + "END:VEVENT\r\n"
+        for i in range(2000))
+    path = tmp_path / "many.ics"
+    path.write_text(head + events + tail)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "services.cli", "parse", str(path), "--now",
+         "2026-11-01T00:00:00+01:00"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    assert proc.stdout is not None and proc.stderr is not None
+    assert json.loads(proc.stdout.readline())["title"] == "Bal folk"
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+def test_ctrl_c_ends_quietly(tmp_path: Path) -> None:
+    """Ctrl-C while a command waits on the network: no traceback, exit 130."""
+    import os
+    import signal
+    import socket
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()  # accepts the connection, never answers
+    port = server.getsockname()[1]
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "services.cli", "parse", f"http://127.0.0.1:{port}/a.ics"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env={**os.environ, "MAILLAGE_ALLOW_PRIVATE": "true"},
+        )
+        server.settimeout(30)
+        conn, _ = server.accept()  # the command is now waiting for an answer
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=30)
+        conn.close()
+    finally:
+        server.close()
+    assert proc.returncode == 130
+    assert "Traceback" not in stderr.decode(), stderr.decode()

@@ -68,7 +68,7 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
         "MAILLAGE_DEMO_INTERVAL": "2",
         "MAILLAGE_SCHEDULER_TICK": "0.5",
     }
-    proc = subprocess.Popen([sys.executable, "-m", "shared.cli", "run", "--demo"], env=env,
+    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "run", "--demo"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
     try:

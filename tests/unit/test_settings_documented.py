@@ -17,7 +17,7 @@ TABLES = (
     "services.query.settings",
     "services.ingest.settings",
     "services.monitor.settings",
-    "shared.supervisor",
+    "services.cli.supervisor",
     "demo.server",
 )
 

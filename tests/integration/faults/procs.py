@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shared.supervisor import _die_with_parent
+from shared.process import die_with_parent
 
 
 @dataclass
@@ -29,7 +29,7 @@ class Processes:
         log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - owned by the child
         full_env = {**os.environ, "PYTHONUNBUFFERED": "1", "LOG_LEVEL": "INFO", **env}
         proc = subprocess.Popen([sys.executable, "-m", module], env=full_env, stdout=log,
-                                stderr=subprocess.STDOUT, preexec_fn=_die_with_parent)
+                                stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         log.close()
         self.started.append(proc)
         return proc

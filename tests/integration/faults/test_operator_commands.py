@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from services.cli.commands import register
 from services.harvester.state import SourceState, StateStore
 from shared.bus import EVENTS_SUBJECT, Bus
-from shared.commands import register
 from shared.errors import ConfigError
 from shared.model import Event, EventMessage, Occurrence
 from shared.natsserver import NatsServer

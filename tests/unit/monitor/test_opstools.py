@@ -2,7 +2,7 @@
 
 import io
 
-from shared.opstools import Progress, table
+from services.cli.opstools import Progress, table
 
 
 def test_progress_without_a_terminal_prints_one_line_per_tenth() -> None:

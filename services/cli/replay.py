@@ -14,8 +14,8 @@ import json
 import sys
 from typing import TYPE_CHECKING, Any
 
+from services.cli.opstools import Progress, connect, table
 from shared.errors import ConfigError
-from shared.opstools import Progress, connect, table
 from shared.settings import Settings
 
 if TYPE_CHECKING:

@@ -21,10 +21,13 @@ from shared.settings import load
 
 EXIT_BAD_INPUT = 1
 EXIT_CONFIG = 2
+#: 128 + the signal's number, as a shell reports a process ended by SIGPIPE or SIGINT.
+EXIT_BROKEN_PIPE = 128 + 13
+EXIT_INTERRUPTED = 128 + 2
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from shared import supervisor
+    from services.cli import supervisor
 
     settings = load(supervisor.SETTINGS, os.environ)
     return supervisor.run(settings, demo=args.demo)
@@ -116,22 +119,38 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_token_parser(sub)
 
-    from shared.commands import register as register_operator_commands
+    from services.cli.commands import register as register_operator_commands
 
     register_operator_commands(sub)
     return parser
 
 
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's last flush of a closed pipe does
+    not print a traceback either (the documented remedy for ``SIGPIPE`` in Python)."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    """Run one command. No traceback for bad input, a closed pipe (``maillage parse F | head``)
+    or Ctrl-C: one line on stderr at most, and the conventional exit code."""
+    try:
+        args = build_parser().parse_args(argv)
+    except KeyboardInterrupt:
+        return EXIT_INTERRUPTED
     try:
         code: int = args.func(args)
+        sys.stdout.flush()
     except MaillageError as exc:
         print(f"maillage {args.command}: {exc.message}", file=sys.stderr)
         return EXIT_CONFIG if exc.kind == "config" else EXIT_BAD_INPUT
+    except BrokenPipeError:
+        _silence_stdout()
+        return EXIT_BROKEN_PIPE
     except KeyboardInterrupt:
-        return 130
+        print("", file=sys.stderr)
+        return EXIT_INTERRUPTED
     return code
 
 

@@ -1,4 +1,4 @@
-"""Operator commands of ``maillage`` (registered by :func:`register` in :mod:`shared.cli`).
+"""Operator commands of ``maillage`` (registered by :func:`register` in :mod:`services.cli.main`).
 
     maillage sources list [--json]           sources of the sources file, with their shared state
     maillage sources add ID URL [...]        append a source to the sources file
@@ -9,10 +9,10 @@
     maillage dlq replay (SEQ... | --all)     republish them to their original subject
     maillage reindex [--yes]                 empty the search store, rebuild it from the stream
 
-``dlq`` and ``reindex`` live in :mod:`shared.commands_replay`, the progress bar and the NATS
-connection in :mod:`shared.opstools`. Settings come from the environment as for the services
-(``MAILLAGE_NATS_URL``, ``MAILLAGE_SOURCES``, the store settings for ``reindex``). Failures are
-one clear line on stderr.
+``dlq`` and ``reindex`` live in :mod:`services.cli.replay`, the progress bar and the NATS
+connection in :mod:`services.cli.opstools`. Settings come from the environment as for the
+services (``MAILLAGE_NATS_URL``, ``MAILLAGE_SOURCES``, the store settings for ``reindex``).
+Failures are one clear line on stderr.
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from shared.commands_replay import confirm_reindex, dlq_list, dlq_replay, reindex
+from services.cli.opstools import connect, table
+from services.cli.replay import confirm_reindex, dlq_list, dlq_replay, reindex
 from shared.errors import ConfigError, MaillageError
-from shared.opstools import connect, table
 from shared.settings import Settings, load
 
 if TYPE_CHECKING:

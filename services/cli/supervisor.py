@@ -8,7 +8,6 @@ children first, and leaves no process behind (children also get SIGTERM if this 
 
 from __future__ import annotations
 
-import ctypes
 import os
 import secrets
 import signal
@@ -22,6 +21,7 @@ from pathlib import Path
 
 from shared.errors import ConfigError
 from shared.natsserver import NatsServer
+from shared.process import die_with_parent
 from shared.settings import COMMON, Setting, Settings, as_bool, as_int, as_port
 
 SERVICES = ("indexer", "query", "ingest", "monitor", "harvester")
@@ -45,20 +45,6 @@ SETTINGS: tuple[Setting, ...] = COMMON + (
     ),
 )
 
-PR_SET_PDEATHSIG = 1
-
-
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
-    """Detach from the terminal's Ctrl-C (the supervisor stops children itself, in order)
-    and ask Linux to SIGTERM this child when its parent dies (no orphan after kill -9)."""
-    os.setsid()
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
-    except OSError:
-        pass
-
-
 @dataclass
 class Child:
     name: str
@@ -68,7 +54,7 @@ class Child:
     restarts: list[float] = field(default_factory=list)
 
     def start(self) -> None:
-        self.process = subprocess.Popen(self.args, env=self.env, preexec_fn=_die_with_parent)
+        self.process = subprocess.Popen(self.args, env=self.env, preexec_fn=die_with_parent)
 
     def alive(self) -> bool:
         return self.process is not None and self.process.poll() is None
@@ -141,7 +127,7 @@ class Supervisor:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.settings.embedded_nats:
             self.nats = NatsServer(self.data_dir / "nats", self.settings.nats_port)
-            self.nats.start(log_file=self.data_dir / "nats.log", preexec_fn=_die_with_parent)
+            self.nats.start(log_file=self.data_dir / "nats.log", preexec_fn=die_with_parent)
         env = self.child_env()
         names = (("demo",) if self.demo else ()) + self.services
         for name in names:
