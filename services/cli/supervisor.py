@@ -96,6 +96,8 @@ class Supervisor:
         env["MAILLAGE_MONITOR_PORT"] = str(self.settings.monitor_port)
         env["MAILLAGE_DEMO_PORT"] = str(self.settings.demo_port)
         env["PYTHONUNBUFFERED"] = "1"
+        # links in feeds and pages point here, whatever Host a request names
+        env.setdefault("MAILLAGE_PUBLIC_URL", f"http://127.0.0.1:{self.settings.http_port}")
         if self.nats is not None:
             env["MAILLAGE_NATS_URL"] = self.nats.url
         env.setdefault("MAILLAGE_MONITOR_PASSWORD", self.monitor_password())

@@ -65,7 +65,9 @@ def json_response(data: Any, *, status: int = 200) -> web.Response:
 
 
 def base_url(request: web.Request) -> str:
-    """The public base URL (setting ``MAILLAGE_PUBLIC_URL``, else from the request)."""
+    """The public base URL: setting ``MAILLAGE_PUBLIC_URL``, else from the request (whose
+    ``Host`` the service checked against ``MAILLAGE_ALLOWED_HOSTS``:
+    :mod:`services.query.trust`)."""
     configured = request.app[SETTINGS].public_url
     if configured:
         return str(configured).rstrip("/")

@@ -7,15 +7,20 @@ Middlewares, outermost first (see :func:`middlewares`):
     browser client can read them), and answers ``OPTIONS`` preflights there with 204.
 ``error_middleware``
     The one error shape (:mod:`services.query.errors`) for whatever is raised below.
+``host_middleware``
+    A ``Host`` outside ``MAILLAGE_ALLOWED_HOSTS`` is refused (:mod:`services.query.trust`).
 ``rate_limit_middleware``
-    A token bucket per client IP; answers 429 with ``Retry-After`` in the one error shape.
+    A token bucket per client IP (behind trusted proxies, the client's address from
+    ``X-Forwarded-For``: :func:`services.query.trust.client_address`); answers 429 with
+    ``Retry-After`` in the one error shape.
 ``conditional_middleware``
     On 200 answers with a body: a weak ``ETag`` (hash of the body, weak because gzip changes
     the bytes but not the meaning), ``304 Not Modified`` when ``If-None-Match`` matches,
     a default ``Cache-Control``, ``Vary: Accept-Encoding`` and gzip for clients that accept it.
 ``microcache_middleware``
     Identical GETs within a few seconds are answered from memory
-    (:mod:`services.query.microcache`).
+    (:mod:`services.query.microcache`); without ``MAILLAGE_PUBLIC_URL`` the links in an
+    answer come from its ``Host``, which is then part of the cache key.
 """
 
 from __future__ import annotations
@@ -31,7 +36,13 @@ from aiohttp.typedefs import Middleware
 from isal import isal_zlib
 
 from services.query.errors import ApiError, Handler, error_middleware
-from services.query.microcache import MicroCache, microcache_middleware
+from services.query.microcache import MicroCache, host_key, microcache_middleware, path_key
+from services.query.trust import (
+    Network,
+    allowed_hosts,
+    client_address,
+    host_middleware,
+)
 from shared.settings import Settings
 
 CORS_PREFIXES = ("/v1/", "/openapi.json", "/healthz")
@@ -195,21 +206,15 @@ class RateLimiter:
             del self.buckets[next(iter(self.buckets))]
 
 
-def client_key(request: web.Request, trust_forwarded: bool) -> str:
-    if trust_forwarded:
-        forwarded = request.headers.get("X-Forwarded-For", "")
-        last = forwarded.rsplit(",", 1)[-1].strip()
-        if last:
-            return last
-    return request.remote or "unknown"
-
-
-def rate_limit_middleware(limiter: RateLimiter, trust_forwarded: bool) -> Middleware:
+def rate_limit_middleware(limiter: RateLimiter, proxies: tuple[Network, ...],
+                          trust_peer: bool = False) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method == hdrs.METH_OPTIONS or request.path.startswith(UNLIMITED_PREFIXES):
             return await handler(request)
-        wait = limiter.take(client_key(request, trust_forwarded))
+        client = client_address(request.remote, request.headers.get(hdrs.X_FORWARDED_FOR, ""),
+                                proxies, trust_peer)
+        wait = limiter.take(client)
         if wait > 0:
             retry = max(1, math.ceil(wait))
             raise ApiError(429, "too many requests: slow down",
@@ -221,15 +226,20 @@ def rate_limit_middleware(limiter: RateLimiter, trust_forwarded: bool) -> Middle
 
 
 def middlewares(settings: Settings) -> list[Middleware]:
-    chain: list[Middleware] = [cors_middleware, error_middleware]
+    chain: list[Middleware] = [
+        cors_middleware, error_middleware,
+        host_middleware(allowed_hosts(settings.public_url, settings.allowed_hosts)),
+    ]
     if settings.rate_limit > 0:
         limiter = RateLimiter(settings.rate_limit, settings.rate_burst)
-        chain.append(rate_limit_middleware(limiter, settings.trust_forwarded))
+        chain.append(rate_limit_middleware(limiter, settings.trusted_proxies,
+                                           settings.trust_forwarded))
     chain.append(conditional_middleware)
     if settings.microcache_seconds > 0:
         cache = MicroCache(settings.microcache_seconds, MICROCACHE_ENTRIES,
                            settings.microcache_mb * 1024 * 1024)
-        chain.append(microcache_middleware(cache))
+        # links come from the Host when no public URL is set: the Host is then in the key
+        chain.append(microcache_middleware(cache, path_key if settings.public_url else host_key))
     return chain
 
 

@@ -7,6 +7,10 @@ for ``MAILLAGE_CACHE_SEARCH_SECONDS``, so a server-side copy a few seconds old c
 nothing they could observe. Only 200 answers of the API and exports are kept; the cache is
 bounded in entries and bytes (least recently used out first). Requests with credentials
 (Authorization, Cookie) and answers marked ``private`` or ``no-store`` are never cached.
+
+The key holds everything an answer depends on: the path and query, and the ``Host`` when the
+links of the answers are built from it (no ``MAILLAGE_PUBLIC_URL``; :func:`host_key`), so
+that an answer made for one host name is never served to a request for another.
 """
 
 from __future__ import annotations
@@ -26,6 +30,14 @@ CACHED_PREFIXES = ("/v1/events", "/v1/themes", "/v1/quartiers", "/v1/keywords",
                    "/v1/organizers", "/v1/suggest", "/openapi.json")
 PRIVATE_REQUEST = (hdrs.AUTHORIZATION, hdrs.COOKIE)
 KEPT_HEADERS = (hdrs.CONTENT_TYPE, hdrs.CACHE_CONTROL, hdrs.CONTENT_DISPOSITION, hdrs.ETAG)
+
+
+def path_key(request: web.Request) -> str:
+    return request.path_qs
+
+
+def host_key(request: web.Request) -> str:
+    return request.host.lower() + request.path_qs  # a Host holds no "/": the split is clear
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,14 +87,15 @@ class MicroCache:
             self.size -= len(entry.body)
 
 
-def microcache_middleware(cache: MicroCache) -> Middleware:
+def microcache_middleware(cache: MicroCache,
+                          key_of: Callable[[web.Request], str] = path_key) -> Middleware:
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if (request.method not in (hdrs.METH_GET, hdrs.METH_HEAD)
                 or not request.path.startswith(CACHED_PREFIXES)
                 or any(h in request.headers for h in PRIVATE_REQUEST)):
             return await handler(request)
-        key = request.path_qs
+        key = key_of(request)
         entry = cache.get(key)
         if entry is not None:
             return web.Response(body=entry.body, headers=dict(entry.headers))

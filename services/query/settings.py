@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from services.indexer.settings import STORE_SETTINGS
 from services.ingest.settings import CALL_STORE_SETTINGS
+from services.query.trust import parse_networks
 from shared.settings import COMMON, Setting, as_bool, as_float, as_port
 
 
@@ -26,6 +29,28 @@ def as_positive_int(raw: str) -> int:
     if value < 1:
         raise ValueError(f"expected a number >= 1, got {value}")
     return value
+
+
+def as_public_url(raw: str) -> str:
+    """Empty, or an absolute http(s) URL without query or fragment (no trailing slash)."""
+    value = raw.strip().rstrip("/")
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query \
+            or parts.fragment or parts.username or parts.password:
+        raise ValueError(f"expected an absolute http(s) URL such as https://agenda.example.org, "
+                         f"got {raw!r}")
+    return value
+
+
+def as_host_list(raw: str) -> tuple[str, ...]:
+    """Host names or addresses, comma-separated, without scheme nor port; ``*`` for any."""
+    names = tuple(n.strip().lower().strip("[]") for n in raw.split(",") if n.strip())
+    for name in names:
+        if any(c in name for c in "/@ ") or name.count(":") == 1:
+            raise ValueError(f"expected host names without scheme or port, got {name!r}")
+    return names
 
 
 SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + (
@@ -65,7 +90,17 @@ SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + 
     Setting(
         "MAILLAGE_PUBLIC_URL",
         "",
-        "Public base URL used in feeds and links (default: from the request).",
+        "Public base URL used in feeds and links, e.g. https://agenda.example.org; set it in "
+        "production (empty: from the request's Host, when MAILLAGE_ALLOWED_HOSTS allows it).",
+        as_public_url,
+    ),
+    Setting(
+        "MAILLAGE_ALLOWED_HOSTS",
+        "",
+        "Host names the service answers for, comma-separated (* for any); other Host headers "
+        "get a 400 (/healthz and /metrics excepted). Empty: the host of MAILLAGE_PUBLIC_URL, "
+        "localhost, 127.0.0.1 and ::1.",
+        as_host_list,
     ),
     Setting("MAILLAGE_MAX_LIMIT", "100", "Largest page size a client may ask for.",
             as_positive_int),
@@ -95,10 +130,18 @@ SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + 
         as_positive_int,
     ),
     Setting(
+        "MAILLAGE_TRUSTED_PROXIES",
+        "",
+        "Addresses or CIDRs of the reverse proxies in front of the service, comma-separated: "
+        "from them, the client IP for rate limiting is the right-most X-Forwarded-For entry "
+        "that is not one of them. Empty: the connection's address.",
+        parse_networks,
+    ),
+    Setting(
         "MAILLAGE_TRUST_FORWARDED",
         "false",
-        "Take the client IP for rate limiting from the last X-Forwarded-For entry "
-        "(only behind a reverse proxy that sets it).",
+        "Trust the immediate peer as a proxy whatever its address (one hop: the client IP is "
+        "the last X-Forwarded-For entry); prefer MAILLAGE_TRUSTED_PROXIES.",
         as_bool,
     ),
     Setting(

@@ -80,6 +80,10 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
         assert "Repair Café : on répare ensemble" in titles
         html = urllib.request.urlopen(base + "/", timeout=5).read().decode()
         assert 'lang="fr"' in html and "Atelier d'autoréparation vélo" in html.replace("&#39;", "'")
+        # maillage run names its public URL: feed links never follow the request's Host
+        feed = urllib.request.Request(base + "/v1/events.rss",
+                                      headers={"Host": f"localhost:{port}"})
+        assert f"<link>{base}/evenement/" in urllib.request.urlopen(feed, timeout=5).read().decode()
 
         ics = data / "demo" / "site" / "velo-solidaire" / "agenda.ics"
         day = time.strftime("%Y%m%d", time.localtime(time.time() + 5 * 86400))

@@ -97,3 +97,10 @@ def test_elasticsearch_setup_puts_the_repository_index_template(compose: dict[st
     assert "http://elasticsearch:9200/_index_template/maillage-events" in setup["command"]
     template = json.loads((REPO / "deploy/elasticsearch/index-template.json").read_text())
     assert template["index_patterns"] and "mappings" in template["template"]
+
+
+def test_query_has_a_required_public_url_and_a_trusted_proxy_setting(
+        compose: dict[str, Any]) -> None:
+    env = compose["services"]["query"]["environment"]
+    assert env["MAILLAGE_PUBLIC_URL"].startswith("${MAILLAGE_PUBLIC_URL:?")
+    assert "MAILLAGE_TRUSTED_PROXIES" in env

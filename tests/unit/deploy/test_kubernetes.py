@@ -77,3 +77,33 @@ def test_selectors_match_pod_labels() -> None:
         if doc["kind"] in ("Deployment", "StatefulSet"):
             labels = doc["spec"]["template"]["metadata"]["labels"]
             assert doc["spec"]["selector"]["matchLabels"].items() <= labels.items(), name
+
+
+def _config() -> dict[str, str]:
+    return next(d for _, d in DOCS if d["kind"] == "ConfigMap"
+                and d["metadata"]["name"] == "maillage-config")["data"]
+
+
+def test_query_settings_of_the_manifests_load_and_name_a_public_url() -> None:
+    from services.query.settings import SETTINGS
+    from shared.settings import load
+
+    settings = load(SETTINGS, _config())
+    assert settings.public_url.startswith("https://")
+    assert settings.trusted_proxies  # the ingress controller is a trusted proxy
+
+
+def test_ingress_serves_the_public_host_and_routes_to_existing_service_ports() -> None:
+    from urllib.parse import urlsplit
+
+    services = {d["metadata"]["name"]: {p["name"] for p in d["spec"]["ports"]}
+                for _, d in DOCS if d["kind"] == "Service"}
+    [ingress] = [d for _, d in DOCS if d["kind"] == "Ingress"]
+    public_host = urlsplit(_config()["MAILLAGE_PUBLIC_URL"]).hostname
+    assert {rule["host"] for rule in ingress["spec"]["rules"]} == {public_host}
+    backends = {p["path"]: p["backend"]["service"] for rule in ingress["spec"]["rules"]
+                for p in rule["http"]["paths"]}
+    assert backends["/"]["name"] == "query" and backends["/v1/push"]["name"] == "ingest"
+    for backend in backends.values():
+        assert backend["port"]["name"] in services[backend["name"]]
+    assert "monitor" not in {b["name"] for b in backends.values()}  # operators only

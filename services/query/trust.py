@@ -1,0 +1,126 @@
+"""Which request headers the query service believes: ``Host`` and ``X-Forwarded-For``.
+
+``Host``
+    Links in feeds, calendars and pages are built from ``MAILLAGE_PUBLIC_URL``; without it,
+    from the request's ``Host``. Either way a ``Host`` outside ``MAILLAGE_ALLOWED_HOSTS``
+    (default: the public URL's host and the loopback names) is refused with a 400
+    ``invalid_host`` before any route runs, so a forged ``Host: evil.example`` can neither
+    put its name in an answer nor in the answer cache. ``/healthz`` and ``/metrics`` answer
+    whatever the ``Host`` (probes and scrapers call a pod by its address); they build no link.
+``X-Forwarded-For``
+    Read only when the connection comes from a trusted proxy (``MAILLAGE_TRUSTED_PROXIES``,
+    CIDRs; or, with ``MAILLAGE_TRUST_FORWARDED``, the immediate peer whatever its address):
+    the client is the right-most address of the chain that is not a trusted proxy. A client
+    can write anything at the left of the header, never at its right, where each proxy
+    appends the address it saw.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+from aiohttp import web
+from aiohttp.typedefs import Middleware
+
+from services.query.errors import ApiError, Handler
+
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
+ANY_HOST = "*"
+#: paths that answer whatever the Host: probes and scrapers use the pod's address
+HOST_FREE_PATHS = frozenset({"/healthz", "/metrics"})
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def host_name(host: str) -> str | None:
+    """The lower-case name of a ``Host`` value (port and IPv6 brackets removed); ``None``
+    when it is not a plain ``name[:port]``."""
+    if not host or any(c in host for c in "/?#@\\ ") or not host.isascii():
+        return None
+    try:
+        parts = urlsplit("//" + host)
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        return None
+    name = parts.hostname
+    return name.rstrip(".") if name else None
+
+
+def allowed_hosts(public_url: str, configured: Iterable[str]) -> frozenset[str]:
+    """``MAILLAGE_ALLOWED_HOSTS``, or by default the public URL's host and loopback names."""
+    names = {n.strip().lower().rstrip(".") for n in configured if n.strip()}
+    if names:
+        return frozenset(names)
+    default = set(LOOPBACK_NAMES)
+    if public_url:
+        public = urlsplit(public_url).hostname
+        if public:
+            default.add(public)
+    return frozenset(default)
+
+
+def host_allowed(host: str, allowed: frozenset[str]) -> bool:
+    if ANY_HOST in allowed:
+        return True
+    name = host_name(host)
+    return name is not None and name in allowed
+
+
+def host_middleware(allowed: frozenset[str]) -> Middleware:
+    @web.middleware
+    async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path not in HOST_FREE_PATHS and not host_allowed(request.host, allowed):
+            raise ApiError(400, "this service does not answer for that Host header",
+                           code="invalid_host",
+                           details={"setting": "MAILLAGE_ALLOWED_HOSTS"})
+        return await handler(request)
+
+    return middleware
+
+
+def parse_networks(raw: str) -> tuple[Network, ...]:
+    """``MAILLAGE_TRUSTED_PROXIES``: comma-separated addresses or CIDRs."""
+    out = []
+    for part in raw.split(","):
+        part = part.strip()
+        if part:
+            out.append(ipaddress.ip_network(part, strict=False))
+    return tuple(out)
+
+
+def _address(raw: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    raw = raw.strip()
+    if raw.startswith("[") and "]" in raw:  # [v6]:port
+        raw = raw[1:raw.index("]")]
+    elif raw.count(":") == 1:  # v4:port
+        raw = raw.split(":", 1)[0]
+    try:
+        return ipaddress.ip_address(raw)
+    except ValueError:
+        return None
+
+
+def client_address(remote: str | None, forwarded_for: str, proxies: tuple[Network, ...],
+                   trust_peer: bool = False) -> str:
+    """The client's address: ``remote``, unless it is a trusted proxy; then, walking
+    ``X-Forwarded-For`` from the right, the first address that is not a trusted proxy
+    (without the port some proxies add, so that a client's buckets do not change with it).
+
+    ``trust_peer`` trusts the immediate peer whatever its address (one proxy hop, the old
+    ``MAILLAGE_TRUST_FORWARDED``). An unreadable entry ends the walk: it is what the last
+    trusted hop received, so it stands for the client.
+    """
+    def trusted(addr: ipaddress.IPv4Address | ipaddress.IPv6Address | None) -> bool:
+        return addr is not None and any(addr in net for net in proxies)
+
+    current = remote or "unknown"
+    if not (trust_peer or trusted(_address(current))):
+        return current
+    for entry in reversed([e.strip() for e in forwarded_for.split(",") if e.strip()]):
+        addr = _address(entry)
+        current = str(addr) if addr is not None else entry
+        if not trusted(addr):
+            break
+    return current
