@@ -4,10 +4,16 @@
     DELETE /v1/push/{publisher}/calls/{id}                           withdraw a call
     POST   /v1/push/{publisher}/calls/{id}/interests/{iid}/hide      hide an interest entry
 
+Signatures (:mod:`services.ingest.signatures`): a POST of calls signs its body (Standard
+Webhooks as is); a withdrawal or a hide has no body (400 if it carries one) and signs its
+method and path, ``DELETE /v1/push/ville/calls/2026-001``: a leaked signature of one cannot
+withdraw or hide another record, even replayed before the first reached the replay cache.
+
 Order of the checks, each refusing before any further work: content type (415), declared
-and actual size (413), signature and timestamp (401), the publisher's rate (429 with
-Retry-After), a replayed webhook-id (409), JSON (400), validation (422, every field path and
-reason). The answer is 202 only once every message has its PubAck from JetStream.
+and actual size (413), a body where none belongs (400), signature and timestamp (401), the
+publisher's rate (429 with Retry-After), a replayed webhook-id (409), JSON (400), validation
+(422, every field path and reason). The answer is 202 only once every message has its PubAck
+from JetStream.
 
 Replays are refused across ingest replicas by two mechanisms: the NATS KV bucket
 ``push_seen`` remembers each accepted webhook-id for ``MAILLAGE_PUSH_REPLAY_TTL`` seconds, and
@@ -32,7 +38,7 @@ from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSe
 from nats.js.kv import KeyValue
 
 from services.ingest.ratelimit import RateLimiter
-from services.ingest.signatures import SignatureError, verify
+from services.ingest.signatures import SignatureError, target_payload, verify
 from services.ingest.validate import ValidationFailed, parse_calls
 from services.query.errors import ApiError
 from shared.bus import Bus
@@ -107,15 +113,18 @@ def require_json(request: web.Request) -> None:
                        details={"content_type": request.headers.get("Content-Type", "")})
 
 
-async def authenticate(request: web.Request, state: PushState, body: bytes) -> str:
-    """Verify signature, timestamp, rate and replay; returns the webhook-id."""
+async def authenticate(request: web.Request, state: PushState, payload: bytes,
+                       *, show_payload: bool = False) -> str:
+    """Verify signature (over ``payload``), timestamp, rate and replay; returns the
+    webhook-id. ``show_payload``: a refusal says what was expected to be signed."""
     publisher = request.match_info["publisher"]
     keys = state.secrets.get(publisher, ())
     try:
-        signed = verify(request.headers, body, keys, time.time(), state.tolerance)
+        signed = verify(request.headers, payload, keys, time.time(), state.tolerance)
     except SignatureError as exc:
         log.warning("push refused", extra={"publisher": publisher, "error": exc.code})
-        raise ApiError(401, exc.message, code=exc.code) from None
+        details = {"signed_payload": payload.decode()} if show_payload else None
+        raise ApiError(401, exc.message, code=exc.code, details=details) from None
     wait = state.limiter.take(publisher)
     if wait > 0:
         raise ApiError(429, "too many pushes; slow down", details={"retry_after": wait},
@@ -186,11 +195,20 @@ async def push_calls(request: web.Request) -> web.Response:
     )
 
 
+async def authenticate_bodiless(request: web.Request, state: PushState) -> str:
+    """:func:`authenticate` for a request that acts on its path: no body, the method and
+    the path signed."""
+    if await read_body(request, state.max_bytes):
+        raise ApiError(400, "this request takes no body: sign its method and path",
+                       code="body_not_allowed")
+    payload = target_payload(request.method, request.rel_url.raw_path)
+    return await authenticate(request, state, payload, show_payload=True)
+
+
 async def delete_call(request: web.Request) -> web.Response:
     state = request.app[PUSH]
     publisher, pid = request.match_info["publisher"], request.match_info["id"]
-    body = await read_body(request, state.max_bytes)
-    msg_id = await authenticate(request, state, body)
+    msg_id = await authenticate_bodiless(request, state)
     cid = call_id(publisher, pid)
     message = CallMessage.retract(cid, publisher, state.versions.next(), "withdrawn by publisher")
     await publish_all(state, publisher, msg_id, [message])
@@ -200,8 +218,7 @@ async def delete_call(request: web.Request) -> web.Response:
 async def hide_interest(request: web.Request) -> web.Response:
     state = request.app[PUSH]
     publisher, pid = request.match_info["publisher"], request.match_info["id"]
-    body = await read_body(request, state.max_bytes)
-    msg_id = await authenticate(request, state, body)
+    msg_id = await authenticate_bodiless(request, state)
     cid = call_id(publisher, pid)
     message = CallMessage(CallKind.HIDE_INTEREST, cid, publisher, state.versions.next(),
                           interest_id=request.match_info["interest"])

@@ -7,10 +7,14 @@ A signed request carries three headers::
     webhook-signature: space-separated "v1,<base64 HMAC-SHA256>" entries
 
 The HMAC key is the secret's bytes: a secret is written ``whsec_<base64>``, and the signed
-content is ``id + "." + timestamp + "." + raw body``. Verification compares every candidate
-signature with every configured secret (two during a rotation) in constant time, over the raw
-bytes of the body as received, and refuses a timestamp more than ``tolerance`` seconds away
-from now (either way).
+content is ``id + "." + timestamp + "." + payload``. The payload of a request with a body
+(``POST /v1/push/{publisher}/calls``) is its raw body, as Standard Webhooks defines it. A
+request without a body (withdrawing a call, hiding an interest) signs what it does instead:
+its method, one space and its path as sent, e.g. ``DELETE /v1/push/ville/calls/2026-001``
+(:func:`target_payload`), so that its headers, if leaked, cannot act on another path.
+Verification compares every candidate signature with every configured secret (two during a
+rotation) in constant time, over the raw bytes of the payload, and refuses a timestamp more
+than ``tolerance`` seconds away from now (either way).
 
 :func:`sign` is the sending side (alert webhooks, tests, the benchmark).
 """
@@ -81,6 +85,12 @@ def parse_secrets(raw: str) -> dict[str, tuple[bytes, ...]]:
             raise ConfigError(f"publisher names are letters, digits, - and _: {publisher!r}")
         result.setdefault(publisher, []).append(decode_secret(secret.strip()))
     return {p: tuple(keys) for p, keys in result.items()}
+
+
+def target_payload(method: str, path: str) -> bytes:
+    """The signed payload of a request without a body: ``METHOD /path`` (path as sent,
+    percent-encoding included, without the query string)."""
+    return f"{method.upper()} {path}".encode()
 
 
 def signature(key: bytes, msg_id: str, timestamp: int | str, body: bytes) -> str:

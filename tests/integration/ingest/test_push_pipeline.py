@@ -67,11 +67,15 @@ class Stack:
         return await self.session.post(f"{self.ingest}v1/push/{publisher}/calls", data=body,
                                        headers=headers)
 
-    async def delete(self, pid: str) -> aiohttp.ClientResponse:
+    def signed_target(self, method: str, path: str) -> dict[str, str]:
+        """Headers of a body-less request: its method and path are what is signed."""
         self.n += 1
-        headers = sign(SECRET, f"msg_{self.n}", int(time.time()), b"")
-        return await self.session.delete(f"{self.ingest}v1/push/ville/calls/{pid}",
-                                         headers=headers)
+        return sign(SECRET, f"msg_{self.n}", int(time.time()), f"{method} {path}".encode())
+
+    async def delete(self, pid: str) -> aiohttp.ClientResponse:
+        path = f"/v1/push/ville/calls/{pid}"
+        return await self.session.delete(self.ingest + path[1:],
+                                         headers=self.signed_target("DELETE", path))
 
     async def calls(self, **params: str) -> dict[str, Any]:
         async with self.session.get(self.query + "v1/calls", params=params) as resp:
@@ -256,3 +260,82 @@ async def test_alert_to_a_private_address_is_refused_by_default(stack, tmp_path)
             assert (await resp.json())["error"]["details"]["errors"][0]["path"] == "url"
     finally:
         await server.close()
+
+
+async def test_leaked_withdrawal_headers_cannot_withdraw_another_call(stack) -> None:
+    """A publisher's signed DELETE of c1 leaks (a log, a proxy); replayed on c2's path
+    before the genuine request arrives, it must not withdraw c2."""
+    await stack.push(a_call("c1"))
+    await stack.push(a_call("c2", title="Vergers partagés"))
+
+    async def both() -> bool:
+        return (await stack.calls())["total"] == 2
+
+    await eventually(both)
+    # signed over the empty body (what publishers sent before), headers fit any path
+    old_style = sign(SECRET, "msg_old", int(time.time()), b"")
+    async with stack.session.delete(stack.ingest + "v1/push/ville/calls/c2",
+                                    headers=old_style) as resp:
+        assert resp.status == 401
+    leaked = stack.signed_target("DELETE", "/v1/push/ville/calls/c1")
+    async with stack.session.delete(stack.ingest + "v1/push/ville/calls/c2",
+                                    headers=leaked) as resp:
+        assert resp.status == 401
+        error = (await resp.json())["error"]
+        assert error["details"]["signed_payload"] == "DELETE /v1/push/ville/calls/c2"
+    async with stack.session.delete(stack.ingest + "v1/push/ville/calls/c1",
+                                    headers=leaked) as resp:
+        assert resp.status == 202  # the genuine request still goes through
+
+    async def only_c2() -> bool:
+        return [i["publisher_id"] for i in (await stack.calls())["items"]] == ["c2"]
+
+    await eventually(only_c2)
+    assert (await stack.bus.js.stream_info("CALLS")).state.messages == 3  # no stray retraction
+
+
+async def test_leaked_hide_headers_cannot_hide_another_interest(stack) -> None:
+    await stack.push(a_call("c1"))
+
+    async def there() -> bool:
+        return (await stack.calls())["total"] == 1
+
+    await eventually(there)
+    cid = (await stack.calls())["items"][0]["id"]
+    for name in ("Les Jardiniers", "Les Composteurs"):
+        _, token = stack.store.issue_token(name)
+        async with stack.session.post(
+                stack.query + f"v1/calls/{cid}/interests",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"contact": "a@asso.example", "brings": "un terrain"}) as resp:
+            assert resp.status == 201, await resp.text()
+    first, second = (i["id"] for i in stack.store.interests(cid))
+    hide = "/v1/push/ville/calls/c1/interests/{}/hide"
+    old_style = sign(SECRET, "msg_old", int(time.time()), b"")
+    async with stack.session.post(stack.ingest + hide.format(second)[1:],
+                                  headers=old_style) as resp:
+        assert resp.status == 401
+    leaked = stack.signed_target("POST", hide.format(first))
+    for method, path in (("POST", hide.format(second)),  # another interest
+                         ("DELETE", "/v1/push/ville/calls/c1")):  # another action
+        async with stack.session.request(method, stack.ingest + path[1:],
+                                         headers=leaked) as resp:
+            assert resp.status == 401, (method, path)
+    async with stack.session.post(stack.ingest + hide.format(first)[1:],
+                                  headers=leaked) as resp:
+        assert resp.status == 202, await resp.text()
+
+    async def first_hidden() -> bool:
+        return [i["id"] for i in stack.store.interests(cid)] == [second]
+
+    await eventually(first_hidden)
+    assert (await stack.calls())["total"] == 1  # c1 was not withdrawn
+
+
+async def test_a_signed_push_body_cannot_be_replayed_as_a_hide(stack) -> None:
+    body = json.dumps(a_call("c1")).encode()
+    headers = sign(SECRET, "msg_body", int(time.time()), body)
+    async with stack.session.post(stack.ingest + "v1/push/ville/calls/c1/interests/x/hide",
+                                  data=body, headers=headers) as resp:
+        assert resp.status == 400
+        assert (await resp.json())["error"]["code"] == "body_not_allowed"

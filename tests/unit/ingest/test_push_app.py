@@ -106,12 +106,29 @@ async def test_bus_without_puback_is_503_and_the_retry_is_not_a_replay(push) -> 
     assert (await push.post(body, signed(body, msg_id="msg_t"))).status == 202
 
 
-async def test_delete_is_signed_over_the_empty_body(push) -> None:
-    headers = sign(SECRET, "msg_d", int(time.time()), b"")
-    resp = await push.client.delete("/v1/push/ville/calls/2026-jardins-001", headers=headers)
+async def test_delete_is_signed_over_its_method_and_path(push) -> None:
+    path = "/v1/push/ville/calls/2026-jardins-001"
+    headers = sign(SECRET, "msg_d", int(time.time()), f"DELETE {path}".encode())
+    resp = await push.client.delete(path, headers=headers)
     assert resp.status == 202, await resp.text()
     message = CallMessage.from_json(push.bus.published[0][1])
     assert message.kind == "retract"
+
+
+async def test_delete_signed_over_the_empty_body_is_401_and_says_what_to_sign(push) -> None:
+    path = "/v1/push/ville/calls/2026-jardins-001"
+    resp = await push.client.delete(path, headers=sign(SECRET, "msg_e", int(time.time()), b""))
+    assert resp.status == 401
+    assert (await error_of(resp))["details"] == {"signed_payload": f"DELETE {path}"}
+    assert push.bus.published == []
+
+
+async def test_path_is_signed_as_sent_percent_encoding_included(push) -> None:
+    path = "/v1/push/ville/calls/appel%20n%C2%B01"
+    headers = sign(SECRET, "msg_p", int(time.time()), f"DELETE {path}".encode())
+    resp = await push.client.delete(path, headers=headers)
+    assert resp.status == 202, await resp.text()
+    assert (await resp.json())["id"] == "appel n°1"
 
 
 async def test_delete_without_signature_is_401(push) -> None:
