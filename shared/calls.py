@@ -17,6 +17,11 @@ Versions and messages
     ingest); the store keeps the highest version per call, so a late message never
     overwrites a newer one and a retraction leaves a tombstone.
 
+Cleaning
+    As for events (:mod:`shared.clean`): links (``application_url``, attachments, the
+    contact's site) are kept only when http(s) (an attachment without one is dropped), and
+    texts lose the characters XML 1.0 forbids, whether the call was pushed or harvested.
+
 Serialization
     ``to_dict()`` gives JSON types (datetimes in ISO 8601 with their offset);
     ``from_dict(to_dict(x)) == x``; unknown keys are ignored.
@@ -31,6 +36,7 @@ from enum import StrEnum
 from types import MappingProxyType
 from typing import Any
 
+from shared.clean import clean_fields
 from shared.model import DEFAULT_TZ, PARIS, _digest
 
 CALL_SCHEMA_VERSION = 1
@@ -103,6 +109,9 @@ class Amount:
     currency: str = "EUR"
     text: str | None = None
 
+    def __post_init__(self) -> None:
+        clean_fields(self, texts=("text",))
+
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
@@ -113,8 +122,16 @@ class Amount:
 
 @dataclass(frozen=True, slots=True)
 class Attachment:
+    """A document of a call; ``url`` is ``""`` when it was not an http(s) URL (the call then
+    drops the attachment)."""
+
     title: str
     url: str
+
+    def __post_init__(self) -> None:
+        clean_fields(self, texts=("title",), urls=("url",))
+        if self.url is None:
+            object.__setattr__(self, "url", "")
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -130,6 +147,9 @@ class Contact:
     email: str | None = None
     phone: str | None = None
     url: str | None = None
+
+    def __post_init__(self) -> None:
+        clean_fields(self, texts=("name", "email", "phone"), urls=("url",))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -166,6 +186,13 @@ class Call:
     origin: str = "push"  # push or harvest
     extra: dict[str, Any] = field(default_factory=dict)
     schema: int = CALL_SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        clean_fields(self, texts=("title", "funder", "description", "description_text",
+                                  "perimeter", "quartier"),
+                     lists=("themes", "audiences"), urls=("application_url",))
+        if any(not a.url for a in self.attachments):
+            object.__setattr__(self, "attachments", tuple(a for a in self.attachments if a.url))
 
     @classmethod
     def create(cls, *, publisher: str, publisher_id: str, **kw: Any) -> Call:

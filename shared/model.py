@@ -21,6 +21,12 @@ Serialization
     ``from_dict()`` reads them back; ``from_dict(to_dict(x)) == x``. Unknown keys are ignored
     so that a newer producer does not break an older consumer.
 
+Cleaning
+    Creating an :class:`Event` or a :class:`Location` (by any path: ``create``, ``with_``,
+    ``from_dict``) keeps only http(s) links in ``url`` and ``image`` and removes from every
+    text the characters XML 1.0 forbids (:mod:`shared.clean`): whatever a source sent, no
+    ``javascript:`` link and no character that breaks an RSS feed is stored or shown.
+
 Times
     Every datetime is timezone-aware. Floating times are read in the source's timezone
     (Europe/Paris by default); all-day occurrences start at local midnight and set
@@ -36,6 +42,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from shared.clean import clean_fields
 
 SCHEMA_VERSION = 1
 DEFAULT_TZ = "Europe/Paris"
@@ -100,6 +108,13 @@ def _known(cls: type, data: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in data.items() if k in names}
 
 
+_LOCATION_TEXTS = ("name", "address", "postcode", "city", "quartier", "commune", "insee",
+                   "precision", "reason")
+_EVENT_TEXTS = ("title", "description", "description_text", "organizer", "price")
+_EVENT_LISTS = ("categories", "keywords", "accessibility", "audience")
+_EVENT_URLS = ("url", "image")
+
+
 @dataclass(frozen=True, slots=True)
 class Location:
     """Where an event happens, as given by the source and completed by the geocoder.
@@ -122,6 +137,9 @@ class Location:
     precision: str | None = None
     reason: str | None = None
     online: bool = False
+
+    def __post_init__(self) -> None:
+        clean_fields(self, texts=_LOCATION_TEXTS)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -225,6 +243,9 @@ class Event:
     updated: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
     schema: int = SCHEMA_VERSION
+
+    def __post_init__(self) -> None:
+        clean_fields(self, texts=_EVENT_TEXTS, lists=_EVENT_LISTS, urls=_EVENT_URLS)
 
     @classmethod
     def create(cls, *, source_id: str, source_uid: str, title: str, **kw: Any) -> Event:

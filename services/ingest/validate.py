@@ -29,6 +29,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from shared.calls import CALL_AUDIENCES, PERIMETERS, Amount, Attachment, Call, Contact
+from shared.clean import http_url
 from shared.taxonomy import THEMES
 
 THEME_CODES = frozenset(t.code for t in THEMES)
@@ -76,7 +77,7 @@ class _Checker:
     def url(self, data: dict[str, Any], key: str, path: str, *, required: bool = False
             ) -> str | None:
         value = self.text(data, key, path, required=required, limit=2000)
-        if value is not None and not re.match(r"^https?://[^\s/?#]+\S*$", value, re.I):
+        if value is not None and http_url(value) is None:  # the model's rule (shared.clean)
             self.fail(path + key, "must be an absolute http or https URL")
             return None
         return value

@@ -9,11 +9,18 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax import saxutils
 
 from icalendar import Alarm, Calendar, Event
 
 from shared.calls import PERIMETERS
+from shared.clean import http_url, xml_text
+
+
+def escape(text: str, entities: dict[str, str] | None = None) -> str:
+    """XML-escaped ``text`` without the characters XML 1.0 forbids (a stored title with a
+    stray control character must not make the whole feed unreadable)."""
+    return saxutils.escape(xml_text(text), entities or {})
 
 
 def _summary_lines(doc: dict[str, Any]) -> list[str]:
@@ -52,7 +59,8 @@ def calls_ics(docs: list[dict[str, Any]], base_url: str, name: str) -> bytes:
         ev.add("dtstart", deadline)
         ev.add("dtend", deadline)
         ev.add("summary", f"Date limite : {doc['title']}")
-        body = _summary_lines(doc) + [f"Candidater : {doc.get('application_url') or page}"]
+        apply = http_url(doc.get("application_url")) or page  # stored before the rule
+        body = _summary_lines(doc) + [f"Candidater : {apply}"]
         ev.add("description", "\n".join(body))
         ev.add("url", page)
         ev.add("transp", "TRANSPARENT")

@@ -11,6 +11,7 @@ import io
 from typing import Any
 
 from services.query.exports.feed import Feed, moment
+from shared.clean import http_url
 
 CONTENT_TYPE = "text/csv"
 EXTENSION = "csv"
@@ -49,7 +50,7 @@ def row(item: dict[str, Any], feed: Feed) -> list[str]:
         listed(item.get("themes")), listed(item.get("keywords")),
         listed(item.get("accessibility")), listed(item.get("audience")),
         "" if free is None else ("true" if free else "false"), text(item.get("price")),
-        text(item.get("url")), feed.event_url(item),
+        text(http_url(item.get("url"))), feed.event_url(item),
         listed(s.get("source_id") for s in item.get("sources") or ()),
     ]
 

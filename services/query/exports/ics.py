@@ -41,6 +41,7 @@ import icalendar
 from icalendar.timezone.tzid import tzid_from_tzinfo
 
 from services.query.exports.feed import Feed, all_day_dates, moment, place_label
+from shared.clean import http_url
 from shared.taxonomy import theme_label
 
 CONTENT_TYPE = "text/calendar"
@@ -71,8 +72,9 @@ def description(item: dict[str, Any], feed: Feed) -> str:
         facts.append("Gratuit")
     elif item.get("price"):
         facts.append(f"Tarif : {item['price']}")
-    if item.get("url"):
-        facts.append(f"Source : {item['url']}")
+    source = http_url(item.get("url"))  # documents stored before the model's rule too
+    if source:
+        facts.append(f"Source : {source}")
     facts.append(f"Sur Maillage : {feed.event_url(item)}")
     parts.append("\n".join(facts))
     return "\n\n".join(p for p in parts if p)

@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from services.query.exports.feed import Feed
+from shared.clean import http_url
 from shared.taxonomy import theme_label
 
 CONTENT_TYPE = "application/ld+json"
@@ -21,7 +22,8 @@ EVENT_STATUS = {
 def location(item: dict[str, Any], feed: Feed) -> dict[str, Any] | None:
     loc = item.get("location") or {}
     if loc.get("online") or item.get("status") == "moved_online":
-        return {"@type": "VirtualLocation", "url": item.get("url") or feed.event_url(item)}
+        return {"@type": "VirtualLocation",
+                "url": http_url(item.get("url")) or feed.event_url(item)}
     if not loc:
         return None
     place: dict[str, Any] = {"@type": "Place"}
@@ -62,14 +64,16 @@ def event(item: dict[str, Any], feed: Feed) -> dict[str, Any]:
         data["organizer"] = {"@type": "Organization", "name": item["organizer"]}
     if item.get("is_free") is not None:
         data["isAccessibleForFree"] = bool(item["is_free"])
-    if item.get("image"):
-        data["image"] = item["image"]
+    image = http_url(item.get("image"))  # links: http(s) only, even stored before the rule
+    if image:
+        data["image"] = image
     keywords = [theme_label(c) for c in item.get("themes") or ()] + list(
         item.get("keywords") or ())
     if keywords:
         data["keywords"] = ", ".join(dict.fromkeys(keywords))
-    if item.get("url"):
-        data["sameAs"] = item["url"]
+    same = http_url(item.get("url"))
+    if same:
+        data["sameAs"] = same
     return data
 
 

@@ -1,4 +1,9 @@
-"""RSS 2.0 export: one item per occurrence, titled with its date, linking to its page."""
+"""RSS 2.0 export: one item per occurrence, titled with its date, linking to its page.
+
+Every text and attribute goes through :func:`shared.clean.xml_text`: a character XML 1.0
+forbids (a stray ``\x01`` in a title stored before the model removed them) would make the
+whole feed unreadable, and ElementTree writes such characters as they are.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from email.utils import format_datetime
 from typing import Any
 
 from services.query.exports.feed import STATUS_FR, Feed, moment, place_label, when_fr
+from shared.clean import xml_text
 from shared.taxonomy import theme_label
 
 CONTENT_TYPE = "application/rss+xml"
@@ -15,8 +21,8 @@ ATOM = "http://www.w3.org/2005/Atom"
 
 
 def _text(parent: ET.Element, tag: str, text: str, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, attrs)
-    element.text = text
+    element = ET.SubElement(parent, tag, {k: xml_text(v) for k, v in attrs.items()})
+    element.text = xml_text(text)
     return element
 
 
@@ -50,7 +56,7 @@ def render(items: list[dict[str, Any]], feed: Feed) -> bytes:
     _text(channel, "generator", "Maillage")
     _text(channel, "ttl", "60")
     ET.SubElement(channel, f"{{{ATOM}}}link",
-                  {"href": feed.self_url, "rel": "self", "type": CONTENT_TYPE})
+                  {"href": xml_text(feed.self_url), "rel": "self", "type": CONTENT_TYPE})
     for doc in items:
         entry = ET.SubElement(channel, "item")
         _text(entry, "title", item_title(doc, feed))

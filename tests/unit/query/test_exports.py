@@ -174,3 +174,27 @@ def test_csv_neutralizes_formulas() -> None:
     body = csv.render(docs(title="=HYPERLINK(\"http://evil\")"), FEED)
     row = next(stdcsv.DictReader(io.StringIO(body.decode())))
     assert row["title"].startswith("'=")
+
+
+def stored_before_the_rule(**raw: Any) -> list[dict[str, Any]]:
+    """Documents as an older index holds them: the model's cleaning bypassed."""
+    items = docs()
+    for item in items:
+        item.update(raw)
+    return items
+
+
+def test_rss_of_a_title_with_control_characters_is_well_formed_xml() -> None:
+    import xml.etree.ElementTree as ET
+
+    items = stored_before_the_rule(title="Concert\x01 de\x0b la chorale\ufffe",
+                                   organizer="Chorale\x1f", description_text="Entrée\x00 libre")
+    root = ET.fromstring(rss.render(items, FEED))  # an XML 1.0 parser: raised before
+    assert root.find("channel/item/title").text.startswith("Concert de la chorale – ")
+
+
+def test_links_stored_before_the_rule_are_left_out_of_every_export() -> None:
+    items = stored_before_the_rule(url="JavaScript:alert(1)", image="data:image/svg+xml,x")
+    for module in (ics, jsonld, csv, rss):
+        assert b"javascript:" not in module.render(items, FEED).lower(), module.__name__
+    assert b"data:image" not in jsonld.render(items, FEED)
