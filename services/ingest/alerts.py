@@ -11,6 +11,11 @@ goes through the harvester's SSRF guard: the URL is checked, every address the h
 to must be public (unless ``MAILLAGE_ALLOW_PRIVATE``), redirects are not followed. A 2xx moves
 ``last_seq`` forward; anything else is retried next round, and an alert failing
 ``MAX_ALERT_FAILURES`` times in a row is disabled.
+
+A failure is recorded for ``GET /v1/alerts`` as its kind only (:func:`error_kind`:
+``refused_address``, ``dns``, ``timeout``, ``http_500``...), never as the error's text: that
+text names what the resolver answered ("db.internal resolves to 10.0.3.7"), which would
+let anyone with a token map the internal network. The full error goes to the log.
 """
 
 from __future__ import annotations
@@ -26,9 +31,11 @@ from zoneinfo import ZoneInfo
 import aiohttp
 from multidict import MultiDict
 
+from services.harvester.fetch_errors import map_client_error
 from services.harvester.fetcher import GuardedResolver
 from services.harvester.safety import Resolver, SystemResolver, check_url
 from services.ingest.signatures import sign
+from shared.errors import MaillageError
 from shared.settings import Settings
 from shared.store.calls_sqlite import CallSort, CallStore
 
@@ -36,6 +43,17 @@ log = logging.getLogger(__name__)
 
 MAX_ITEMS = 50
 USER_AGENT = "Maillage-alerts/0.1"
+
+
+class SubscriberRefused(MaillageError):
+    """The subscriber answered, but not with a 2xx."""
+
+
+def error_kind(exc: BaseException) -> str:
+    """What went wrong, as a short code that reveals nothing of the network."""
+    if isinstance(exc, MaillageError):
+        return exc.kind
+    return map_client_error(exc, "").kind
 
 
 class AlertSender:
@@ -77,8 +95,8 @@ class AlertSender:
                     MultiDict(alert["query"]), tz=self.tz, now=datetime.now(UTC),
                     after_seq=alert["last_seq"], sort=CallSort.NEW, limit=MAX_ITEMS,
                 )
-            except Exception as exc:  # a saved search no longer valid
-                self.store.alert_failed(alert["id"], f"invalid saved search: {exc}")
+            except Exception:  # a saved search no longer valid
+                self.store.alert_failed(alert["id"], "invalid_search")
                 continue
             page = await self.store.search(query)
             if not page.items:
@@ -87,9 +105,11 @@ class AlertSender:
             try:
                 await self.deliver(alert, page.items, newest)
             except Exception as exc:
-                log.warning("alert delivery failed",
-                            extra={"url": alert["url"], "error": repr(exc)})
-                self.store.alert_failed(alert["id"], repr(exc))
+                kind = error_kind(exc)
+                log.warning("alert delivery failed", extra={
+                    "alert_id": alert["id"], "url": alert["url"], "kind": kind,
+                    "error": repr(exc)})
+                self.store.alert_failed(alert["id"], kind)
                 continue
             self.store.alert_delivered(alert["id"], newest)
             sent += 1
@@ -107,7 +127,8 @@ class AlertSender:
         async with self.session().post(target.url, data=body, headers=headers,
                                        allow_redirects=False) as resp:
             if not 200 <= resp.status < 300:
-                raise RuntimeError(f"subscriber answered HTTP {resp.status}")
+                raise SubscriberRefused(f"subscriber answered HTTP {resp.status}",
+                                        kind=f"http_{resp.status}")
 
 
 async def run_alerts(settings: Settings, store: CallStore) -> None:

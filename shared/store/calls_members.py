@@ -6,7 +6,9 @@
 ``interests``  "we would like to apply jointly": one row per (call, association token);
                declaring again updates it; a publisher may hide one (``hidden``).
 ``alerts``     a saved search and a subscriber URL; ``last_seq`` is the ``first_seq`` of the
-               newest call already delivered, so each new matching call is sent once.
+               newest call already delivered, so each new matching call is sent once;
+               ``last_error`` is the kind of the last failure (``refused_address``,
+               ``http_500``...), never its text (:data:`ERROR_KIND`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import base64
 import hashlib
 import hmac
 import json
+import re
 import secrets
 import sqlite3
 from dataclasses import dataclass
@@ -57,6 +60,9 @@ CREATE TABLE IF NOT EXISTS alerts (
 
 TOKEN_PREFIX = "mlg_"
 MAX_ALERT_FAILURES = 20
+#: what ``last_error`` may hold; anything else (the free text stored by older versions,
+#: which could name internal addresses) reads as ``delivery_failed``
+ERROR_KIND = re.compile(r"[a-z0-9_]{1,40}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +188,7 @@ class MembersMixin:
         for alert in out:
             alert["query"] = [tuple(p) for p in json.loads(alert["query"])]
             alert["disabled"] = bool(alert["disabled"])
+            alert["last_error"] = _error_kind(alert["last_error"])
         return out
 
     def delete_alert(self, alert_id: str, token_id: str) -> bool:
@@ -194,8 +201,15 @@ class MembersMixin:
             "UPDATE alerts SET last_seq = MAX(last_seq, ?), failures = 0, last_error = NULL"
             " WHERE id = ?", (last_seq, alert_id)))
 
-    def alert_failed(self, alert_id: str, error: str) -> None:
+    def alert_failed(self, alert_id: str, kind: str) -> None:
+        """Count a failure of kind ``kind`` (a code such as ``dns``, not a message)."""
         self._write(lambda c: c.execute(
             "UPDATE alerts SET failures = failures + 1, last_error = ?,"
             " disabled = (failures + 1 >= ?) WHERE id = ?",
-            (error[:500], MAX_ALERT_FAILURES, alert_id)))
+            (_error_kind(kind), MAX_ALERT_FAILURES, alert_id)))
+
+
+def _error_kind(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return value if ERROR_KIND.fullmatch(value) else "delivery_failed"

@@ -9,6 +9,7 @@ import asyncio
 import base64
 import contextlib
 import json
+import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
@@ -339,3 +340,51 @@ async def test_a_signed_push_body_cannot_be_replayed_as_a_hide(stack) -> None:
                                   data=body, headers=headers) as resp:
         assert resp.status == 400
         assert (await resp.json())["error"]["code"] == "body_not_allowed"
+
+
+class InternalDNS:
+    """A resolver answering like a company's internal DNS (no query leaves the machine)."""
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        if host == "db.internal":
+            return ["10.0.3.7"]
+        raise OSError(f"{host}: Name or service not known")
+
+
+async def test_alert_errors_name_a_kind_not_what_the_resolver_answered(stack) -> None:
+    _, token = stack.store.issue_token("Curieux")
+    auth = {"Authorization": f"Bearer {token}"}
+    for url in ("http://db.internal/hook", "http://printer.corp/hook"):
+        async with stack.session.post(stack.query + "v1/alerts", headers=auth,
+                                      json={"url": url, "query": {}}) as resp:
+            assert resp.status == 201, await resp.text()
+    await stack.push(a_call("probe"))
+
+    async def indexed() -> bool:
+        return (await stack.calls())["total"] == 1
+
+    await eventually(indexed)
+    sender = AlertSender(stack.store, resolver=InternalDNS())  # private addresses refused
+    try:
+        assert await sender.run_once() == 0
+    finally:
+        await sender.close()
+    async with stack.session.get(stack.query + "v1/alerts", headers=auth) as resp:
+        body = await resp.text()
+    errors = {a["url"]: a["last_error"] for a in json.loads(body)["items"]}
+    assert errors == {"http://db.internal/hook": "refused_address",
+                      "http://printer.corp/hook": "dns"}
+    assert "10.0.3.7" not in body and "not known" not in body
+
+
+async def test_alert_errors_stored_as_text_by_older_versions_are_not_shown(stack) -> None:
+    _, token = stack.store.issue_token("Curieux")
+    auth = {"Authorization": f"Bearer {token}"}
+    async with stack.session.post(stack.query + "v1/alerts", headers=auth, json={
+            "url": "https://hook.example/x", "query": {}}) as resp:
+        alert_id = (await resp.json())["id"]
+    with sqlite3.connect(stack.store.path) as conn:  # a row written before the fix
+        conn.execute("UPDATE alerts SET last_error = ? WHERE id = ?",
+                     ("FetchRefused('db.internal resolves to 10.0.3.7')", alert_id))
+    async with stack.session.get(stack.query + "v1/alerts", headers=auth) as resp:
+        assert (await resp.json())["items"][0]["last_error"] == "delivery_failed"
