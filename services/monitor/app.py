@@ -69,11 +69,17 @@ def check_auth(request: web.Request) -> None:
 
 
 def check_same_origin(request: web.Request) -> None:
-    """Refuse a state-changing request sent by another site (the browser keeps basic auth)."""
+    """Refuse a state-changing request sent by another site (the browser keeps basic auth).
+
+    A browser names the requesting site in ``Sec-Fetch-Site`` (recent ones) and ``Origin``;
+    ``Origin: null`` is what a sandboxed frame or a page opened from a ``data:`` URL sends,
+    so it is refused too (a same-origin form always names this origin). Scripts send
+    neither header.
+    """
     if request.headers.get("Sec-Fetch-Site", "same-origin") not in ("same-origin", "none"):
         raise ApiError(403, "cross-site request refused")
     origin = request.headers.get("Origin")
-    if origin and origin != "null" and urlsplit(origin).netloc != request.host:
+    if origin and (origin == "null" or urlsplit(origin).netloc != request.host):
         raise ApiError(403, "cross-site request refused")
 
 

@@ -111,6 +111,22 @@ async def test_cross_site_harvest_request_is_refused() -> None:
     assert queued == []
 
 
+async def test_harvest_request_from_an_opaque_origin_is_refused() -> None:
+    """A sandboxed iframe (or a data: page) on any site posts with 'Origin: null'; a browser
+    without Sec-Fetch-Site still sends the operator's basic credentials with it."""
+    monitor, queued = make_monitor()
+    async with TestClient(TestServer(create_app(monitor, "operateur", "secret"))) as c:
+        for path in ("/source/velo/harvest", "/v1/sources/velo/harvest"):
+            resp = await c.post(path, headers={**AUTH, "Origin": "null"},
+                                allow_redirects=False)
+            assert resp.status == 403, path
+            assert (await resp.json())["error"]["code"] == "forbidden"
+        same = {**AUTH, "Origin": f"http://{c.host}:{c.port}"}
+        assert (await c.post("/source/velo/harvest", headers=same,
+                             allow_redirects=False)).status == 303
+    assert queued == ["velo"]
+
+
 async def test_alerts_feeds_list_the_failing_source(client: TestClient) -> None:
     data = await (await client.get("/v1/alerts", headers=AUTH)).json()
     assert [a["source_id"] for a in data["alerts"]] == ["chorale"]
