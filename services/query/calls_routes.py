@@ -23,6 +23,7 @@ from services.query.calls_feeds import calls_ics, calls_rss
 from services.query.calls_params import parse_call_query, values
 from services.query.context import SETTINGS, STORE, TZ, base_url, public_item
 from services.query.errors import ApiError, invalid_parameter
+from services.query.params import single
 from shared.store.base import SearchQuery
 from shared.store.calls_sqlite import CallQuery, CallSort, CallStore, open_call_store
 
@@ -97,7 +98,7 @@ async def search_all(request: web.Request) -> web.Response:
     for kind in kinds:
         if kind not in KINDS:
             raise invalid_parameter("kind", f"unknown value {kind!r}; expected event or call")
-    q = (params.get("q") or "").strip() or None
+    q = (single(params, "q") or "").strip() or None  # the rule of /v1/events: one q, 200 chars
     limit = call_query(request).limit
     now = datetime.now(UTC)
     items: list[tuple[str, dict[str, Any]]] = []

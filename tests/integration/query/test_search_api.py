@@ -163,3 +163,17 @@ async def test_facets_carry_french_labels(client) -> None:
 
 async def test_facets_can_be_skipped(client) -> None:
     assert "facets" not in await search(client, facets="false")
+
+
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/search"])
+@pytest.mark.parametrize("query", [
+    [("q", "a" * 201)],
+    [("q", " " * 150 + "vélo" * 20)],  # 230 characters as sent, 80 once stripped
+    [("q", "vélo"), ("q", "x" * 5000)],  # a second q was never read, nor counted
+], ids=["long", "padded", "repeated"])
+async def test_q_is_one_value_of_at_most_200_characters_on_both_searches(
+        client, path, query) -> None:
+    resp = await client.get(path, params=query)
+    assert resp.status == 400, await resp.text()
+    error = (await resp.json())["error"]
+    assert error["code"] == "invalid_parameter" and error["details"]["parameter"] == "q"
