@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
+from typing import Any
 
 from services.harvester.fetcher import Fetcher, FetchResult
 from services.harvester.formats import parse_document
@@ -63,9 +64,14 @@ def outgoing(source: Source, parsed: Parsed) -> list[Outgoing]:
         return [Outgoing(c.id, c.content_hash(), partial(CallMessage.upsert, c))
                 for c in parsed.calls]
     items = []
+    declared: dict[str, Any] = {}
+    if source.themes:
+        declared["organizer_themes"] = list(source.themes)
+    if source.organizer:  # who runs the source: its own events speak for it when merged
+        declared["source_organizer"] = source.organizer
     for event in parsed.events:
-        if source.themes:
-            event = event.with_(extra={**event.extra, "organizer_themes": list(source.themes)})
+        if declared:
+            event = event.with_(extra={**event.extra, **declared})
         items.append(Outgoing(event.id, event.content_hash(), partial(EventMessage.upsert, event)))
     return items
 

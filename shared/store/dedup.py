@@ -25,8 +25,11 @@ Matching (:func:`match`), for two members of *different* sources:
 Clustering (:func:`clusters`): edges sorted by score (best first, ties by ids) are merged
 greedily, refusing any merge that would put two members of the same source in one cluster
 (a source does not list one event twice, and this stops chains A1–B–A2) or two members that
-:func:`conflict` (different times, or places known to be apart): a vague copy (no venue) cannot
-glue together two events held at distant places. The result depends only
+:func:`conflict` (different times, places known to be apart, or an organiser's own source and
+a member naming another organiser, see :func:`own_organiser`): a vague copy (no venue) cannot
+glue together two events held at distant places, and an organiser's event is never merged
+with one that names another organiser (whose source would then speak for it,
+:mod:`shared.store.dedup_merge`). The result depends only
 on the set of members, never on the order they arrived in: this is what makes the index
 independent of message order. Edges exist only between members whose starts are close, so a
 change can only affect the connected component around it; stores recompute just that.
@@ -77,16 +80,18 @@ class Features:
     precise: bool
     online: bool
     url: str
+    organiser: str = ""  # the organiser it names (:func:`organiser_key`)
+    own: bool = False  # from that organiser's own source (:func:`own_organiser`)
 
     def to_json(self) -> list[Any]:
         return [self.id, self.source_id, self.start_ts, self.day, self.all_day,
                 sorted(self.title), sorted(self.venue), self.address, self.lat, self.lon,
-                self.precise, self.online, self.url]
+                self.precise, self.online, self.url, self.organiser, self.own]
 
     @classmethod
     def from_json(cls, v: list[Any]) -> Features:
         return cls(v[0], v[1], v[2], v[3], v[4], frozenset(v[5]), frozenset(v[6]), v[7], v[8],
-                   v[9], v[10], v[11], v[12])
+                   v[9], v[10], v[11], v[12], *(v[13:15] if len(v) > 13 else ("", False)))
 
 
 def local_day(ts: int) -> int:
@@ -102,6 +107,20 @@ def _norm_url(url: str | None) -> str:
         if u.startswith(prefix):
             u = u[len(prefix):]
     return u.removeprefix("www.")
+
+
+def organiser_key(name: Any) -> str:
+    """An organiser's name as sorted folded words (``La Chorale du Thabor``: ``chorale
+    thabor``); ``""`` when unknown."""
+    return " ".join(sorted(set(tokens(name)))) if isinstance(name, str) else ""
+
+
+def own_organiser(doc: dict[str, Any]) -> str:
+    """The organiser (:func:`organiser_key`) when the member comes from that organiser's own
+    source: the source declares an organiser (``organizer`` in the sources file, carried as
+    ``extra["source_organizer"]``) and the event names the same one; else ``""``."""
+    declared = organiser_key((doc.get("extra") or {}).get("source_organizer"))
+    return declared if declared and declared == organiser_key(doc.get("organizer")) else ""
 
 
 def features(doc: dict[str, Any]) -> Features:
@@ -122,6 +141,8 @@ def features(doc: dict[str, Any]) -> Features:
         precise=has_coords and loc.get("precision") in PRECISE,
         online=bool(loc.get("online")),
         url=_norm_url(doc.get("url")),
+        organiser=organiser_key(doc.get("organizer")),
+        own=bool(own_organiser(doc)),
     )
 
 
@@ -173,15 +194,22 @@ def times_match(a: Features, b: Features) -> bool:
     return abs(a.start_ts - b.start_ts) <= START_TOLERANCE_S
 
 
+def other_organiser(a: Features, b: Features) -> bool:
+    """One is an organiser's own source and the other names another organiser."""
+    return (a.own or b.own) and bool(a.organiser and b.organiser) and a.organiser != b.organiser
+
+
 def conflict(a: Features, b: Features) -> bool:
-    """Members that cannot be in one cluster, even through others: not at the same time, or
-    at places known to be apart."""
-    return not times_match(a, b) or place_relation(a, b) == "far"
+    """Members that cannot be in one cluster, even through others: not at the same time, at
+    places known to be apart, or an organiser's own source and a member naming another."""
+    return not times_match(a, b) or other_organiser(a, b) or place_relation(a, b) == "far"
 
 
 def match(a: Features, b: Features) -> float | None:
     """The score of the pair when it is the same event, else ``None``."""
     if a.source_id == b.source_id or not times_match(a, b):
+        return None
+    if other_organiser(a, b):
         return None
     sim = title_similarity(a.title, b.title)
     same_url = bool(a.url) and a.url == b.url

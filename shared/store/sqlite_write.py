@@ -129,7 +129,8 @@ class BatchWriter:
                 feat = dedup.Features(
                     mid, first.source_id, start_ts, dedup.local_day(start_ts),
                     bool(doc.get("all_day")), first.title, first.venue, first.address,
-                    first.lat, first.lon, first.precise, first.online, first.url)
+                    first.lat, first.lon, first.precise, first.online, first.url,
+                    first.organiser, first.own)
             rows.append((mid, doc["event_id"], doc["start_ts"], feat.day, int(feat.all_day),
                          json.dumps(feat.to_json()), json.dumps(doc, ensure_ascii=False)))
             self.changed.add(mid)

@@ -41,9 +41,10 @@ async def test_same_event_from_two_sources_is_one_document(store, make) -> None:
 
 async def test_richer_description_and_union_of_tags_win(store, make) -> None:
     a = same_event(make, "ics", "Repair café", description_text="Court.", themes=("reparation",),
-                   accessibility=("hi",))
+                   accessibility=("hi",), organizer="Repair café de Rennes")
     b = same_event(make, "html", "Repair Café", description_text="Un texte long " * 5,
-                   themes=("ecologie",), accessibility=("pi",), source_format="html")
+                   themes=("ecologie",), accessibility=("pi",), source_format="html",
+                   organizer="Repair Café de Rennes")
     await store.apply([make.upsert(a), make.upsert(b)])
     (doc,) = await everything(store)
     assert doc["description_text"] == b.description_text
@@ -51,6 +52,27 @@ async def test_richer_description_and_union_of_tags_win(store, make) -> None:
     assert sorted(doc["themes"]) == ["ecologie", "reparation"]
     assert sorted(doc["accessibility"]) == ["hi", "pi"]
     assert (await store.search(SearchQuery(accessibility=("hi", "pi")))).total == 1
+
+
+async def test_an_unrelated_source_cannot_cancel_an_organisers_event(store, make) -> None:
+    own = same_event(make, "chorale", "Concert de Noël", organizer="Chorale du Thabor",
+                     extra={"source_organizer": "Chorale du Thabor"},
+                     description_text="Concert.", url="https://chorale.example/noel")
+    copy = same_event(make, "pirate", "Concert de Noël", minute=10, source_format="openagenda",
+                      organizer="Chorale du Thabor", status="cancelled",
+                      description_text="Annulé. " * 20, url="https://pirate.example/x")
+    await store.apply([make.upsert(copy), make.upsert(own)])
+    (doc,) = await everything(store)
+    assert (doc["status"], doc["description_text"], doc["url"]) == (
+        "scheduled", "Concert.", "https://chorale.example/noel")
+    assert {s["source_id"]: s["status"] for s in doc["sources"]} == {
+        "chorale": "scheduled", "pirate": "cancelled"}
+    rival = same_event(make, "rival", "Concert de Noël", minute=5, organizer="Rivaux",
+                       extra={"source_organizer": "Rivaux"}, status="cancelled")
+    await store.apply([make.upsert(rival)])
+    docs = {d["source_id"]: d for d in await everything(store)}
+    assert set(docs) == {"chorale", "rival"}  # an organiser's own copy stays apart
+    assert docs["chorale"]["status"] == "scheduled"
 
 
 async def test_get_by_member_id_finds_the_canonical_document(store, make) -> None:

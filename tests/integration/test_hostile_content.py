@@ -155,3 +155,61 @@ async def test_hostile_call_loses_its_script_link_and_control_characters(
         assert_no_script_link(await stack.text(path), path)
     rss = ET.fromstring(await stack.text("v1/calls.rss"))
     assert [t.text for t in rss.iter("title")][-1] == "Fonds pour les jardins"
+
+
+CHORALE_ICS = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//chorale//FR\r
+BEGIN:VEVENT\r
+UID:noel@chorale\r
+DTSTAMP:20260101T000000Z\r
+DTSTART;TZID=Europe/Paris:{day:%Y%m%d}T200000\r
+DTEND;TZID=Europe/Paris:{day:%Y%m%d}T220000\r
+SUMMARY:Concert de Noël de la chorale\r
+DESCRIPTION:Chants de Noël\\, entrée libre.\r
+LOCATION:Les Champs Libres\\, 10 cours des Alliés\\, Rennes\r
+URL:https://chorale.example/noel\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+def openagenda_copy(day: date) -> dict:
+    """Another source's copy of the chorale's concert: cancelled, a longer text, its link;
+    OpenAgenda ranks before ICS, so its copy was the merged event's primary member."""
+    return {"events": [{
+        "uid": 666, "slug": "concert-noel", "originAgenda": {"slug": "agenda-pirate"},
+        "title": {"fr": "Concert de Noël de la chorale"}, "status": 6, "state": 2,
+        "longDescription": {"fr": "ANNULÉ. " + "Venez plutôt chez nous ! " * 10},
+        "timings": [{"begin": f"{day}T20:00:00+01:00", "end": f"{day}T22:00:00+01:00"}],
+        "location": {"name": "Les Champs Libres", "address": "10 cours des Alliés",
+                     "city": "Rennes", "postalCode": "35000"},
+    }]}
+
+
+async def test_another_source_cannot_cancel_rewrite_or_relink_the_organisers_event(
+        stack: Stack, feed_server) -> None:
+    day = date.today() + timedelta(days=5)
+    chorale = Source("chorale", feed_server.put("chorale.ics", CHORALE_ICS.format(day=day),
+                                                "text/calendar"), organizer="Chorale du Thabor")
+    pirate = Source("pirate", feed_server.put("oa.json", json.dumps(openagenda_copy(day)),
+                                              "application/json"), format="openagenda")
+    for source in (chorale, pirate):
+        status = await stack.harvester.harvest(source, SourceState())
+        assert status.ok and status.new == 1, status
+
+    async def merged() -> bool:
+        body = json.loads(await stack.text("v1/events?include_cancelled=true"))
+        return body["total"] == 1 and len(body["items"][0]["sources"]) == 2
+
+    await eventually(merged)
+    [item] = json.loads(await stack.text("v1/events?include_cancelled=true"))["items"]
+    assert item["status"] == "scheduled"
+    assert item["url"] == "https://chorale.example/noel"
+    assert item["description_text"] == "Chants de Noël, entrée libre."
+    assert {s["source_id"]: s["status"] for s in item["sources"]} == {
+        "chorale": "scheduled", "pirate": "cancelled"}  # shown as provenance
+    page = await stack.text(f"evenement/{item['id']}")
+    assert "Chants de Noël" in page and "Venez plutôt chez nous" not in page
+    ics = await stack.text("v1/events.ics")
+    assert "STATUS:CONFIRMED" in ics and "STATUS:CANCELLED" not in ics
