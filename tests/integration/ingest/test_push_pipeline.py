@@ -13,6 +13,7 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -388,3 +389,28 @@ async def test_alert_errors_stored_as_text_by_older_versions_are_not_shown(stack
                      ("FetchRefused('db.internal resolves to 10.0.3.7')", alert_id))
     async with stack.session.get(stack.query + "v1/alerts", headers=auth) as resp:
         assert (await resp.json())["items"][0]["last_error"] == "delivery_failed"
+
+
+async def test_a_standard_webhooks_library_signs_pushes_and_withdrawals(stack) -> None:
+    """The reference Python library of Standard Webhooks (not ours) signs both kinds."""
+    from standardwebhooks import Webhook
+
+    hook = Webhook(SECRET)
+    now = datetime.now(UTC)
+    body = json.dumps(a_call("lib")).encode()
+    headers = {"webhook-id": "lib_1", "webhook-timestamp": str(int(now.timestamp())),
+               "webhook-signature": hook.sign("lib_1", now, body.decode()),
+               "Content-Type": "application/json"}
+    async with stack.session.post(stack.ingest + "v1/push/ville/calls", data=body,
+                                  headers=headers) as resp:
+        assert resp.status == 202, await resp.text()
+    path = "/v1/push/ville/calls/lib"
+    headers = {"webhook-id": "lib_2", "webhook-timestamp": str(int(now.timestamp())),
+               "webhook-signature": hook.sign("lib_2", now, f"DELETE {path}")}
+    async with stack.session.delete(stack.ingest + path[1:], headers=headers) as resp:
+        assert resp.status == 202, await resp.text()
+
+    async def withdrawn() -> bool:
+        return (await stack.bus.js.stream_info("CALLS")).state.messages == 2
+
+    await eventually(withdrawn)
