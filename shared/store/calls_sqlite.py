@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from shared.calls import Call, CallKind, CallMessage, call_status
+from shared.clean import http_url
 from shared.settings import Settings, data_path
 from shared.store.base import Outcome, SearchPage
 from shared.store.calls_members import MEMBERS_SCHEMA, MembersMixin
@@ -105,10 +106,23 @@ class CallQuery:
 def public_doc(data: str, status: str, first_seen: str, first_seq: int) -> dict[str, Any]:
     doc: dict[str, Any] = json.loads(data)
     doc.pop("schema", None)
+    _only_http_links(doc)
     doc["status"] = status
     doc["first_seen"] = first_seen
     doc["seq"] = first_seq
     return doc
+
+
+def _only_http_links(doc: dict[str, Any]) -> None:
+    """The model's link rule (:mod:`shared.clean`) on a call stored before it existed."""
+    if doc.get("application_url") and not http_url(doc["application_url"]):
+        doc["application_url"] = None
+    attachments = doc.get("attachments") or []
+    if any(not http_url(a.get("url")) for a in attachments):
+        doc["attachments"] = [a for a in attachments if http_url(a.get("url"))]
+    contact = doc.get("contact") or {}
+    if contact.get("url") and not http_url(contact["url"]):
+        contact["url"] = None
 
 
 class CallStore(MembersMixin):

@@ -108,3 +108,22 @@ async def test_revoked_or_forged_token_is_refused(store) -> None:
     assert store.check_token(token[:-2] + "xx") is None
     store.revoke_token(token_id)
     assert store.check_token(token) is None
+
+
+async def test_links_of_a_call_stored_before_the_link_rule_are_not_served(tmp_path) -> None:
+    import json
+    import sqlite3
+
+    store = CallStore(tmp_path / "calls.sqlite")
+    call = Call.create(publisher="ville", publisher_id="old", title="Fonds", funder="Ville",
+                       deadline=datetime.now(UTC) + timedelta(days=9),
+                       application_url="https://ville.example/candidater")
+    await store.apply([CallMessage.upsert(call, 1)])
+    raw = call.to_dict() | {"application_url": "JavaScript:alert(1)",
+                            "attachments": [{"title": "x", "url": "javascript:x"}],
+                            "contact": {"name": "Service", "url": "data:text/html,x"}}
+    with sqlite3.connect(store.path) as conn:  # as an older version stored it
+        conn.execute("UPDATE calls SET data = ?", (json.dumps(raw),))
+    doc = await store.get(call.id)
+    assert doc is not None
+    assert (doc["application_url"], doc["attachments"], doc["contact"]["url"]) == (None, [], None)
