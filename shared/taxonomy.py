@@ -19,9 +19,11 @@ Lexicon
     ``strong`` terms are specific enough to decide alone even in a description
     (``maraude``, ``don du sang``); ``terms`` are ordinary evidence, and a term written with
     a leading ``~`` is weak (``~histoire``: a hint, never enough alone). Terms are written in
-    plain French; they are stemmed with :func:`shared.text.stems` when the module loads, so
-    a multi-word term matches the same run of stems in a text (stop words are ignored on
-    both sides). Scoring is in :mod:`services.indexer.enrich.themes`.
+    plain French; they are stemmed with :func:`shared.theme_words.theme_stems` when the
+    module loads, so a multi-word term matches the same run of stems in a text (stop words
+    are ignored on both sides). Words whose theme depends on the rest of the text
+    (``retraite``, ``marche``, ``vélo``...) are not in these lists but in
+    :data:`shared.theme_words.SENSES`. Scoring is in :mod:`services.indexer.enrich.themes`.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from shared.text import stems
+from shared.text import fold
+from shared.theme_words import SENSES, theme_stems
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +58,9 @@ THEMES: tuple[Theme, ...] = (
         "ciné-débat|ciné-club|projection|chorale|opéra|récital|fest-noz|fest noz|danse|"
         "festival de musique|conte|contée|contées|conteuse|contes|lecture publique|"
         "improvisation théâtrale|"
-        "arts plastiques|street art|jam session|scène ouverte",
+        "arts plastiques|street art|jam session|scène ouverte|match d'improvisation|"
+        "match d'impro|atelier d'écriture|ateliers d'écriture|film culte|pop culture|"
+        "culture geek|films d'animation|film d'animation|animation japonaise",
         "chanson|musique|chant|chants|film|films|court-métrage|documentaire|art|arts|artiste|"
         "artistes|"
         "peinture|sculpture|photographie|photo|littérature|livre|livres|poésie|slam|"
@@ -63,28 +68,39 @@ THEMES: tuple[Theme, ...] = (
         "fanfare|musée|galerie|œuvres|auteur|autrice|écrivain|roman|médiathèque|"
         "bibliothèque|dj|comédie|humour|chorégraphie|musiciens|live|artistique|"
         "culturel|culturelle|dessin|gravure|céramique|lecture|lectures|performance|"
-        "one-man-show|stand-up|clown|ciné|folk|piano|guitare",
+        "one-man-show|stand-up|clown|ciné|folk|piano|guitare|aquarelle|mosaïque|manga|"
+        "mangas|bandes dessinées|comics|écriture|orgue|comédiens|comédie musicale",
     ),
     _t(
         "sport",
         "Sport et plein air",
         "marathon|semi-marathon|trail|course à pied|randonnée|randonnées|handisport|"
         "match|football|basket|basket-ball|handball|volley|rugby|tennis|badminton|natation|"
-        "judo|karaté|escalade|athlétisme|pétanque|triathlon|marche nordique|cyclisme",
-        "sport|tournoi|sports|sportif|sportive|course|courses|foulées|rando|vélo|vélos|foot|"
+        "judo|karaté|escalade|athlétisme|pétanque|triathlon|marche nordique|cyclisme|"
+        "vtt|futsal|championnat|ski|snowboard|cyclotourisme|course d'orientation|"
+        "sortie vélo|sortie route|gym douce|sport adapté|activité physique",
+        "sport|sports|sportif|sportive|course|courses|foulées|rando|foot|"
         "piscine|"
         "boxe|gym|gymnastique|yoga|pilates|fitness|roller|skate|kayak|canoë|aviron|voile|"
-        "équitation|escrime|tir à l'arc|ultimate|qi gong|tai chi|arts martiaux|aïkido|"
+        "équitation|escrime|tir à l'arc|ultimate frisbee|qi gong|tai chi|arts martiaux|aïkido|"
         "ping-pong|tennis de table|balade à vélo|stade|gymnase|entraînement|cross|"
-        "olympiades|sortie vélo|bike|running|jogging|zumba|danse sportive",
+        "olympiades|bike|running|jogging|zumba|danse sportive|natation|nage|"
+        "licenciés|arbitrage|arbitres|entraîneur|grimpe|plongée|golf|hockey|surf|"
+        "musculation|renforcement musculaire|cyclistes|kendo|capoeira|triathlètes|"
+        "cécifoot|torball|basket fauteuil|randonneurs|marcheurs|trail",
     ),
     _t(
         "loisirs",
         "Loisirs et jeux",
         "jeux de société|jeu de société|soirée jeux|loto|belote|tarot|vide-grenier|"
-        "vide grenier|braderie|brocante|escape game|murder party|karaoké|blind test",
+        "vide grenier|braderie|brocante|escape game|murder party|karaoké|blind test|"
+        "jeux de rôle|jeu de rôle|cosplay|retrogaming|rétrogaming|jeux vidéo|jeu vidéo|"
+        "concours de belote|galette des rois|fête de quartier|fête du jeu",
         "~jeux|~jeu|bridge|échecs|bal|quiz|guinguette|~fête|~fêtes|kermesse|"
-        "~sortie|excursion|voyage|modélisme|collectionneurs|puces|couturières|bricolage|tricot|"
+        "geek|geeks|otaku|furry|convention|figurines|warhammer|magic|arcade|consoles|"
+        "e-sport|esport|~jouets|jouets anciens|collection|mölkky|palet|pêche|croisière|"
+        "feu d'artifice|bal populaire|fête communale|soirée crêpes|tombola|"
+        "~sortie|excursion|~voyage|modélisme|collectionneurs|puces|couturières|bricolage|tricot|"
         "couture|"
         "loisirs créatifs|scrapbooking|pique-nique|jeux vidéo|loisirs|détente|"
         "convivial|conviviale|~balade|promenade|~apéro|"
@@ -94,15 +110,15 @@ THEMES: tuple[Theme, ...] = (
         "solidarite",
         "Solidarité et entraide",
         "maraude|maraudes|banque alimentaire|distribution alimentaire|aide alimentaire|"
-        "restos du cœur|secours populaire|secours catholique|croix-rouge|sans-abri|"
+        "restos du cœur|secours populaire|secours catholique|sans-abri|"
         "sans abri|sdf|épicerie solidaire|vestiaire solidaire|collecte de vêtements|"
         "précarité|hébergement d'urgence|accueil de jour|grande pauvreté|collecte alimentaire|"
-        "collecte de jouets|collecte de dons|colis alimentaires|vestiaire|emmaüs|"
+        "collecte de jouets|collecte de dons|colis alimentaires|emmaüs|"
         "personnes à la rue",
         "solidarité|solidaire|solidaires|entraide|~collecte|dons|don|caritatif|caritative|"
         "humanitaire|pauvreté|exclusion|démunis|isolement|exilés|migrants|réfugiés|"
-        "vêtements|couvertures|repas solidaire|soupe|"
-        "fraternité",
+        "~vêtements|couvertures|repas solidaire|soupe|croix-rouge|personnes isolées|"
+        "fraternité|écrivain public|cantine solidaire",
     ),
     _t(
         "environnement",
@@ -111,14 +127,17 @@ THEMES: tuple[Theme, ...] = (
         "permaculture|"
         "jardin partagé|jardins partagés|fresque du climat|ramassage de déchets|"
         "nettoyage citoyen|développement durable|transition écologique|grainothèque|"
-        "troc de plantes|troc de graines|apiculture|écologie|climat|climatique",
+        "troc de plantes|troc de graines|apiculture|écologie|climat|climatique|"
+        "jardins familiaux|jardin familial|station d'épuration|pesticides|atelier vélo|"
+        "ateliers vélo|vélo-école|réparer son vélo|plan vélo|pistes cyclables",
         "environnement|environnemental|écologique|écolo|nature|naturaliste|déchets|"
         "recyclage|réemploi|réparation|réparer|nettoyage|ramassage|jardin|jardins|"
         "jardinage|potager|plantation|arbres|arbre|oiseaux|faune|flore|abeilles|"
         "transition|énergie|énergies|mobilité douce|pollution|sobriété|vrac|nichoirs|chouette|"
         "rapaces|lpo|champignons|mycologique|cueillette|ornithologique|"
         "plantes|graines|semis|forêt|rivière|zones humides|insectes|vélo-école|"
-        "bricolage vélo|atelier vélo|ressourcerie|recyclerie|upcycling",
+        "bricolage vélo|ressourcerie|recyclerie|upcycling|ruches|mare pédagogique|zéro déchet|"
+        "botanique|ornithologue|sauvages|berges",
     ),
     _t(
         "citoyennete",
@@ -126,21 +145,30 @@ THEMES: tuple[Theme, ...] = (
         "conseil de quartier|budget participatif|démocratie participative|réunion publique|"
         "droits humains|droits de l'homme|droits des femmes|laïcité|antiracisme|"
         "journée internationale des droits des femmes|violences faites aux femmes|"
-        "marche des fiertés",
+        "marche des fiertés|conseil municipal|conseil métropolitain|conseil communautaire|"
+        "réunion de quartier|réunions de quartier|comité de quartier|conseil citoyen|"
+        "marche blanche|cercle de silence|pétition|élections municipales|listes électorales|"
+        "intersyndicale|grève|permanence des élus|violences policières|ligue des droits de l'homme|"
+        "conseil municipal des enfants|conseil municipal des jeunes|atelier participatif|"
+        "assemblée citoyenne",
         "citoyenneté|citoyen|citoyenne|citoyens|citoyennes|~débat|~débats|démocratie|"
         "élections|élection|vote|droits|égalité|féminisme|féministe|discrimination|"
         "discriminations|racisme|manifestation|rassemblement|engagement|"
         "plaidoyer|paix|justice|juridique|juriste|juristes|accès aux droits|"
         "réforme des retraites|accès au droit|lgbt|lgbtqia|fiertés|politique|"
-        "conseil citoyen|assemblée citoyenne|habitants|élus|"
-        "table ronde|conférence-débat",
+        "habitants|élus|"
+        "conférence-débat|député|députée|sénateur|sénatrice|syndicat|syndicats|syndical|"
+        "syndicale|mobilisation|manifestants|dépouillement|scrutin|procuration|électorale|"
+        "électorales|concertation|enquête publique|régularisation|expulsion|~participatif|"
+        "~participative|laïque|noustoutes|féminicides|opposition|municipalité",
     ),
     _t(
         "education",
         "Éducation, formation et sciences",
         "soutien scolaire|aide aux devoirs|alphabétisation|français langue étrangère|"
         "culture scientifique|fête de la science|éducation populaire|café philo|"
-        "apprentissage du français|cours de français",
+        "apprentissage du français|cours de français|parents d'élèves|harcèlement scolaire|"
+        "école de musique|premiers secours",
         "formation|formations|apprentissage|science|sciences|"
         "scientifique|scientifiques|chercheur|chercheuse|recherche|université|~école|"
         "~écoles|scolaire|~élèves|éducation|éducatif|pédagogie|savoirs|astronomie|"
@@ -152,12 +180,15 @@ THEMES: tuple[Theme, ...] = (
         "Santé et bien-être",
         "santé mentale|dépistage|don du sang|don de sang|collecte de sang|collectes de sang|"
         "vaccination|premiers secours|"
-        "gestes qui sauvent|octobre rose|prévention santé|sophrologie|addictions",
+        "gestes qui sauvent|octobre rose|prévention santé|sophrologie|addictions|"
+        "soins palliatifs|fin de vie|troubles de la mémoire|atelier mémoire|ateliers mémoire",
         "santé|yoga|prévention|maladie|maladies|cancer|diabète|alzheimer|parkinson|soins|"
         "médecin|médecins|infirmier|infirmière|bien-être|relaxation|addiction|alcool|"
         "tabac|secourisme|psychologie|psychologique|stress|sommeil|sexualité|"
         "contraception|vih|sida|hôpital|aidants|nutrition|méditation|massage|"
-        "respiration|souffrance psychique|écoute|deuil|santé publique",
+        "respiration|souffrance psychique|deuil|santé publique|psychologue|pédiatre|"
+        "diététicienne|diététicien|mucoviscidose|gym douce|activité physique adaptée|"
+        "reprise d'activité",
     ),
     _t(
         "jeunesse",
@@ -166,27 +197,40 @@ THEMES: tuple[Theme, ...] = (
         "centre de loisirs|scoutisme|espace jeunes|conseil des jeunes",
         "jeunes|jeunesse|ados|adolescents|adolescentes|scouts|colo|lycéens|"
         "collégiens|16-25 ans|15-25 ans|11-17 ans|~étudiants|~étudiant|~étudiante|"
-        "~étudiantes|campus",
+        "~étudiantes|campus|u9|u11|u13|u15|u17|u19|aumônerie|maison des jeunes|mjc|"
+        "lycéennes|séjour ados|secteur ados",
     ),
     _t(
         "numerique",
         "Numérique",
         "inclusion numérique|logiciel libre|logiciels libres|install party|fablab|"
         "impression 3d|cybersécurité|intelligence artificielle|hackathon|open data|"
-        "démarches en ligne|atelier numérique|ateliers numériques",
+        "démarches en ligne|atelier numérique|ateliers numériques|"
+        "développeur|développeurs|développeuse|développeuses|développement web|"
+        "développement logiciel|développement mobile|python|javascript|typescript|java|"
+        "kotlin|golang|php|ruby|django|devops|kubernetes|docker|data science|"
+        "science des données|machine learning|apprentissage automatique|deep learning|"
+        "open source|c++|c#|dotnet|rust|elixir|erlang|scala|haskell|flutter|svelte|"
+        "node.js|postgresql|sql|mlops|pyladies|coding dojo|live coding|game jam|"
+        "software craftsmanship|ia générative|cloud|frontend|front-end|backend|back-end|"
+        "informatique|conseiller numérique|codeurs|codeuses|mob programming|tdd|git|"
+        "linux|microcontrôleur|scratch|devfest|breizhcamp",
         "numérique|numériques|informatique|ordinateur|ordinateurs|internet|smartphone|"
         "smartphones|tablette|tablettes|logiciel|logiciels|linux|codage|"
         "robotique|ia|données|wikipédia|réseaux sociaux|électronique|arduino|raspberry|"
-        "jeux vidéo|email|vie privée|geek|web|site web|cyber",
+        "email|vie privée|web|site web|cyber|tech|algorithmes|api|terraform|"
+        "base de données|bases de données|owasp|failles|scrum|agile|kanban|"
+        "programmer|coder|applications|application mobile|ux|rgaa|hackers|hacker",
     ),
     _t(
         "economie",
         "Économie, ESS et consommation",
         "économie sociale et solidaire|ess|monnaie locale|galléco|création d'entreprise|"
-        "entrepreneuriat|consommation responsable",
+        "entrepreneuriat|consommation responsable|marché de noël|marchés de noël|"
+        "ufc-que choisir|litiges de consommation",
         "économie|économique|économiques|entreprise|entreprises|entrepreneurs|commerce|"
-        "commerçants|consommation|consommateurs|litiges|litige|coopérative|coopératives|finance|"
-        "finances|épargne|artisans|artisanat|foire|crowdfunding|microcrédit|"
+        "commerçants|consommation|consommateurs|litiges|litige|coopérative|coopératives|~finance|"
+        "~finances|épargne|artisans|artisanat|foire|crowdfunding|microcrédit|"
         "tiers-lieu|business|marché de noël|achats|budget familial|surendettement",
     ),
     _t(
@@ -196,9 +240,11 @@ THEMES: tuple[Theme, ...] = (
         "visites guidées|généalogie|archéologie|commémoration|patrimoine|culture bretonne|"
         "langue bretonne|gallo|danses bretonnes|danse bretonne",
         "~histoire|historique|historiques|monument|monuments|architecture|archives|"
-        "mémoire|château|chapelle|cathédrale|vieux rennes|patrimonial|"
+        "château|chapelle|cathédrale|vieux rennes|patrimonial|"
         "musée de bretagne|siècle|guerre|breton|fest-noz|bretonne|traditionnel|traditionnelle|"
-        "traditions|~visite|~visites|colombages",
+        "traditions|~visite|~visites|colombages|historien|historienne|remparts|"
+        "médiéval|médiévale|moyen âge|pans de bois|parlement de bretagne|écomusée|"
+        "métiers d'antan|d'autrefois|légendes|breton|gavotte|gavottes",
     ),
     _t(
         "international",
@@ -217,16 +263,18 @@ THEMES: tuple[Theme, ...] = (
         "Famille et parentalité",
         "parentalité|petite enfance|parents-enfants|parent-enfant|"
         "bébés lecteurs|jeune public|ludothèque",
-        "famille|familles|familial|familiale|familiaux|parents|parent|bébé|bébés|"
+        "famille|familles|~familial|~familiale|parents|parent|bébé|bébés|"
         "grands-parents|naissance|allaitement|~enfants|~enfant|éveil|~goûter|"
-        "intergénérationnel|crèche|maternelle|3-6 ans|0-3 ans",
+        "intergénérationnel|crèche|maternelle|tout-petits|puériculture|famille d'accueil|"
+        "accompagnés d'un parent|et leurs parents|en famille",
     ),
     _t(
         "seniors",
         "Seniors",
         "seniors|séniors|personnes âgées|troisième âge|club des aînés|semaine bleue|ehpad",
-        "aînés|retraités|retraite|vieillissement|thé dansant|âgées|âgés|"
-        "intergénérationnel|maison de retraite",
+        "aînés|retraités|retraitée|retraitées|vieillissement|thé dansant|âgées|âgés|"
+        "intergénérationnel|maison de retraite|grand âge|préparer sa retraite|"
+        "club des retraités|résidents",
     ),
     _t(
         "handicap-inclusion",
@@ -251,10 +299,11 @@ THEMES: tuple[Theme, ...] = (
         "Alimentation et agriculture",
         "amap|circuit court|circuits courts|gaspillage alimentaire|anti-gaspi|"
         "disco soupe|atelier cuisine|ateliers cuisine|producteurs locaux|maraîchage|"
-        "marché de producteurs|cours de cuisine|dégustation",
-        "alimentation|alimentaire|cuisine|cuisiner|recette|recettes|repas|gastronomie|"
+        "marché de producteurs|cours de cuisine|dégustation|cidrerie|"
+        "brasserie artisanale|gastronomique|crêpière|galettes de sarrasin|pain au levain",
+        "alimentation|alimentaire|cuisine|cuisiner|recette|recettes|gastronomie|"
         "bio|agriculture|agricole|paysan|paysanne|paysans|pain|fromage|vin|vins|bière|"
-        "bières|brassage|conserves|cantine|banquet|légumes|fruits|manger|nourriture|"
+        "bières|brassage|conserves|cantine|banquet|légumes|fruits|nourriture|"
         "producteurs|saveurs|culinaire|épices|végétarien|vegan",
     ),
     _t(
@@ -262,7 +311,9 @@ THEMES: tuple[Theme, ...] = (
         "Emploi et insertion",
         "job dating|forum de l'emploi|forum emploi|recherche d'emploi|demandeurs d'emploi|"
         "entretien d'embauche|insertion professionnelle|mission locale|france travail|"
-        "pôle emploi|jobs d'été|job d'été|reconversion professionnelle",
+        "pôle emploi|jobs d'été|job d'été|reconversion professionnelle|"
+        "entreprise d'insertion|entreprises d'insertion|lettre de motivation|"
+        "lettres de motivation|forum emploi|assistants familiaux",
         "emploi|emplois|insertion|chômage|cv|recrutement|recrute|reconversion|métier|"
         "métiers|alternance|embauche|candidature|candidatures|"
         "salariés|chantier d'insertion",
@@ -271,11 +322,17 @@ THEMES: tuple[Theme, ...] = (
         "spiritualite",
         "Spiritualité et religions",
         "spiritualité|méditation bouddhiste|prière|messe|célébration œcuménique|"
-        "pèlerinage|ramadan|iftar|culte",
+        "pèlerinage|ramadan|iftar|adoration|eucharistie|eucharistique|évangile|catéchisme|"
+        "aumônerie|vêpres|chapelet|rosaire|chemin de croix|veillée de prière|retraite spirituelle|"
+        "récollection|servants d'autel|parcours alpha|préparation au baptême|"
+        "préparation au mariage|encyclique|taizé|première communion|musique sacrée|chants sacrés",
         "spirituel|spirituelle|religion|religions|religieux|religieuse|bouddhisme|"
         "bouddhiste|islam|musulman|musulmans|mosquée|synagogue|chrétien|chrétiens|"
         "catholique|protestant|~église|paroisse|bible|coran|méditation|zen|"
-        "interreligieux|foi",
+        "interreligieux|foi|paroissial|paroissiale|paroissiens|biblique|diocèse|diocésain|"
+        "diocésaine|évêque|prêtre|curé|pasteur|imam|rabbin|théologien|pape|dieu|carême|"
+        "sacrement|messe|chrétienne|chrétiennes|œcuménique|jeûne|religieuses|cisterciens|"
+        "monastère|sacré|sacrés|sacrée|confession|aumônier",
     ),
     _t(
         "vie-associative",
@@ -283,7 +340,8 @@ THEMES: tuple[Theme, ...] = (
         "forum des associations|nouveaux arrivants|assemblée générale|fête des associations|"
         "appel à bénévoles|formation des bénévoles|vie associative",
         "bénévolat|asso|nouveaux adhérents|bénévoles|~associatif|~associative|ag|"
-        "rentrée des associations",
+        "rentrée des associations|comité directeur|conseil d'administration|"
+        "nouveaux habitants|rapport moral|renouvellement du bureau|élection du bureau",
     ),
 )
 
@@ -404,32 +462,65 @@ def theme_label(code: str) -> str:
     return theme.label if theme else code
 
 
-#: Strength of a lexicon term.
-STRONG, NORMAL, WEAK = 2, 1, 0
+#: Strength of a lexicon term. ``CONTEXT``: a word of :data:`shared.theme_words.SENSES`,
+#: evidence for a theme only when the rest of the event supports that theme.
+STRONG, NORMAL, WEAK, CONTEXT = 2, 1, 0, -1
 
 
 @dataclass(frozen=True, slots=True)
 class LexiconEntry:
     theme: str
     term: str  # as written, for reasons
-    key: tuple[str, ...]  # its stems
-    strength: int  # STRONG, NORMAL or WEAK
+    key: tuple[str, ...]  # its stems (shared.theme_words.theme_stems)
+    strength: int  # STRONG, NORMAL, WEAK or CONTEXT
 
 
 def _entries() -> tuple[LexiconEntry, ...]:
     out: list[LexiconEntry] = []
     seen: set[tuple[str, tuple[str, ...]]] = set()
+
+    def add(theme: str, term: str, strength: int) -> None:
+        keys = [tuple(theme_stems(term))]
+        if " " in term or "-" in term:  # "marché de noël" is also found written without accents
+            keys.append(tuple(theme_stems(fold(term))))
+        for key in dict.fromkeys(keys):
+            if key and (theme, key) not in seen:  # "concert"/"concerts": one entry
+                seen.add((theme, key))
+                out.append(LexiconEntry(theme, term, key, strength))
+
     for theme in THEMES:
         for default, terms in ((STRONG, theme.strong), (NORMAL, theme.terms)):
             for raw in terms:
-                strength = WEAK if raw.startswith("~") else default
-                term = raw.lstrip("~")
-                key = tuple(stems(term))
-                if key and (theme.code, key) not in seen:  # "concert"/"concerts": one entry
-                    seen.add((theme.code, key))
-                    out.append(LexiconEntry(theme.code, term, key, strength))
+                add(theme.code, raw.lstrip("~"), WEAK if raw.startswith("~") else default)
+    for words, senses in SENSES.items():
+        for word in words.split("|"):
+            for code in senses:
+                if code != "*":
+                    add(code, word, CONTEXT)
     return tuple(out)
 
 
 #: every lexicon term, stemmed, in taxonomy order.
 LEXICON: tuple[LexiconEntry, ...] = _entries()
+
+
+def _cues() -> tuple[dict[tuple[str, str], frozenset[str]], dict[str, str]]:
+    cues: dict[tuple[str, str], frozenset[str]] = {}
+    defaults: dict[str, str] = {}
+    for words, senses in SENSES.items():
+        for word in words.split("|"):
+            (stem,) = theme_stems(word)
+            for code, raw in senses.items():
+                if code == "*":
+                    defaults[stem] = raw
+                else:
+                    cue_stems = (s for cue in raw.split("|") for s in theme_stems(cue))
+                    cues[(code, stem)] = frozenset(cue_stems)
+    return cues, defaults
+
+
+_CUES, _DEFAULTS = _cues()
+#: (theme, stem of a context word) -> stems of the words that select that sense.
+SENSE_CUES: MappingProxyType[tuple[str, str], frozenset[str]] = MappingProxyType(_CUES)
+#: stem of a context word -> its theme in a title that gives no other clue.
+SENSE_DEFAULTS: MappingProxyType[str, str] = MappingProxyType(_DEFAULTS)

@@ -5,85 +5,121 @@ Evidence, in order of trust:
 1. The source's categories (``Event.categories``): a category whose words contain a lexicon
    term, or that names a theme (its code or label), assigns that theme.
    Reason ``category:<category as given>``.
-2. The organizer's declared RNA codes, ``Event.extra["organizer_themes"]`` (a list of
+2. An age range the event is designed for (``pour les 6-12 ans``, ``0-3 ans``, ``U13``,
+   ``plus de 60 ans``): under six, ``famille`` (young children come with a parent); from six
+   to 25, ``jeunesse``; 60 and more, ``seniors``. An open range (``dès 5 ans``) says who may
+   come, not who it is for: nothing. Reason ``age:<as written>``.
+3. The organizer's declared RNA codes, ``Event.extra["organizer_themes"]`` (a list of
    6-digit codes, or one string; the harvester or the source registry fills it from the
    association's RNA record). An organizer does many kinds of things, so its themes are
    assigned only when the event text supports them (any lexicon hit for that theme) or when
    nothing else gave the event a theme. Reason ``rna:<code>``.
-3. The lexicon, matched on stems of the title and the plain description (first
-   :data:`DESCRIPTION_CHARS` characters). Matching is greedy longest-first, so the words of
-   ``don du sang`` do not also count as ``don``. Each distinct term scores by strength and
-   place (:data:`WEIGHTS`); a theme needs :data:`THRESHOLD` points: one ordinary term in the
-   title, one strong term anywhere, or two ordinary terms in the description. A weak term
-   never decides alone. Reason ``lexicon:<terms>`` (best terms first).
+4. The lexicon, matched on the stems of the title and of the plain description (first
+   :data:`DESCRIPTION_CHARS` characters), read by :class:`TextHits`. Matching is greedy
+   longest-first, so the words of ``don du sang`` do not also count as ``don``. Each
+   distinct term scores by strength and place (:data:`WEIGHTS`), and the title weighs more
+   than the description:
 
-At most :data:`MAX_THEMES` themes are kept: categories first, then by score.
+   * a theme the title names (:data:`THRESHOLD` points there: one ordinary term) is kept;
+   * a theme found only in the description needs :data:`THRESHOLD` points when neither the
+     title nor a category gave the event a subject, and :data:`DESCRIPTION_THRESHOLD` when
+     one did: one word in a long text (``vélo``, ``manger``) adds nothing;
+   * a weak term never decides alone;
+   * a context word (:data:`shared.theme_words.SENSES`: ``retraite``, ``marche``,
+     ``vélo``...) counts as an ordinary term for a theme when one of that sense's cue words
+     is in the text, as a weak one when the event only has other evidence for the theme (a
+     term, a category), else not at all; a few have a default theme when they stand in a
+     title that gives no other clue.
+
+   Reason ``lexicon:<terms>`` (best terms first).
+
+At most :data:`MAX_THEMES` themes are kept: categories and age ranges first, then by score.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from shared.model import ThemeTag
-from shared.taxonomy import LEXICON, NORMAL, STRONG, THEMES, WEAK, LexiconEntry, rna_themes
-from shared.text import fold, stems
+from shared.taxonomy import (
+    CONTEXT,
+    NORMAL,
+    SENSE_CUES,
+    SENSE_DEFAULTS,
+    STRONG,
+    THEMES,
+    WEAK,
+    rna_themes,
+)
+from shared.text import fold
+from shared.theme_words import theme_stems
 
-DESCRIPTION_CHARS = 1500
+from .theme_text import DESCRIPTION_CHARS, TextHits, match_terms
+
+__all__ = [
+    "DESCRIPTION_CHARS",
+    "TextHits",
+    "assign_themes",
+    "lexicon_scores",
+    "match_terms",
+    "organizer_codes",
+]
+
 THRESHOLD = 2.0
+DESCRIPTION_THRESHOLD = 3.0
 MAX_THEMES = 4
 #: strength -> (points in the title, points in the description)
 WEIGHTS = {STRONG: (3.0, 2.0), NORMAL: (2.0, 1.0), WEAK: (1.0, 0.5)}
 
-_INDEX: dict[tuple[str, ...], list[LexiconEntry]] = defaultdict(list)
-for _entry in LEXICON:
-    _INDEX[_entry.key].append(_entry)
-_MAX_N = max(len(k) for k in _INDEX)
 _NAMES = {fold(t.label): t.code for t in THEMES} | {t.code: t.code for t in THEMES}
 
 
-def match_terms(stem_seq: Sequence[str]) -> list[LexiconEntry]:
-    """Lexicon entries found in a stem sequence, greedy longest match, in text order."""
-    found: list[LexiconEntry] = []
-    i, n = 0, len(stem_seq)
-    while i < n:
-        for size in range(min(_MAX_N, n - i), 0, -1):
-            entries = _INDEX.get(tuple(stem_seq[i : i + size]))
-            if entries:
-                found.extend(entries)
-                i += size
-                break
-        else:
-            i += 1
-    return found
+def _place_scores(
+    hits: TextHits, supported: set[str]
+) -> tuple[dict[str, dict[str, float]], dict[str, dict[str, float]]]:
+    """(title, description) scores: theme -> {term: points}, each term at its best place.
 
-
-@dataclass(frozen=True, slots=True)
-class TextHits:
-    """Lexicon matches of an event's title and description (shared with keywords)."""
-
-    title: tuple[LexiconEntry, ...]
-    description: tuple[LexiconEntry, ...]
-
-    @classmethod
-    def of(cls, title: str, description_text: str) -> TextHits:
-        return cls(
-            tuple(match_terms(stems(title))),
-            tuple(match_terms(stems(description_text[:DESCRIPTION_CHARS]))),
-        )
+    A context word counts as an ordinary term for a theme when one of that sense's cues is
+    in the text, as a weak one when the theme only has other evidence, else not at all.
+    """
+    title: dict[str, dict[str, float]] = defaultdict(dict)
+    description: dict[str, dict[str, float]] = defaultdict(dict)
+    evidence = {e.theme for e in (*hits.title, *hits.description) if e.strength != CONTEXT}
+    evidence |= supported
+    for place, entries, scores in ((0, hits.title, title), (1, hits.description, description)):
+        for e in entries:
+            strength = e.strength
+            if strength == CONTEXT:
+                if SENSE_CUES.get((e.theme, e.key[0]), frozenset()) & hits.words:
+                    strength = NORMAL
+                elif e.theme in evidence:
+                    strength = WEAK
+                else:
+                    continue
+            points = WEIGHTS[strength][place]
+            if place == 1 and points <= title[e.theme].get(e.term, 0.0):
+                continue
+            terms = scores[e.theme]
+            terms[e.term] = max(terms.get(e.term, 0.0), points)
+    if not supported and not any(title.values()):
+        for e in hits.title:  # a context word alone in a title: its default sense, if any
+            default = SENSE_DEFAULTS.get(e.key[0]) if e.strength == CONTEXT else None
+            if default:
+                title[default][e.term] = WEIGHTS[NORMAL][0]
+    return title, description
 
 
 def lexicon_scores(hits: TextHits) -> dict[str, dict[str, float]]:
     """theme -> {term: points}, each distinct term counted once at its best place."""
-    scores: dict[str, dict[str, float]] = defaultdict(dict)
-    for place, entries in ((0, hits.title), (1, hits.description)):
-        for e in entries:
-            points = WEIGHTS[e.strength][place]
-            terms = scores[e.theme]
-            terms[e.term] = max(terms.get(e.term, 0.0), points)
-    return scores
+    title, description = _place_scores(hits, set())
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for scores in (title, description):
+        for theme, terms in scores.items():
+            for term, points in terms.items():
+                out[theme][term] = max(out[theme].get(term, 0.0), points)
+    return out
 
 
 def _category_themes(categories: Iterable[str]) -> dict[str, str]:
@@ -95,8 +131,8 @@ def _category_themes(categories: Iterable[str]) -> dict[str, str]:
         if named:
             out.setdefault(named, category)
             continue
-        for entry in match_terms(stems(category)):
-            if entry.strength != WEAK:  # "Visite" alone says nothing about patrimoine
+        for entry in match_terms(theme_stems(category)):
+            if entry.strength in (STRONG, NORMAL):  # "Visite" alone says nothing about patrimoine
                 out.setdefault(entry.theme, category)
     return out
 
@@ -118,17 +154,27 @@ def assign_themes(
     for theme, category in _category_themes(categories).items():
         reasons[theme].append(f"category:{category}")
         rank[theme] = 100.0
-    scores = lexicon_scores(hits)
-    for theme, terms in scores.items():
+    has_subject = bool(rank)  # an age range says who the event is for, not its subject
+    for theme, phrase in hits.ages:
+        if theme not in rank:
+            reasons[theme].append(f"age:{phrase}")
+            rank[theme] = 50.0
+    title, description = _place_scores(hits, set(rank))
+    has_subject = has_subject or any(sum(t.values()) >= THRESHOLD for t in title.values())
+    for theme in set(title) | set(description):
+        in_title = sum(title[theme].values()) if theme in title else 0.0
+        terms = {**description.get(theme, {}), **title.get(theme, {})}
         total = sum(terms.values())
-        if total >= THRESHOLD:
+        needed = DESCRIPTION_THRESHOLD if has_subject else THRESHOLD
+        if in_title >= THRESHOLD or total >= needed:
             best = sorted(terms, key=lambda t: (-terms[t], t))[:4]
             reasons[theme].append("lexicon:" + ",".join(best))
             rank[theme] = rank.get(theme, 0.0) + total
     nothing_else = not rank
+    supported = {e.theme for e in (*hits.title, *hits.description) if e.strength != CONTEXT}
     for code in organizer_codes(extra):
         for theme in rna_themes(code):
-            if nothing_else or theme in rank or theme in scores:
+            if nothing_else or theme in rank or theme in supported:
                 if f"rna:{code}" not in reasons[theme]:
                     reasons[theme].append(f"rna:{code}")
                 rank[theme] = rank.get(theme, 0.0) + 1.0
