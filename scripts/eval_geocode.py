@@ -11,22 +11,38 @@ For every venue of ``rennes_venues.csv`` with coordinates:
   dropped, ``Salle`` prefix, ``- Rennes`` suffix, one letter dropped, ``, Rennes``) must
   still reach the same venue.
 
-    .venv/bin/python scripts/eval_geocode.py [--show-misses]
+* location strings as associations type them (``tests/data/places_labelled.jsonl``):
+  a commune of the Métropole named only in the text (``Salle des fêtes de Pacé``), a town
+  outside it whose streets share Rennes street names (``Saint-Malo, salle du Quai``), and
+  Rennes controls (``Rue de Saint-Malo``). Each line gives its class, the text, how a
+  harvester passes it on (``ics``: split at commas as the ICS reader does; ``name``: the
+  whole text as the name; ``fields``: the text as the name plus the given fields), and
+  the expected commune, quartier (``"*"``: any Rennes quartier) and point (``exact``: a
+  source, venue or street point; ``commune``: the commune's centre; ``none``: not
+  placed). A line is placed right when all three match. The ``test`` split (a third, by a
+  hash of the id) is held out.
 
-The name test is partly circular (the names come from the same file); the variants and the
-address test are the informative parts.
+    .venv/bin/python scripts/eval_geocode.py [--show-misses] [--split dev|test|all]
+
+The name test is partly circular (the names come from the same file); the variants, the
+address test and the typed locations are the informative parts.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import sys
+from collections import Counter
 from pathlib import Path
+
+from icalendar import Event as VEvent
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from services.harvester.formats.ics_fields import location as ics_location  # noqa: E402
 from services.indexer.enrich.geocode import Geocoder  # noqa: E402
 from shared.geo import distance_m  # noqa: E402
 from shared.model import Location  # noqa: E402
@@ -50,6 +66,51 @@ def variants(venue: Venue) -> list[tuple[str, str]]:
     return out
 
 
+TYPED = Path(__file__).resolve().parent.parent / "tests" / "data" / "places_labelled.jsonl"
+EXACT = frozenset({"source", "venue", "street"})
+
+
+def typed_location(row: dict) -> Location:
+    """The Location a harvester makes of a typed location string."""
+    if row["via"] == "ics":
+        component = VEvent()
+        component.add("LOCATION", row["text"])
+        found = ics_location(component)
+        assert found is not None
+        return found
+    return Location(name=row["text"], **row.get("fields", {}))
+
+
+def placed_right(loc: Location, expected: dict) -> bool:
+    point = "none" if loc.lat is None else "exact" if loc.precision in EXACT else loc.precision
+    quartier_ok = (
+        loc.quartier is not None if expected["quartier"] == "*" else
+        loc.quartier == expected["quartier"]
+    )
+    return loc.commune == expected["commune"] and quartier_ok and point == expected["point"]
+
+
+def typed_locations(geocoder: Geocoder, split: str, show_misses: bool) -> None:
+    rows = [json.loads(line) for line in TYPED.read_text(encoding="utf-8").splitlines() if line]
+    if split != "all":
+        rows = [r for r in rows if r["split"] == split]
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for row in rows:
+        kind = row["class"]
+        loc = geocoder.geocode(typed_location(row))
+        ok = placed_right(loc, row["expected"])
+        right[kind] += ok
+        total[kind] += 1
+        if show_misses and not ok:
+            print(f"  {row['id']} {row['text']!r}: commune={loc.commune} quartier={loc.quartier} "
+                  f"precision={loc.precision} | {loc.reason}")
+    print(f"\nLocations as associations type them ({split}): placed right",
+          pct(sum(right.values()), sum(total.values())))
+    for kind in sorted(total):
+        print(f"  {kind:15} {pct(right[kind], total[kind])}")
+
+
 def pct(part: int, whole: int) -> str:
     return f"{part}/{whole} ({100 * part / whole:.0f} %)" if whole else "0/0"
 
@@ -57,6 +118,8 @@ def pct(part: int, whole: int) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--show-misses", action="store_true")
+    parser.add_argument("--split", choices=("dev", "test", "all"), default="all",
+                        help="part of the typed locations to measure")
     args = parser.parse_args()
     reference = load_reference(reference_dir(os.environ))
     geocoder = Geocoder(reference)
@@ -124,6 +187,7 @@ def main() -> None:
             pct(sum(e <= 250 for e in street_errors), len(street_errors)),
         )
 
+    typed_locations(geocoder, args.split, args.show_misses)
 
 if __name__ == "__main__":
     main()

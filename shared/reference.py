@@ -81,6 +81,15 @@ class Commune:
     postcodes: tuple[str, ...]
     lat: float  # the town hall when known, else the polygon centroid
     lon: float
+    centroid_lat: float | None = None  # the polygon centroid (geo_point_2d)
+    centroid_lon: float | None = None
+
+    @property
+    def centre(self) -> tuple[float, float]:
+        """The point that stands for the whole commune: its centroid, else its town hall."""
+        if self.centroid_lat is not None and self.centroid_lon is not None:
+            return self.centroid_lat, self.centroid_lon
+        return self.lat, self.lon
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,7 +209,15 @@ def _communes(directory: Path) -> tuple[AreaIndex, dict[str, Commune]]:
         if lat is None or lon is None:
             continue
         insee = row["code_insee"].zfill(5)
-        info[insee] = Commune(insee, row["name"], _split(row.get("postcodes")), lat, lon)
+        info[insee] = Commune(
+            insee,
+            row["name"],
+            _split(row.get("postcodes")),
+            lat,
+            lon,
+            _float(row.get("centroid_lat")),
+            _float(row.get("centroid_lon")),
+        )
     return index, info
 
 

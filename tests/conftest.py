@@ -5,9 +5,11 @@ No test sends traffic anywhere but 127.0.0.1.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import importlib.util
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 from aiohttp import web
@@ -16,6 +18,20 @@ from shared.bus import Bus
 from shared.natsserver import NatsServer, free_port
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def script() -> Callable[[str], ModuleType]:
+    """Loads one of the repository's scripts/ (not a package) as a module, by name."""
+
+    def load(name: str) -> ModuleType:
+        spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
 
 
 @pytest.fixture

@@ -16,10 +16,17 @@ Order of attempts (the first that succeeds gives ``Location.precision``):
     (``rennes_streets_osm2013.csv``, Rennes only): the street's representative point.
     There is no house-number data, so the number is ignored.
 ``commune``
-    The commune from the city name or postcode: its town hall (else its centroid).
+    The commune from the city name, the postcode, or a town the location's text names
+    (:mod:`.towns`: ``Salle des fêtes de Pacé``, ``Médiathèque, Saint-Jacques-de-la-Lande``):
+    the commune's centroid, which stands for the whole commune. Such a location has its
+    ``commune`` and ``insee`` (so the commune filter finds it) but no ``quartier``, and
+    readers must not show the point as the event's place (:func:`shared.model.exact_point`).
 
-Then the commune and (in Rennes) the quartier are set by point in polygon. Online events are
-left unplaced with reason ``online``. Results are memoized per input location.
+Then, for a point that is the event's place, the commune and (in Rennes) the quartier are
+set by point in polygon. A text that names a town outside Rennes Métropole (``Saint-Malo,
+salle du Quai``) is matched to no Rennes venue or street and gets no quartier: the location
+is left unplaced, with the reason. Online events are left unplaced with reason ``online``.
+Results are memoized per input location.
 
 Idempotence: coordinates that this module computed (precision ``venue``, ``street`` or
 ``commune``) are never read back as source coordinates, and when a second run places the
@@ -45,6 +52,7 @@ from .places import (
     venue_key,
     words,
 )
+from .towns import TownFinder
 
 ILLE_ET_VILAINE = (47.62, -2.30, 48.72, -1.00)  # min lat, min lon, max lat, max lon
 COMPUTED = frozenset({"venue", "street", "commune"})
@@ -87,6 +95,7 @@ class Geocoder:
                 self.communes.setdefault(key, commune)
             for code in commune.postcodes:
                 self.postcodes.setdefault(code, []).append(commune)
+        self.towns = TownFinder(reference.commune_info.values())
         self._cache: dict[Location, Location] = {}
 
     # -- public -----------------------------------------------------------------------------
@@ -123,14 +132,14 @@ class Geocoder:
                                reason=f"source; {elsewhere}")
             return replace(loc, lat=None, lon=None, quartier=None, commune=None, insee=None,
                            precision=None, reason=elsewhere)
-        city = self._commune_of(loc)
+        city, how = self._commune_of(loc)
         if result is None:
             result = self._from_venue(loc, city, notes)
         if result is None and (city is None or city.insee == RENNES_INSEE):
             result = self._from_street(loc)
         if result is None and city is not None:
-            result = (city.lat, city.lon, "commune", f"commune:{city.name}")
-        if result is None:
+            placed = self._commune_level(loc, city, f"commune:{city.name}{how}", notes)
+        elif result is None:
             notes.append("no venue, street or commune matched")
             placed = replace(loc, lat=None, lon=None, quartier=None, precision=None,
                              reason="; ".join(notes))  # fmt: skip
@@ -178,7 +187,9 @@ class Geocoder:
         """The known venue a location name refers to, if any."""
         candidates = [name, *(p for p in _PARTS.split(name) if p and p.strip())]
         keys = [k for k in dict.fromkeys(venue_key(c) for c in candidates) if k]
-        for key in keys:
+        # "Mairie" in Cesson-Sévigné is "Mairie de Cesson-Sévigné"
+        in_city = [venue_key(f"{c} {city.name}") for c in candidates] if city else []
+        for key in [*in_city, *keys]:
             for venue in self._exact(key):
                 if self._city_ok(venue, city):
                     return venue
@@ -248,24 +259,50 @@ class Geocoder:
             if postcode in self.postcodes or re.fullmatch(r"350\d\d", postcode):
                 return None
             return f"postcode {postcode} is outside Rennes Métropole"
+        town = self.towns.find(loc.name, loc.address)
+        if town is not None:
+            if town.commune is None:
+                return f"{town.name!r}, named in the location, is outside Rennes Métropole"
+            return None
         if has_source_point and loc.lat and loc.lon:
             return "the source places it outside Ille-et-Vilaine"
         return None
 
-    def _commune_of(self, loc: Location) -> Commune | None:
+    def _commune_of(self, loc: Location) -> tuple[Commune | None, str]:
+        """The commune of the location and how it was found (for the reason)."""
         if loc.city:
             for key in commune_keys(loc.city):
                 if key in self.communes:
-                    return self.communes[key]
+                    return self.communes[key], ""
         postcode = loc.postcode or (parse_address(loc.address).postcode if loc.address else None)
         if postcode:
             postcode = postcode.strip()
             found = self.postcodes.get(postcode, [])
             if len(found) == 1:
-                return found[0]
+                return found[0], ""
             if re.fullmatch(r"350\d\d", postcode):  # Rennes CEDEX codes
-                return self.ref.commune_info.get(RENNES_INSEE)
-        return None
+                return self.ref.commune_info.get(RENNES_INSEE), ""
+        town = self.towns.find(loc.name, loc.address)
+        if town is not None and town.commune is not None:
+            return town.commune, " (named in the location)"
+        return None, ""
+
+    def _commune_level(
+        self, loc: Location, commune: Commune, reason: str, notes: list[str]
+    ) -> Location:
+        """The location placed at its commune's centre: a commune, no quartier."""
+        lat, lon = commune.centre
+        return replace(
+            loc,
+            lat=round(lat, 6),
+            lon=round(lon, 6),
+            quartier=None,
+            commune=commune.name,
+            insee=commune.insee,
+            city=loc.city or commune.name,
+            precision="commune",
+            reason="; ".join([reason, *notes]),
+        )
 
     def _place(
         self, loc: Location, lat: float, lon: float, precision: str, reason: str

@@ -173,3 +173,81 @@ def test_street_key_expands_saint_and_general():
 
 def test_venue_key_drops_articles():
     assert venue_key("Salle de la Cité") == "salle cite"
+
+
+# -- places written the way associations write them (issue 16.3) ------------------------------
+
+
+def test_a_commune_named_in_the_venue_name_places_it_in_that_commune(geocoder, reference):
+    loc = geocoder.geocode(Location(name="Salle des fêtes de Pacé"))
+    pace = next(c for c in reference.commune_info.values() if c.name == "Pacé")
+    assert (loc.commune, loc.insee, loc.quartier, loc.precision) == ("Pacé", pace.insee, None,
+                                                                      "commune")
+    assert (loc.lat, loc.lon) == (round(pace.centroid_lat, 6), round(pace.centroid_lon, 6))
+    assert loc.reason == "commune:Pacé (named in the location)"
+
+
+def test_a_commune_after_a_comma_places_it_in_that_commune(geocoder):
+    loc = geocoder.geocode(Location(name="Médiathèque", address="Saint-Jacques-de-la-Lande"))
+    assert (loc.commune, loc.quartier, loc.precision) == (
+        "Saint-Jacques-de-la-Lande", None, "commune")
+    assert geocoder.geocode(Location(name="Stade", address="Cesson")).commune == "Cesson-Sévigné"
+
+
+def test_a_town_hall_named_with_its_commune_is_the_known_venue(geocoder):
+    loc = geocoder.geocode(Location(name="Mairie", address="Cesson-Sévigné"))
+    assert (loc.precision, loc.reason, loc.commune) == (
+        "venue", "venue:Mairie de Cesson-Sévigné", "Cesson-Sévigné")
+
+
+def test_commune_level_placement_has_no_quartier_even_in_rennes(geocoder):
+    loc = geocoder.geocode(Location(name="Salle inconnue", city="Rennes"))
+    assert (loc.precision, loc.commune, loc.insee, loc.quartier) == (
+        "commune", "Rennes", "35238", None)
+    assert geocoder.geocode(Location(name="Local de l'association", address="Rennes")).commune \
+        == "Rennes"
+
+
+def test_a_town_outside_gets_no_rennes_street(geocoder):
+    loc = geocoder.geocode(Location(name="Quai Saint-Cast", address="Saint-Malo"))
+    assert (loc.lat, loc.quartier, loc.commune, loc.precision) == (None, None, None, None)
+    assert "Saint-Malo" in loc.reason and "outside" in loc.reason
+
+
+def test_a_town_outside_gets_no_rennes_venue(geocoder):
+    loc = geocoder.geocode(Location(name="Salle de la Cité", address="Saint-Malo"))
+    assert loc.lat is None and loc.quartier is None
+    loc = geocoder.geocode(Location(name="Médiathèque de Vitré"))
+    assert loc.lat is None and "Vitré" in loc.reason
+
+
+def test_a_rennes_street_named_after_a_town_is_still_in_rennes(geocoder):
+    for text in ("Rue de Saint-Malo", "Route de Lorient", "Boulevard de Vitré"):
+        loc = geocoder.geocode(Location(name=text))
+        assert (loc.precision, loc.commune) == ("street", "Rennes"), text
+        assert loc.quartier is not None
+    loc = geocoder.geocode(Location(name="Stade", address="12 route de Lorient"))
+    assert (loc.precision, loc.commune) == ("street", "Rennes")
+
+
+def test_no_reference_venue_or_street_names_a_town_outside(geocoder, reference):
+    names = [n for v in reference.venues for n in (v.name, *v.aliases, v.address)]
+    names += [s.name for s in reference.streets]
+    found = {n: geocoder.towns.find(n) for n in names}
+    assert {n: t.name for n, t in found.items() if t and t.commune is None} == {}
+
+
+def test_city_field_still_wins_over_a_town_in_the_name(geocoder):
+    loc = geocoder.geocode(Location(name="Salle Saint-Malo", address="rue de Paris", city="Betton"))
+    assert (loc.commune, loc.precision) == ("Betton", "commune")
+
+
+def test_commune_level_and_outside_placements_are_stable(geocoder):
+    for raw in (
+        Location(name="Salle des fêtes de Pacé"),
+        Location(name="Médiathèque", address="Saint-Jacques-de-la-Lande"),
+        Location(name="Saint-Malo", address="salle du Quai"),
+        Location(name="Salle inconnue", city="Rennes"),
+    ):
+        once = geocoder.geocode(raw)
+        assert geocoder.geocode(once) == once
