@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields, replace
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -121,8 +122,9 @@ class Location:
 
     ``precision`` tells how the coordinates were obtained: ``source`` (given by the
     source), ``venue`` (a known venue matched by name), ``street`` (a street's
-    representative point), ``commune`` (the commune's centre), or ``None`` when unknown.
-    ``reason`` is the geocoder's explanation, for operators.
+    representative point), ``commune`` (the commune's centroid: the event is somewhere in
+    that commune, and the point is not its place, see :func:`exact_point`), or ``None``
+    when unknown. ``reason`` is the geocoder's explanation, for operators.
     """
 
     name: str | None = None
@@ -152,6 +154,26 @@ class Location:
         """A one-line human label: name, then address and city when present."""
         parts = [p for p in (self.name, self.address, self.city) if p]
         return ", ".join(dict.fromkeys(parts))
+
+
+#: Precisions whose coordinates stand for an area, not for the event's place.
+AREA_PRECISIONS = frozenset({"commune"})
+
+
+def exact_point(location: Location | Mapping[str, Any] | None) -> tuple[float, float] | None:
+    """The event's place as a point, or ``None`` when it has none or only an area's centre.
+
+    Maps mark this point and exports write it (ICS ``GEO``, schema.org ``geo``); a location
+    placed at its commune's centroid (precision ``commune``) has coordinates, for the map's
+    area and distance filters, but no exact point.
+    """
+    if location is None:
+        return None
+    loc = location.to_dict() if isinstance(location, Location) else location
+    lat, lon = loc.get("lat"), loc.get("lon")
+    if lat is None or lon is None or loc.get("precision") in AREA_PRECISIONS:
+        return None
+    return float(lat), float(lon)
 
 
 @dataclass(frozen=True, slots=True)

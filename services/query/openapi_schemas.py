@@ -118,7 +118,14 @@ LOCATION = {
         "quartier": NULLABLE_STRING,
         "commune": NULLABLE_STRING,
         "insee": NULLABLE_STRING,
-        "precision": NULLABLE_STRING,
+        "precision": {
+            "type": ["string", "null"],
+            "enum": ["source", "venue", "street", "commune", None],
+            "description": "How lat/lon were obtained: given by the source, a known venue, a "
+            "street's representative point, or 'commune': the commune's centroid, because "
+            "only the commune is known (the event is somewhere in it; not an exact point, "
+            "and no quartier).",
+        },
         "reason": NULLABLE_STRING,
         "online": {"type": "boolean"},
     },

@@ -209,3 +209,59 @@ async def test_unchanged_source_publishes_nothing(stack, feed_server, bus) -> No
     status = await harvester.harvest(source, state)
     assert status.ok and status.new == status.changed == status.removed == 0
     assert (await bus.js.stream_info("EVENTS")).state.messages == before
+
+
+PLACES = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//test//FR\r
+BEGIN:VEVENT\r
+UID:pace\r
+DTSTAMP:20260101T000000Z\r
+DTSTART;TZID=Europe/Paris:{day}T200000\r
+SUMMARY:Loto du comité des fêtes\r
+LOCATION:Salle des fêtes de Pacé\r
+END:VEVENT\r
+BEGIN:VEVENT\r
+UID:malo\r
+DTSTAMP:20260101T000000Z\r
+DTSTART;TZID=Europe/Paris:{day}T180000\r
+SUMMARY:Meetup Python : typage statique avec mypy\r
+LOCATION:Quai Saint-Cast\\, Saint-Malo\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+async def test_places_and_themes_as_associations_write_them(stack, feed_server) -> None:
+    """A commune named only in the text is placed at commune level, shown as an area; a town
+    outside the Métropole whose street is also a Rennes street gets no Rennes quartier."""
+    harvester, store, session, base = stack
+    url = feed_server.put("places.ics", PLACES.format(day=f"{DAY:%Y%m%d}"), "text/calendar")
+    await harvester.harvest(Source("comite", url), SourceState())
+
+    async def two() -> bool:
+        return await store.count() == 2
+
+    await eventually(two)
+    async with session.get(base + "v1/events", params={"commune": "Pacé"}) as resp:
+        (pace,) = (await resp.json())["items"]
+    loc = pace["location"]
+    assert (loc["commune"], loc["quartier"], loc["precision"]) == ("Pacé", None, "commune")
+    assert loc["lat"] is not None  # the commune's centroid, for the map's area and filters
+    async with session.get(base + "v1/events", params={"q": "mypy"}) as resp:
+        (malo,) = (await resp.json())["items"]
+    assert (malo["location"]["quartier"], malo["location"]["lat"]) == (None, None)
+    assert "Saint-Malo" in malo["location"]["reason"]
+    assert malo["themes"] == ["numerique"]
+
+    async with session.get(base + "v1/events.ics", params={"commune": "Pacé"}) as resp:
+        assert "GEO:" not in await resp.text()  # no exact point to export
+    async with session.get(base + "v1/events.jsonld", params={"commune": "Pacé"}) as resp:
+        assert "GeoCoordinates" not in await resp.text()
+    async with session.get(base + f"evenement/{pace['id']}") as resp:
+        page = await resp.text()
+    assert "lieu précis non communiqué" in page and "voir la commune sur une carte" in page
+    assert "mlat=" not in page  # no marker on a false place
+    async with session.get(base, params={"vue": "carte"}) as resp:
+        page = await resp.text()
+    assert '"commune_only": true' in page and "quelque part dans la commune" in page

@@ -2,6 +2,9 @@
 
 Text cells that a spreadsheet would read as a formula (starting with ``=``, ``+``, ``-``,
 ``@``, tab or CR) are prefixed with an apostrophe (OWASP "CSV injection").
+
+``precision`` says what ``lat``/``lon`` are (see :class:`shared.model.Location`): with
+``commune``, the commune's centroid, not the event's place.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from shared.clean import http_url
 CONTENT_TYPE = "text/csv"
 EXTENSION = "csv"
 COLUMNS = ("id", "event_id", "title", "start", "end", "all_day", "status", "place",
-           "address", "postcode", "city", "quartier", "commune", "lat", "lon", "organizer",
+           "address", "postcode", "city", "quartier", "commune", "lat", "lon", "precision",
+           "organizer",
            "themes", "keywords", "accessibility", "audience", "is_free", "price", "url",
            "page", "sources")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -46,7 +50,8 @@ def row(item: dict[str, Any], feed: Feed) -> list[str]:
         "true" if item.get("all_day") else "false", text(item.get("status")),
         text(loc.get("name")), text(loc.get("address")), text(loc.get("postcode")),
         text(loc.get("city")), text(loc.get("quartier")), text(loc.get("commune")),
-        number(loc.get("lat")), number(loc.get("lon")), text(item.get("organizer")),
+        number(loc.get("lat")), number(loc.get("lon")), text(loc.get("precision")),
+        text(item.get("organizer")),
         listed(item.get("themes")), listed(item.get("keywords")),
         listed(item.get("accessibility")), listed(item.get("audience")),
         "" if free is None else ("true" if free else "false"), text(item.get("price")),

@@ -42,6 +42,7 @@ from icalendar.timezone.tzid import tzid_from_tzinfo
 
 from services.query.exports.feed import Feed, all_day_dates, moment, place_label
 from shared.clean import http_url
+from shared.model import exact_point
 from shared.taxonomy import theme_label
 
 CONTENT_TYPE = "text/calendar"
@@ -187,8 +188,7 @@ def vevent(item: dict[str, Any], feed: Feed) -> list[str]:
             when.append(fold(f"DTEND{params}:{_datetime(end)}{suffix}"))
     stamp = _datetime(revised(item, feed))
     themes = [escape_text(theme_label(code)) for code in item.get("themes") or ()]
-    loc = item.get("location") or {}
-    lat, lon = loc.get("lat"), loc.get("lon")
+    point = exact_point(item.get("location"))  # a commune's centre is not the event's place
     place = place_label(item)
     return [
         "BEGIN:VEVENT",
@@ -199,7 +199,7 @@ def vevent(item: dict[str, Any], feed: Feed) -> list[str]:
         *([fold("CATEGORIES:" + ",".join(themes))] if themes else ()),
         "CLASS:PUBLIC",
         fold("DESCRIPTION:" + escape_text(description(item, feed))),
-        *([f"GEO:{float(lat)};{float(lon)}"] if lat is not None and lon is not None else ()),
+        *([f"GEO:{point[0]};{point[1]}"] if point else ()),
         f"LAST-MODIFIED:{stamp}Z",
         *([fold("LOCATION:" + escape_text(place))] if place else ()),
         "STATUS:" + STATUS.get(str(item.get("status")), "CONFIRMED"),

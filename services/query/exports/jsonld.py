@@ -7,6 +7,7 @@ from typing import Any
 
 from services.query.exports.feed import Feed
 from shared.clean import http_url
+from shared.model import exact_point
 from shared.taxonomy import theme_label
 
 CONTENT_TYPE = "application/ld+json"
@@ -34,9 +35,10 @@ def location(item: dict[str, Any], feed: Feed) -> dict[str, Any] | None:
                                  ("addressLocality", loc.get("city"))) if v}
     if address:
         place["address"] = {"@type": "PostalAddress", "addressCountry": "FR", **address}
-    if loc.get("lat") is not None and loc.get("lon") is not None:
-        place["geo"] = {"@type": "GeoCoordinates", "latitude": loc["lat"],
-                        "longitude": loc["lon"]}
+    point = exact_point(loc)  # a commune's centre is not the event's place: no geo
+    if point:
+        place["geo"] = {"@type": "GeoCoordinates", "latitude": point[0],
+                        "longitude": point[1]}
     return place
 
 

@@ -16,6 +16,7 @@ from services.indexer.enrich.sanitize import sanitize
 from services.query.context import SETTINGS, STORE, TZ, base_url
 from services.query.exports import jsonld
 from services.query.exports.feed import Feed
+from shared.model import exact_point
 
 from . import fr
 from .respond import render
@@ -46,6 +47,18 @@ def json_ld(item: dict[str, Any], base: str, request: web.Request) -> str:
     return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
+def map_url(
+    loc: dict[str, Any], point: tuple[float, float] | None, commune_only: bool
+) -> str | None:
+    """OpenStreetMap at the event's place, or around its commune when that is all we know."""
+    if point is not None:
+        return (f"https://www.openstreetmap.org/?mlat={point[0]}&mlon={point[1]}"
+                f"#map=17/{point[0]}/{point[1]}")
+    if commune_only:  # no marker: the centre of a commune is not the event's place
+        return f"https://www.openstreetmap.org/#map=13/{loc['lat']}/{loc['lon']}"
+    return None
+
+
 async def event_page(request: web.Request) -> web.Response:
     store = request.app[STORE]
     tz = request.app[TZ]
@@ -60,6 +73,8 @@ async def event_page(request: web.Request) -> web.Response:
     related = await store.related(doc, limit=RELATED_LIMIT) or []
     base = base_url(request)
     loc = doc.get("location") or {}
+    point = exact_point(loc)
+    commune_only = point is None and loc.get("lat") is not None and bool(loc.get("commune"))
     return render(
         request,
         "event.html",
@@ -77,7 +92,6 @@ async def event_page(request: web.Request) -> web.Response:
         related=[(d, fr.period(d, tz, today)) for d in related],
         json_ld=json_ld(doc, base, request),
         page_url=f"{base}/evenement/{doc['id']}",
-        map_url=(f"https://www.openstreetmap.org/?mlat={loc['lat']}&mlon={loc['lon']}"
-                 f"#map=17/{loc['lat']}/{loc['lon']}")
-        if loc.get("lat") is not None and loc.get("lon") is not None else None,
+        commune_only=commune_only,
+        map_url=map_url(loc, point, commune_only),
     )

@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from shared.model import exact_point
+
 from . import fr
 
 
@@ -96,10 +98,16 @@ class Place:
     lat: float
     lon: float
     items: list[dict[str, Any]] = field(default_factory=list)
+    #: only the commune is known: the point is its centre, shown as an area, not a place
+    commune_only: bool = False
 
 
 def places(items: Iterable[dict[str, Any]]) -> tuple[list[Place], int]:
-    """Located items grouped by place (most events first), and how many had no coordinates."""
+    """Located items grouped by place (most events first), and how many had no coordinates.
+
+    Items placed only at their commune's centre (:func:`shared.model.exact_point` is
+    ``None``) are grouped by commune, as one area per commune, whatever their place names.
+    """
     found: dict[tuple[Any, ...], Place] = {}
     unlocated = 0
     for item in items:
@@ -108,11 +116,16 @@ def places(items: Iterable[dict[str, Any]]) -> tuple[list[Place], int]:
         if lat is None or lon is None:
             unlocated += 1
             continue
-        key = (round(lat, 5), round(lon, 5), loc.get("name"))
+        commune_only = exact_point(loc) is None
+        key = (round(lat, 5), round(lon, 5), None if commune_only else loc.get("name"))
         if key not in found:
             address = ", ".join(p for p in (loc.get("address"), loc.get("city")) if p)
-            found[key] = Place(loc.get("name") or address or "Lieu sans nom", address,
-                               loc.get("quartier") or "", float(lat), float(lon))
+            if commune_only:
+                name = loc.get("commune") or loc.get("city") or "Commune inconnue"
+                found[key] = Place(name, "", "", float(lat), float(lon), commune_only=True)
+            else:
+                found[key] = Place(loc.get("name") or address or "Lieu sans nom", address,
+                                   loc.get("quartier") or "", float(lat), float(lon))
         found[key].items.append(item)
     ordered = sorted(found.values(), key=lambda p: (-len(p.items), p.name.casefold()))
     return ordered, unlocated
@@ -123,6 +136,7 @@ def map_data(places_: list[Place], tz: ZoneInfo, today: date) -> list[dict[str, 
     return [
         {
             "lat": p.lat, "lon": p.lon, "name": p.name, "address": p.address,
+            "commune_only": p.commune_only,
             "events": [
                 {"title": i.get("title") or "", "url": f"/evenement/{i['id']}",
                  "when": fr.period(i, tz, today)}

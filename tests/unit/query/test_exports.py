@@ -198,3 +198,27 @@ def test_links_stored_before_the_rule_are_left_out_of_every_export() -> None:
     for module in (ics, jsonld, csv, rss):
         assert b"javascript:" not in module.render(items, FEED).lower(), module.__name__
     assert b"data:image" not in jsonld.render(items, FEED)
+
+
+# -- a location known only by its commune (precision "commune") is not an exact point ---------
+
+PACE = Location(name="Salle des fêtes de Pacé", city="Pacé", lat=48.152678, lon=-1.777343,
+                commune="Pacé", insee="35210", precision="commune")
+
+
+def test_ics_has_no_geo_for_a_commune_level_place() -> None:
+    (event,) = vevents(ics.render(docs(location=PACE), FEED))
+    assert "GEO" not in event and "Pacé" in str(event["LOCATION"])
+    (event,) = vevents(ics.render(docs(), FEED))
+    assert "GEO" in event
+
+
+def test_jsonld_has_no_geo_for_a_commune_level_place() -> None:
+    body = json.loads(jsonld.render(docs(location=PACE), FEED))
+    place = body["itemListElement"][0]["item"]["location"]
+    assert "geo" not in place and place["address"]["addressLocality"] == "Pacé"
+
+
+def test_csv_says_what_the_coordinates_are() -> None:
+    rows = list(stdcsv.DictReader(io.StringIO(csv.render(docs(location=PACE), FEED).decode())))
+    assert (rows[0]["lat"], rows[0]["precision"]) == ("48.152678", "commune")

@@ -40,6 +40,11 @@
     var title = document.createElement('strong');
     title.textContent = place.name;
     box.appendChild(title);
+    if (place.commune_only) {
+      var note = document.createElement('p');
+      note.textContent = 'Lieu précis non communiqué : quelque part dans la commune.';
+      box.appendChild(note);
+    }
     var ul = document.createElement('ul');
     place.events.forEach(function (ev) {
       var li = document.createElement('li');
@@ -63,7 +68,17 @@
   places.forEach(function (place) {
     var n = place.events.length + place.more;
     var name = place.name + ' : ' + n + (n > 1 ? ' événements' : ' événement');
-    L.marker([place.lat, place.lon], { title: name, alt: name, keyboard: true })
+    if (place.commune_only) {
+      // Only the commune is known: an area around its centre, never a pin on a false place.
+      name = place.name + ' (lieu précis non communiqué) : ' + n +
+        (n > 1 ? ' événements' : ' événement');
+      L.circle([place.lat, place.lon], {
+        radius: 1200, weight: 2, dashArray: '6 6', fillOpacity: 0.08, interactive: false
+      }).addTo(map);
+    }
+    L.marker([place.lat, place.lon], {
+      title: name, alt: name, keyboard: true, opacity: place.commune_only ? 0.6 : 1
+    })
       .bindPopup(popup(place))
       .addTo(map);
     bounds.push([place.lat, place.lon]);
