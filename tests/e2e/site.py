@@ -3,7 +3,7 @@
 :func:`seed_events` builds realistic events of Rennes associations with dates relative to
 today (several themes and quartiers, accessibility codes, a cancelled event, an exhibition
 already open, a recurring workshop, an online event, an event announced by two sources and
-one with hostile markup in its title and description). :class:`Site` runs the query app
+one with hostile markup in its title and description, and one known only by its commune). :class:`Site` runs the query app
 with a real SQLite store on ``127.0.0.1`` in a background thread, with a tile server next to
 it so that the map can be shown without any network.
 """
@@ -57,6 +57,9 @@ PLACES = {
     "prairies": Location("Prairies Saint-Martin, entrée rue de Trégain", None, "35000",
                          "Rennes", 48.1240, -1.6790, "Saint-Martin", "Rennes"),
     "online": Location(None, None, None, None, online=True),
+    # only the commune is known ("Salle des fêtes de Pacé"): its centroid, not a place
+    "pace": Location("Salle des fêtes de Pacé", None, None, None, 48.152678, -1.777343,
+                     None, "Pacé", "35210", "commune"),
 }
 
 
@@ -171,6 +174,10 @@ def seed_events(today: date) -> list[Event]:
               [occ(next_month, (19, 0), (23, 0))], place="jardin", themes=("culture",
               "jeunesse"), organizer="Le Jardin Moderne", is_free=True,
               description="<p>Six groupes rennais sur scène.</p>"),
+        event("comite-pace", "loto", "Loto du comité des fêtes",
+              [occ(d[9], (20, 0), (23, 30))], place="pace", themes=("loisirs",),
+              organizer="Comité des fêtes de Pacé", price="3 € le carton", is_free=False,
+              description="<p>Nombreux lots, buvette et pâtisseries maison.</p>"),
     ]
 
 

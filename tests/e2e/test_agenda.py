@@ -140,6 +140,19 @@ def test_map_marker_opens_its_events_with_the_keyboard(site: Any, page: Any) -> 
     assert popup.get_by_role("link").first.get_attribute("href").startswith("/evenement/")
 
 
+def test_map_shows_a_commune_known_only_as_an_area(site: Any, page: Any) -> None:
+    page.goto(site.url + "/?vue=carte")
+    page.wait_for_selector(".leaflet-overlay-pane path")  # the commune's dashed area
+    marker = page.get_by_role("button", name="Pacé (lieu précis non communiqué) : 1 événement")
+    marker.focus()
+    page.keyboard.press("Enter")
+    popup = page.locator(".leaflet-popup-content").inner_text()
+    assert "Loto du comité des fêtes" in popup and "quelque part dans la commune" in popup
+    place = page.locator(".place", has_text="Loto du comité des fêtes")
+    assert place.locator("h3").inner_text() == "Pacé"
+    assert page.console_errors == []
+
+
 def test_map_degrades_to_the_list_of_places_when_tiles_fail(site: Any, page: Any) -> None:
     page.route("**/tiles/**", lambda route: route.abort())
     page.goto(site.url + "/?vue=carte")

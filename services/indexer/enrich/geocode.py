@@ -290,7 +290,11 @@ class Geocoder:
     def _commune_level(
         self, loc: Location, commune: Commune, reason: str, notes: list[str]
     ) -> Location:
-        """The location placed at its commune's centre: a commune, no quartier."""
+        """The location placed at its commune's centre: a commune, no quartier.
+
+        ``city`` is left as the source gave it: a commune named in the text is already in
+        the text ("Salle des fêtes de Pacé, Pacé" would say it twice).
+        """
         lat, lon = commune.centre
         return replace(
             loc,
@@ -299,7 +303,6 @@ class Geocoder:
             quartier=None,
             commune=commune.name,
             insee=commune.insee,
-            city=loc.city or commune.name,
             precision="commune",
             reason="; ".join([reason, *notes]),
         )

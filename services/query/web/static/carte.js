@@ -42,7 +42,7 @@
     box.appendChild(title);
     if (place.commune_only) {
       var note = document.createElement('p');
-      note.textContent = 'Lieu précis non communiqué : quelque part dans la commune.';
+      note.textContent = 'Lieu précis non communiqué\u202f: quelque part dans la commune.';
       box.appendChild(note);
     }
     var ul = document.createElement('ul');
