@@ -3,9 +3,9 @@
 :func:`seed_events` builds realistic events of Rennes associations with dates relative to
 today (several themes and quartiers, accessibility codes, a cancelled event, an exhibition
 already open, a recurring workshop, an online event, an event announced by two sources and
-one with hostile markup in its title and description, and one known only by its commune). :class:`Site` runs the query app
-with a real SQLite store on ``127.0.0.1`` in a background thread, with a tile server next to
-it so that the map can be shown without any network.
+one with hostile markup in its title and description, and one known only by its commune).
+:class:`Site` runs the query app with a real SQLite store on ``127.0.0.1`` in a background
+thread, with a tile server next to it so that the map can be shown without any network.
 """
 
 from __future__ import annotations
