@@ -91,9 +91,15 @@ def _surface(match: re.Match[str]) -> str:
     return _SURFACE_WORDS[word]
 
 
+_TRIGGERS = ("c+", "c#", ".net", "marché", "retraité", "jeûn", "sans", "tout")
+
+
 def surface(text: str) -> str:
     """``text`` in lower case with the words whose accent or spelling matters rewritten."""
-    return _SURFACE.sub(_surface, text.lower())
+    text = text.lower()
+    if any(t in text for t in _TRIGGERS):
+        return _SURFACE.sub(_surface, text)
+    return text
 
 
 def folded_stems(folded: str) -> list[str]:

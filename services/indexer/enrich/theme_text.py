@@ -26,9 +26,13 @@ DESCRIPTION_CHARS = 1500
 _INDEX: dict[tuple[str, ...], list[LexiconEntry]] = defaultdict(list)
 for _entry in LEXICON:
     _INDEX[_entry.key].append(_entry)
-_MAX_N = max(len(k) for k in _INDEX)
+#: first stem -> the lengths of the terms that start with it, longest first
+_SIZES = {
+    first: tuple(sorted({len(k) for k in _INDEX if k[0] == first}, reverse=True))
+    for first in {k[0] for k in _INDEX}
+}
 
-_SENTENCE = re.compile(r"[.!?;\n]+\s*|\s[-–—•]\s")
+_SENTENCE = re.compile(r"[.!?;\n\u2013\u2014\u2022]+|\s-\s")
 #: A sentence matching this (folded) gives practical details, not the event's subject.
 INCIDENTAL = re.compile(
     r"\b(?:buvette|restauration|sur place|parking|stationnement|covoiturage|navettes?"
@@ -55,8 +59,8 @@ def match_terms(stem_seq: Sequence[str]) -> list[LexiconEntry]:
     found: list[LexiconEntry] = []
     i, n = 0, len(stem_seq)
     while i < n:
-        for size in range(min(_MAX_N, n - i), 0, -1):
-            entries = _INDEX.get(tuple(stem_seq[i : i + size]))
+        for size in _SIZES.get(stem_seq[i], ()):
+            entries = _INDEX.get(tuple(stem_seq[i : i + size])) if size <= n - i else None
             if entries:
                 found.extend(entries)
                 i += size
@@ -73,6 +77,8 @@ def age_themes(folded: str) -> list[tuple[str, str]]:
     ``seniors``; football-style age groups (``U13``): ``jeunesse``.
     """
     found: list[tuple[str, str]] = []
+    if "ans" not in folded:  # no age at all (nor "dans"): only age groups (U13)
+        return [("jeunesse", m.group(0).strip()) for m in _U_CATEGORY.finditer(folded)]
     for m in _RANGE.finditer(folded):
         low = 0 if m.group(2) == "mois" else int(m.group(1))
         high = int(m.group(3))
