@@ -16,14 +16,16 @@ duplicate window is dropped by the server. Consumers are durable pull consumers 
 acks; the consumer acks a message only once its effect is durable.
 
 Key-value buckets hold small shared state: ``harvest_state`` (per-source validators, content
-hash and the ids it published last time) lives here so harvester replicas share it.
+hash and the ids it published last time) lives here so harvester replicas share it, and
+``sources`` is the registry of sources (:mod:`services.harvester.registry`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -109,6 +111,38 @@ def subject_token(value: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in value) or "_"
 
 
+class ConnectionLog:
+    """What a client says about its connection, without flooding the log while the server is
+    away: the first error, then one line per ``every_s`` counting the attempts in between,
+    and one line when the connection is back."""
+
+    def __init__(self, every_s: float = 30.0, clock: Callable[[], float] = time.monotonic):
+        self.every_s = every_s
+        self.clock = clock
+        self.last_said: float | None = None
+        self.quiet = 0  # errors not logged since the last line
+        self.down_since: float | None = None
+
+    async def error(self, exc: Exception) -> None:
+        now = self.clock()
+        if self.last_said is not None and now - self.last_said < self.every_s:
+            self.quiet += 1
+            return
+        more = f" ({self.quiet} more like it in {self.every_s:.0f} s)" if self.quiet else ""
+        log.warning("nats: %s%s", exc or type(exc).__name__, more)
+        self.last_said, self.quiet = now, 0
+
+    async def disconnected(self) -> None:
+        if self.down_since is None:
+            self.down_since = self.clock()
+            log.warning("nats: disconnected; reconnecting")
+
+    async def reconnected(self) -> None:
+        down = self.clock() - self.down_since if self.down_since is not None else 0.0
+        log.warning("nats: reconnected after %.1f s", down)
+        self.down_since, self.last_said, self.quiet = None, None, 0
+
+
 class Bus:
     """A connection to NATS with JetStream, and the operations Maillage needs."""
 
@@ -119,14 +153,18 @@ class Bus:
 
     @classmethod
     async def connect(cls, servers: str | Sequence[str], name: str, replicas: int = 1) -> Bus:
+        """Connect, and reconnect for ever: when the server goes away (a restart, ``kill -9``
+        under ``maillage run``), the client retries every half second and resumes its
+        subscriptions and pull consumers; what it says about it is rate-limited
+        (:class:`ConnectionLog`)."""
         urls = [s.strip() for s in servers.split(",")] if isinstance(servers, str) else servers
-        async def on_error(exc: Exception) -> None:  # one line, not a traceback per retry
-            log.warning("nats: %s", exc or type(exc).__name__)
-
+        said = ConnectionLog()
         nc = await nats.connect(
             servers=list(urls),
             name=name,
-            error_cb=on_error,
+            error_cb=said.error,
+            disconnected_cb=said.disconnected,
+            reconnected_cb=said.reconnected,
             max_reconnect_attempts=-1,
             reconnect_time_wait=0.5,
             connect_timeout=5,
@@ -140,8 +178,17 @@ class Bus:
         return await cls.connect(settings.nats_url, name=name, replicas=settings.nats_replicas)
 
     async def close(self) -> None:
-        if not self.nc.is_closed:
-            await self.nc.drain()
+        """Drain (finish what is in flight) and close; while the server is away there is
+        nothing to drain: just close, without an error."""
+        if self.nc.is_closed:
+            return
+        if self.nc.is_connected:
+            try:
+                await self.nc.drain()
+                return
+            except Exception as exc:  # the server went away meanwhile
+                log.debug("nats: drain failed: %s", exc)
+        await self.nc.close()
 
     async def ensure(self) -> None:
         """Declare every stream and bucket; safe to call at each start-up."""
@@ -157,13 +204,14 @@ class Bus:
         for bucket in KV_BUCKETS:
             await self.kv(bucket)
 
-    async def kv(self, bucket: str) -> KeyValue:
+    async def kv(self, bucket: str, *, history: int = 1, ttl_s: float = 0) -> KeyValue:
+        """The bucket, created on first use with ``history`` revisions per key and, when
+        ``ttl_s`` > 0, keys that expire ``ttl_s`` seconds after their last write."""
         try:
             return await self.js.key_value(bucket)
         except BucketNotFoundError:
-            return await self.js.create_key_value(
-                KeyValueConfig(bucket=bucket, history=1, replicas=self.replicas)
-            )
+            return await self.js.create_key_value(KeyValueConfig(
+                bucket=bucket, history=history, ttl=ttl_s or None, replicas=self.replicas))
 
     async def publish(
         self, subject: str, payload: bytes, msg_id: str, headers: dict[str, str] | None = None

@@ -1,34 +1,40 @@
 """Operator commands of ``maillage`` (registered by :func:`register` in :mod:`services.cli.main`).
 
-    maillage sources list [--json]           sources of the sources file, with their shared state
-    maillage sources add ID URL [...]        append a source to the sources file
-    maillage sources disable|enable ID       stop / resume harvesting a source (shared state)
+    maillage sources list [--json]           the registry's sources, with their harvest state
+    maillage sources add ID URL [...]        add a source (every harvester, next tick)
+    maillage sources disable|enable ID       stop / resume harvesting a source
+    maillage sources remove ID               remove a source and retract its events
     maillage sources harvest-now ID          queue a harvest of a source now
+    maillage sources import FILE [--prune]   bring a TOML sources file into the registry
+    maillage sources export                  the registry as a TOML sources file
     maillage status [--json]                 streams, consumers, backlog, sources by health
     maillage dlq list [--limit N]            dead-lettered messages, with the reason
     maillage dlq replay (SEQ... | --all)     republish them to their original subject
     maillage reindex [--yes]                 empty the search store, rebuild it from the stream
 
 ``dlq`` and ``reindex`` live in :mod:`services.cli.replay`, the progress bar and the NATS
-connection in :mod:`services.cli.opstools`. Settings come from the environment as for the
-services (``MAILLAGE_NATS_URL``, ``MAILLAGE_SOURCES``, the store settings for ``reindex``).
-Failures are one clear line on stderr.
+connection in :mod:`services.cli.opstools`. The commands talk to the running stack: the NATS
+URL is ``MAILLAGE_NATS_URL`` when set, else the one ``maillage run`` wrote in its data
+directory (``var/nats.url``). The sources are the registry's
+(:mod:`services.harvester.registry`), never a file read by the command. Settings come from the
+environment as for the services (the store settings for ``reindex``). Failures are one clear
+line on stderr.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import json
 import os
 import sys
-from collections.abc import Callable, Coroutine
-from pathlib import Path
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
-from services.cli.opstools import connect, table
+from services.cli.opstools import connect, stack_environ, table
 from services.cli.replay import confirm_reindex, dlq_list, dlq_replay, reindex
-from shared.errors import ConfigError, MaillageError
+from shared.errors import ConfigError
 from shared.settings import Settings, load
 
 if TYPE_CHECKING:
@@ -42,7 +48,7 @@ def _settings(kind: str) -> Settings:
         from services.indexer.settings import SETTINGS as table
     else:
         from services.harvester.settings import SETTINGS as table
-    return load(table, os.environ)
+    return load(table, stack_environ(os.environ))
 
 
 def _run(kind: str, command: Command) -> Callable[[argparse.Namespace], int]:
@@ -54,124 +60,166 @@ def _run(kind: str, command: Command) -> Callable[[argparse.Namespace], int]:
 
 # --- sources ---------------------------------------------------------------------------------
 
-def _sources(settings: Settings) -> list[Any]:
-    from services.harvester.sources import load_sources
+def actor() -> str:
+    """Who runs the command, as recorded in the registry (``cli:<user>``)."""
+    return f"cli:{getpass.getuser()}"
 
-    return load_sources(settings.sources)
+
+async def _registry_command(settings: Settings, work: Callable[[Bus, Any], Awaitable[int]]) -> int:
+    from services.harvester.registry import SourceRegistry
+
+    bus = await connect(settings)
+    try:
+        return await work(bus, SourceRegistry(bus))
+    finally:
+        await bus.close()
 
 
-def _known(settings: Settings, source_id: str) -> None:
-    if source_id not in {s.id for s in _sources(settings)}:
-        raise ConfigError(f"unknown source {source_id!r} (not in {settings.sources})")
+def _status(enabled: bool, state: Any) -> str:
+    if not enabled:
+        return "disabled"
+    if state.disabled:
+        return "disabled (errors)"
+    if state.errors:
+        return "failing"
+    return "ok" if state.last_success else "waiting"
 
 
 async def sources_list(args: argparse.Namespace, settings: Settings) -> int:
     from services.harvester.state import StateStore
 
-    sources = _sources(settings)
-    bus = await connect(settings)
-    try:
+    async def work(bus: Bus, registry: Any) -> int:
         store = StateStore(await bus.kv("harvest_state"))
         rows = []
-        for source in sources:
-            state = await store.get(source.id)
-            status = "disabled" if (not source.enabled or state.disabled) else (
-                "failing" if state.errors else "ok")
-            rows.append({"id": source.id, "status": status, "errors": state.errors,
-                         "events": len(state.published), "last_success": state.last_success,
-                         "next_check": state.next_check, "last_error": state.last_error,
-                         "url": source.url})
-    finally:
-        await bus.close()
-    if args.json:
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        for record in await registry.list():
+            state = await store.get(record.id)
+            rows.append({"id": record.id, "status": _status(record.enabled, state),
+                         "errors": state.errors, "events": len(state.published),
+                         "last_success": state.last_success, "next_check": state.next_check,
+                         "last_error": state.last_error, "url": record.source.url,
+                         "owner": record.owner, "added_by": record.added_by,
+                         "updated_at": record.updated_at})
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=2))
+        else:
+            print(table(rows, ("id", "status", "events", "next_check", "last_success",
+                               "last_error")))
         return 0
-    print(table(rows, ("id", "status", "errors", "events", "last_success", "last_error")))
-    return 0
 
-
-def _toml_str(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)  # JSON strings are valid TOML basic strings
-
-
-def _append_source(path: Path, raw: dict[str, Any]) -> None:
-    """Append a ``[[sources]]`` table; the file is restored if it no longer loads."""
-    from services.harvester.sources import load_sources
-
-    existing = load_sources(path) if path.exists() else []
-    if raw["id"] in {s.id for s in existing}:
-        raise ConfigError(f"source {raw['id']!r} already exists in {path}")
-    block = "\n[[sources]]\n" + "".join(
-        f"{k} = {v if isinstance(v, int) else _toml_str(v)}\n" for k, v in raw.items())
-    before = path.read_text(encoding="utf-8") if path.exists() else ""
-    path.write_text(before.rstrip("\n") + ("\n" if before else "") + block, encoding="utf-8")
-    try:
-        load_sources(path)
-    except MaillageError:
-        path.write_text(before, encoding="utf-8")
-        raise
+    return await _registry_command(settings, work)
 
 
 async def sources_add(args: argparse.Namespace, settings: Settings) -> int:
     from services.harvester.sources import parse_source
 
     raw: dict[str, Any] = {"id": args.id, "url": args.url}
-    for key in ("format", "organizer", "interval"):
+    for key in ("format", "organizer", "interval", "kind"):
         if getattr(args, key) is not None:
             raw[key] = getattr(args, key)
-    parse_source(raw, "new source")
-    await asyncio.to_thread(_append_source, Path(settings.sources), raw)
-    print(f"source {args.id} added to {settings.sources}; harvesters read this file at "
-          "start-up: restart them to harvest it (the monitor picks it up by itself)")
+    if args.themes:
+        raw["themes"] = args.themes.split(",")
+    if args.disabled:
+        raw["enabled"] = False
+    source = parse_source(raw, "new source")
+
+    async def work(bus: Bus, registry: Any) -> int:
+        await registry.add(source, actor=actor())
+        return 0
+
+    await _registry_command(settings, work)
+    print(f"source {args.id} added; every harvester picks it up at its next tick "
+          f"({settings.scheduler_tick:g} s)")
     return 0
 
 
-async def _set_disabled(settings: Settings, source_id: str, disabled: bool) -> None:
+async def _set_enabled(settings: Settings, source_id: str, enabled: bool) -> None:
     from services.harvester.state import StateStore
 
-    _known(settings, source_id)
-    bus = await connect(settings)
-    try:
-        store = StateStore(await bus.kv("harvest_state"))
-        state = await store.get(source_id)
-        state.disabled = disabled
-        if not disabled:
-            state.errors = 0
-            state.next_check = None  # due at the next scheduler tick
-        await store.put(source_id, state)
-    finally:
-        await bus.close()
+    async def work(bus: Bus, registry: Any) -> int:
+        await registry.set_enabled(source_id, enabled, actor=actor())
+        if enabled:  # also lift a disable by the harvester after too many errors
+            store = StateStore(await bus.kv("harvest_state"))
+            state = await store.get(source_id)
+            state.disabled, state.errors, state.next_check = False, 0, None  # due now
+            await store.put(source_id, state)
+        return 0
+
+    await _registry_command(settings, work)
 
 
 async def sources_disable(args: argparse.Namespace, settings: Settings) -> int:
-    await _set_disabled(settings, args.id, True)
+    await _set_enabled(settings, args.id, False)
     print(f"source {args.id} disabled: it will not be harvested until "
           f"'maillage sources enable {args.id}'")
     return 0
 
 
 async def sources_enable(args: argparse.Namespace, settings: Settings) -> int:
-    await _set_disabled(settings, args.id, False)
+    await _set_enabled(settings, args.id, True)
     print(f"source {args.id} enabled; its error count is reset and it is due now")
     return 0
 
 
+async def sources_remove(args: argparse.Namespace, settings: Settings) -> int:
+    from services.harvester.registry import retract_published
+
+    async def work(bus: Bus, registry: Any) -> int:
+        record = await registry.remove(args.id, actor=actor())
+        return 0 if args.keep_events else await retract_published(bus, record.source)
+
+    retracted = await _registry_command(settings, work)
+    print(f"source {args.id} removed" + ("" if args.keep_events else
+          f"; {retracted} of its events retracted from the search"))
+    return 0
+
+
 async def sources_harvest_now(args: argparse.Namespace, settings: Settings) -> int:
+    from services.harvester.registry import not_found
     from services.harvester.scheduler import enqueue
     from shared.model import now_version
 
-    _known(settings, args.id)
-    bus = await connect(settings)
-    try:
-        queued = await enqueue(bus, args.id, now_version())
-    finally:
-        await bus.close()
-    if queued:
+    async def work(bus: Bus, registry: Any) -> int:
+        record = await registry.get(args.id)
+        if record is None:
+            raise not_found(args.id)
+        if not record.enabled:
+            raise ConfigError(f"source {args.id!r} is disabled "
+                              f"(maillage sources enable {args.id})")
+        return int(await enqueue(bus, args.id, now_version()))
+
+    if await _registry_command(settings, work):
         print(f"harvest of {args.id} queued; a harvester picks it up within seconds "
               "(see the monitor or 'maillage sources list')")
         return 0
     print(f"a harvest of {args.id} is already queued or running", file=sys.stderr)
     return 0
+
+
+async def sources_import(args: argparse.Namespace, settings: Settings) -> int:
+    from services.harvester.filesync import import_file
+
+    async def work(bus: Bus, registry: Any) -> int:
+        report = await import_file(registry, args.file, actor=actor(), prune=args.prune)
+        for name, ids in (("added", report.added), ("updated", report.updated),
+                          ("removed", report.removed)):
+            for sid in ids:
+                print(f"{name:<9} {sid}")
+        for sid, reason in report.rejected:
+            print(f"rejected  {sid}: {reason}", file=sys.stderr)
+        print(f"{args.file}: {report.summary()}")
+        return 1 if report.rejected else 0
+
+    return await _registry_command(settings, work)
+
+
+async def sources_export(args: argparse.Namespace, settings: Settings) -> int:
+    from services.harvester.filesync import export_toml
+
+    async def work(bus: Bus, registry: Any) -> int:
+        sys.stdout.write(export_toml(await registry.list()))
+        return 0
+
+    return await _registry_command(settings, work)
 
 
 # --- status ----------------------------------------------------------------------------------
@@ -246,17 +294,22 @@ def _reindex(args: argparse.Namespace) -> int:
 
 def register(subparsers: Any) -> None:
     """Add the operator commands to ``maillage``'s sub-command parser."""
-    sources = subparsers.add_parser("sources", help="list, add, disable, enable, harvest sources")
+    sources = subparsers.add_parser(
+        "sources", help="the registry of sources of the running stack: list, add, disable, "
+        "enable, remove, harvest-now, import, export")
     ssub = sources.add_subparsers(dest="action", required=True)
     p = ssub.add_parser("list", help="sources with their harvest state")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_run("harvester", sources_list))
-    p = ssub.add_parser("add", help="append a source to the sources file")
+    p = ssub.add_parser("add", help="add a source; harvesters pick it up at their next tick")
     p.add_argument("id")
     p.add_argument("url")
     p.add_argument("--format")
+    p.add_argument("--kind", choices=["events", "calls"])
     p.add_argument("--organizer")
     p.add_argument("--interval", type=int, help="seconds between harvests")
+    p.add_argument("--themes", help="the organizer's RNA theme codes, comma-separated")
+    p.add_argument("--disabled", action="store_true", help="add it disabled")
     p.set_defaults(func=_run("harvester", sources_add))
     for name, fn, text in (
         ("disable", sources_disable, "stop harvesting a source"),
@@ -266,6 +319,18 @@ def register(subparsers: Any) -> None:
         p = ssub.add_parser(name, help=text)
         p.add_argument("id")
         p.set_defaults(func=_run("harvester", fn))
+    p = ssub.add_parser("remove", help="remove a source and retract its events")
+    p.add_argument("id")
+    p.add_argument("--keep-events", action="store_true",
+                   help="leave its events in the search until they pass")
+    p.set_defaults(func=_run("harvester", sources_remove))
+    p = ssub.add_parser("import", help="add or update the sources of a TOML sources file")
+    p.add_argument("file")
+    p.add_argument("--prune", action="store_true",
+                   help="also remove the sources this file brought before and no longer lists")
+    p.set_defaults(func=_run("harvester", sources_import))
+    p = ssub.add_parser("export", help="the registry as a TOML sources file, on stdout")
+    p.set_defaults(func=_run("harvester", sources_export))
 
     p = subparsers.add_parser("status", help="streams, consumers, backlog and sources")
     p.add_argument("--json", action="store_true")

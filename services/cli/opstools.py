@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import sys
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from shared.errors import MaillageError, TransientError
@@ -48,6 +49,36 @@ class Progress:
             self.out.write("\n")
 
 
+#: Where ``maillage run`` writes the URL of its NATS server, under its data directory.
+NATS_URL_FILE = "nats.url"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+def running_stack_url(environ: Mapping[str, str]) -> str | None:
+    """The NATS URL a running ``maillage run`` wrote: under ``MAILLAGE_DATA_DIR`` (default
+    ``var``), else under this checkout's ``var/`` (a command run from another directory)."""
+    data_dir = Path(environ.get("MAILLAGE_DATA_DIR") or "var")
+    for candidate in (data_dir / NATS_URL_FILE, REPO_ROOT / "var" / NATS_URL_FILE):
+        try:
+            url = candidate.read_text(encoding="utf-8").strip()
+        except OSError:
+            continue
+        if url:
+            return url
+    return None
+
+
+def stack_environ(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment of an operator command: ``MAILLAGE_NATS_URL`` when set, else the URL
+    of the stack that runs (see :func:`running_stack_url`)."""
+    env = dict(environ)
+    if not env.get("MAILLAGE_NATS_URL"):
+        url = running_stack_url(env)
+        if url:
+            env["MAILLAGE_NATS_URL"] = url
+    return env
+
+
 async def _quiet(exc: Exception) -> None:
     """nats-py's default error callback prints tracebacks; the command reports once."""
 
@@ -70,8 +101,9 @@ async def connect(settings: Settings) -> Bus:
     except Exception as exc:  # OSError, timeouts, NoServersError: one clear line
         detail = str(exc) or type(exc).__name__
         raise TransientError(
-            f"cannot reach NATS at {settings.nats_url} ({detail}); is the stack running? "
-            "(MAILLAGE_NATS_URL)") from exc
+            f"aucune pile Maillage ne répond à {settings.nats_url} / no running stack at "
+            f"{settings.nats_url} ({detail}): start it with 'make run' (or 'maillage run'), "
+            "or set MAILLAGE_NATS_URL") from exc
     return bus
 
 

@@ -2,8 +2,13 @@
 
 Starts an embedded nats-server (JetStream, store under the data directory), the demo feed
 server when asked, and every service as its own process (``python -m services.<name>``).
-A service that dies is restarted (with a growing pause); Ctrl-C or SIGTERM stops everything,
-children first, and leaves no process behind (children also get SIGTERM if this process dies).
+A service that dies is restarted (with a growing pause), and so is the nats-server, on the
+same port and JetStream store: the services reconnect by themselves and go on. Ctrl-C or
+SIGTERM stops everything, children first, and leaves no process behind (children also get
+SIGTERM if this process dies).
+
+The URL of the NATS server is written to ``<data dir>/nats.url`` while the stack runs, so that
+``maillage sources ...`` in another terminal talks to this stack.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from services.cli.opstools import NATS_URL_FILE
 from shared.errors import ConfigError
 from shared.natsserver import NatsServer
 from shared.process import die_with_parent
@@ -29,7 +35,9 @@ SERVICES = ("indexer", "query", "ingest", "monitor", "harvester")
 METRICS_PORTS = {"harvester": 9101, "indexer": 9102}
 
 SETTINGS: tuple[Setting, ...] = COMMON + (
-    Setting("MAILLAGE_SOURCES", "sources.toml", "Path of the TOML file listing the sources."),
+    Setting("MAILLAGE_SOURCES", "sources.toml",
+            "TOML sources file brought into the registry of sources at start-up and at each "
+            "edit (optional: sources can also be added with 'maillage sources add')."),
     Setting("MAILLAGE_HTTP_PORT", "8080", "Port of the query service (API and web page).", as_port),
     Setting("MAILLAGE_INGEST_PORT", "8081", "Port of the ingest (push) service.", as_port),
     Setting("MAILLAGE_MONITOR_PORT", "8082", "Port of the monitor dashboard.", as_port),
@@ -82,6 +90,7 @@ class Supervisor:
         self.data_dir = Path(settings.data_dir).resolve()
         self.nats: NatsServer | None = None
         self.children: list[Child] = []
+        self.nats_restarts: list[float] = []
         self.stop_requested = threading.Event()
 
     @property
@@ -114,7 +123,11 @@ class Supervisor:
         else:
             env["MAILLAGE_SOURCES"] = str(Path(self.settings.sources).resolve())
             if not Path(env["MAILLAGE_SOURCES"]).exists():
-                raise ConfigError(f"sources file not found: {env['MAILLAGE_SOURCES']}")
+                if os.environ.get("MAILLAGE_SOURCES"):  # named explicitly: surely a mistake
+                    raise ConfigError(f"sources file not found: {env['MAILLAGE_SOURCES']}")
+                print(f"maillage: no sources file ({env['MAILLAGE_SOURCES']}); add sources "
+                      "with 'maillage sources add ID URL' or 'maillage sources import FILE' "
+                      "(or try 'maillage run --demo')", file=sys.stderr)
         return env
 
     def monitor_password(self) -> str:
@@ -125,11 +138,20 @@ class Supervisor:
             path.chmod(0o600)
         return path.read_text().strip()
 
+    @property
+    def url_file(self) -> Path:
+        return self.data_dir / NATS_URL_FILE
+
+    def start_nats(self) -> None:
+        assert self.nats is not None
+        self.nats.start(log_file=self.data_dir / "nats.log", preexec_fn=die_with_parent)
+
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self.settings.embedded_nats:
             self.nats = NatsServer(self.data_dir / "nats", self.settings.nats_port)
-            self.nats.start(log_file=self.data_dir / "nats.log", preexec_fn=die_with_parent)
+            self.start_nats()
+        self.url_file.write_text((self.nats.url if self.nats else self.settings.nats_url) + "\n")
         env = self.child_env()
         names = (("demo",) if self.demo else ()) + self.services
         for name in names:
@@ -163,9 +185,32 @@ class Supervisor:
         lines += [f"  données             {self.data_dir}", "Ctrl-C pour tout arrêter.", ""]
         return "\n".join(lines)
 
+    def watch_nats(self) -> None:
+        """Reap a nats-server that died and start it again on its port and store."""
+        if self.nats is None or self.stopping:
+            return
+        process = self.nats.process
+        if process is not None and process.poll() is None:
+            return
+        code = process.returncode if process is not None else None
+        self.nats.process = None
+        self.nats_restarts = [t for t in self.nats_restarts if time.monotonic() - t < 60]
+        self.nats_restarts.append(time.monotonic())
+        pause = min(0.5 * 2 ** (len(self.nats_restarts) - 1), 30)
+        print(f"maillage: nats-server exited ({code}); restart in {pause:g} s on its "
+              "JetStream store (the services reconnect by themselves)", file=sys.stderr)
+        if self.stop_requested.wait(pause):
+            return
+        try:
+            self.start_nats()
+        except (OSError, TimeoutError) as exc:
+            print(f"maillage: nats-server did not start again ({exc}); retrying",
+                  file=sys.stderr)
+
     def watch(self) -> None:
         """Restart children that die, until asked to stop."""
         while not self.stopping:
+            self.watch_nats()
             for child in self.children:
                 if self.stopping or child.alive():
                     continue
@@ -189,6 +234,7 @@ class Supervisor:
             child.wait_or_kill(deadline)
         if self.nats is not None:
             self.nats.stop()
+        self.url_file.unlink(missing_ok=True)
 
 
 def run(settings: Settings, demo: bool) -> int:

@@ -11,7 +11,14 @@ Every replica runs the same two loops:
   never acks, so the job is redelivered to another after ``ack_wait``.
 
 The slot (the time the job was due, in microseconds) is the version of everything the harvest
-publishes, so a redelivered job re-publishes the same message ids.
+publishes, so a redelivered job re-publishes the same message ids. A source never harvested
+yet is due at the time its record last changed, the same on every replica, so that two
+replicas that see a new source queue the same job (the server drops the second as a duplicate).
+
+The sources come from the registry (:mod:`services.harvester.registry`), re-read at each tick
+when it changed; a worker reads the source's record again before harvesting it, so the job of
+a source removed or disabled meanwhile is dropped, never harvested. (Tests may pass a fixed
+list of sources instead.)
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from datetime import UTC, datetime
 from nats.aio.msg import Msg
 from nats.js.errors import APIError
 
+from services.harvester.registry import RegisteredSource, SourceCatalog, SourceRegistry
 from services.harvester.sources import Source
 from services.harvester.state import StateStore
 from services.harvester.worker import Harvester
@@ -54,7 +62,7 @@ class Scheduler:
     def __init__(
         self,
         bus: Bus,
-        sources: Sequence[Source],
+        sources: Sequence[Source] | SourceRegistry,
         states: StateStore,
         harvester: Harvester,
         *,
@@ -64,7 +72,12 @@ class Scheduler:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.bus = bus
-        self.sources = {s.id: s for s in sources}
+        self.catalog: SourceCatalog | None = None
+        self.sources: dict[str, Source] = {}
+        if isinstance(sources, SourceRegistry):
+            self.catalog = SourceCatalog(sources)
+        else:
+            self.sources = {s.id: s for s in sources}
         self.states = states
         self.harvester = harvester
         self.concurrency = concurrency
@@ -75,17 +88,36 @@ class Scheduler:
     async def schedule_due(self) -> int:
         """Queue a job for every due source; returns how many were queued."""
         now = self.clock()
+        if self.catalog is not None:
+            await self.catalog.refresh()
+            self.sources = {r.id: r.source for r in self.catalog.sources.values()}
         queued = 0
-        for source in self.sources.values():
+        for source in list(self.sources.values()):
             if not source.enabled:
                 continue
             state = await self.states.get(source.id)
             if not state.due(now):
                 continue
-            due = datetime.fromisoformat(state.next_check) if state.next_check else now
+            if state.next_check:
+                due = datetime.fromisoformat(state.next_check)
+            else:
+                due = self._first_due(source.id) or now
             if await enqueue(self.bus, source.id, now_version(due)):
                 queued += 1
         return queued
+
+    def _first_due(self, source_id: str) -> datetime | None:
+        record = self.catalog.sources.get(source_id) if self.catalog else None
+        if record is None or not record.updated_at:
+            return None
+        return datetime.fromisoformat(record.updated_at)
+
+    async def current(self, source_id: str) -> Source | None:
+        """The source as it is now (read from the registry), or None if removed."""
+        if self.catalog is None:
+            return self.sources.get(source_id)
+        record: RegisteredSource | None = await self.catalog.registry.get(source_id)
+        return record.source if record is not None else None
 
     async def run_scheduler(self) -> None:
         while True:
@@ -105,26 +137,51 @@ class Scheduler:
                 msgs = await sub.fetch(self.concurrency, timeout=1)
             except TimeoutError:  # nothing to fetch (nats' TimeoutError subclasses it)
                 continue
+            except Exception as exc:  # the server restarts: the client reconnects by itself
+                log.warning("cannot fetch jobs now: %s", exc or type(exc).__name__)
+                await asyncio.sleep(1)
+                continue
             await asyncio.gather(*(self.run_job(m) for m in msgs))
 
     async def run_job(self, msg: Msg) -> None:
-        job = json.loads(msg.data)
-        source = self.sources.get(job.get("source_id"))
-        if source is None:
-            await msg.term()
+        """Harvest the job's source, then ack. Nothing here stops the workers: a failed ack
+        or nak (the server restarting) only means the job comes back after ``ack_wait``,
+        and its harvest re-publishes the same message ids."""
+        try:
+            job = json.loads(msg.data)
+            source_id, slot = str(job["source_id"]), int(job["slot"])
+        except (ValueError, KeyError, TypeError):
+            log.error("unreadable job dropped", extra={"subject": msg.subject})
+            with contextlib.suppress(Exception):
+                await msg.term()
+            return
+        try:
+            source = await self.current(source_id)
+        except Exception:  # the registry cannot be read now: try the job again later
+            log.warning("source lookup failed", exc_info=True)
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=5)
+            return
+        if source is None or not source.enabled:  # removed or disabled since it was queued
+            log.info("job dropped: the source is %s", "removed" if source is None else
+                     "disabled", extra={"source_id": source_id})
+            with contextlib.suppress(Exception):
+                await msg.term()
             return
         keepalive = asyncio.create_task(_keep_alive(msg, self.ack_wait_s / 3))
         try:
             state = await self.states.get(source.id)
-            await self.harvester.harvest(source, state, version=int(job["slot"]))
+            await self.harvester.harvest(source, state, version=slot)
             await self.states.put(source.id, state)
         except Exception:
             log.exception("harvest job failed", extra={"source_id": source.id})
-            await msg.nak(delay=30)
+            with contextlib.suppress(Exception):
+                await msg.nak(delay=30)
             return
         finally:
             keepalive.cancel()
-        await msg.ack()
+        with contextlib.suppress(Exception):
+            await msg.ack()
 
     async def run(self) -> None:
         await asyncio.gather(self.run_scheduler(), self.run_workers())

@@ -1,12 +1,20 @@
-"""The harvester process: schedule due sources and harvest them."""
+"""The harvester process: schedule due sources and harvest them.
+
+The sources come from the registry (:mod:`services.harvester.registry`). When the file named
+by ``MAILLAGE_SOURCES`` exists, one replica keeps the registry in step with it
+(:class:`~services.harvester.filesync.FileSync`): at start-up and at each edit.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from pathlib import Path
 
 from services.harvester.fetcher import FetchConfig, Fetcher
+from services.harvester.filesync import FileSync
+from services.harvester.registry import SourceRegistry
 from services.harvester.scheduler import Scheduler
-from services.harvester.sources import load_sources
 from services.harvester.state import StateStore
 from services.harvester.worker import Harvester
 from shared.bus import Bus
@@ -29,24 +37,34 @@ def fetch_config(settings: Settings) -> FetchConfig:
 
 
 async def run(settings: Settings) -> None:
-    sources = load_sources(settings.sources)
     bus = await Bus.from_settings(settings, "maillage-harvester")
     fetcher = Fetcher(fetch_config(settings))
     metrics = await start_metrics_server(settings.metrics_host, settings.metrics_port)
     try:
         await bus.ensure()
         states = StateStore(await bus.kv("harvest_state"))
+        registry = SourceRegistry(bus)
         harvester = Harvester(settings, bus, fetcher)
         scheduler = Scheduler(
             bus,
-            sources,
+            registry,
             states,
             harvester,
             concurrency=settings.harvest_concurrency,
             tick_s=settings.scheduler_tick,
+            ack_wait_s=settings.job_ack_wait,
         )
-        log.info("harvester started", extra={"sources": len(sources)})
-        await scheduler.run()
+        tasks = [scheduler.run()]
+        if settings.sources and await asyncio.to_thread(Path(settings.sources).is_file):
+            sync = FileSync(registry, settings.sources, every_s=min(settings.scheduler_tick, 5))
+            if await sync.lease.hold():  # the first sync before the first tick
+                await sync.check()
+            tasks.append(sync.run())
+        elif settings.sources:
+            log.info("no sources file at %s: the sources are the registry's "
+                     "(maillage sources add|import)", settings.sources)
+        log.info("harvester started", extra={"sources": len(await registry.list())})
+        await asyncio.gather(*tasks)
     finally:
         await stop_metrics_server(metrics)
         await fetcher.close()

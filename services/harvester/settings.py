@@ -6,7 +6,9 @@ from shared.metrics import METRICS_SETTINGS
 from shared.settings import COMMON, Setting, as_bool, as_float, as_int
 
 SETTINGS: tuple[Setting, ...] = COMMON + METRICS_SETTINGS + (
-    Setting("MAILLAGE_SOURCES", "sources.toml", "Path of the TOML file listing the sources."),
+    Setting("MAILLAGE_SOURCES", "sources.toml",
+            "TOML sources file brought into the registry of sources at start-up and at each "
+            "edit (optional: sources can also be added with 'maillage sources add')."),
     Setting(
         "MAILLAGE_ALLOW_PRIVATE",
         "false",

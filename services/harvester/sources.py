@@ -21,6 +21,7 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from shared.errors import ConfigError
 
@@ -84,27 +85,94 @@ def parse_source(raw: dict[str, Any], where: str) -> Source:
     )
 
 
-def load_sources(path: Path | str) -> list[Source]:
-    """Read and validate a sources file; a relative ``file://`` URL is relative to it."""
+def source_to_raw(source: Source) -> dict[str, Any]:
+    """The source as a table of the sources file (what :func:`parse_source` reads back);
+    fields left at their default are omitted."""
+    raw: dict[str, Any] = {"id": source.id, "url": source.url}
+    if source.kind != "events":
+        raw["kind"] = source.kind
+    for key in ("format", "organizer", "interval"):
+        if getattr(source, key) is not None:
+            raw[key] = getattr(source, key)
+    if source.themes:
+        raw["themes"] = list(source.themes)
+    if not source.enabled:
+        raw["enabled"] = False
+    if source.options:
+        raw["options"] = dict(source.options)
+    return raw
+
+
+def normalize_url(url: str) -> str:
+    """The form two URLs of the same calendar share: ``webcal`` read as ``https``, scheme and
+    host in lower case, no default port, no fragment, no trailing slash."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    if scheme == "webcal":
+        scheme = "https"
+    host = (parts.hostname or "").lower()
+    port = parts.port if parts.port not in (None, 80 if scheme == "http" else 443) else None
+    netloc = f"{host}:{port}" if port else host
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    path = parts.path.rstrip("/") if parts.path not in ("", "/") else ""
+    return urlunsplit((scheme, netloc, path, parts.query, ""))
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One ``[[sources]]`` table of a file: its source, or why it was refused."""
+
+    index: int
+    id: str | None
+    source: Source | None = None
+    error: str | None = None
+
+
+def read_entries(path: Path | str) -> list[Entry]:
+    """Every table of a sources file, each validated alone (an invalid table does not hide
+    the others); a relative ``file://`` URL is relative to the file. A file that cannot be
+    read or is not TOML raises :class:`ConfigError`."""
     path = Path(path)
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ConfigError(f"sources file not found: {path}") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: cannot be read: {exc}") from exc
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from exc
-    entries = data.get("sources", [])
-    if not isinstance(entries, list):
+    tables = data.get("sources", [])
+    if not isinstance(tables, list):
         raise ConfigError(f"{path}: 'sources' must be an array of tables ([[sources]])")
-    sources: list[Source] = []
+    entries: list[Entry] = []
     seen: set[str] = set()
-    for i, raw in enumerate(entries):
-        source = parse_source(raw, f"{path}: sources[{i}]")
-        if source.id in seen:
-            raise ConfigError(f"{path}: duplicate source id {source.id!r}")
+    for i, raw in enumerate(tables):
+        sid = raw.get("id") if isinstance(raw, dict) else None
+        sid = sid if isinstance(sid, str) else None
+        try:
+            if not isinstance(raw, dict):
+                raise ConfigError(f"{path}: sources[{i}] must be a table")
+            source = parse_source(raw, f"{path}: sources[{i}]")
+            if source.id in seen:
+                raise ConfigError(f"{path}: duplicate source id {source.id!r}")
+        except ConfigError as exc:
+            entries.append(Entry(i, sid, error=exc.message))
+            continue
         seen.add(source.id)
         if source.url.startswith("file://") and not source.url.startswith("file:///"):
             resolved = (path.parent / source.url.removeprefix("file://")).resolve()
             source = replace(source, url=resolved.as_uri())
-        sources.append(source)
+        entries.append(Entry(i, source.id, source))
+    return entries
+
+
+def load_sources(path: Path | str) -> list[Source]:
+    """Read and validate a sources file; the first invalid table raises :class:`ConfigError`."""
+    sources: list[Source] = []
+    for entry in read_entries(path):
+        if entry.error is not None:
+            raise ConfigError(entry.error)
+        assert entry.source is not None
+        sources.append(entry.source)
     return sources

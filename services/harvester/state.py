@@ -58,3 +58,7 @@ class StateStore:
 
     async def put(self, source_id: str, state: SourceState) -> None:
         await self.kv.put(subject_token(source_id), state.to_json())
+
+    async def forget(self, source_id: str) -> None:
+        """Drop the state of a source removed from the registry."""
+        await self.kv.delete(subject_token(source_id))

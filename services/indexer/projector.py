@@ -94,6 +94,11 @@ class Projector(Generic[M]):
                 msgs = await sub.fetch(self.batch_size, timeout=idle_timeout)
             except TimeoutError:  # nothing to fetch (nats' TimeoutError subclasses it)
                 continue
+            except Exception as exc:  # the server restarts: the client reconnects by itself
+                log.warning("cannot fetch now: %s", exc or type(exc).__name__,
+                            extra={"stream": self.stream})
+                await asyncio.sleep(1)
+                continue
             await self.handle_batch(msgs)
 
     async def handle_batch(self, msgs: list[Msg]) -> None:

@@ -1,15 +1,13 @@
 """What the monitor polls besides the STATUS stream: the indexer's lag, the dead-letter stream,
-the harvesters' shared state and the sources file."""
+the harvesters' shared state and the registry of sources."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from collections import deque
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from nats.js.errors import NoKeysError, NotFoundError
@@ -83,28 +81,20 @@ async def read_states(bus: Bus) -> dict[str, dict[str, Any]]:
     return states
 
 
-def _load_sources(path: str) -> list[Any]:
-    from services.harvester.sources import load_sources
-
-    return list(load_sources(path)) if Path(path).exists() else []
-
-
 async def poll(
     bus: Bus,
     tracker: Tracker,
     health: BusHealth,
-    sources_path: str = "",
     lag_threshold: int = 1000,
     now: datetime | None = None,
 ) -> None:
     """One look at everything; failures are kept in ``health.error`` and logged."""
+    from services.harvester.registry import SourceRegistry
+
     moment = now or datetime.now(UTC)
-    if sources_path:
-        try:
-            tracker.set_sources(await asyncio.to_thread(_load_sources, sources_path))
-        except Exception as exc:
-            log.warning("sources file unreadable", extra={"error": str(exc)})
     try:
+        records = await SourceRegistry(bus).list()
+        tracker.set_sources([r.source for r in records], complete=True)
         tracker.set_states(await read_states(bus))
         try:
             info = await bus.js.consumer_info("EVENTS", INDEXER_DURABLE)

@@ -40,8 +40,7 @@ async def follow(bus: Bus, tracker: Tracker) -> None:
 async def poll_forever(bus: Bus, monitor: Monitor, settings: Settings) -> None:
     while True:
         with contextlib.suppress(Exception):  # poll() logs its own failures
-            await poll(bus, monitor.tracker, monitor.bus, settings.sources,
-                       settings.lag_alert)
+            await poll(bus, monitor.tracker, monitor.bus, settings.lag_alert)
         await asyncio.sleep(settings.monitor_poll)
 
 

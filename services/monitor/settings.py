@@ -14,11 +14,6 @@ SETTINGS: tuple[Setting, ...] = COMMON + (
         "Operator password (required; maillage run generates one under the data directory).",
     ),
     Setting(
-        "MAILLAGE_SOURCES",
-        "",
-        "Sources file, so the monitor lists sources not harvested yet (optional).",
-    ),
-    Setting(
         "MAILLAGE_MAX_ERRORS",
         "10",
         "Consecutive failures after which a source is disabled.",

@@ -67,8 +67,8 @@ class SourceHealth:
     consecutive_failures: int = 0
     last_success: HarvestStatus | None = None
     last_parsed: HarvestStatus | None = None  # last success that read a new document
-    configured: bool = False  # listed in the sources file
-    enabled: bool = True  # per the sources file
+    configured: bool = False  # in the registry of sources
+    enabled: bool = True  # per the registry
     interval: int | None = None
     kv_disabled: bool = False
     next_check: str | None = None
@@ -131,7 +131,7 @@ class SourceHealth:
         """Why the source is in its state, in French (empty when all is well)."""
         out: list[str] = []
         if not self.enabled:
-            out.append("Désactivée dans le fichier des sources.")
+            out.append("Désactivée par un opérateur : « maillage sources enable » la réactive.")
         elif self.kv_disabled:
             out.append("Désactivée (par un opérateur ou après trop d'échecs) : "
                        "« maillage sources enable » la réactive.")
@@ -232,8 +232,14 @@ class Tracker:
         else:
             health.consecutive_failures += 1
 
-    def set_sources(self, sources: Iterable[Any]) -> None:
-        """Take the sources file into account (objects with id, url, enabled, interval)."""
+    def set_sources(self, sources: Iterable[Any], complete: bool = False) -> None:
+        """Take the registry's sources into account (objects with id, url, enabled,
+        interval); with ``complete``, they are all the sources: the others (removed from the
+        registry) are forgotten."""
+        sources = list(sources)
+        if complete:
+            keep = {s.id for s in sources}
+            self.sources = {k: v for k, v in self.sources.items() if k in keep}
         for source in sources:
             health = self._health(source.id)
             health.configured = True

@@ -54,10 +54,9 @@ END:VCALENDAR\r
 """
 
 
-def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
-    data = tmp_path / "var"
-    port = free_port()
-    env = {
+def run_env(data: Path, port: int) -> dict[str, str]:
+    """The environment of a ``maillage run --demo`` on free ports, harvesting every 2 s."""
+    return {
         **os.environ,
         "MAILLAGE_DATA_DIR": str(data),
         "MAILLAGE_HTTP_PORT": str(port),
@@ -68,6 +67,12 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
         "MAILLAGE_DEMO_INTERVAL": "2",
         "MAILLAGE_SCHEDULER_TICK": "0.5",
     }
+
+
+def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
+    data = tmp_path / "var"
+    port = free_port()
+    env = run_env(data, port)
     proc = subprocess.Popen([sys.executable, "-m", "services.cli", "run", "--demo"], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from services.cli.commands import register
+from services.harvester.registry import RegisteredSource, SourceRegistry
 from services.harvester.state import SourceState, StateStore
 from shared.bus import EVENTS_SUBJECT, Bus
 from shared.errors import ConfigError
@@ -50,8 +51,8 @@ def env(nats_server: NatsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     sources = tmp_path / "sources.toml"
     sources.write_text(SOURCES)
     monkeypatch.setenv("MAILLAGE_NATS_URL", nats_server.url)
-    monkeypatch.setenv("MAILLAGE_SOURCES", str(sources))
     monkeypatch.setenv("MAILLAGE_DATA_DIR", str(tmp_path / "data"))
+    assert cli("sources", "import", str(sources)) == 0
     yield tmp_path
 
 
@@ -87,15 +88,31 @@ def test_sources_list_shows_each_source_with_its_state(
     rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
     assert (rows["velo"]["status"], rows["velo"]["errors"], rows["velo"]["events"]) == (
         "failing", 2, 1)
-    assert rows["chorale"]["status"] == "ok"
+    assert rows["chorale"]["status"] == "waiting"  # never harvested yet
 
 
-def test_disable_then_enable_flips_the_shared_state_and_resets_errors(
+def record_of(url: str, source_id: str) -> RegisteredSource | None:
+    async def work(bus: Bus) -> RegisteredSource | None:
+        return await SourceRegistry(bus).get(source_id)
+
+    result: RegisteredSource | None = on_bus(url, work)
+    return result
+
+
+def test_disable_then_enable_flips_the_registry_and_resets_errors(
     env: Path, nats_server: NatsServer
 ) -> None:
+    async def seed(bus: Bus) -> None:  # disabled by the harvester after too many errors
+        state = SourceState(errors=10, disabled=True, next_check="2099-01-01T00:00:00+00:00")
+        await StateStore(await bus.kv("harvest_state")).put("velo", state)
+
+    on_bus(nats_server.url, seed)
     assert cli("sources", "disable", "velo") == 0
-    assert state_of(nats_server.url, "velo").disabled is True
+    record = record_of(nats_server.url, "velo")
+    assert record is not None and not record.enabled and record.updated_by.startswith("cli:")
     assert cli("sources", "enable", "velo") == 0
+    record = record_of(nats_server.url, "velo")
+    assert record is not None and record.enabled
     state = state_of(nats_server.url, "velo")
     assert (state.disabled, state.errors, state.next_check) == (False, 0, None)
 
@@ -118,15 +135,33 @@ def test_harvest_now_queues_one_job_and_says_when_one_is_pending(
     assert on_bus(nats_server.url, jobs) == 1
 
 
-def test_sources_add_appends_a_valid_table_and_refuses_a_duplicate(env: Path) -> None:
+def test_sources_add_registers_a_valid_source_and_refuses_a_duplicate(
+    env: Path, nats_server: NatsServer
+) -> None:
     assert cli("sources", "add", "cafe", "https://cafe.example/agenda.ics",
                "--organizer", 'Café "associatif"', "--interval", "7200") == 0
-    from services.harvester.sources import load_sources
-
-    added = {s.id: s for s in load_sources(env / "sources.toml")}["cafe"]
-    assert (added.organizer, added.interval) == ('Café "associatif"', 7200)
+    added = record_of(nats_server.url, "cafe")
+    assert added is not None
+    assert (added.source.organizer, added.source.interval) == ('Café "associatif"', 7200)
     with pytest.raises(ConfigError, match="already exists"):
         cli("sources", "add", "cafe", "https://cafe.example/other.ics")
+    with pytest.raises(ConfigError, match="'interval' must be a positive"):
+        cli("sources", "add", "cafe2", "https://cafe.example/2.ics", "--interval", "0")
+
+
+def test_export_then_import_is_unchanged_and_remove_forgets_the_source(
+    env: Path, nats_server: NatsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert cli("sources", "export") == 0
+    exported = env / "exported.toml"
+    exported.write_text(capsys.readouterr().out)
+    assert cli("sources", "import", str(exported)) == 0
+    assert "0 added, 0 updated, 2 unchanged, 0 rejected" in capsys.readouterr().out
+    assert cli("sources", "remove", "velo") == 0
+    assert record_of(nats_server.url, "velo") is None
+    with pytest.raises(ConfigError, match="unknown source 'velo'"):
+        cli("sources", "harvest-now", "velo")
 
 
 def test_status_reports_streams_consumers_and_sources(
