@@ -1,7 +1,8 @@
 """Write the demo associations' calendars (ICS, RSS with event dates, HTML with JSON-LD).
 
 ``generate(directory, today)`` writes one file per association, dated relative to ``today``,
-and a sources file pointing at the demo feed server.
+a funder's feed of calls for projects (:mod:`demo.calls`), and a sources file pointing at the
+demo feed server.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import icalendar
 
+from demo.calls import FEED_ID, FEED_PATH, write_calls_rss
 from demo.catalog import ASSOCIATIONS, Association, DemoEvent
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -147,6 +149,17 @@ def sources_toml(base_url: str, interval: int) -> str:
             *([f"themes = {list(assoc.themes)!r}".replace("'", '"')] if assoc.themes else []),
             "",
         ]
+    lines += [
+        "# A funder's feed of calls for projects (the City's own calls are pushed).",
+        "[[sources]]",
+        f'id = "{FEED_ID}"',
+        f'url = "{base_url}/{FEED_PATH}"',
+        'kind = "calls"',
+        'format = "rss"',
+        'organizer = "Rennes Métropole"',
+        f"interval = {interval}",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -162,6 +175,9 @@ def generate(directory: Path, today: date, base_url: str, interval: int = 60) ->
         else:
             text = write_html(assoc, today, base_url)
         path.write_text(text, encoding="utf-8")
+    feed = directory / "site" / FEED_PATH
+    feed.parent.mkdir(parents=True, exist_ok=True)
+    feed.write_text(write_calls_rss(today, base_url), encoding="utf-8")
     sources = directory / "sources.toml"
     sources.write_text(sources_toml(base_url, interval), encoding="utf-8")
     return sources

@@ -119,6 +119,7 @@ class Supervisor:
             )
             env["MAILLAGE_SOURCES"] = str(sources)
             env["MAILLAGE_ALLOW_PRIVATE"] = "true"
+            env["MAILLAGE_PUSH_SECRETS"] = self.demo_push_secrets(env.get("MAILLAGE_PUSH_SECRETS"))
             env.setdefault("MAILLAGE_MIN_INTERVAL", str(min(10, self.settings.demo_interval)))
         else:
             env["MAILLAGE_SOURCES"] = str(Path(self.settings.sources).resolve())
@@ -129,6 +130,20 @@ class Supervisor:
                       "with 'maillage sources add ID URL' or 'maillage sources import FILE' "
                       "(or try 'maillage run --demo')", file=sys.stderr)
         return env
+
+    def demo_push_secrets(self, configured: str | None) -> str:
+        """``MAILLAGE_PUSH_SECRETS`` with the demo publisher (the City of Rennes of the demo)
+        and its secret, made on first run and kept under the data directory."""
+        from demo.calls import PUBLISHER
+        from services.ingest.signatures import new_secret
+
+        path = self.data_dir / "demo" / "push-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(new_secret())
+            path.chmod(0o600)
+        pair = f"{PUBLISHER}={path.read_text().strip()}"
+        return f"{configured},{pair}" if configured else pair
 
     def monitor_password(self) -> str:
         """The operator password kept under the data directory, made on first run."""

@@ -20,6 +20,7 @@ from tests.integration.faults.procs import wait_until_sync
 pytestmark = pytest.mark.integration
 
 DEMO_OCCURRENCES = 10 + 2 + 3 + 3 + 3 + 2  # the weekly workshop counts 10
+DEMO_CALLS = 4 + 2  # pushed by the City, harvested from Rennes Métropole's feed
 
 
 def get_json(url: str) -> dict:
@@ -89,6 +90,11 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
         feed = urllib.request.Request(base + "/v1/events.rss",
                                       headers={"Host": f"localhost:{port}"})
         assert f"<link>{base}/evenement/" in urllib.request.urlopen(feed, timeout=5).read().decode()
+        # The City's calls, pushed through the signed ingest endpoint, and a funder's feed.
+        wait_until_sync(lambda: get_json(f"{base}/v1/calls?limit=50")["total"] == DEMO_CALLS,
+                        60, "the demo calls for projects", every=0.3)
+        funders = {c["funder"] for c in get_json(f"{base}/v1/calls?limit=50")["items"]}
+        assert funders == {"Ville de Rennes", "Rennes Métropole"}
 
         ics = data / "demo" / "site" / "velo-solidaire" / "agenda.ics"
         day = time.strftime("%Y%m%d", time.localtime(time.time() + 5 * 86400))
