@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum < pyproject.toml | cut -d' ' -f1)
 CORPUS ?= ../shared/corpus
 
-.PHONY: help install run test test-fast lint bench corpus clean
+.PHONY: help install run test test-fast lint bench corpus reference clean
 
 help:
 	@echo "make run     set up and run the whole stack with the demo sources (http://127.0.0.1:8080)"
@@ -13,6 +13,7 @@ help:
 	@echo "make lint    ruff and mypy"
 	@echo "make bench   benchmarks (parse, index, search)"
 	@echo "make corpus  run the parser over a corpus directory (CORPUS=path)"
+	@echo "make reference  download the official reference data into var/reference"
 
 $(STAMP):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Maillage needs Python 3.11 or newer")'
@@ -42,6 +43,9 @@ bench: install
 
 corpus: install
 	$(BIN)/python scripts/corpus_report.py $(CORPUS) --now 2026-01-15T12:00:00+01:00 --past-days 9000
+
+reference: install
+	$(BIN)/maillage reference fetch
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache .mypy_cache

@@ -6,6 +6,11 @@ provenance and columns of every file. :func:`load_reference` reads it all and re
 :class:`Reference`; a missing or unreadable file raises :class:`~shared.errors.ConfigError`
 naming the file and where to get it officially.
 
+The quartier and commune files are required; the venues, streets, RNA themes and
+accessibility vocabulary are read when present (``maillage reference fetch`` builds all but
+the venues and the vocabulary, which are edited files). ``maillage reference fetch`` writes
+under ``<data dir>/reference``, which ``maillage run`` uses when present.
+
 Point lookups: :meth:`Reference.quartier_at` and :meth:`Reference.commune_at` (see
 :mod:`shared.geo`).
 """
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import json
+import logging
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +28,8 @@ from typing import Any
 from shared.errors import ConfigError
 from shared.geo import Area, AreaIndex
 from shared.settings import Setting
+
+log = logging.getLogger(__name__)
 
 RENNES_INSEE = "35238"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -45,6 +53,8 @@ OFFICIAL_SOURCES: Mapping[str, str] = {
     "rennes_venues.csv": "the Maillage reference bundle (see SOURCES.md §3)",
     "rennes_streets_osm2013.csv": "OpenStreetMap (named highways of Rennes, ODbL), "
     "see SOURCES.md §4",
+    "rennes_streets_osm.csv": "OpenStreetMap (named highways of Rennes, ODbL), built by "
+    "'maillage reference fetch'",
     "association_themes_rna.csv": "data.gouv.fr, dataset 'Répertoire National des "
     "Associations', file rna-nomenclature-waldec.csv (see SOURCES.md §5)",
     "accessibility_vocabulary.csv": "the Maillage reference bundle (see SOURCES.md §6)",
@@ -144,6 +154,38 @@ def reference_dir(environ: Mapping[str, str]) -> Path:
     return path if path.is_absolute() else (REPO_ROOT / path).resolve()
 
 
+#: Files the indexer can do without (each missing one is logged once per load).
+OPTIONAL = frozenset({"rennes_venues.csv", "rennes_streets_osm.csv", "rennes_streets_osm2013.csv",
+                      "association_themes_rna.csv", "accessibility_vocabulary.csv"})
+#: The streets file ``maillage reference fetch`` writes, then the older one of the bundle.
+STREET_FILES = ("rennes_streets_osm.csv", "rennes_streets_osm2013.csv")
+
+
+def directory_stamp(directory: Path) -> tuple[tuple[str, int, int], ...]:
+    """Name, size and modification time of every file of ``directory`` (empty when it does
+    not exist): a reader compares two stamps to know whether to load the data again."""
+    try:
+        entries = sorted(p for p in Path(directory).iterdir() if p.is_file())
+    except OSError:
+        return ()
+    stamp = []
+    for path in entries:
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        stamp.append((path.name, info.st_size, info.st_mtime_ns))
+    return tuple(stamp)
+
+
+def _present(directory: Path, name: str) -> bool:
+    if (directory / name).is_file():
+        return True
+    log.warning("reference file %s not found in %s: done without it (%s)", name, directory,
+                OFFICIAL_SOURCES.get(name, "see SOURCES.md"))
+    return False
+
+
 def _path(directory: Path, name: str) -> Path:
     path = directory / name
     if not path.is_file():
@@ -204,8 +246,10 @@ def _communes(directory: Path) -> tuple[AreaIndex, dict[str, Commune]]:
     index = _areas(features, "code_insee", "nom")
     info: dict[str, Commune] = {}
     for row in _rows(directory, "rennes_metropole_communes.csv"):
-        lat = _float(row.get("mairie_lat")) or _float(row.get("centroid_lat"))
-        lon = _float(row.get("mairie_lon")) or _float(row.get("centroid_lon"))
+        lat = lon = None
+        for point in ("mairie", "bourg", "centroid"):  # the town hall, else the bourg, ...
+            if lat is None or lon is None:
+                lat, lon = _float(row.get(f"{point}_lat")), _float(row.get(f"{point}_lon"))
         if lat is None or lon is None:
             continue
         insee = row["code_insee"].zfill(5)
@@ -222,6 +266,8 @@ def _communes(directory: Path) -> tuple[AreaIndex, dict[str, Commune]]:
 
 
 def _venues(directory: Path) -> tuple[Venue, ...]:
+    if not _present(directory, "rennes_venues.csv"):
+        return ()
     return tuple(
         Venue(
             name=row["name"].strip(),
@@ -241,8 +287,12 @@ def _venues(directory: Path) -> tuple[Venue, ...]:
 
 
 def _streets(directory: Path) -> tuple[Street, ...]:
+    name = next((n for n in STREET_FILES if (directory / n).is_file()), None)
+    if name is None:
+        _present(directory, STREET_FILES[0])
+        return ()
     streets = []
-    for row in _rows(directory, "rennes_streets_osm2013.csv"):
+    for row in _rows(directory, name):
         lat, lon = _float(row.get("lat")), _float(row.get("lon"))
         if lat is None or lon is None or not row.get("name"):
             continue
@@ -252,6 +302,8 @@ def _streets(directory: Path) -> tuple[Street, ...]:
 
 
 def _rna(directory: Path) -> dict[str, RnaTheme]:
+    if not _present(directory, "association_themes_rna.csv"):
+        return {}
     return {
         row["code"].zfill(6): RnaTheme(
             row["code"].zfill(6),
@@ -264,6 +316,8 @@ def _rna(directory: Path) -> dict[str, RnaTheme]:
 
 
 def _accessibility(directory: Path) -> tuple[AccessTerm, ...]:
+    if not _present(directory, "accessibility_vocabulary.csv"):
+        return ()
     return tuple(
         AccessTerm(
             row["scheme"],

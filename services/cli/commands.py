@@ -11,6 +11,7 @@
     maillage dlq list [--limit N]            dead-lettered messages, with the reason
     maillage dlq replay (SEQ... | --all)     republish them to their original subject
     maillage reindex [--yes]                 empty the search store, rebuild it from the stream
+    maillage reference fetch                 the official reference data, into var/reference
 
 ``dlq`` and ``reindex`` live in :mod:`services.cli.replay`, the progress bar and the NATS
 connection in :mod:`services.cli.opstools`. The commands talk to the running stack: the NATS
@@ -30,6 +31,7 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from services.cli.opstools import connect, stack_environ, table
@@ -283,6 +285,49 @@ async def _source_counts(bus: Bus) -> dict[str, int]:
     return counts
 
 
+# --- reference data --------------------------------------------------------------------------
+
+def reference_target(environ: Any) -> Path:
+    """Where ``maillage reference fetch`` writes: ``<data dir>/reference``."""
+    return Path(environ.get("MAILLAGE_DATA_DIR") or "var") / "reference"
+
+
+async def reference_fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
+    from services.cli.reference_fetch import DATASETS, fetch_all
+    from services.harvester.fetcher import Fetcher
+    from services.harvester.service import fetch_config
+
+    urls = {}
+    for pair in args.url or ():
+        name, _, url = pair.partition("=")
+        if name not in {d.name for d in DATASETS} or not url:
+            raise ConfigError(f"--url {pair!r}: expected NAME=URL with NAME one of "
+                              f"{', '.join(d.name for d in DATASETS)}")
+        urls[name] = url
+    directory = Path(args.dir) if args.dir else reference_target(os.environ)
+    config = replace(fetch_config(settings), max_bytes=200 * 1024 * 1024, total_timeout=600)
+    fetcher = Fetcher(config)
+    try:
+        outcomes = await fetch_all(fetcher, directory, urls, set(args.only or ()) or None)
+    finally:
+        await fetcher.close()
+    for outcome in outcomes:
+        print(f"{outcome.dataset:<10} {'ok' if outcome.ok else 'FAILED':<7} {outcome.message}",
+              file=sys.stdout if outcome.ok else sys.stderr)
+    for name in ("rennes_venues.csv", "accessibility_vocabulary.csv"):
+        if not (directory / name).exists():
+            print(f"{name}: not downloadable (an edited file, see SOURCES.md); the indexer "
+                  "works without it", file=sys.stderr)
+    failed = [o for o in outcomes if not o.ok]
+    print(f"{directory}: {len(outcomes) - len(failed)} dataset(s) stored, {len(failed)} failed"
+          + (" (their previous files are kept)" if failed else "")
+          + ". A running indexer reads them within 30 s; 'maillage reindex' places the events "
+          "already indexed again.")
+    return 1 if failed else 0
+
+
 # --- wiring ----------------------------------------------------------------------------------
 
 def _reindex(args: argparse.Namespace) -> int:
@@ -347,6 +392,17 @@ def register(subparsers: Any) -> None:
     p.add_argument("--all", action="store_true")
     p.add_argument("--keep", action="store_true", help="keep them in the DLQ")
     p.set_defaults(func=_run("harvester", dlq_replay))
+
+    reference = subparsers.add_parser("reference", help="the official reference data")
+    rsub = reference.add_subparsers(dest="action", required=True)
+    p = rsub.add_parser("fetch", help="download, check and convert the official datasets "
+                        "(quartiers, communes, RNA themes, streets) into <data dir>/reference")
+    p.add_argument("--dir", help="target directory (default: <data dir>/reference)")
+    p.add_argument("--only", action="append", metavar="NAME",
+                   help="fetch only this dataset (repeatable)")
+    p.add_argument("--url", action="append", metavar="NAME=URL",
+                   help="fetch a dataset from another URL (a mirror, a test server)")
+    p.set_defaults(func=_run("harvester", reference_fetch))
 
     p = subparsers.add_parser("reindex", help="rebuild the search store from the events stream")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")

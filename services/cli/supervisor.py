@@ -28,6 +28,7 @@ from services.cli.opstools import NATS_URL_FILE
 from shared.errors import ConfigError
 from shared.natsserver import NatsServer
 from shared.process import die_with_parent
+from shared.reference import reference_dir
 from shared.settings import COMMON, Setting, Settings, as_bool, as_int, as_port
 
 SERVICES = ("indexer", "query", "ingest", "monitor", "harvester")
@@ -110,6 +111,8 @@ class Supervisor:
         if self.nats is not None:
             env["MAILLAGE_NATS_URL"] = self.nats.url
         env.setdefault("MAILLAGE_MONITOR_PASSWORD", self.monitor_password())
+        if not os.environ.get("MAILLAGE_REFERENCE_DIR"):
+            env["MAILLAGE_REFERENCE_DIR"] = str(self.reference_dir())
         if self.demo:
             from demo.generate import generate
 
@@ -144,6 +147,18 @@ class Supervisor:
             path.chmod(0o600)
         pair = f"{PUBLISHER}={path.read_text().strip()}"
         return f"{configured},{pair}" if configured else pair
+
+    def reference_dir(self) -> Path:
+        """The reference data the services read: what ``maillage reference fetch`` stored
+        under the data directory, else the development copy beside the repository, else
+        the former (the indexer reads it as soon as it is fetched)."""
+        fetched = self.data_dir / "reference"
+        for directory in (fetched, reference_dir({})):
+            if (directory / "rennes_quartiers.geojson").is_file():
+                return directory
+        print("maillage: no reference data: events will not be placed in quartiers; get it "
+              "with 'maillage reference fetch' (or 'make reference')", file=sys.stderr)
+        return fetched
 
     def monitor_password(self) -> str:
         """The operator password kept under the data directory, made on first run."""

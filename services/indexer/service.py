@@ -11,7 +11,7 @@ from services.indexer.enrich import Enricher
 from shared.bus import Bus
 from shared.errors import ConfigError
 from shared.metrics import start_metrics_server, stop_metrics_server, watch_consumer
-from shared.reference import Reference, load_reference, reference_dir
+from shared.reference import Reference, directory_stamp, load_reference, reference_dir
 from shared.settings import Settings
 from shared.store.calls_sqlite import open_call_store
 from shared.store.factory import open_store
@@ -35,6 +35,23 @@ def make_enricher(settings: Settings) -> Enricher:
     return Enricher(reference, timezone=settings.timezone)
 
 
+async def follow_reference(settings: Settings, indexer: Indexer, every_s: float = 30) -> None:
+    """Load the reference data again when its directory changes (``maillage reference
+    fetch``): the events indexed from then on use it; those indexed before keep their
+    places until ``maillage reindex``."""
+    directory = reference_dir({"MAILLAGE_REFERENCE_DIR": settings.reference_dir})
+    stamp = await asyncio.to_thread(directory_stamp, directory)
+    while True:
+        await asyncio.sleep(every_s)
+        current = await asyncio.to_thread(directory_stamp, directory)
+        if current == stamp:
+            continue
+        stamp = current
+        enricher = await asyncio.to_thread(make_enricher, settings)
+        indexer.enrich = enricher.enrich
+        log.info("reference data loaded again", extra={"directory": str(directory)})
+
+
 async def run(settings: Settings) -> None:
     enricher = make_enricher(settings)
     store = open_store(settings)
@@ -53,7 +70,8 @@ async def run(settings: Settings) -> None:
             ack_wait_s=settings.ack_wait,
         )
         log.info("indexer started")
-        await asyncio.gather(indexer.run(), run_calls(settings, bus, calls_store))
+        await asyncio.gather(indexer.run(), run_calls(settings, bus, calls_store),
+                             follow_reference(settings, indexer))
     finally:
         if lag is not None:
             lag.cancel()

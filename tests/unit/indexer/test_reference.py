@@ -38,12 +38,25 @@ def test_point_far_away_has_no_commune(reference):
     assert reference.commune_at(48.8566, 2.3522) is None  # Paris
 
 
-def test_missing_file_raises_config_error_naming_it(tmp_path: Path, reference):
+def test_missing_required_file_raises_config_error_naming_it(tmp_path: Path, reference):
     for path in reference.directory.iterdir():
-        if path.name != "rennes_venues.csv":
+        if path.name != "rennes_metropole_communes.csv":
             shutil.copy(path, tmp_path / path.name)
-    with pytest.raises(ConfigError, match="rennes_venues.csv"):
+    with pytest.raises(ConfigError, match="rennes_metropole_communes.csv"):
         load_reference(tmp_path)
+
+
+def test_missing_optional_files_are_done_without(tmp_path: Path, reference, caplog):
+    """Venues and the accessibility vocabulary are edited files 'maillage reference fetch'
+    cannot download: without them the quartiers and communes still place events."""
+    optional = {"rennes_venues.csv", "accessibility_vocabulary.csv"}
+    for path in reference.directory.iterdir():
+        if path.name not in optional:
+            shutil.copy(path, tmp_path / path.name)
+    loaded = load_reference(tmp_path)
+    assert (loaded.venues, loaded.accessibility) == ((), ())
+    assert loaded.quartier_at(48.1105, -1.6795) is not None
+    assert "rennes_venues.csv not found" in caplog.text
 
 
 def test_missing_directory_raises_config_error(tmp_path: Path):
