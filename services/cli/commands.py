@@ -270,11 +270,14 @@ async def status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _source_counts(bus: Bus) -> dict[str, int]:
+    from services.harvester.registry import SourceRegistry
     from services.monitor.backlog import read_states
 
     counts = {"ok": 0, "erroring": 0, "disabled": 0, "never": 0}
-    for state in (await read_states(bus)).values():
-        if state.get("disabled"):
+    states = await read_states(bus)
+    for record in await SourceRegistry(bus).list():
+        state = states.get(record.id, {})
+        if not record.enabled or state.get("disabled"):
             counts["disabled"] += 1
         elif state.get("errors"):
             counts["erroring"] += 1

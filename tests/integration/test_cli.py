@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+
+from shared.natsserver import NatsServer, free_port
 
 pytestmark = pytest.mark.integration
 
@@ -119,3 +122,23 @@ def test_ctrl_c_ends_quietly(tmp_path: Path) -> None:
         server.close()
     assert proc.returncode == 130
     assert "Traceback" not in stderr.decode(), stderr.decode()
+
+
+def test_operator_commands_find_the_running_stack_or_say_none_runs(
+    tmp_path: Path, nats_server: NatsServer
+) -> None:
+    """No MAILLAGE_NATS_URL: the commands read the URL ``maillage run`` wrote under the data
+    directory; with none written and nothing listening, one line says so."""
+    env = {k: v for k, v in os.environ.items() if k != "MAILLAGE_NATS_URL"}
+    env["MAILLAGE_DATA_DIR"] = str(tmp_path)
+    (tmp_path / "nats.url").write_text(nats_server.url + "\n")
+    found = subprocess.run([sys.executable, "-m", "services.cli", "sources", "list"],
+                           capture_output=True, text=True, timeout=60, env=env)
+    assert found.returncode == 0, found.stderr
+    assert found.stdout.startswith("ID ") and "(none)" in found.stdout
+    (tmp_path / "nats.url").write_text(f"nats://127.0.0.1:{free_port()}\n")
+    none = subprocess.run([sys.executable, "-m", "services.cli", "sources", "list"],
+                          capture_output=True, text=True, timeout=60, env=env)
+    assert none.returncode != 0 and none.stdout == ""
+    assert none.stderr.count("\n") == 1 and "Traceback" not in none.stderr
+    assert "aucune pile Maillage ne répond" in none.stderr and "make run" in none.stderr
