@@ -122,6 +122,7 @@ class ConnectionLog:
         self.last_said: float | None = None
         self.quiet = 0  # errors not logged since the last line
         self.down_since: float | None = None
+        self.closing = False
 
     async def error(self, exc: Exception) -> None:
         now = self.clock()
@@ -133,7 +134,7 @@ class ConnectionLog:
         self.last_said, self.quiet = now, 0
 
     async def disconnected(self) -> None:
-        if self.down_since is None:
+        if self.down_since is None and not self.closing:
             self.down_since = self.clock()
             log.warning("nats: disconnected; reconnecting")
 
@@ -150,6 +151,7 @@ class Bus:
         self.nc = nc
         self.js = js
         self.replicas = replicas
+        self.connection_log: ConnectionLog | None = None
 
     @classmethod
     async def connect(cls, servers: str | Sequence[str], name: str, replicas: int = 1) -> Bus:
@@ -170,7 +172,9 @@ class Bus:
             connect_timeout=5,
             drain_timeout=3,
         )
-        return cls(nc, nc.jetstream(timeout=10), replicas)
+        bus = cls(nc, nc.jetstream(timeout=10), replicas)
+        bus.connection_log = said
+        return bus
 
     @classmethod
     async def from_settings(cls, settings: Settings, name: str) -> Bus:
@@ -182,6 +186,8 @@ class Bus:
         nothing to drain: just close, without an error."""
         if self.nc.is_closed:
             return
+        if self.connection_log is not None:
+            self.connection_log.closing = True
         if self.nc.is_connected:
             try:
                 await self.nc.drain()
