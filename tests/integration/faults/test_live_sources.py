@@ -82,3 +82,33 @@ async def test_a_source_added_by_the_cli_is_harvested_once_then_disabled_for_goo
     assert jobs.state.messages == 0, "the dropped jobs stay queued"
     listing = json.loads(await maillage(nats_server.url, "sources", "list", "--json"))
     assert {r["id"]: r["status"] for r in listing} == {"fast": "disabled", "slow": "disabled"}
+
+
+async def test_an_edit_of_the_sources_file_reaches_the_running_replicas(
+    nats_server: NatsServer, bus: Bus, procs: Processes, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    first = feed_server.put("first.ics", calendar("first"), "text/calendar")
+    second = feed_server.put("second.ics", calendar("second"), "text/calendar")
+    path = tmp_path / "sources.toml"
+    table = '[[sources]]\nid = "{0}"\nurl = "{1}"\ninterval = 3600\n\n'
+    path.write_text(table.format("first", first))
+    env = {"MAILLAGE_NATS_URL": nats_server.url, "MAILLAGE_ALLOW_PRIVATE": "true",
+           "MAILLAGE_SOURCES": str(path), "MAILLAGE_SCHEDULER_TICK": str(TICK),
+           "MAILLAGE_DATA_DIR": str(tmp_path / "h")}
+    for name in ("replica-a", "replica-b"):
+        procs.start("services.harvester", env, name)
+    await wait_until(lambda: feed_server.hits.get("/first.ics") == 1, 30, "the file's source")
+
+    path.write_text(table.format("first", first) + table.format("second", second))
+    await wait_until(lambda: feed_server.hits.get("/second.ics") == 1, 15, "the added source")
+    path.write_text(table.format("second", second))  # "first" leaves the file
+
+    async def first_removed() -> bool:
+        listing = json.loads(await maillage(nats_server.url, "sources", "list", "--json"))
+        return [r["id"] for r in listing] == ["second"]
+
+    await wait_until(first_removed, 15, "the source removed from the file to leave the registry")
+    await asyncio.sleep(10 * TICK)
+    assert (feed_server.hits["/first.ics"], feed_server.hits["/second.ics"]) == (1, 1)
+    logs = procs.log("replica-a") + procs.log("replica-b")
+    assert logs.count("lease taken") == 1, "both replicas bring the file in"
