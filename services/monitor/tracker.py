@@ -68,7 +68,7 @@ class SourceHealth:
     last_success: HarvestStatus | None = None
     last_parsed: HarvestStatus | None = None  # last success that read a new document
     configured: bool = False  # in the registry of sources
-    enabled: bool = True  # per the registry
+    enabled: bool = True  # per the registry of sources
     interval: int | None = None
     kv_disabled: bool = False
     next_check: str | None = None
@@ -131,10 +131,11 @@ class SourceHealth:
         """Why the source is in its state, in French (empty when all is well)."""
         out: list[str] = []
         if not self.enabled:
-            out.append("Désactivée par un opérateur : « maillage sources enable » la réactive.")
+            out.append("Désactivée dans le registre des sources\u00a0: "
+                       "«\u00a0maillage sources enable\u00a0» la réactive.")
         elif self.kv_disabled:
-            out.append("Désactivée (par un opérateur ou après trop d'échecs) : "
-                       "« maillage sources enable » la réactive.")
+            out.append("Désactivée après trop d’échecs consécutifs\u00a0: "
+                       "«\u00a0maillage sources enable\u00a0» la réactive.")
         last = self.last
         if last is not None and not last.ok:
             n = self.consecutive_failures
