@@ -59,6 +59,8 @@ URL_BUCKET = "source_urls"
 HISTORY = 16
 #: Attempts of a write that loses the race to another writer before giving up.
 ATTEMPTS = 10
+#: Longest wait for the next record while listing.
+LIST_TIMEOUT_S = 10.0
 
 _META = ("owner", "added_by", "added_at", "updated_by", "updated_at", "file", "file_digest")
 
@@ -155,17 +157,33 @@ class SourceRegistry:
     # -- reading ----------------------------------------------------------------------------
 
     async def list(self) -> list[RegisteredSource]:
-        """Every source, sorted by id."""
+        """Every source, sorted by id.
+
+        Read up to the bucket's last write as it stood when called (not until the watcher's
+        "no more pending" marker, which nats-py can place before entries still on their way:
+        a list could then miss sources)."""
         kv = await self.kv()
-        watcher = await kv.watchall(ignore_deletes=True)
+        last = await self.revision()
+        if last == 0:
+            return []
+        watcher = await kv.watchall()
         found: dict[str, RegisteredSource] = {}
         try:
-            async for entry in watcher:
-                if entry is None:  # the end of what is stored now
+            while True:
+                try:
+                    entry = await watcher.updates(timeout=LIST_TIMEOUT_S)  # type: ignore[no-untyped-call]
+                except TimeoutError as exc:  # nats' TimeoutError subclasses it
+                    raise TransientError("the registry of sources cannot be read now") from exc
+                if entry is None:
+                    continue
+                if entry.operation in ("DEL", "PURGE"):
+                    found.pop(entry.key, None)
+                else:
+                    record = self._decode(entry.key, entry.value, entry.revision)
+                    if record is not None:
+                        found[record.id] = record
+                if entry.revision >= last:
                     break
-                record = self._decode(entry.key, entry.value, entry.revision)
-                if record is not None:
-                    found[record.id] = record
         finally:
             await watcher.stop()  # type: ignore[no-untyped-call]
         return [found[k] for k in sorted(found)]

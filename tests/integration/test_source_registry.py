@@ -214,3 +214,16 @@ async def test_one_replica_holds_the_file_lease(bus: Bus) -> None:
     assert await a.hold()
     await asyncio.sleep(3)  # a stopped renewing: its lease expires
     assert await b.hold()
+
+
+async def test_a_list_never_misses_a_source(bus: Bus) -> None:
+    """nats-py's watcher can say "nothing more pending" before entries still on their way;
+    a list that stopped there missed sources in about 1 % of the calls (measured: 2 in 200
+    with 40 sources), and a replica could then drop sources until the next change."""
+    registry = SourceRegistry(bus)
+    for i in range(40):
+        await registry.add(Source(f"s{i:02d}", f"https://e{i}.example/a.ics"), actor="t")
+    await registry.remove("s07", actor="t")
+    expected = [f"s{i:02d}" for i in range(40) if i != 7]
+    for _ in range(300):
+        assert [r.id for r in await registry.list()] == expected
