@@ -291,7 +291,11 @@ class SourceRegistry:
     @staticmethod
     def _apply(current: RegisteredSource, change: Change) -> RegisteredSource:
         if callable(change):
-            return change(current)
+            changed = change(current)
+            if changed.id != current.id:
+                raise ConfigError("cannot change the id of a source")
+            raw = source_to_raw(changed.source) | {"enabled": changed.enabled}
+            return replace(changed, source=parse_source(raw, f"source {current.id!r}"))
         unknown = set(change) - set(Source.__dataclass_fields__)
         if unknown or "id" in change and change["id"] != current.id:
             raise ConfigError(f"cannot change {', '.join(sorted(unknown or {'id'}))} of a source")

@@ -77,6 +77,9 @@ async def test_update_validates_like_the_sources_file_and_moves_the_url_claim(bu
     with pytest.raises(ConfigError) as exc:
         await registry.update("nope", {"interval": 60}, actor="t")
     assert exc.value.kind == "not_found"
+    with pytest.raises(ConfigError, match="'url' must start with"):  # a function's result too
+        await registry.update("velo", lambda r: replace(
+            r, source=replace(r.source, url="ftp://velo.example/")), actor="t")
     disabled = await registry.set_enabled("velo", False, actor="t")
     assert not disabled.enabled and not (await registry.get("velo")).enabled
 
