@@ -3,8 +3,8 @@
 The directory is the setting ``MAILLAGE_REFERENCE_DIR`` (default ``../shared/reference``
 relative to the repository, where development copies live); its ``SOURCES.md`` documents the
 provenance and columns of every file. :func:`load_reference` reads it all and returns a frozen
-:class:`Reference`; a missing or unreadable file raises :class:`~shared.errors.ConfigError`
-naming the file and where to get it officially.
+:class:`Reference`; a missing required file, or any unreadable one, raises
+:class:`~shared.errors.ConfigError` naming the file and where to get it officially.
 
 The quartier and commune files are required; the venues, streets, RNA themes and
 accessibility vocabulary are read when present (``maillage reference fetch`` builds all but
@@ -154,9 +154,6 @@ def reference_dir(environ: Mapping[str, str]) -> Path:
     return path if path.is_absolute() else (REPO_ROOT / path).resolve()
 
 
-#: Files the indexer can do without (each missing one is logged once per load).
-OPTIONAL = frozenset({"rennes_venues.csv", "rennes_streets_osm.csv", "rennes_streets_osm2013.csv",
-                      "association_themes_rna.csv", "accessibility_vocabulary.csv"})
 #: The streets file ``maillage reference fetch`` writes, then the older one of the bundle.
 STREET_FILES = ("rennes_streets_osm.csv", "rennes_streets_osm2013.csv")
 
