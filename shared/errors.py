@@ -8,7 +8,8 @@
         ├── FetchRefused      the SSRF guard, a scheme, a size cap or robots.txt refused a fetch
         ├── FetchFailed       the server answered with a permanent error (404, 410, ...)
         ├── ParseError        a document cannot be read as the format it claims
-        └── InvalidMessage    a bus message cannot be decoded (poison)
+        ├── InvalidMessage    a bus message cannot be decoded (poison)
+        └── RejectedMessages  the store refused some messages of a batch for their content
 
 Third-party errors are translated at the boundary with ``raise X from exc``. Each error has a
 short ``kind`` (for status records and metrics) and a message meant for people; the monitor
@@ -82,3 +83,17 @@ class ParseError(PermanentError):
 
 class InvalidMessage(PermanentError):
     kind = "invalid_message"
+
+
+class RejectedMessages(PermanentError):
+    """The store refused some messages of a batch for their content (an Elasticsearch
+    mapping error on one document, say) and left the store as it was before them; the
+    caller dead-letters them and applies the others again. ``reasons`` maps the index of
+    each refused message in the batch to why."""
+
+    kind = "rejected"
+
+    def __init__(self, reasons: dict[int, str]) -> None:
+        first = next(iter(reasons.values()), "")
+        super().__init__(f"{len(reasons)} message(s) refused by the store: {first}")
+        self.reasons = reasons

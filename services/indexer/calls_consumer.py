@@ -17,7 +17,7 @@ from shared.bus import Bus
 from shared.calls import CALLS_SUBJECT, Call, CallMessage
 from shared.errors import InvalidMessage
 from shared.settings import Settings
-from shared.store.calls_sqlite import CallStore
+from shared.store.calls_base import CallsStore
 
 log = logging.getLogger(__name__)
 
@@ -47,7 +47,7 @@ class CallsIndexer(Projector[CallMessage]):
     subject = CALLS_SUBJECT
     what = "call"
 
-    def __init__(self, bus: Bus, store: CallStore, *, durable: str = DURABLE,
+    def __init__(self, bus: Bus, store: CallsStore, *, durable: str = DURABLE,
                  **options: Any) -> None:
         super().__init__(bus, store, durable=durable, **options)
 
@@ -60,7 +60,7 @@ class CallsIndexer(Projector[CallMessage]):
         return CallMessage.upsert(prepare(message.call), message.version)
 
 
-async def run_calls(settings: Settings, bus: Bus, store: CallStore) -> None:
+async def run_calls(settings: Settings, bus: Bus, store: CallsStore) -> None:
     """Run the calls indexer until cancelled (started by :mod:`services.indexer.service`)."""
     indexer = CallsIndexer(
         bus,

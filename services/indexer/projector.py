@@ -8,7 +8,9 @@ For each batch pulled from a durable consumer:
    after ``max_deliver`` deliveries;
 3. apply the batch to the store in one commit, then ack each message. If the store fails
    (unavailable, locked), nothing is acked: the messages are nak'ed with a growing delay and
-   redelivered, and the projector catches up when the store is back.
+   redelivered, and the projector catches up when the store is back. If the store refuses
+   some messages for their content (:class:`~shared.errors.RejectedMessages`: Elasticsearch
+   rejected one document), those are dead-lettered like poison and the others applied again.
 
 Writes are idempotent by version, so a redelivery after a crash (``kill -9`` between commit and
 ack) changes nothing: nothing lost, nothing duplicated. Subclasses say which stream, how to
@@ -27,7 +29,7 @@ from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
 from shared.bus import Bus
-from shared.errors import InvalidMessage
+from shared.errors import InvalidMessage, RejectedMessages
 from shared.metrics import DEAD_LETTERS, INDEX_BATCH_FAILURES, record_batch
 
 log = logging.getLogger(__name__)
@@ -118,7 +120,7 @@ class Projector(Generic[M]):
             return
         started = time.perf_counter()
         try:
-            outcomes = await self.store.apply([m for _, m in ready])
+            outcomes = await self._apply(ready)
         except Exception:
             INDEX_BATCH_FAILURES.inc()
             self._failures += 1
@@ -138,6 +140,18 @@ class Projector(Generic[M]):
                 self.stats.stale += 1
             else:
                 self.stats.applied += 1
+
+    async def _apply(self, ready: list[tuple[Msg, M]]) -> list[Any]:
+        """Apply ``ready`` (dead-lettering the messages the store refuses; ``ready`` keeps
+        the others), one outcome per message kept."""
+        while ready:
+            try:
+                return list(await self.store.apply([m for _, m in ready]))
+            except RejectedMessages as exc:
+                for i, reason in sorted(exc.reasons.items()):
+                    await self._dead_letter(ready[i][0], f"refused by the store: {reason}")
+                ready[:] = [pair for i, pair in enumerate(ready) if i not in exc.reasons]
+        return []
 
     async def _dead_letter(self, msg: Msg, reason: str) -> None:
         meta = msg.metadata

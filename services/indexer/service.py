@@ -13,8 +13,7 @@ from shared.errors import ConfigError
 from shared.metrics import start_metrics_server, stop_metrics_server, watch_consumer
 from shared.reference import Reference, directory_stamp, load_reference, reference_dir
 from shared.settings import Settings
-from shared.store.calls_sqlite import open_call_store
-from shared.store.factory import open_store
+from shared.store.factory import open_call_store, open_store
 
 log = logging.getLogger(__name__)
 

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from services.ingest.settings import CALL_STORE_SETTINGS
+from services.ingest.settings import CALL_STORE_SETTINGS, STORE_BACKEND_SETTINGS
 from shared.metrics import METRICS_SETTINGS
-from shared.settings import COMMON, Setting, as_choice, as_float, as_int
+from shared.settings import COMMON, Setting, as_float, as_int
 
-STORE_SETTINGS: tuple[Setting, ...] = (
-    Setting(
-        "MAILLAGE_STORE",
-        "sqlite",
-        "Search store: sqlite (embedded) or elasticsearch.",
-        as_choice("sqlite", "elasticsearch"),
-    ),
+STORE_SETTINGS: tuple[Setting, ...] = STORE_BACKEND_SETTINGS + (
     Setting(
         "MAILLAGE_SQLITE_PATH", "", "SQLite index file (default: <data dir>/index.sqlite)."
     ),
-    Setting("ELASTICSEARCH_URL", "", "Elasticsearch URL, for MAILLAGE_STORE=elasticsearch."),
-    Setting("MAILLAGE_ES_INDEX", "maillage-events", "Elasticsearch index alias."),
+    Setting("MAILLAGE_ES_INDEX", "maillage-events", "Elasticsearch index alias of events."),
 )
 
 SETTINGS: tuple[Setting, ...] = COMMON + METRICS_SETTINGS + STORE_SETTINGS + CALL_STORE_SETTINGS + (

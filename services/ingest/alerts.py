@@ -37,7 +37,7 @@ from services.harvester.safety import Resolver, SystemResolver, check_url
 from services.ingest.signatures import sign
 from shared.errors import MaillageError
 from shared.settings import Settings
-from shared.store.calls_sqlite import CallSort, CallStore
+from shared.store.calls_base import CallSort, CallsStore
 
 log = logging.getLogger(__name__)
 
@@ -57,7 +57,7 @@ def error_kind(exc: BaseException) -> str:
 
 
 class AlertSender:
-    def __init__(self, store: CallStore, *, allow_private: bool = False,
+    def __init__(self, store: CallsStore, *, allow_private: bool = False,
                  resolver: Resolver | None = None, timezone: str = "Europe/Paris",
                  timeout: float = 10.0) -> None:
         self.store = store
@@ -131,7 +131,7 @@ class AlertSender:
                                         kind=f"http_{resp.status}")
 
 
-async def run_alerts(settings: Settings, store: CallStore) -> None:
+async def run_alerts(settings: Settings, store: CallsStore) -> None:
     """Run the sender every MAILLAGE_ALERT_INTERVAL seconds until cancelled (0: never)."""
     if settings.alert_interval <= 0:
         return

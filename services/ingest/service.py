@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 async def run(settings: Settings) -> None:
     from services.ingest.alerts import run_alerts
-    from shared.store.calls_sqlite import open_call_store
+    from shared.store.factory import open_call_store
 
     bus = await Bus.from_settings(settings, "maillage-ingest")
     await bus.ensure()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shared.errors import ConfigError
-from shared.settings import COMMON, Setting, as_bool, as_float, as_int, as_port
+from shared.settings import COMMON, Setting, as_bool, as_choice, as_float, as_int, as_port
 
 
 def as_push_secrets(raw: str) -> dict[str, tuple[bytes, ...]]:
@@ -24,16 +24,32 @@ def as_positive(raw: str) -> Any:
     return value
 
 
+STORE_BACKEND_SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "MAILLAGE_STORE",
+        "sqlite",
+        "Search store: sqlite (embedded) or elasticsearch.",
+        as_choice("sqlite", "elasticsearch"),
+    ),
+    Setting("ELASTICSEARCH_URL", "", "Elasticsearch URL, for MAILLAGE_STORE=elasticsearch."),
+)
+
 CALL_STORE_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MAILLAGE_CALLS_SQLITE_PATH",
         "",
         "SQLite file of calls for projects, interests, tokens and alerts "
-        "(default: <data dir>/calls.sqlite).",
+        "(default: <data dir>/calls.sqlite; with Elasticsearch, interests, tokens and alerts "
+        "only).",
+    ),
+    Setting(
+        "MAILLAGE_ES_CALLS_INDEX",
+        "maillage-calls",
+        "Elasticsearch index alias of calls for projects, for MAILLAGE_STORE=elasticsearch.",
     ),
 )
 
-SETTINGS: tuple[Setting, ...] = COMMON + CALL_STORE_SETTINGS + (
+SETTINGS: tuple[Setting, ...] = COMMON + STORE_BACKEND_SETTINGS + CALL_STORE_SETTINGS + (
     Setting("MAILLAGE_INGEST_HOST", "127.0.0.1", "Address the ingest service listens on."),
     Setting("MAILLAGE_INGEST_PORT", "8081", "Port of the ingest (push) service.", as_port),
     Setting(

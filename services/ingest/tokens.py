@@ -18,10 +18,11 @@ import sys
 from services.ingest.settings import SETTINGS
 from shared.errors import MaillageError
 from shared.settings import load
-from shared.store.calls_sqlite import CallStore, open_call_store
+from shared.store.calls_base import CallsStore
+from shared.store.factory import open_call_store
 
 
-def _store() -> CallStore:
+def _store() -> CallsStore:
 
     return open_call_store(load(SETTINGS, os.environ))
 

@@ -25,9 +25,10 @@ from services.query.context import SETTINGS, STORE, TZ, base_url, public_item
 from services.query.errors import ApiError, invalid_parameter
 from services.query.params import single
 from shared.store.base import SearchQuery
-from shared.store.calls_sqlite import CallQuery, CallSort, CallStore, open_call_store
+from shared.store.calls_base import CallQuery, CallSort, CallsStore
+from shared.store.factory import open_call_store
 
-CALL_STORE = web.AppKey("call_store", CallStore)
+CALL_STORE = web.AppKey("call_store", CallsStore)
 ALLOW_PRIVATE = web.AppKey("alerts_allow_private", bool)
 EXPORT_MAX = 500
 KINDS = ("event", "call")
@@ -120,9 +121,9 @@ async def search_all(request: web.Request) -> web.Response:
     })
 
 
-def setup_calls(app: web.Application, store: CallStore | None = None,
+def setup_calls(app: web.Application, store: CallsStore | None = None,
                 allow_private: bool | None = None) -> None:
-    """Add the calls routes; ``store`` defaults to ``<data dir>/calls.sqlite``."""
+    """Add the calls routes; ``store`` defaults to the configured calls store."""
     from services.query.calls_social import setup_social
 
     app[CALL_STORE] = store if store is not None else open_call_store(_settings(app))

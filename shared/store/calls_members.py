@@ -20,8 +20,10 @@ import json
 import re
 import secrets
 import sqlite3
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 MEMBERS_SCHEMA = """
@@ -85,8 +87,51 @@ def _interest(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
             "created": created, "updated": updated, "hidden": bool(hidden)}
 
 
+class SqliteFile:
+    """One SQLite file in WAL mode: a connection per thread, one writer at a time per
+    process (a lock), other processes alongside (``busy_timeout``)."""
+
+    def __init__(self, path: Path | str, schema: str) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.Lock()
+        self._conn().executescript(schema)
+
+    def _conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(
+                self.path, timeout=30, isolation_level=None, check_same_thread=False
+            )
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            self._local.conn = conn
+        return conn
+
+    def _write(self, fn: Any, *args: Any) -> Any:
+        conn = self._conn()
+        with self._write_lock:
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                result = fn(conn, *args)
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return result
+
+    def close_sync(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+
 class MembersMixin:
-    """Methods of :class:`~shared.store.calls_sqlite.CallStore` for the tables above."""
+    """Methods of the call stores for the tables above."""
 
     if TYPE_CHECKING:  # provided by CallStore
 
@@ -132,6 +177,12 @@ class MembersMixin:
         return bool(cur.rowcount)
 
     # -- interests -----------------------------------------------------------------------
+
+    @staticmethod
+    def _hide_interest(conn: sqlite3.Connection, call_id: str, interest_id: str) -> None:
+        """A publisher hides one declaration on its call (a ``hide_interest`` message)."""
+        conn.execute("UPDATE interests SET hidden = 1 WHERE id = ? AND call_id = ?",
+                     (interest_id, call_id))
 
     def declare_interest(self, call_id: str, who: TokenInfo, contact: str, brings: str
                          ) -> dict[str, Any]:

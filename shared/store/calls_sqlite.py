@@ -18,19 +18,15 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from shared.calls import Call, CallKind, CallMessage, call_status
-from shared.clean import http_url
-from shared.settings import Settings, data_path
 from shared.store.base import Outcome, SearchPage
-from shared.store.calls_members import MEMBERS_SCHEMA, MembersMixin
+from shared.store.calls_base import CallQuery, CallSort, call_doc
+from shared.store.calls_members import MEMBERS_SCHEMA, MembersMixin, SqliteFile
 from shared.store.sqlite import decode_cursor, encode_cursor, index_text
 from shared.store.sqlite_query import fts_expression
 
@@ -75,96 +71,18 @@ STATUS_CASE = (
 )
 
 
-class CallSort(StrEnum):
-    DEADLINE = "deadline"
-    RELEVANCE = "relevance"
-    NEW = "new"
-
-
-@dataclass(frozen=True, slots=True)
-class CallQuery:
-    """Search parameters for calls, validated by the caller."""
-
-    now: datetime
-    q: str | None = None
-    themes: tuple[str, ...] = ()
-    audiences: tuple[str, ...] = ()
-    statuses: tuple[str, ...] = ("open",)  # empty: every status
-    deadline_before: datetime | None = None
-    deadline_after: datetime | None = None
-    funders: tuple[str, ...] = ()
-    perimeters: tuple[str, ...] = ()
-    quartiers: tuple[str, ...] = ()
-    publishers: tuple[str, ...] = ()
-    after_seq: int | None = None  # only calls first seen after this sequence number
-    sort: CallSort = CallSort.DEADLINE
-    limit: int = 20
-    cursor: str | None = None
-    facets: bool = False
-
-
 def public_doc(data: str, status: str, first_seen: str, first_seq: int) -> dict[str, Any]:
-    doc: dict[str, Any] = json.loads(data)
-    doc.pop("schema", None)
-    _only_http_links(doc)
-    doc["status"] = status
-    doc["first_seen"] = first_seen
-    doc["seq"] = first_seq
-    return doc
+    return call_doc(json.loads(data), status, first_seen, first_seq)
 
 
-def _only_http_links(doc: dict[str, Any]) -> None:
-    """The model's link rule (:mod:`shared.clean`) on a call stored before it existed."""
-    if doc.get("application_url") and not http_url(doc["application_url"]):
-        doc["application_url"] = None
-    attachments = doc.get("attachments") or []
-    if any(not http_url(a.get("url")) for a in attachments):
-        doc["attachments"] = [a for a in attachments if http_url(a.get("url"))]
-    contact = doc.get("contact") or {}
-    if contact.get("url") and not http_url(contact["url"]):
-        contact["url"] = None
-
-
-class CallStore(MembersMixin):
+class CallStore(MembersMixin, SqliteFile):
     """Calls, with interests, association tokens and alerts, in one SQLite file."""
 
     def __init__(self, path: Path | str) -> None:
-        self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        self._write_lock = threading.Lock()
-        self._conn().executescript(SCHEMA + MEMBERS_SCHEMA)
-
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(
-                self.path, timeout=30, isolation_level=None, check_same_thread=False
-            )
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=30000")
-            self._local.conn = conn
-        return conn
-
-    def _write(self, fn: Any, *args: Any) -> Any:
-        conn = self._conn()
-        with self._write_lock:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                result = fn(conn, *args)
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        return result
+        super().__init__(path, SCHEMA + MEMBERS_SCHEMA)
 
     async def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self.close_sync()
 
     # -- writing -------------------------------------------------------------------------
 
@@ -180,10 +98,7 @@ class CallStore(MembersMixin):
 
     def _apply_one(self, conn: sqlite3.Connection, msg: CallMessage) -> Outcome:
         if msg.kind == CallKind.HIDE_INTEREST:
-            conn.execute(
-                "UPDATE interests SET hidden = 1 WHERE id = ? AND call_id = ?",
-                (msg.interest_id, msg.call_id),
-            )
+            self._hide_interest(conn, msg.call_id, msg.interest_id or "")
             return Outcome.APPLIED
         row = conn.execute(
             "SELECT rowid, version, deleted, first_seq, first_seen, content_hash FROM calls "
@@ -245,8 +160,12 @@ class CallStore(MembersMixin):
         )
 
     async def reset(self) -> None:
-        self._write(lambda conn: conn.executescript(
-            "DELETE FROM calls_fts; DELETE FROM call_tags; DELETE FROM calls;"))
+        def wipe(conn: sqlite3.Connection) -> None:
+            # not executescript(): it commits first, leaving _write nothing to commit
+            for table in ("calls_fts", "call_tags", "calls"):
+                conn.execute(f"DELETE FROM {table}")
+
+        self._write(wipe)
 
     # -- reading -------------------------------------------------------------------------
 
@@ -365,10 +284,4 @@ def _now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-def open_call_store(settings: Settings) -> CallStore:
-    """The calls store of ``settings`` (MAILLAGE_CALLS_SQLITE_PATH or <data dir>/calls.sqlite)."""
-    path = getattr(settings, "calls_sqlite_path", "") or str(data_path(settings, "calls.sqlite"))
-    return CallStore(path)
-
-
-__all__ = ["CallQuery", "CallSort", "CallStore", "call_status", "open_call_store"]
+__all__ = ["CallQuery", "CallSort", "CallStore", "call_status"]

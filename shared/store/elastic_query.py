@@ -1,25 +1,36 @@
 """Translate search parameters into Elasticsearch request bodies (pure functions).
 
-Field layout of the documents index (see ``deploy/elasticsearch/index-template.json`` and
-:func:`shared.store.elastic.es_source`): ``all_text`` (French analyzer: elision, lowercase,
-asciifolding, stop words, light French stemmer) with an ``all_text.folded`` subfield (folded,
-unstemmed) for the prefix on the last word; ``title`` with ``title.prefix`` (edge n-grams) for
-suggestions; keyword fields for facets and filters; ``geo`` a ``geo_point``.
+Field layout of the documents index (:data:`shared.store.elastic_index.DOCS`,
+:func:`shared.store.elastic.es_source`): ``text`` and ``title_text`` hold the words as the
+SQLite store indexes them (Python's accent-folded Snowball French stems,
+:func:`shared.store.sqlite_docs.index_text`, split on whitespace by Elasticsearch), so the
+query side uses the same stems: every word is required, the last one as a prefix of a stem
+(SQLite's ``"stem"*``), and both stores find the same documents. ``rank_key`` is the SQLite
+rowid (start time, then a hash of the id): date order and its ties are the same in both
+stores. Facets are terms aggregations over the same query, so they count exactly the filtered
+set (the index has one shard, so term counts are exact).
 
-Text queries mirror the SQLite store: every word is required (stop words dropped), the last
-one also matches as a prefix of a folded word, so ``concerts`` finds *Concert* and ``répar``
-finds *réparation*. Facets are terms aggregations over the same query, so they count exactly the
-filtered set (the index has one shard, so term counts are exact).
+Result windows are explicit: a search asks ``limit + 1`` hits and pages with ``search_after``
+(never ``from``, so ``index.max_result_window`` never applies); reads of every hit of a query
+(an event's documents, dedup candidates) page by :data:`PAGE` until the last page.
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import math
 from typing import Any
 
 from shared.store.base import SearchQuery, Sort
-from shared.text import fold, tokens
+from shared.text import stems
+
+#: Hits per request when every hit of a query is read, page by page.
+PAGE = 1000
+#: Values counted per kind (keywords, organizers, places) for suggestions: every value of
+#: the upcoming documents up to this bound (three aggregations stay under the cluster's
+#: default ``search.max_buckets``, 65,536).
+SUGGEST_BUCKETS = 10_000
 
 #: Facet name in results -> (keyword field, how many values).
 FACETS: dict[str, tuple[str, int]] = {
@@ -42,7 +53,7 @@ TERM_FIELDS = {
     "accessibility": "accessibility", "audience": "audience", "sources": "source_ids",
     "source": "source_ids",
 }
-TEXT_FIELDS = ["title^3", "all_text"]
+LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 
 
 def encode_cursor(values: list[Any]) -> str:
@@ -50,32 +61,47 @@ def encode_cursor(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str, expected: int) -> list[Any]:
+def decode_cursor(cursor: str, shape: tuple[str, ...]) -> list[Any]:
+    """The ``search_after`` values of ``cursor``, checked against ``shape`` (one of
+    ``"long"``, ``"number"``, ``"str"`` per sort key): a cursor Elasticsearch would refuse
+    is the caller's ``ValueError`` (a 400), never a request that fails (a 500)."""
     padded = cursor + "=" * (-len(cursor) % 4)
     try:
         values = json.loads(base64.urlsafe_b64decode(padded))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError("malformed cursor") from exc
-    if not isinstance(values, list) or len(values) != expected:
+    if not isinstance(values, list) or len(values) != len(shape) or not all(
+            _fits(v, kind) for v, kind in zip(values, shape, strict=True)):
         raise ValueError("malformed cursor (or a cursor from another sort order)")
     return values
 
 
+def _fits(value: Any, kind: str) -> bool:
+    if kind == "str":
+        return isinstance(value, str)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    if kind == "long":
+        return isinstance(value, int) and LONG_MIN <= value <= LONG_MAX
+    return math.isfinite(value)
+
+
+def words_query(field: str, words: list[str]) -> list[dict[str, Any]]:
+    """Every stem of ``words`` required in ``field``, the last one as a prefix of a stem."""
+    must: list[dict[str, Any]] = [{"term": {field: w}} for w in words[:-1]]
+    last = words[-1]
+    must.append({"bool": {"should": [{"term": {field: last}}, {"prefix": {field: last}}],
+                          "minimum_should_match": 1}})
+    return must
+
+
 def text_query(q: str) -> dict[str, Any] | None:
-    """Every word required; the last one as a word or as a folded prefix."""
-    words = tokens(q)
+    """The words of ``q`` as the SQLite store matches them; titles count three times."""
+    words = stems(q)
     if not words:
         return None
-    must: list[dict[str, Any]] = [
-        {"match": {"all_text": {"query": w, "zero_terms_query": "all"}}} for w in words[:-1]
-    ]
-    last = words[-1]
-    must.append({"bool": {"should": [
-        {"match": {"all_text": {"query": last, "zero_terms_query": "none"}}},
-        {"prefix": {"all_text.folded": {"value": fold(last)}}},
-    ], "minimum_should_match": 1}})
-    return {"bool": {"must": must, "should": [
-        {"multi_match": {"query": q, "fields": TEXT_FIELDS}}]}}
+    return {"bool": {"must": words_query("text", words), "should": [
+        {"match": {"title_text": {"query": " ".join(words), "boost": 3}}}]}}
 
 
 def filters(query: SearchQuery) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
@@ -112,14 +138,18 @@ def filters(query: SearchQuery) -> tuple[list[dict[str, Any]], list[dict[str, An
     return flt, must_not
 
 
-def sort_clause(query: SearchQuery) -> list[Any]:
+DATE_ORDER: list[Any] = [{"rank_key": "asc"}, {"id": "asc"}]
+
+
+def sort_clause(query: SearchQuery) -> tuple[list[Any], tuple[str, ...]]:
+    """The sort of ``query`` and the shape of its ``search_after`` values."""
     if query.sort == Sort.RELEVANCE and query.q and text_query(query.q) is not None:
-        return [{"_score": "desc"}, {"start_ts": "asc"}, {"id": "asc"}]
+        return [{"_score": "desc"}, *DATE_ORDER], ("number", "long", "str")
     if query.sort == Sort.DISTANCE and query.near is not None:
         lat, lon = query.near
         return [{"_geo_distance": {"geo": {"lat": lat, "lon": lon}, "order": "asc",
-                                   "unit": "km"}}, {"id": "asc"}]
-    return [{"start_ts": "asc"}, {"id": "asc"}]
+                                   "unit": "km"}}, *DATE_ORDER], ("number", "long", "str")
+    return list(DATE_ORDER), ("long", "str")
 
 
 def search_body(query: SearchQuery) -> dict[str, Any]:
@@ -130,7 +160,7 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
     text = text_query(query.q) if query.q else None
     if text is not None:
         bool_q["must"] = [text]
-    sort = sort_clause(query)
+    sort, shape = sort_clause(query)
     body: dict[str, Any] = {
         "query": {"bool": bool_q},
         "sort": sort,
@@ -139,7 +169,7 @@ def search_body(query: SearchQuery) -> dict[str, Any]:
         "_source": ["doc"],
     }
     if query.cursor:
-        body["search_after"] = decode_cursor(query.cursor, len(sort))
+        body["search_after"] = decode_cursor(query.cursor, shape)
     if query.facets:
         body["aggs"] = facet_aggs()
     return body
@@ -165,15 +195,17 @@ def _key(bucket: dict[str, Any]) -> Any:
 
 def related_body(doc: dict[str, Any], now_ts: int, period_s: int, size: int) -> dict[str, Any]:
     """Documents sharing a theme (weight 2) or keyword (weight 1) with ``doc``, in its quartier,
-    within ``period_s`` of it, not ended at ``now_ts``, of other events."""
+    within ``period_s`` of it, not ended at ``now_ts``, of other events: best first, then
+    closest in time to ``doc``, then in date order (the SQLite store's order), sorted by
+    Elasticsearch itself so that no tie is cut before the closest ones are chosen."""
     start = int(doc["start_ts"])
     events = sorted({s["event_id"] for s in doc.get("sources") or ()} | {doc["event_id"]})
     should = [{"constant_score": {"filter": {"term": {"themes": t}}, "boost": 2}}
-              for t in doc.get("themes") or ()]
+              for t in dict.fromkeys(str(t) for t in doc.get("themes") or ())]
     should += [{"constant_score": {"filter": {"term": {"keywords": k}}, "boost": 1}}
-               for k in doc.get("keywords") or ()]
+               for k in dict.fromkeys(str(k) for k in doc.get("keywords") or ())]
     flt: list[dict[str, Any]] = [
-        {"range": {"start_ts": {"gte": start - period_s, "lte": start + period_s}}},
+        {"range": {"start_ts": {"gte": max(start - period_s, 0), "lte": start + period_s}}},
         {"range": {"end_ts": {"gte": now_ts}}},
     ]
     quartier = (doc.get("location") or {}).get("quartier")
@@ -185,6 +217,13 @@ def related_body(doc: dict[str, Any], now_ts: int, period_s: int, size: int) -> 
             "must_not": [{"term": {"status": "cancelled"}}, {"term": {"id": doc["id"]}},
                          {"terms": {"member_event_ids": events}}],
         }},
+        "sort": [
+            {"_score": "desc"},
+            {"_script": {"type": "number", "order": "asc", "script": {
+                "source": "Math.abs(doc['start_ts'].value - params.start)",
+                "params": {"start": start}}}},
+            {"rank_key": "asc"},
+        ],
         "size": size,
         "_source": ["doc"],
     }
@@ -204,32 +243,43 @@ def terms_body(facet: str, start_ts: int, limit: int) -> dict[str, Any]:
 
 
 def suggest_body(prefix: str, now_ts: int, limit: int) -> dict[str, Any]:
-    """Titles whose words start with the folded words of ``prefix``, and the keywords,
-    organizers and places of upcoming documents (filtered by prefix in Python)."""
-    return {
-        "size": limit * 4,
+    """Keywords, organizers and places counted over every upcoming document (the query;
+    filtered by prefix in Python), and the titles of the upcoming documents whose title
+    words start as the prefix's words do (``post_filter``: it narrows the hits, not the
+    aggregations), one hit per title (``collapse``), the soonest first."""
+    words = stems(prefix)
+    body: dict[str, Any] = {
+        "size": limit if words else 0,
         "_source": ["doc.title"],
-        "query": {"bool": {
-            "must": [{"match": {"title.prefix": {"query": prefix, "operator": "and"}}}],
-            "filter": [{"range": {"end_ts": {"gte": now_ts}}}],
-        }},
-        "sort": [{"start_ts": "asc"}],
-        "aggs": {kind: {"terms": {"field": field, "size": 1000}}
+        "query": {"bool": {"filter": [{"range": {"end_ts": {"gte": now_ts}}}]}},
+        "sort": list(DATE_ORDER),
+        "aggs": {kind: {"terms": {"field": field, "size": SUGGEST_BUCKETS,
+                                  "order": [{"_count": "desc"}, {"_key": "asc"}]}}
                  for kind, field in (("keyword", "keywords"), ("organizer", "organizer"),
                                      ("place", "place_name"))},
     }
+    if words:
+        body["post_filter"] = {"bool": {"filter": words_query("title_text", words)}}
+        body["collapse"] = {"field": "title_key"}
+    return body
 
 
-def candidates_body(start_ts: int, day: int, all_day: bool, window_s: int) -> dict[str, Any]:
-    """Members that may match a member starting at ``start_ts`` (see :mod:`.dedup`)."""
+def candidates_body(start_ts: int, day: int, all_day: bool, window_s: int,
+                    after: list[Any] | None = None) -> dict[str, Any]:
+    """Members that may match a member starting at ``start_ts`` (see :mod:`.dedup`), one
+    page in member id order (``after``: the last id of the previous page)."""
     same_day: dict[str, Any] = {"term": {"day": day}}
     if not all_day:
         same_day = {"bool": {"filter": [same_day, {"term": {"all_day": True}}]}}
-    return {
-        "size": 10_000,
+    body: dict[str, Any] = {
+        "size": PAGE,
         "_source": ["feat"],
+        "sort": [{"mid": "asc"}],
         "query": {"bool": {"should": [
             {"range": {"start_ts": {"gte": start_ts - window_s, "lte": start_ts + window_s}}},
             same_day,
         ], "minimum_should_match": 1}},
     }
+    if after is not None:
+        body["search_after"] = after
+    return body

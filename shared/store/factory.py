@@ -1,14 +1,28 @@
-"""Open the configured search store."""
+"""Open the configured stores: the search store and the store of calls for projects."""
 
 from __future__ import annotations
 
 from shared.errors import ConfigError
 from shared.settings import Settings, data_path
 from shared.store.base import SearchStore
+from shared.store.calls_base import CallsStore
 
 
 def sqlite_path(settings: Settings) -> str:
     return settings.sqlite_path or str(data_path(settings, "index.sqlite"))
+
+
+def calls_sqlite_path(settings: Settings) -> str:
+    """MAILLAGE_CALLS_SQLITE_PATH or <data dir>/calls.sqlite."""
+    return (getattr(settings, "calls_sqlite_path", "")
+            or str(data_path(settings, "calls.sqlite")))
+
+
+def _elasticsearch_url(settings: Settings) -> str:
+    url: str = getattr(settings, "elasticsearch_url", "")
+    if not url:
+        raise ConfigError("MAILLAGE_STORE=elasticsearch needs ELASTICSEARCH_URL")
+    return url
 
 
 def open_store(settings: Settings, *, cache_mb: int | None = None,
@@ -21,8 +35,19 @@ def open_store(settings: Settings, *, cache_mb: int | None = None,
         if cache_mb is None:
             return SqliteStore(sqlite_path(settings), background_rebuilds=reader)
         return SqliteStore(sqlite_path(settings), cache_mb=cache_mb, background_rebuilds=reader)
-    if not settings.elasticsearch_url:
-        raise ConfigError("MAILLAGE_STORE=elasticsearch needs ELASTICSEARCH_URL")
     from shared.store.elastic import ElasticStore
 
-    return ElasticStore(settings.elasticsearch_url, settings.es_index)
+    return ElasticStore(_elasticsearch_url(settings), settings.es_index)
+
+
+def open_call_store(settings: Settings) -> CallsStore:
+    """The calls store: SQLite (``calls.sqlite``) or, with MAILLAGE_STORE=elasticsearch, the
+    index MAILLAGE_ES_CALLS_INDEX (tokens, declarations and alerts stay in ``calls.sqlite``)."""
+    if getattr(settings, "store", "sqlite") == "sqlite":
+        from shared.store.calls_sqlite import CallStore
+
+        return CallStore(calls_sqlite_path(settings))
+    from shared.store.elastic_calls import ElasticCallStore
+
+    return ElasticCallStore(_elasticsearch_url(settings), settings.es_calls_index,
+                            calls_sqlite_path(settings))

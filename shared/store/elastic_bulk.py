@@ -1,0 +1,127 @@
+"""Bulk writes of the Elasticsearch stores: chunked, retried on 429, errors sorted per item.
+
+A bulk request is not atomic: each action succeeds or fails on its own. :func:`bulk` sends
+the actions in requests of at most :data:`CHUNK_BYTES` (a batch of events with hundreds of
+occurrences each would otherwise pass ``http.max_content_length``), retries the actions the
+cluster refused with 429 (with a growing delay), and sorts the other failures:
+
+* a 400 on one document (``document_parsing_exception``, ``illegal_argument_exception``...)
+  is that document's fault: :class:`ItemsRejected` names the documents, so that the store
+  can send the messages behind them to the dead-letter stream instead of retrying the batch
+  forever;
+* anything else (a missing index, a read-only cluster, a 5xx, a 409 not expected) is the
+  store's: :class:`StoreError`, the batch is retried later.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from elasticsearch import AsyncElasticsearch
+
+from shared.errors import TransientError
+
+CHUNK_BYTES = 8 * 1024 * 1024
+RETRIES_429 = 5
+
+
+class StoreError(TransientError):
+    """A write the cluster refused; the batch is retried (nak) by the indexer."""
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    index: str
+    id: str
+    reason: str
+
+
+class ItemsRejected(StoreError):
+    """Documents the cluster refused for their content (per-item 400s)."""
+
+    def __init__(self, items: list[Rejection]) -> None:
+        super().__init__(f"{len(items)} document(s) refused: {items[0].reason}")
+        self.items = items
+
+
+def pairs(ops: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """Group bulk lines into actions (``delete`` has no source line)."""
+    out: list[list[dict[str, Any]]] = []
+    i = 0
+    while i < len(ops):
+        if "delete" in ops[i]:
+            out.append([ops[i]])
+            i += 1
+        else:
+            out.append([ops[i], ops[i + 1]])
+            i += 2
+    return out
+
+
+def _chunks(lines: list[bytes], todo: list[int]) -> list[list[int]]:
+    chunks: list[list[int]] = [[]]
+    size = 0
+    for i in todo:
+        if chunks[-1] and size + len(lines[i]) > CHUNK_BYTES:
+            chunks.append([])
+            size = 0
+        chunks[-1].append(i)
+        size += len(lines[i])
+    return chunks
+
+
+def _reason(result: dict[str, Any]) -> str:
+    error = result.get("error")
+    if isinstance(error, dict):
+        return f"{error.get('type')}: {error.get('reason')}"
+    return str(error)
+
+
+async def bulk(es: AsyncElasticsearch, ops: list[dict[str, Any]], *, refresh: bool = False,
+               conflicts_ok: bool = False, missing_ok: bool = False) -> list[dict[str, Any]]:
+    """Send ``ops`` (bulk lines); the result of each action, in order. 409s are results when
+    ``conflicts_ok``, 404s when ``missing_ok``."""
+    actions = pairs(ops)
+    lines = [b"".join(orjson.dumps(part) + b"\n" for part in action) for action in actions]
+    results: list[dict[str, Any]] = [{} for _ in actions]
+    todo = list(range(len(actions)))
+    rejected: list[Rejection] = []
+    for attempt in range(RETRIES_429 + 1):
+        retry: list[int] = []
+        for chunk in _chunks(lines, todo) if todo else []:
+            # pre-serialized lines, as the client's own bulk helpers send them
+            body: Any = [lines[i] for i in chunk]
+            resp = await es.bulk(operations=body, refresh=True if refresh else None)
+            for i, item in zip(chunk, resp["items"], strict=True):
+                result = next(iter(item.values()))
+                results[i] = result
+                status = result.get("status", 500)
+                if status < 300 or (status == 409 and conflicts_ok) or (
+                        status == 404 and missing_ok and "error" not in result):
+                    continue
+                if status == 404 and missing_ok and _type(result) == "document_missing_exception":
+                    continue
+                if status == 429:
+                    retry.append(i)
+                elif status == 400:
+                    rejected.append(Rejection(result.get("_index", ""), str(result.get("_id")),
+                                              _reason(result)))
+                else:
+                    raise StoreError(f"bulk item failed ({status}): {_reason(result)}")
+        todo = retry
+        if not todo:
+            break
+        await asyncio.sleep(min(0.2 * 2 ** attempt, 5.0))
+    if rejected:
+        raise ItemsRejected(rejected)
+    if todo:
+        raise StoreError(f"{len(todo)} bulk items still rejected (429) after retries")
+    return results
+
+
+def _type(result: dict[str, Any]) -> str | None:
+    error = result.get("error")
+    return error.get("type") if isinstance(error, dict) else None

@@ -1,0 +1,241 @@
+"""The Elasticsearch store's write path against a stand-in node (``fake_elastic``).
+
+The stand-in makes writes visible to searches only at a refresh, as Elasticsearch does
+between two refreshes, while get and mget are real time: what a batch reads of the previous
+ones must come from a refresh or from a real-time read.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from shared.errors import RejectedMessages
+from shared.store import elastic_bulk
+from shared.store.base import Outcome
+from shared.store.elastic import ElasticStore
+from shared.store.elastic_bulk import StoreError
+from tests.contract.conftest import Factory
+from tests.unit.store.fake_elastic import Doc, EsError, FakeElastic, running
+
+
+def canonical(fake: FakeElastic) -> dict[str, dict[str, Any]]:
+    """The canonical documents of alias ``t``: id -> the document."""
+    return {k: v["doc"] for k, v in fake.all_docs("t").items()}
+
+
+def titles(fake: FakeElastic) -> list[str]:
+    return sorted(d["title"] for d in canonical(fake).values())
+
+
+def members_of(fake: FakeElastic) -> dict[str, Any]:
+    return fake.all_docs("t-members")
+
+
+async def test_versions_are_written_last_with_external_versioning() -> None:
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t")
+        make = Factory()
+        ev = make.event("a", "Concert")
+        await store.apply([make.upsert(ev, 7)])
+        bulks = [r.body for r in fake.calls("_bulk")]
+        assert next(iter(bulks[0][0].values()))["_index"] == "t-members"
+        last = bulks[-1]
+        assert last[0] == {"index": {"_index": "t-events", "_id": ev.id, "version": 7,
+                                     "version_type": "external", "require_alias": True}}
+        assert last[1]["version"] == 7 and last[1]["deleted"] is False
+        assert last[1]["data"]["title"] == "Concert"  # kept to put the event back if needed
+        await store.close()
+
+
+async def test_a_rescheduled_event_right_after_its_first_version_leaves_no_old_document(
+) -> None:
+    # nothing refreshes between the two batches: the second must still see the cluster id
+    # the first one gave the old occurrence
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t")
+        make = Factory()
+        ev = make.event("a", "Bal folk", hour=18)
+        await store.apply([make.upsert(ev)])
+        await store.apply([make.upsert(ev.with_(occurrences=make.event(
+            "a", hour=21).occurrences))])
+        (doc,) = canonical(fake).values()
+        assert doc["start_ts"] == int(make.at(0, 21).timestamp())
+        assert len(members_of(fake)) == 1
+        await store.close()
+
+
+async def test_a_writer_dying_between_members_and_documents_is_repaired_by_the_next_batch(
+) -> None:
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t")
+        make = Factory()
+        a = make.event("a", "Bal folk", source="ics")
+        b = make.event("a", "Bal folk", source="rss", source_format="rss")
+        await store.apply([make.upsert(a), make.upsert(b)])
+        assert len(canonical(fake)) == 1
+        bulks = {"n": 0}
+
+        def die_on_the_document_write(rec) -> None:
+            if rec.path == "/_bulk":
+                bulks["n"] += 1
+                if bulks["n"] == 2:  # after the members, before the documents
+                    raise ConnectionResetError("the indexer was killed")
+
+        fake.before.append(die_on_the_document_write)
+        moved = a.with_(title="Conférence sur le climat", occurrences=make.event(
+            "a", day=3).occurrences)
+        with pytest.raises(Exception):  # noqa: B017 (the request died: any error)
+            await store.apply([make.upsert(moved)])
+        fake.before.clear()
+        assert "journal" in fake.all_docs("t-meta")
+        # the redelivered message is superseded meanwhile: a newer version is what comes
+        newer = moved.with_(title="Conférence sur le climat, reportée")
+        assert await store.apply([make.upsert(newer)]) == [Outcome.APPLIED]
+        assert titles(fake) == ["Bal folk", "Conférence sur le climat, reportée"]
+        by_id = canonical(fake)
+        for mid, member in members_of(fake).items():
+            assert member["cluster_id"] in by_id, mid  # every member has its document
+        for doc in by_id.values():  # and every document its members
+            assert set(doc["members"]) <= set(members_of(fake))
+        assert "journal" not in fake.all_docs("t-meta")
+        await store.close()
+
+
+async def test_a_document_refused_for_its_content_names_its_message_and_puts_it_back(
+) -> None:
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t")
+        make = Factory()
+        good = make.event("good", "Atelier vélo", hour=9)
+        was = make.event("bad", "Concert de jazz", hour=20)
+        await store.apply([make.upsert(good), make.upsert(was, 10)])
+        fake.reject(lambda index, _id, src: "immense term in [keywords]"
+                    if "x" * 40_000 in (src.get("doc") or {}).get("keywords", []) else None)
+        poison = was.with_(title="Concert de rock", keywords=("x" * 40_000,))
+        other = make.event("other", "Vide-grenier", hour=11)
+        with pytest.raises(RejectedMessages) as caught:
+            await store.apply([make.upsert(other), make.upsert(poison, 11)])
+        assert list(caught.value.reasons) == [1]
+        assert "immense term" in caught.value.reasons[1]
+        # the refused event is back as it was stored, the other one applies on its own
+        assert await store.apply([make.upsert(other)]) == [Outcome.APPLIED]
+        assert titles(fake) == ["Atelier vélo", "Concert de jazz", "Vide-grenier"]
+        assert fake.source("t-events", was.id)["version"] == 10
+        assert "journal" not in fake.all_docs("t-meta")
+        await store.close()
+
+
+async def test_a_new_event_refused_for_its_content_leaves_nothing_behind() -> None:
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t")
+        make = Factory()
+        fake.reject(lambda index, _id, src: "document_parsing_exception"
+                    if (src.get("doc") or {}).get("title") == "Poison" else None)
+        with pytest.raises(RejectedMessages):
+            await store.apply([make.upsert(make.event("p", "Poison"))])
+        assert canonical(fake) == {} and members_of(fake) == {}
+        assert fake.all_docs("t-events") == {}
+        await store.close()
+
+
+async def test_a_newer_version_written_meanwhile_is_not_overwritten_and_outcome_is_stale(
+) -> None:
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t")
+        make = Factory()
+        ev = make.event("a", "Titre ancien")
+        await store.apply([make.upsert(ev, 10)])
+        newer = ev.with_(title="Titre du plus récent")
+
+        def another_writer_first(rec) -> None:  # one that lost track of the lease
+            if rec.path == "/_bulk" and rec.body[0].get("index", {}).get("_index") == \
+                    "t-events" and fake.source("t-events", ev.id)["version"] == 10:
+                index = fake.indices["t-events-v1"]
+                index.seq += 1
+                index.docs[ev.id] = Doc({"source_id": ev.source_id, "version": 30,
+                                         "deleted": False, "data": newer.to_dict()},
+                                        index.seq, 30)
+
+        fake.before.append(another_writer_first)
+        outcome = await store.apply([make.upsert(ev.with_(title="Titre moyen"), 20)])
+        assert outcome == [Outcome.STALE]  # not "applied": the 409 is not swallowed
+        assert titles(fake) == ["Titre du plus récent"]  # the newer content put back
+        assert fake.source("t-events", ev.id)["version"] == 30
+        await store.close()
+
+
+async def test_a_conflict_with_our_own_version_is_an_applied_retry() -> None:
+    # the version write is applied, its answer lost (503): the client sends it again and
+    # gets a 409 for a version equal to ours, which is the same write, not a conflict
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t")
+        make = Factory()
+        lost = {"done": False}
+
+        def apply_then_answer_503(rec) -> None:
+            if rec.path == "/_bulk" and rec.body[0].get("index", {}).get("_index") == \
+                    "t-events" and not lost["done"]:
+                lost["done"] = True
+                fake._bulk(rec.body, rec.params)
+                raise EsError(503, "unavailable_shards_exception", "answer lost")
+
+        fake.before.append(apply_then_answer_503)
+        assert await store.apply([make.upsert(make.event("a", "Concert"), 10)]) == [
+            Outcome.APPLIED]
+        assert lost["done"] and titles(fake) == ["Concert"]
+        await store.close()
+
+
+async def test_large_batches_are_split_into_bounded_bulk_requests(monkeypatch) -> None:
+    monkeypatch.setattr(elastic_bulk, "CHUNK_BYTES", 20_000)
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t")
+        make = Factory()
+        events = [make.event(f"e{i}", f"Atelier {i}", hour=8 + i % 10,
+                             description="texte " * 300) for i in range(12)]
+        await store.apply([make.upsert(e) for e in events])
+        sizes = [sum(len(str(line)) for line in r.body) for r in fake.calls("_bulk")]
+        assert len(sizes) > 3
+        assert len(canonical(fake)) == 12
+        await store.close()
+
+
+async def test_items_refused_with_429_are_sent_again() -> None:
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t")
+        await store.ensure()
+        original = fake._write
+        busy = {"answered": False}
+
+        def busy_once(kind, meta, body):
+            if not busy["answered"]:
+                busy["answered"] = True
+                return {"_index": "t-v1", "_id": "x", "status": 429,
+                        "error": {"type": "es_rejected_execution_exception", "reason": "busy"}}
+            return original(kind, meta, body)
+
+        fake._write = busy_once
+        await elastic_bulk.bulk(store.es, [{"index": {"_index": "t", "_id": "x"}}, {"a": 1}])
+        assert fake.source("t", "x") == {"a": 1}
+        assert len(fake.calls("_bulk")) == 2
+        await store.close()
+
+
+async def test_items_failing_for_the_store_are_a_store_error_for_a_retry() -> None:
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t")
+        await store.ensure()
+        original = fake._write
+
+        def read_only(kind, meta, body):
+            return {"_index": "t-v1", "_id": meta["_id"], "status": 403,
+                    "error": {"type": "cluster_block_exception", "reason": "read-only"}}
+
+        fake._write = read_only
+        with pytest.raises(StoreError):
+            await elastic_bulk.bulk(store.es, [{"index": {"_index": "t", "_id": "x"}},
+                                               {"a": 1}])
+        fake._write = original
+        await store.close()
