@@ -1,13 +1,18 @@
 """Backends and event factories for the store contract suite.
 
-``BACKENDS`` always holds ``sqlite``; ``elasticsearch`` is added only when ``ELASTICSEARCH_URL``
-is set. When it is not set, the Elasticsearch parameter is simply not generated (rather than
-reported as a skip that would look like coverage): run the suite with ``ELASTICSEARCH_URL``
-pointing at a disposable cluster to check that backend. Every test gets its own index.
+``BACKENDS`` always holds ``sqlite`` and ``elasticsearch-standin``: the Elasticsearch store
+talking to the stand-in node of the unit tests (``tests/unit/store/fake_elastic.py``, an
+aiohttp server answering the REST API as Elasticsearch documents it), which runs the
+Elasticsearch store's own logic through the whole contract but is no Elasticsearch.
+``elasticsearch`` is added only when ``ELASTICSEARCH_URL`` is set. When it is not set, that
+parameter is simply not generated (rather than reported as a skip that would look like
+coverage): run the suite with ``ELASTICSEARCH_URL`` pointing at a disposable cluster
+(Elasticsearch 9.5, see docs/scaling.md) to check that backend. Every test gets its own index.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Callable
@@ -22,7 +27,7 @@ from shared.model import PARIS, Event, EventMessage, Location, Occurrence, Theme
 from shared.store.base import SearchStore
 
 ES_URL = os.environ.get("ELASTICSEARCH_URL")
-BACKENDS = ["sqlite", *(["elasticsearch"] if ES_URL else [])]
+BACKENDS = ["sqlite", "elasticsearch-standin", *(["elasticsearch"] if ES_URL else [])]
 
 BASE_DAY = date.today() + timedelta(days=10)
 
@@ -43,22 +48,27 @@ def place(name: str = "Salle de la Cité", lat: float = 48.1115, lon: float = -1
 @asynccontextmanager
 async def open_backend(name: str, tmp: Path) -> AsyncIterator[SearchStore]:
     store: Any
-    if name == "sqlite":
-        from shared.store.sqlite import SqliteStore
+    async with contextlib.AsyncExitStack() as stack:
+        if name == "sqlite":
+            from shared.store.sqlite import SqliteStore
 
-        store = SqliteStore(tmp / f"{uuid.uuid4().hex}.sqlite")
-    else:
-        from shared.store.elastic import ElasticStore
+            store = SqliteStore(tmp / f"{uuid.uuid4().hex}.sqlite")
+        else:
+            from shared.store.elastic import ElasticStore
+            from tests.unit.store.fake_elastic import running
 
-        assert ES_URL
-        store = ElasticStore(ES_URL, f"maillage-contract-{uuid.uuid4().hex[:12]}", refresh=True)
-        await store.reset()
-    try:
-        yield store
-    finally:
-        if name != "sqlite":
-            await store.drop()
-        await store.close()
+            url = ES_URL if name == "elasticsearch" else (
+                await stack.enter_async_context(running())).url
+            assert url
+            store = ElasticStore(url, f"maillage-contract-{uuid.uuid4().hex[:12]}",
+                                 refresh=True)
+            await store.reset()
+        try:
+            yield store
+        finally:
+            if name != "sqlite":
+                await store.drop()
+            await store.close()
 
 
 @pytest.fixture(params=BACKENDS)

@@ -2,7 +2,7 @@
 
 Runs against the SQLite store always, against Elasticsearch when ``ELASTICSEARCH_URL`` is set
 (see ``conftest.py``), and against the stand-in Elasticsearch node of the unit tests
-(``tests/unit/store/fake_elastic.py``), which checks the Elasticsearch store's own logic here.
+(``tests/unit/store/fake_elastic.py``), which runs the Elasticsearch store's own logic.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from shared.store.calls_base import CallQuery, CallSort, CallsStore
 from tests.contract.conftest import ES_URL
 
 NOW = datetime(2026, 3, 10, 12, tzinfo=UTC)
-CALL_BACKENDS = ["sqlite", "fake-elasticsearch", *(["elasticsearch"] if ES_URL else [])]
+CALL_BACKENDS = ["sqlite", "elasticsearch-standin", *(["elasticsearch"] if ES_URL else [])]
 
 
 def call(pid: str = "a", title: str = "Jardins solidaires", days: int = 30, **kw) -> Call:

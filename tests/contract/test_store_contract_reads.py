@@ -111,3 +111,69 @@ async def test_suggest_completes_keywords_organizers_places_and_titles(store, ma
 async def test_suggest_ignores_one_letter_prefixes(store, make) -> None:
     await store.apply([make.upsert(make.event("a", "Atelier"))])
     assert await store.suggest("a") == []
+
+
+# -- analysis: both stores index and search the same words (issue 21) ---------------------
+# Elasticsearch's French analysis differs from the SQLite store's (light_french against
+# Snowball French stems, "rock'n'roll" kept whole by the standard tokenizer, stop words
+# removed after accent folding so "très" or "à" stay): the Elasticsearch store indexes the
+# SQLite store's words, and these cases hold on both.
+
+ANALYSIS_CASES = [
+    ("associative", "Forum des associations"),  # Snowball: associ; light_french: no
+    ("gratuitement concert", "Concert gratuit"),  # Snowball: gratuit for both
+    ("roll", "Soirée rock’n’roll"),  # apostrophes split words
+    ("rock'n'roll", "Soirée rock’n’roll"),  # straight and typographic apostrophes alike
+    ("aujourd’hui", "Fête d'aujourd'hui"),
+    ("très belle fête", "Une belle fête"),  # "très" is a stop word once folded
+    ("fête à Rennes", "Fête de Rennes"),  # and "à" too
+    ("l’école", "Fête de l'École"),  # elided article
+]
+
+
+@pytest.mark.parametrize(("q", "title"), ANALYSIS_CASES, ids=[c[0] for c in ANALYSIS_CASES])
+async def test_french_analysis_is_the_same_in_every_store(store, make, q, title) -> None:
+    titles = sorted({t for _, t in ANALYSIS_CASES})
+    await store.apply([make.upsert(make.event(f"e{i}", t, hour=8 + i))
+                       for i, t in enumerate(titles)])
+    assert title in await found(store, q)
+
+
+async def test_search_falls_back_to_the_description_without_plain_text(store, make) -> None:
+    await store.apply([make.upsert(make.event(
+        "a", "Soirée", description="<p>Un spectacle de marionnettes</p>", description_text=""))])
+    assert await found(store, "marionnette") == ["Soirée"]
+
+
+async def test_suggested_tags_are_counted_over_every_upcoming_document(store, make) -> None:
+    await store.apply([
+        make.upsert(make.event("a", "Atelier du samedi", keywords=("réparation vélo",))),
+        make.upsert(make.event("b", "Atelier du dimanche", hour=10,
+                               keywords=("réparation vélo",))),
+        make.upsert(make.event("c", "Réparer son grille-pain", hour=11,
+                               keywords=("réparer ensemble",))),
+    ])
+    assert await store.suggest("répar", limit=2) == [
+        {"text": "réparation vélo", "kind": "keyword"},
+        {"text": "réparer ensemble", "kind": "keyword"}]
+
+
+async def test_a_recurring_title_is_suggested_once_and_leaves_room(store, make) -> None:
+    weekly = make.event("w", "Atelier vélo", starts=[make.at(d, 9) for d in range(40)])
+    await store.apply([make.upsert(weekly),
+                       make.upsert(make.event("c", "Atelier couture", day=41))])
+    got = await store.suggest("atel", limit=8)
+    assert [s["text"] for s in got] == ["Atelier vélo", "Atelier couture"]
+
+
+async def test_related_keeps_the_nearest_of_equally_related_documents(store, make) -> None:
+    base = make.event("base", "Concert", day=6, themes=("musique",))
+    others = [make.event(f"o{i}", f"Autre {i}", day=6 + (i % 7) * (1 if i % 2 else -1),
+                         hour=8 + i % 10, themes=("musique",)) for i in range(30)]
+    await store.apply([make.upsert(e) for e in (*others[::-1], base)])
+    (doc,) = await store.event_docs(base.id)
+    related = await store.related(doc, limit=6)
+    start = doc["start_ts"]
+    everything = (await store.search(SearchQuery(limit=100))).items
+    gaps = sorted(abs(d["start_ts"] - start) for d in everything if d["id"] != doc["id"])
+    assert [abs(d["start_ts"] - start) for d in related] == gaps[:6]

@@ -9,14 +9,16 @@ documents it:
 * content negotiation: ``compatible-with=9`` (or 8) in ``Accept``, else 400
   ``media_type_header_exception``; ``X-Elastic-Product: Elasticsearch`` on every answer;
 * indices and aliases: create (``resource_already_exists_exception``), get with wildcards,
-  delete by name only (``action.destructive_requires_name``), aliases and ``_aliases``;
+  delete by name only (``action.destructive_requires_name``), aliases and ``_aliases``,
+  composable index templates (refused when they overlap another of the same priority);
 * documents: per-document ``_seq_no``/``_primary_term``/``_version``, ``if_seq_no``,
   ``op_type=create``, external versioning (409 unless greater), ``require_alias``, writes to
   a missing index auto-create a plain index; get/mget are real time while searches only see
   what was refreshed (explicitly, or with ``refresh=true``), as with ``refresh_interval``
   between two refreshes;
-* search: bool/term/terms/range/prefix/match/exists/ids/match_all/constant_score, sort on
-  fields, ``_score`` and the stores' one script, ``search_after``, ``_source`` filtering,
+* search: bool/term/terms/range/prefix/match/exists/ids/match_all/constant_score and the
+  geo distance and bounding box filters, sort on fields, ``_score``, ``_geo_distance`` and
+  the stores' one script, ``search_after``, ``_source`` filtering,
   terms and filters aggregations, ``post_filter``, ``collapse``, points in time whose id
   changes on every search; msearch and count.
 
@@ -29,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import json
+import math
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -84,8 +87,11 @@ class FakeElastic:
         self.requests: list[Recorded] = []
         self.indices: dict[str, Index] = {}
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # alias -> index -> options
-        self.pits: dict[str, str] = {}  # live PIT id -> index
-        self.closed_pits: list[str] = []
+        self.templates: dict[str, dict[str, Any]] = {}  # composable index templates
+        # a point in time: every search through it answers a new id; closing the newest one
+        # frees it, closing an older one leaves it open (held until keep_alive runs out)
+        self.pit_ids: dict[str, str] = {}  # every id handed out and not closed -> its PIT
+        self.pits: dict[str, tuple[str, str]] = {}  # open PIT -> (index, newest id)
         self.rejecters: list[Callable[[str, str, dict[str, Any]], str | None]] = []
         self.before: list[Callable[[Recorded], Any]] = []  # hooks run before answering
         self.max_window = 10_000  # index.max_result_window
@@ -158,8 +164,11 @@ class FakeElastic:
             raise EsError(404, "index_not_found_exception",
                           f"no such index [{target}] and [require_alias] request flag is [true]"
                           f" and [{target}] is not an alias")
-        if target not in self.indices:  # auto-create, dynamic mappings
-            self.indices[target] = Index({}, {"dynamic": True}, auto_created=True)
+        if target not in self.indices:  # auto-create: a template's mappings, else dynamic
+            template = self._templated(target)
+            self.indices[target] = Index(template.get("settings") or {},
+                                         template.get("mappings") or {"dynamic": True},
+                                         auto_created=True)
         return target
 
     # -- HTTP ----------------------------------------------------------------------------
@@ -210,6 +219,8 @@ class FakeElastic:
                 for index, opts in members.items():
                     out.setdefault(index, {"aliases": {}})["aliases"][alias] = opts
             return 200, out
+        if parts[:1] == ["_index_template"] and len(parts) == 2:
+            return self._template(m, parts[1], r.body)
         if parts == ["_aliases"]:
             return self._update_aliases(r.body["actions"])
         if parts == ["_bulk"]:
@@ -218,11 +229,12 @@ class FakeElastic:
             default = parts[0] if len(parts) == 2 else None
             return self._msearch(r.body, default)
         if parts == ["_pit"] and m == "DELETE":
-            pit = r.body["id"]
-            if pit not in self.pits:
+            pit = self.pit_ids.pop(r.body["id"], None)
+            if pit is None or pit not in self.pits:
                 raise EsError(404, "search_context_missing_exception", "no such pit")
+            if self.pits[pit][1] != r.body["id"]:
+                return 200, {"succeeded": True, "num_freed": 0}
             del self.pits[pit]
-            self.closed_pits.append(pit)
             return 200, {"succeeded": True, "num_freed": 1}
         if parts == ["_search"]:
             return 200, self._search(None, r.body or {}, r.params)
@@ -253,6 +265,8 @@ class FakeElastic:
     # -- indices -------------------------------------------------------------------------
 
     def _index_api(self, m: str, target: str, r: Recorded) -> tuple[int, Any]:
+        if m == "HEAD":  # indices.exists
+            return (200 if self.resolve(target, missing_ok=True) else 404), None
         if m == "PUT":
             if target in self.indices:
                 raise EsError(400, "resource_already_exists_exception",
@@ -263,7 +277,9 @@ class FakeElastic:
                     raise EsError(400, "invalid_alias_name_exception",
                                   f"Invalid alias name [{alias}]: an index or data stream"
                                   " exists with the same name as the alias")
-            self.indices[target] = Index(body.get("settings") or {}, body.get("mappings") or {})
+            template = self._templated(target)
+            self.indices[target] = Index(body.get("settings") or template.get("settings") or {},
+                                         body.get("mappings") or template.get("mappings") or {})
             for alias, opts in (body.get("aliases") or {}).items():
                 self.aliases.setdefault(alias, {})[target] = dict(opts)
             return 200, {"acknowledged": True, "shards_acknowledged": True, "index": target}
@@ -295,6 +311,35 @@ class FakeElastic:
                 out[name] = {"aliases": aliases}
             return 200, out
         raise EsError(400, "unsupported", f"fake: {m} {r.path}")
+
+    def _template(self, m: str, name: str, body: Any) -> tuple[int, Any]:
+        if m == "DELETE":
+            if self.templates.pop(name, None) is None:
+                raise EsError(404, "resource_not_found_exception",
+                              f"index_template matching [{name}] not found")
+            return 200, {"acknowledged": True}
+        for other, spec in self.templates.items():
+            if other != name and spec.get("priority", 0) == body.get("priority", 0) and any(
+                    _overlap(a, b) for a in spec["index_patterns"]
+                    for b in body["index_patterns"]):
+                raise EsError(400, "illegal_argument_exception",
+                              f"index template [{name}] has index patterns "
+                              f"{body['index_patterns']} matching patterns from existing "
+                              f"templates [{other}] with patterns ({other} => "
+                              f"{spec['index_patterns']}) that have the same priority "
+                              f"[{spec.get('priority', 0)}], multiple index templates may not "
+                              "match during index creation, please use a different priority")
+        self.templates[name] = body
+        return 200, {"acknowledged": True}
+
+    def _templated(self, name: str) -> dict[str, Any]:
+        """The template an index named ``name`` gets (the highest priority matching)."""
+        found = [t for t in self.templates.values()
+                 if any(fnmatch.fnmatchcase(name, p) for p in t["index_patterns"])]
+        if not found:
+            return {}
+        best: dict[str, Any] = max(found, key=lambda t: t.get("priority", 0))["template"]
+        return best
 
     def _update_aliases(self, actions: list[dict[str, Any]]) -> tuple[int, Any]:
         aliases = {a: dict(ix) for a, ix in self.aliases.items()}
@@ -435,11 +480,13 @@ class FakeElastic:
 
     # -- search --------------------------------------------------------------------------
 
-    def _new_pit(self, index: str) -> str:
+    def _new_pit(self, index: str, pit: str | None = None) -> str:
         self._pit_n += 1
-        pit = f"pit-{self._pit_n}"
-        self.pits[pit] = index
-        return pit
+        new = f"pit-{self._pit_n}"
+        pit = pit or new
+        self.pit_ids[new] = pit
+        self.pits[pit] = (index, new)
+        return new
 
     def _msearch(self, lines: list[dict[str, Any]], default: str | None) -> tuple[int, Any]:
         responses = []
@@ -461,10 +508,11 @@ class FakeElastic:
                           f" to: [{self.max_window}] but was [{body.get('from', 0) + size}].")
         pit = body.get("pit")
         if pit is not None:
-            if pit["id"] not in self.pits:
+            context = self.pit_ids.get(pit["id"])
+            if context is None or context not in self.pits:
                 raise EsError(404, "search_context_missing_exception", "no such pit")
-            target = self.pits.pop(pit["id"])  # this fake retires the id it replaces
-            out["pit_id"] = self._new_pit(target)
+            target = self.pits[context][0]
+            out["pit_id"] = self._new_pit(target, context)
         assert target is not None
         names = self.resolve(target)
         query = body.get("query", {"match_all": {}})
@@ -515,6 +563,12 @@ class FakeElastic:
                 values.append(score)
             elif field_name == "_shard_doc":
                 values.append(doc.seq_no)
+            elif field_name == "_geo_distance":
+                spec = clause["_geo_distance"]
+                (geo_field, point), = ((k, v) for k, v in spec.items()
+                                       if k not in ("order", "unit"))
+                here = _get(doc.source, geo_field)
+                values.append(_km(here, point) if here is not None else None)
             elif field_name == "_script":
                 script = clause["_script"]["script"]
                 assert script["source"] == "Math.abs(doc['start_ts'].value - params.start)"
@@ -580,6 +634,18 @@ class FakeElastic:
             return 1.0 if doc_id in spec["values"] else None
         if kind == "exists":
             return 1.0 if _get(src, spec["field"]) not in (None, []) else None
+        if kind == "geo_distance":
+            (field_name, point), = ((k, v) for k, v in spec.items() if k != "distance")
+            km = float(str(spec["distance"]).removesuffix("km"))
+            here = _get(src, field_name)
+            return 1.0 if here is not None and _km(here, point) <= km else None
+        if kind == "geo_bounding_box":
+            (field_name, box), = spec.items()
+            here = _get(src, field_name)
+            ok = here is not None and box["bottom_right"]["lat"] <= here["lat"] <= \
+                box["top_left"]["lat"] and box["top_left"]["lon"] <= here["lon"] <= \
+                box["bottom_right"]["lon"]
+            return 1.0 if ok else None
         (field_name, arg), = spec.items()
         value = _get(src, field_name)
         values = value if isinstance(value, list) else [value]
@@ -609,6 +675,22 @@ class FakeElastic:
                       (op != "lt" or v < b) and (op != "lte" or v <= b)) for op, b in arg.items())
             return 1.0 if ok else None
         raise EsError(400, "unsupported", f"fake: query {kind}")
+
+
+def _overlap(a: str, b: str) -> bool:
+    """Whether two index patterns (``*`` at the end, if at all) can match one name."""
+    pa, pb = a.split("*")[0], b.split("*")[0]
+    if "*" in a and "*" in b:
+        return pa.startswith(pb) or pb.startswith(pa)
+    return fnmatch.fnmatchcase(b, a) or fnmatch.fnmatchcase(a, b)
+
+
+def _km(a: dict[str, float], b: dict[str, float]) -> float:
+    """Arc distance in km (Elasticsearch's default ``arc`` distance type, haversine)."""
+    p1, p2 = math.radians(a["lat"]), math.radians(b["lat"])
+    dl = math.radians(b["lon"] - a["lon"])
+    h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
 
 
 def _list(value: Any) -> list[Any]:

@@ -65,7 +65,7 @@ async def test_related_keeps_the_nearest_of_many_equally_good_documents() -> Non
 
 
 async def test_every_occurrence_of_an_event_is_read_past_the_result_window(monkeypatch) -> None:
-    monkeypatch.setattr(eq, "PAGE", 3)
+    monkeypatch.setattr(eq, "PAGE", 3, raising=False)
     async with running() as fake:
         fake.max_window = 4  # index.max_result_window, tiny here
         store = ElasticStore(fake.url, "t", refresh=True)
@@ -79,7 +79,7 @@ async def test_every_occurrence_of_an_event_is_read_past_the_result_window(monke
 
 
 async def test_dedup_candidates_are_read_past_the_result_window(monkeypatch) -> None:
-    monkeypatch.setattr(eq, "PAGE", 2)
+    monkeypatch.setattr(eq, "PAGE", 2, raising=False)
     async with running() as fake:
         fake.max_window = 3
         store = ElasticStore(fake.url, "t", refresh=True)
@@ -92,7 +92,7 @@ async def test_dedup_candidates_are_read_past_the_result_window(monkeypatch) -> 
 
 
 async def test_a_scan_sends_the_newest_point_in_time_id_and_closes_it(monkeypatch) -> None:
-    monkeypatch.setattr(eq, "PAGE", 2)
+    monkeypatch.setattr(eq, "PAGE", 2, raising=False)
     async with running() as fake:
         store = ElasticStore(fake.url, "t", refresh=True)
         make = Factory()
