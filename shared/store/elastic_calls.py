@@ -250,19 +250,24 @@ class ElasticCallStore(MembersMixin, SqliteFile):
                 > state[c]["version"]}
 
     async def _reserve(self, count: int) -> int:
-        """Add ``count`` to the ``first_seq`` counter (under the lease); its old value."""
-        current = await self._counter()
+        """Add ``count`` to the ``first_seq`` counter (under the lease, and conditional on
+        the value read: a writer that lost the lease gets a 409); its old value."""
+        current, seq = await self._counter()
+        condition: dict[str, Any] = (
+            {"op_type": "create"} if seq is None
+            else {"if_seq_no": seq[0], "if_primary_term": seq[1]})
         await self.lease.check()
         await self.es.index(index=self.meta, id=SEQ, document={"value": current + count},
-                            require_alias=True, refresh=True if self.refresh else None)
+                            require_alias=True, refresh=True if self.refresh else None,
+                            **condition)
         return current
 
-    async def _counter(self) -> int:
+    async def _counter(self) -> tuple[int, tuple[int, int] | None]:
         try:
             doc = await self.es.get(index=self.meta, id=SEQ)
         except NotFoundError:
-            return 0
-        return int(doc["_source"]["value"])
+            return 0, None
+        return int(doc["_source"]["value"]), (doc["_seq_no"], doc["_primary_term"])
 
     async def _stored(self, ids: list[str]) -> dict[str, dict[str, Any]]:
         out: dict[str, dict[str, Any]] = {}
@@ -294,7 +299,7 @@ class ElasticCallStore(MembersMixin, SqliteFile):
 
     async def max_seq(self) -> int:
         await self.ensure()
-        return await self._counter()
+        return (await self._counter())[0]
 
     async def search(self, query: CallQuery) -> SearchPage:
         body = search_body(query)  # a malformed cursor: ValueError before any request

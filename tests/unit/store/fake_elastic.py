@@ -28,6 +28,7 @@ error would be). Scores are simple (matched clauses and boosts, no BM25).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import fnmatch
 import json
@@ -82,8 +83,10 @@ class EsError(Exception):
 
 
 class FakeElastic:
-    def __init__(self, major: int = 9) -> None:
+    def __init__(self, major: int = 9, refresh_every_s: float | None = None) -> None:
         self.major = major
+        self.refresh_every_s = refresh_every_s  # index.refresh_interval (None: never)
+        self._refresher: asyncio.Task[None] | None = None
         self.requests: list[Recorded] = []
         self.indices: dict[str, Index] = {}
         self.aliases: dict[str, dict[str, dict[str, Any]]] = {}  # alias -> index -> options
@@ -109,11 +112,22 @@ class FakeElastic:
         port = free_port()
         await web.TCPSite(self._runner, "127.0.0.1", port).start()
         self.url = f"http://127.0.0.1:{port}"
+        if self.refresh_every_s is not None:
+            self._refresher = asyncio.create_task(self._refresh_loop(self.refresh_every_s))
         return self
 
     async def stop(self) -> None:
+        if self._refresher is not None:
+            self._refresher.cancel()
+            await asyncio.gather(self._refresher, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def _refresh_loop(self, every: float) -> None:
+        while True:
+            await asyncio.sleep(every)
+            for name in list(self.indices):
+                self._refresh(name)
 
     def reject(self, predicate: Callable[[str, str, dict[str, Any]], str | None]) -> None:
         """``predicate(index alias or name, id, source)`` returns a reason to refuse a
@@ -770,9 +784,10 @@ def _filter_source(src: dict[str, Any], params: dict[str, str]) -> dict[str, Any
 
 
 @contextlib.asynccontextmanager
-async def running(major: int = 9) -> AsyncIterator[FakeElastic]:
+async def running(major: int = 9, refresh_every_s: float | None = None
+                  ) -> AsyncIterator[FakeElastic]:
     """A started :class:`FakeElastic`, stopped afterwards."""
-    fake = await FakeElastic(major).start()
+    fake = await FakeElastic(major, refresh_every_s).start()
     try:
         yield fake
     finally:
