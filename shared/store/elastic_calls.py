@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from elasticsearch import AsyncElasticsearch, NotFoundError
+from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError
 
 from shared.calls import Call, CallKind, CallMessage
 from shared.errors import RejectedMessages
@@ -182,6 +182,13 @@ class ElasticCallStore(MembersMixin, SqliteFile):
 
     async def apply(self, messages: Sequence[CallMessage]) -> list[Outcome]:
         await self.ensure()
+        try:
+            return await self._apply(messages)
+        except ApiError:
+            self._ready = False  # the indices may be gone: look again before the next batch
+            raise
+
+    async def _apply(self, messages: Sequence[CallMessage]) -> list[Outcome]:
         outcomes: list[Outcome] = []
         async with self.lease.hold():
             ids = sorted({m.call_id for m in messages if m.kind != CallKind.HIDE_INTEREST})
