@@ -1,4 +1,4 @@
-"""The SQLite call store's own cases (the shared behaviour is tests/contract/test_calls_contract.py)."""
+"""The SQLite call store's own cases (the rest: tests/contract/test_calls_contract.py)."""
 
 from __future__ import annotations
 
