@@ -33,7 +33,10 @@ from elasticsearch import AsyncElasticsearch, BadRequestError
 KEYWORD_MAX = 2048
 
 KEYWORD: dict[str, Any] = {"type": "keyword", "ignore_above": KEYWORD_MAX}
-STEMS: dict[str, Any] = {"type": "text", "analyzer": "whitespace"}
+#: Stems split on whitespace; prefixes of 2 to 5 characters indexed apart, so that the prefix
+#: on the last word of a query is one term lookup (as SQLite's FTS5 ``prefix = '2 3'``).
+STEMS: dict[str, Any] = {"type": "text", "analyzer": "whitespace",
+                         "index_prefixes": {"min_chars": 2, "max_chars": 5}}
 LONG: dict[str, Any] = {"type": "long"}
 STORED: dict[str, Any] = {"type": "object", "enabled": False}
 
