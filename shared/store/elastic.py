@@ -27,6 +27,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError
@@ -58,6 +59,13 @@ __all__ = ["ElasticStore", "StoreError", "es_source"]
 REQUEST_TIMEOUT_S = 30
 
 
+@lru_cache(maxsize=2048)
+def _stems(text: str | None) -> str:
+    """:func:`index_text`, remembered: the occurrences of an event share their texts (the
+    SQLite writer keeps them per batch for the same reason)."""
+    return index_text(text)
+
+
 def es_source(doc: dict[str, Any]) -> dict[str, Any]:
     """The indexed fields of a canonical document, plus the document itself (not indexed).
     The text is what the SQLite store puts in its FTS columns, as the same stems."""
@@ -71,8 +79,8 @@ def es_source(doc: dict[str, Any]) -> dict[str, Any]:
         "id": doc["id"], "event_id": doc["event_id"], "members": doc.get("members", [doc["id"]]),
         "member_event_ids": sorted({s["event_id"] for s in doc.get("sources", ())}),
         "rank_key": doc_rowid(doc),
-        "title_text": index_text(doc.get("title")),
-        "text": " ".join(filter(None, (index_text(part) for part in text))),
+        "title_text": _stems(doc.get("title")),
+        "text": " ".join(filter(None, (_stems(part) for part in text))),
         "title_key": suggestions.folded(doc.get("title") or ""),
         "start_ts": doc["start_ts"], "end_ts": doc["end_ts"], "status": doc["status"],
         "themes": doc.get("themes", []), "keywords": doc.get("keywords", []),
