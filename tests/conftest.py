@@ -6,6 +6,7 @@ No test sends traffic anywhere but 127.0.0.1.
 from __future__ import annotations
 
 import importlib.util
+import sys
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,9 @@ def script() -> Callable[[str], ModuleType]:
         spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
         assert spec is not None and spec.loader is not None
         module = importlib.util.module_from_spec(spec)
+        # Registered under its name, as an import would: dataclasses look their module up
+        # there to read string annotations.
+        sys.modules[name] = module
         spec.loader.exec_module(module)
         return module
 
