@@ -9,6 +9,11 @@ EVENTS     ``maillage.events.<src>``  event upserts and retractions (:class:`Eve
 STATUS     ``maillage.status.<src>``  one record per harvest (:class:`HarvestStatus`)
 JOBS       ``maillage.jobs.<src>``    due harvests, a work queue shared by harvester replicas
 DLQ        ``maillage.dlq.<stream>``  poison messages with the reason they were refused
+CALLS      ``maillage.calls.<pub>``   pushed calls for projects (:mod:`shared.calls`)
+RECORDS    ``maillage.rec.<kind>...`` what people write, one subject per record, kept forever
+                                      (:mod:`shared.records`, docs/decisions/0001)
+LIMIT_*    ``maillage.limit.<name>.`` rate limits shared by replicas: one message per hit,
+                                      refused past the limit (:class:`shared.records.RateLimit`)
 =========  ========================  ===========================================================
 
 Every publish carries a deterministic ``Nats-Msg-Id`` so a re-publish inside the stream's
@@ -16,8 +21,10 @@ duplicate window is dropped by the server. Consumers are durable pull consumers 
 acks; the consumer acks a message only once its effect is durable.
 
 Key-value buckets hold small shared state: ``harvest_state`` (per-source validators, content
-hash and the ids it published last time) lives here so harvester replicas share it, and
-``sources`` is the registry of sources (:mod:`services.harvester.registry`).
+hash and the ids it published last time) lives here so harvester replicas share it;
+``sources`` is the registry of sources (:mod:`services.harvester.registry`); ``claims`` holds
+the unique values of records (an e-mail address, an RNA number), ``sessions`` and ``signin``
+the sessions and single-use sign-in links, each key with its own time to live.
 """
 
 from __future__ import annotations
@@ -101,9 +108,26 @@ STREAMS: tuple[StreamSpec, ...] = (
     # Calls for projects (shared/calls.py), subject maillage.calls.<publisher>. The duplicate
     # window covers the push timestamp tolerance (±5 min): a replayed webhook-id is dropped.
     StreamSpec("CALLS", ("maillage.calls.>",), max_age_s=400 * DAY, duplicate_window_s=900),
+    # The store of record (shared/records.py): every revision of every record, kept forever;
+    # erasure purges a person's subjects.
+    StreamSpec("RECORDS", ("maillage.rec.>",)),
 )
 
-KV_BUCKETS: tuple[str, ...] = ("harvest_state",)
+#: Rate limits shared by replicas (shared/records.py, RateLimit): one message per hit, kept
+#: for the window (max_age); past max_msgs_per_subject hits the server refuses the next.
+LIMITS: dict[str, StreamSpec] = {
+    spec.name: spec for spec in (
+        # sign-in links asked for one address: 5 an hour
+        StreamSpec("LIMIT_SIGNIN_ADDRESS", ("maillage.limit.signin-address.>",),
+                   max_age_s=3600, max_msgs_per_subject=5, discard_new_per_subject=True),
+        # account forms posted by one client (IP): 30 in 10 minutes
+        StreamSpec("LIMIT_ACCOUNT_CLIENT", ("maillage.limit.account-client.>",),
+                   max_age_s=600, max_msgs_per_subject=30, discard_new_per_subject=True),
+    )
+}
+STREAMS += tuple(LIMITS.values())
+
+KV_BUCKETS: tuple[str, ...] = ("harvest_state", "claims", "sessions", "signin")
 
 
 def subject_token(value: str) -> str:
