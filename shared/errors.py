@@ -9,7 +9,8 @@
         ├── FetchFailed       the server answered with a permanent error (404, 410, ...)
         ├── ParseError        a document cannot be read as the format it claims
         ├── InvalidMessage    a bus message cannot be decoded (poison)
-        └── RejectedMessages  the store refused some messages of a batch for their content
+        ├── RejectedMessages  the store refused some messages of a batch for their content
+        └── InvalidInput      a form or request a person sent (field -> French message)
 
 Third-party errors are translated at the boundary with ``raise X from exc``. Each error has a
 short ``kind`` (for status records and metrics) and a message meant for people; the monitor
@@ -97,3 +98,13 @@ class RejectedMessages(PermanentError):
         first = next(iter(reasons.values()), "")
         super().__init__(f"{len(reasons)} message(s) refused by the store: {first}")
         self.reasons = reasons
+
+
+class InvalidInput(PermanentError):
+    """What a person sent cannot be used: ``errors`` maps each field to a French message."""
+
+    kind = "invalid_input"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors

@@ -178,6 +178,16 @@ class Records:
             return None
         return Entry.from_json(subject, msg.seq, msg.data)
 
+    async def at(self, subject: str, seq: int) -> Entry | None:
+        """The message ``seq`` of ``subject`` (a past state), ``None`` if it is not there."""
+        try:
+            msg = await self.js.get_msg(self.stream, seq=seq)
+        except NotFoundError:
+            return None
+        if msg.subject != subject or msg.data is None:
+            return None
+        return Entry.from_json(subject, seq, msg.data)
+
     async def get(self, subject: str) -> Entry | None:
         """The record's current state; ``None`` if it does not exist (or was deleted)."""
         entry = await self.last(subject)

@@ -37,13 +37,15 @@ from nats.js.api import KeyValueConfig
 from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSequenceError
 from nats.js.kv import KeyValue
 
+from services.associations import interests
 from services.ingest.ratelimit import RateLimiter
 from services.ingest.signatures import SignatureError, target_payload, verify
 from services.ingest.validate import ValidationFailed, parse_calls
 from services.query.errors import ApiError
 from shared.bus import Bus
-from shared.calls import CallKind, CallMessage, call_id, calls_subject
+from shared.calls import CallMessage, call_id, calls_subject
 from shared.model import now_version
+from shared.records import Records
 
 log = logging.getLogger(__name__)
 
@@ -218,13 +220,15 @@ async def delete_call(request: web.Request) -> web.Response:
 async def hide_interest(request: web.Request) -> web.Response:
     state = request.app[PUSH]
     publisher, pid = request.match_info["publisher"], request.match_info["id"]
-    msg_id = await authenticate_bodiless(request, state)
+    await authenticate_bodiless(request, state)
     cid = call_id(publisher, pid)
-    message = CallMessage(CallKind.HIDE_INTEREST, cid, publisher, state.versions.next(),
-                          interest_id=request.match_info["interest"])
-    await publish_all(state, publisher, msg_id, [message])
-    return web.json_response({"call_id": cid, "interest": message.interest_id, "hidden": True},
-                             status=202)
+    interest = request.match_info["interest"]
+    # interests are records of the store of record (services.associations.interests)
+    if not await interests.hide(Records(state.bus.js), cid, interest,
+                                actor=f"publisher:{publisher}"):
+        raise ApiError(404, "no such interest on this call",
+                       details={"call_id": cid, "interest": interest})
+    return web.json_response({"call_id": cid, "interest": interest, "hidden": True})
 
 
 def setup_push(app: web.Application, state: PushState) -> None:

@@ -2,7 +2,9 @@
 
 Routes (:mod:`services.query.routes`): the JSON API under ``/v1`` (search, one event,
 vocabularies, suggestions), exports of any search (``/v1/events.{ics,rss,jsonld,csv}``),
-``/healthz``, ``/openapi.json`` and the French web page (:mod:`services.query.web`).
+``/healthz``, ``/openapi.json`` and the French web page (:mod:`services.query.web`); the
+domains people write to are mounted with their ``setup(app)``: :mod:`services.accounts`
+(sign-in, sessions) and :mod:`services.associations` (associations, membership, interests).
 HTTP behaviour (CORS, ETag/304, caching, gzip, rate limit, the one error shape) is in
 :mod:`services.query.http`. The store is passed in, so tests give it a real SQLite file.
 """
@@ -17,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from services import accounts, associations
 from services.query.calls_routes import setup_calls
 from services.query.context import (
     SETTINGS,
@@ -31,6 +34,7 @@ from services.query.context import (
 from services.query.http import middlewares, setup_http
 from services.query.routes import events, exports, meta, terms
 from services.query.web.calls import setup_calls_web
+from shared.bus import Bus
 from shared.memory import freeze_heap
 from shared.metrics import setup_metrics
 from shared.settings import Settings
@@ -46,7 +50,11 @@ __all__ = [
 ]
 
 
-def create_app(settings: Settings, store: SearchStore) -> web.Application:
+def create_app(settings: Settings, store: SearchStore, *, bus: Bus | None = None,
+               connect: bool = False) -> web.Application:
+    """The site. What people write (accounts, associations) lives in NATS: ``bus`` is a
+    connection the caller made (tests), ``connect`` makes one from the settings in the
+    background (the service process); with neither, those pages answer 503."""
     app = web.Application(middlewares=middlewares(settings))
     setup_metrics(app, "query")
     app[STORE] = store
@@ -60,6 +68,9 @@ def create_app(settings: Settings, store: SearchStore) -> web.Application:
     setup_web(app)
     setup_calls(app)
     setup_calls_web(app)
+    # the domains people write to, each mounted with its setup(app)
+    accounts.setup(app, bus=bus, connect=connect)
+    associations.setup(app)
 
     async def close_store(app: web.Application) -> None:
         await app[STORE].close()

@@ -4,8 +4,9 @@
     GET    /v1/calls/{id}                one call and the associations interested in it
     GET    /v1/calls.ics | /v1/calls.rss deadlines as a calendar, new calls as a feed
     GET    /v1/search                    one search across kinds (events, calls), kind facet
-    POST   /v1/calls/{id}/interests      declare interest (association bearer token)
-    DELETE /v1/calls/{id}/interests      withdraw it
+    POST   /v1/calls/{id}/interests      declare interest (association bearer token; deprecated:
+                                         members of an association use the call's page)
+    DELETE /v1/calls/{id}/interests      withdraw it (deprecated likewise)
     POST   /v1/alerts, GET /v1/alerts, DELETE /v1/alerts/{id}    saved-search alerts
 
 Writes need ``Authorization: Bearer mlg_...`` (tokens issued by operators); see
@@ -68,7 +69,17 @@ async def get_call(request: web.Request) -> web.Response:
     doc = await store.get(cid)
     if doc is None:
         raise ApiError(404, "no such call", details={"id": cid})
-    return web.json_response({"item": doc, "interests": store.interests(cid)})
+    return web.json_response({"item": doc, "interests": await call_interests(request, cid)})
+
+
+async def call_interests(request: web.Request, cid: str) -> list[dict[str, Any]]:
+    """The associations interested in a call (records of :mod:`services.associations.interests`);
+    none while the store of record cannot be reached."""
+    from services.accounts.web import SITE
+    from services.associations import interests
+
+    stores = request.app[SITE].stores
+    return await interests.of_call(stores.records, cid) if stores is not None else []
 
 
 async def export_docs(request: web.Request, **overrides: Any) -> list[dict[str, Any]]:

@@ -1,7 +1,10 @@
 """Authenticated writes around calls: interest declarations and saved-search alerts.
 
 Every write needs ``Authorization: Bearer mlg_<id>_<secret>``, a token an operator issued to an
-association (``maillage token issue``); there are no anonymous writes. The association's
+association (``maillage token issue``); there are no anonymous writes. Interest declarations
+by token are deprecated (answers carry a ``Deprecation`` header): members of an association
+declare on the call's page, signed in; both are records of
+:mod:`services.associations.interests`. The association's
 name comes from its token, never from the body, so nobody can speak for another association.
 
 Alerts: ``POST /v1/alerts {"url": "https://...", "query": {"theme": "culture", ...}}`` answers
@@ -19,13 +22,19 @@ from typing import Any
 from aiohttp import web
 from multidict import MultiDict
 
+from services.associations import interests
 from services.harvester.safety import check_url
 from services.query.calls_params import parse_call_query
 from services.query.errors import ApiError
 from shared.errors import FetchRefused
+from shared.records import Records
 from shared.store.calls_members import TokenInfo
 
 MAX_BODY = 16 * 1024
+#: The bearer path of interest declarations is kept for existing integrations only: members
+#: of an association declare on the call's page, signed in (RFC 9745: deprecated since
+#: 2026-12-02).
+DEPRECATED = {"Deprecation": "@1796169600"}
 MAX_ALERTS_PER_TOKEN = 50
 
 
@@ -33,6 +42,17 @@ def _store(request: web.Request) -> Any:
     from services.query.calls_routes import CALL_STORE
 
     return request.app[CALL_STORE]
+
+
+def _records(request: web.Request) -> Records:
+    """The store of record, where interests are kept (503 while it cannot be reached)."""
+    from services.accounts.web import SITE
+
+    stores = request.app[SITE].stores
+    if stores is None:
+        raise ApiError(503, "interest declarations are unavailable for now",
+                       headers={"Retry-After": "30"})
+    return stores.records
 
 
 def authenticate(request: web.Request) -> TokenInfo:
@@ -102,13 +122,16 @@ async def declare_interest(request: web.Request) -> web.Response:
     if not call.get("joint_welcome"):
         raise ApiError(409, "this call does not welcome joint applications",
                        code="joint_not_welcome")
-    interest = store.declare_interest(cid, who, contact, brings)
-    return web.json_response({"item": interest}, status=201)
+    interest = await interests.declare(_records(request), cid, f"tok-{who.token_id}",
+                                       who.association, contact, brings,
+                                       actor=f"token:{who.token_id}")
+    return web.json_response({"item": interest}, status=201, headers=DEPRECATED)
 
 
 async def withdraw_interest(request: web.Request) -> web.Response:
     who = authenticate(request)
-    if not _store(request).withdraw_interest(request.match_info["id"], who):
+    if not await interests.withdraw(_records(request), request.match_info["id"],
+                                    f"tok-{who.token_id}", actor=f"token:{who.token_id}"):
         raise ApiError(404, "no interest of yours on this call")
     return web.json_response({"withdrawn": True})
 

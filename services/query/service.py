@@ -29,7 +29,7 @@ async def run(
     # searches are answered from the in-memory bitmap index; SQLite's page cache only serves
     # page bodies, so a small one keeps each worker's memory low (the OS caches the file)
     store = store or open_store(settings, cache_mb=READER_CACHE_MB, reader=True)
-    app = create_app(settings, store)
+    app = create_app(settings, store, connect=True)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port, reuse_port=reuse_port)

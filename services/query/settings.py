@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from services.accounts.settings import ACCOUNT_SETTINGS
 from services.indexer.settings import STORE_SETTINGS
 from services.ingest.settings import CALL_STORE_SETTINGS
 from services.query.trust import parse_networks
@@ -53,7 +54,9 @@ def as_host_list(raw: str) -> tuple[str, ...]:
     return names
 
 
-SETTINGS: tuple[Setting, ...] = COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + (
+SETTINGS: tuple[Setting, ...] = (
+    COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + ACCOUNT_SETTINGS
+) + (
     Setting(
         "MAILLAGE_TILE_URL",
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",

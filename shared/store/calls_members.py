@@ -3,8 +3,8 @@
 ``tokens``     association bearer tokens issued by operators (``maillage token issue``).
                A token reads ``mlg_<id>_<secret>``; only the SHA-256 of the secret is kept,
                and a revoked token is refused.
-``interests``  "we would like to apply jointly": one row per (call, association token);
-               declaring again updates it; a publisher may hide one (``hidden``).
+Interest declarations ("we would like to apply jointly") are records of the store of record
+(:mod:`services.associations.interests`), no longer rows here.
 ``alerts``     a saved search and a subscriber URL; ``last_seq`` is the ``first_seq`` of the
                newest call already delivered, so each new matching call is sent once;
                ``last_error`` is the kind of the last failure (``refused_address``,
@@ -33,18 +33,6 @@ CREATE TABLE IF NOT EXISTS tokens (
     secret_hash TEXT NOT NULL,
     created TEXT NOT NULL,
     revoked TEXT
-);
-CREATE TABLE IF NOT EXISTS interests (
-    id TEXT PRIMARY KEY,
-    call_id TEXT NOT NULL,
-    token_id TEXT NOT NULL,
-    association TEXT NOT NULL,
-    contact TEXT NOT NULL,
-    brings TEXT NOT NULL,
-    created TEXT NOT NULL,
-    updated TEXT NOT NULL,
-    hidden INTEGER NOT NULL DEFAULT 0,
-    UNIQUE (call_id, token_id)
 );
 CREATE TABLE IF NOT EXISTS alerts (
     id TEXT PRIMARY KEY,
@@ -79,12 +67,6 @@ def _now() -> str:
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
-
-
-def _interest(row: sqlite3.Row | tuple[Any, ...]) -> dict[str, Any]:
-    iid, association, contact, brings, created, updated, hidden = row
-    return {"id": iid, "association": association, "contact": contact, "brings": brings,
-            "created": created, "updated": updated, "hidden": bool(hidden)}
 
 
 class SqliteFile:
@@ -180,36 +162,9 @@ class MembersMixin:
 
     @staticmethod
     def _hide_interest(conn: sqlite3.Connection, call_id: str, interest_id: str) -> None:
-        """A publisher hides one declaration on its call (a ``hide_interest`` message)."""
-        conn.execute("UPDATE interests SET hidden = 1 WHERE id = ? AND call_id = ?",
-                     (interest_id, call_id))
-
-    def declare_interest(self, call_id: str, who: TokenInfo, contact: str, brings: str
-                         ) -> dict[str, Any]:
-        iid = "in_" + hashlib.sha256(f"{call_id}\x1f{who.token_id}".encode()).hexdigest()[:12]
-        now = _now()
-        self._write(lambda c: c.execute(
-            "INSERT INTO interests(id, call_id, token_id, association, contact, brings, created,"
-            " updated) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(call_id, token_id) DO UPDATE"
-            " SET contact = excluded.contact, brings = excluded.brings,"
-            " association = excluded.association, updated = excluded.updated",
-            (iid, call_id, who.token_id, who.association, contact, brings, now, now)))
-        row = self._conn().execute(
-            "SELECT id, association, contact, brings, created, updated, hidden FROM interests"
-            " WHERE id = ?", (iid,)).fetchone()
-        return _interest(row)
-
-    def withdraw_interest(self, call_id: str, who: TokenInfo) -> bool:
-        cur = self._write(lambda c: c.execute(
-            "DELETE FROM interests WHERE call_id = ? AND token_id = ?", (call_id, who.token_id)))
-        return bool(cur.rowcount)
-
-    def interests(self, call_id: str, include_hidden: bool = False) -> list[dict[str, Any]]:
-        rows = self._conn().execute(
-            "SELECT id, association, contact, brings, created, updated, hidden FROM interests"
-            " WHERE call_id = ? AND (hidden = 0 OR ?) ORDER BY created, id",
-            (call_id, int(include_hidden)))
-        return [_interest(r) for r in rows]
+        """Nothing: interests are records of the store of record now
+        (:mod:`services.associations.interests`), hidden there by the ingest service; a
+        ``hide_interest`` message left in the stream from before changes nothing here."""
 
     # -- alerts --------------------------------------------------------------------------
 

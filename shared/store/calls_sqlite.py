@@ -6,7 +6,7 @@ Layout
                     feeds and alerts) and its JSON.
     ``call_tags``   multi-valued facets (themes, audiences).
     ``calls_fts``   FTS5 over French stems (title, description, funder, tags), as the events.
-    and, in :mod:`shared.store.calls_members`: ``tokens``, ``interests``, ``alerts``.
+    and, in :mod:`shared.store.calls_members`: ``tokens`` and ``alerts``.
 
 Writes are idempotent and ordered by version, as for events: an older upsert never
 overwrites a newer one, a retraction leaves a tombstone. A call's status is derived from its
@@ -76,7 +76,7 @@ def public_doc(data: str, status: str, first_seen: str, first_seq: int) -> dict[
 
 
 class CallStore(MembersMixin, SqliteFile):
-    """Calls, with interests, association tokens and alerts, in one SQLite file."""
+    """Calls, with association tokens and alerts, in one SQLite file."""
 
     def __init__(self, path: Path | str) -> None:
         super().__init__(path, SCHEMA + MEMBERS_SCHEMA)

@@ -94,6 +94,8 @@ async def calls_page(request: web.Request) -> web.Response:
 
 
 async def call_page(request: web.Request) -> web.Response:
+    from services.accounts.web import csrf_token
+    from services.associations.pages import interest_context
     from services.query.calls_routes import CALL_STORE
 
     store = request.app[CALL_STORE]
@@ -101,7 +103,10 @@ async def call_page(request: web.Request) -> web.Response:
     if doc is None:
         return render(request, "call_not_found.html", status=404)
     funder = urlencode([("funder", doc["funder"])])
-    return render(request, "call.html", item=doc, interests=store.interests(doc["id"]),
+    interests, interest_form = await interest_context(request, doc)
+    return render(request, "call.html", item=doc, interests=interests,
+                  interest_form=interest_form,
+                  csrf=csrf_token(request) if interest_form.get("associations") else "",
                   ics_url=f"/v1/calls.ics?{funder}", rss_url=f"/v1/calls.rss?{funder}")
 
 

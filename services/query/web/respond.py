@@ -124,7 +124,8 @@ def render(
     **context: Any,
 ) -> web.Response:
     config = request.app[WEB_CONFIG]
-    html = request.app[JINJA].get_template(template).render(config=config, **context)
+    html = request.app[JINJA].get_template(template).render(config=config, request=request,
+                                                             **context)
     response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = config["csp_widget" if widget else "csp"]
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,0 +1,108 @@
+"""Accounts: people, passwordless sign-in by e-mailed link, sessions, roles, the outbox.
+
+``setup(app, bus=..., connect=...)`` mounts the pages (:mod:`services.accounts.pages`) on the
+site application, the session middleware (:mod:`services.accounts.web`) and the connection to
+the store of record: ``bus`` when the caller has one (tests), else, with ``connect``, a
+connection made in the background from the settings (the site serves searches meanwhile;
+pages that need it answer 503 until it is there). Other domains (associations) reach the
+stores through ``app[SITE]`` and register their hooks there before the app starts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import jinja2
+from aiohttp import web
+
+from services.accounts.mail import MailQueue, Outbox, mailer_from
+from services.accounts.pages import add_routes
+from services.accounts.storage import Stores
+from services.accounts.web import SESSION, SITE, Site, session_middleware
+from services.query.context import SETTINGS
+from services.query.web.respond import JINJA
+from shared.bus import Bus
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+STATIC = HERE / "static"
+ASSETS = "/assets/comptes"
+CONNECT_RETRY = 2.0
+
+__all__ = ["SITE", "Site", "add_templates", "setup"]
+
+
+def add_templates(app: web.Application, directory: Path) -> None:
+    """Let the site's Jinja environment find a domain's templates (``<domain>/x.html``)."""
+    env = app[JINJA]
+    loaders = [env.loader] if env.loader is not None else []
+    env.loader = jinja2.ChoiceLoader([*loaders, jinja2.FileSystemLoader(directory)])
+
+
+def setup(app: web.Application, *, bus: Bus | None = None, connect: bool = False) -> Site:
+    settings = app[SETTINGS]
+    mailer = mailer_from(settings)
+    state = Site(settings, MailQueue(mailer), mailer if isinstance(mailer, Outbox) else None)
+    app[SITE] = state
+    add_templates(app, HERE / "templates")
+    version = hashlib.blake2b((STATIC / "comptes.css").read_bytes(), digest_size=5).hexdigest()
+    app[JINJA].globals["accounts_css"] = f"{ASSETS}/comptes.css?v={version}"
+    app[JINJA].globals["session_key"] = SESSION  # base.html: "Se connecter" or "Mon compte"
+    app.middlewares.append(session_middleware)
+    add_routes(app)
+    app.router.add_static(ASSETS, STATIC)
+
+    async def run(app: web.Application) -> AsyncIterator[None]:
+        async with state.mail.running():
+            task = None
+            if bus is not None:
+                await _ready(state, bus)
+            elif connect:
+                task = asyncio.create_task(_connect(state))
+            yield
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+                if state.stores is not None:
+                    await state.stores.bus.close()
+
+    app.cleanup_ctx.append(run)
+    return state
+
+
+async def _ready(state: Site, bus: Bus) -> None:
+    stores = await Stores.open(bus, state.hooks)
+    for hook in state.on_ready:
+        try:
+            await hook(stores)
+        except Exception:  # a failed hook (demo data) must not keep accounts down
+            log.exception("start-up hook failed", extra={"hook": getattr(hook, "__name__", "")})
+    state.stores = stores
+
+
+async def _connect(state: Site) -> None:
+    """Connect to NATS (retrying), declare the streams, then serve accounts."""
+    while True:
+        try:
+            bus = await Bus.from_settings(state.settings, name="site")
+        except Exception as exc:  # noqa: BLE001 - any failure: try again
+            log.warning("store of record unreachable (%s); retrying", exc or type(exc).__name__)
+            await asyncio.sleep(CONNECT_RETRY)
+            continue
+        try:
+            await bus.ensure()
+            await _ready(state, bus)
+        except Exception:
+            log.exception("store of record not ready; retrying")
+            await bus.close()
+            await asyncio.sleep(CONNECT_RETRY)
+            continue
+        log.info("accounts connected to the store of record")
+        return

@@ -1,0 +1,163 @@
+"""Outgoing mail: over SMTP (aiosmtplib), or into an outbox directory of ``.eml`` files.
+
+``MAILLAGE_SMTP_HOST`` set: each message goes to that server (STARTTLS, implicit TLS or none,
+with a user and password when given). Empty: messages are written to ``<data dir>/outbox``
+(one ``.eml`` file each, written then renamed, so a reader never sees half a message): the
+demo shows them at ``/demo/courrier``, so that ``make run`` needs no mail server.
+
+:class:`MailQueue` sends in the background: a request that asks for a sign-in link is
+answered without waiting for the mail server (and in the same time whether the address is
+known or not). A message that cannot be sent is tried again :data:`ATTEMPTS` times, then
+logged (with its subject, never its recipient) and dropped: the person can ask again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import email.policy
+import email.utils
+import logging
+import os
+import secrets
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any, Protocol
+
+import aiosmtplib
+
+from shared.settings import Settings
+
+log = logging.getLogger(__name__)
+
+ATTEMPTS = 3
+RETRY_PAUSE = 2.0
+SMTP_TIMEOUT = 20.0
+QUEUE_SIZE = 10_000
+
+
+class Mailer(Protocol):
+    async def send(self, message: EmailMessage) -> None: ...
+
+
+@dataclass
+class Smtp:
+    host: str
+    port: int
+    tls: str = "starttls"
+    user: str = ""
+    password: str = ""
+
+    async def send(self, message: EmailMessage) -> None:
+        await aiosmtplib.send(
+            message, hostname=self.host, port=self.port,
+            username=self.user or None, password=self.password or None,
+            use_tls=self.tls == "tls", start_tls=True if self.tls == "starttls" else False,
+            timeout=SMTP_TIMEOUT,
+        )
+
+
+@dataclass
+class Outbox:
+    directory: Path
+
+    async def send(self, message: EmailMessage) -> None:
+        await asyncio.to_thread(self._write, message.as_bytes(policy=email.policy.SMTP))
+
+    def _write(self, raw: bytes) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"{time.time_ns()}-{secrets.token_hex(4)}.eml"
+        tmp = self.directory / f".{name}.tmp"
+        tmp.write_bytes(raw)
+        os.replace(tmp, self.directory / name)
+
+    def read(self, limit: int = 20) -> list[dict[str, Any]]:
+        """The newest messages first: recipient, subject, date and text."""
+        if not self.directory.is_dir():
+            return []
+        files = sorted((p for p in self.directory.glob("*.eml")), reverse=True)[:limit]
+        out = []
+        for path in files:
+            with path.open("rb") as handle:
+                parsed = email.message_from_binary_file(handle, policy=email.policy.default)
+            body = parsed.get_body(preferencelist=("plain",))
+            out.append({"to": str(parsed["To"]), "subject": str(parsed["Subject"]),
+                        "date": str(parsed["Date"]), "name": path.name,
+                        "text": body.get_content() if body is not None else ""})
+        return out
+
+
+def mailer_from(settings: Settings) -> Smtp | Outbox:
+    if settings.smtp_host:
+        return Smtp(settings.smtp_host, settings.smtp_port, settings.smtp_tls,
+                    settings.smtp_user, settings.smtp_password)
+    return Outbox(Path(settings.data_dir) / "outbox")  # made at the first message
+
+
+def compose(sender: str, to: str, subject: str, text: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = email.utils.formatdate(localtime=False)
+    domain = email.utils.parseaddr(sender)[1].rpartition("@")[2] or "maillage.invalid"
+    message["Message-ID"] = email.utils.make_msgid(domain=domain)
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    return message
+
+
+class MailQueue:
+    """Messages sent one after the other by a background task (see the module's doc)."""
+
+    def __init__(self, mailer: Mailer, retry_pause: float = RETRY_PAUSE) -> None:
+        self.mailer = mailer
+        self.retry_pause = retry_pause
+        self.queue: asyncio.Queue[EmailMessage] = asyncio.Queue(QUEUE_SIZE)
+        self.sent = 0
+        self.failed = 0
+
+    def put(self, message: EmailMessage) -> bool:
+        """Queue ``message``; False when the queue is full (the mail server is down)."""
+        try:
+            self.queue.put_nowait(message)
+        except asyncio.QueueFull:
+            log.error("mail queue full: message dropped", extra={"subject": message["Subject"]})
+            return False
+        return True
+
+    async def run(self) -> None:
+        while True:
+            message = await self.queue.get()
+            try:
+                await self._send(message)
+            finally:
+                self.queue.task_done()
+
+    async def _send(self, message: EmailMessage) -> None:
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                await self.mailer.send(message)
+                self.sent += 1
+                return
+            except (OSError, aiosmtplib.SMTPException, TimeoutError) as exc:
+                log.warning("mail not sent (attempt %d of %d): %s", attempt, ATTEMPTS, exc,
+                            extra={"subject": message["Subject"]})
+                if attempt < ATTEMPTS:
+                    await asyncio.sleep(self.retry_pause * attempt)
+        self.failed += 1
+        log.error("mail dropped after %d attempts", ATTEMPTS,
+                  extra={"subject": message["Subject"]})
+
+    @contextlib.asynccontextmanager
+    async def running(self) -> AsyncIterator[MailQueue]:
+        task = asyncio.create_task(self.run())
+        try:
+            yield self
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task

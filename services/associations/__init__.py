@@ -1,0 +1,31 @@
+"""Associations: the association record, membership, its audit trail, team-up declarations.
+
+``setup(app)`` (after :func:`services.accounts.setup`) mounts the pages
+(:mod:`services.associations.pages`) and the JSON API (:mod:`services.associations.routes`),
+and registers with accounts: the memberships part of the account page, what erasure removes
+and what an export gathers, and, in demo mode, the demo associations created at start.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from services.accounts import SITE, add_templates
+from services.associations import demo, pages, routes
+from services.associations.storage import erase_memberships, export_memberships
+
+HERE = Path(__file__).parent
+
+
+def setup(app: web.Application) -> None:
+    state = app[SITE]
+    add_templates(app, HERE / "templates")
+    pages.add_routes(app)
+    routes.add_routes(app)
+    state.account_sections.append(pages.account_section)
+    state.hooks.erasers.append(erase_memberships)
+    state.hooks.exporters.append(export_memberships)
+    if state.settings.demo:
+        state.on_ready.append(demo.seed)

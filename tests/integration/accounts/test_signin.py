@@ -1,0 +1,228 @@
+"""Signing in by e-mailed link, sessions, CSRF, rate limits, no account enumeration, export
+and erasure, through the real site on loopback with a real nats-server."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+import pytest
+
+from services.accounts.web import SITE
+from shared.bus import Bus
+from shared.records import Records
+
+from .conftest import CSRF, TOKEN, Site
+
+pytestmark = pytest.mark.integration
+
+
+async def test_a_newcomer_signs_in_from_the_outbox(site: Site, browser) -> None:
+    b = await browser()
+    status, html = await b.get("/")
+    assert "Se connecter" in html and "Mon compte" not in html
+    await b.sign_in(site, "Anne.Dupont@Exemple.fr")
+    status, html = await b.get("/compte")
+    assert status == 200 and "anne.dupont@exemple.fr" in html
+    status, html = await b.get("/")
+    assert "Mon compte" in html
+    people = await Records(site.app[SITE].ready().bus.js).latest("maillage.rec.person.*")
+    assert [p.record["email"] for p in people] == ["anne.dupont@exemple.fr"]
+
+
+async def test_the_session_cookie_is_httponly_and_samesite(site: Site, browser) -> None:
+    b = await browser()
+    await b.sign_in(site, "anne@exemple.fr")
+    cookie = next(c for c in b.session.cookie_jar if c.key == "maillage_session")
+    assert cookie["httponly"] and cookie["samesite"] == "Lax" and cookie["path"] == "/"
+    assert not cookie["secure"]  # the site is http://127.0.0.1 here
+    value = cookie.value
+    stored = [k async for k in await _keys(site, "sessions")]
+    assert value.split(".", 1)[1] not in " ".join(stored)  # only a digest is kept
+
+
+async def _keys(site: Site, bucket: str):  # type: ignore[no-untyped-def]
+    kv = await site.app[SITE].ready().bus.kv(bucket)
+
+    async def gen():  # type: ignore[no-untyped-def]
+        for key in await kv.keys():
+            yield key
+    return gen()
+
+
+async def test_cookies_are_secure_behind_https(tmp_path, bus: Bus, nats_server) -> None:
+    from .conftest import Browser, start_site
+
+    running = await start_site(tmp_path / "s", bus, nats_server.url,
+                               MAILLAGE_PUBLIC_URL="https://maillage.example")
+    b = Browser(running.url)
+    try:
+        async with b.session.get(running.url + "/connexion") as resp:
+            assert "Secure" in resp.headers["Set-Cookie"]
+            assert "HttpOnly" in resp.headers["Set-Cookie"]
+    finally:
+        await b.close()
+        await running.runner.cleanup()
+
+
+async def test_a_link_works_once(site: Site, browser) -> None:
+    b = await browser()
+    resp = await b.post("/connexion", {"email": "anne@exemple.fr"}, token_from="/connexion")
+    assert resp.status == 200
+    link = await site.link_for("anne@exemple.fr")
+    path = "/" + link.split("/", 3)[3]
+    status, html = await b.get(path)
+    token = TOKEN.search(html).group(1)  # type: ignore[union-attr]
+    csrf = CSRF.search(html).group(1)  # type: ignore[union-attr]
+    first, second = await asyncio.gather(
+        b.post("/connexion/lien", {"jeton": token, "csrf": csrf}, follow=False),
+        b.post("/connexion/lien", {"jeton": token, "csrf": csrf}, follow=False))
+    assert sorted([first.status, second.status]) == [303, 410]
+    again = await b.post("/connexion/lien", {"jeton": token}, token_from="/connexion")
+    assert again.status == 410
+    status, _ = await b.get(path)
+    assert status == 410
+
+
+async def test_opening_the_link_does_not_use_it(site: Site, browser) -> None:
+    """Mail scanners open links: only the button (a POST) signs in."""
+    b = await browser()
+    await b.post("/connexion", {"email": "anne@exemple.fr"}, token_from="/connexion")
+    path = "/" + (await site.link_for("anne@exemple.fr")).split("/", 3)[3]
+    for _ in range(3):
+        assert (await b.get(path))[0] == 200
+    status, _ = await b.get("/compte", allow_redirects=False)
+    assert status == 303
+
+
+async def test_same_answer_whether_the_address_is_known_or_not(site: Site, browser) -> None:
+    known = await browser()
+    await known.sign_in(site, "connue@exemple.fr")
+    answers = []
+    for address in ("connue@exemple.fr", "inconnue@exemple.fr"):
+        b = await browser()
+        resp = await b.post("/connexion", {"email": address}, token_from="/connexion")
+        page = re.sub(r'value="[^"]+"', "", (await resp.text()).replace(address, "ADDRESS"))
+        answers.append((resp.status, page))
+    assert answers[0] == answers[1]
+    # and both got a link (the unknown one creates the account when used)
+    await site.link_for("inconnue@exemple.fr")
+
+
+async def test_a_post_without_a_valid_csrf_token_is_refused(site: Site, browser) -> None:
+    b = await browser()
+    await b.sign_in(site, "anne@exemple.fr")
+    good = await b.token("/compte")
+    cases = [
+        ({"name": "Anne"}, {}),                                    # no token
+        ({"name": "Anne", "csrf": "x" * 40}, {}),                  # a wrong one
+        ({"name": "Anne", "csrf": good}, {"Origin": "https://evil.example"}),
+        ({"name": "Anne", "csrf": good}, {"Sec-Fetch-Site": "cross-site"}),
+    ]
+    for data, headers in cases:
+        resp = await b.post("/compte", data, headers=headers)
+        assert resp.status == 403, (data, headers)
+        assert "Demande refusée" in await resp.text() or "expiré" in await resp.text()
+    json_resp = await b.post("/compte", {"name": "Anne"},
+                             headers={"Accept": "application/json"})
+    body = await json_resp.json()
+    assert json_resp.status == 403 and body["error"]["code"] == "csrf_failed"
+    assert set(body["error"]) == {"code", "message", "details"}
+    ok = await b.post("/compte", {"name": "Anne", "csrf": good},
+                      headers={"Origin": site.url, "Sec-Fetch-Site": "same-origin"})
+    assert ok.status == 200 and "Anne" in await ok.text()
+
+
+async def test_an_anonymous_form_needs_its_token_too(site: Site, browser) -> None:
+    b = await browser()
+    resp = await b.post("/connexion", {"email": "anne@exemple.fr"})
+    assert resp.status == 403
+    assert site.outbox_messages() == []
+
+
+async def test_rate_limit_per_address_then_per_client(site: Site, browser) -> None:
+    b = await browser()
+    token = await b.token("/connexion")
+    statuses = []
+    for _ in range(6):
+        resp = await b.post("/connexion", {"email": "anne@exemple.fr", "csrf": token})
+        statuses.append(resp.status)
+    assert statuses == [200] * 5 + [429]
+    assert 1 <= int(resp.headers["Retry-After"]) <= 3600
+    for n in range(24):  # 30 per client in 10 minutes, 6 spent above
+        resp = await b.post("/connexion", {"email": f"p{n}@exemple.fr", "csrf": token})
+        assert resp.status == 200
+    resp = await b.post("/connexion", {"email": "autre@exemple.fr", "csrf": token},
+                        headers={"Accept": "application/json"})
+    assert resp.status == 429 and "Retry-After" in resp.headers
+    assert (await resp.json())["error"]["code"] == "rate_limited"
+
+
+async def test_invalid_address_is_a_french_error(site: Site, browser) -> None:
+    b = await browser()
+    resp = await b.post("/connexion", {"email": "pas une adresse"}, token_from="/connexion")
+    assert resp.status == 422
+    assert "n’est pas valide" in await resp.text()
+
+
+async def test_no_open_redirect_after_signing_in(site: Site, browser) -> None:
+    b = await browser()
+    token = await b.token("/connexion")
+    await b.post("/connexion", {"email": "anne@exemple.fr", "csrf": token,
+                                "suite": "//evil.example/"})
+    path = "/" + (await site.link_for("anne@exemple.fr")).split("/", 3)[3]
+    resp = await b.post("/connexion/lien", {"jeton": path.split("=", 1)[1]}, token_from=path,
+                        follow=False)
+    assert resp.headers["Location"] == "/compte"
+
+
+async def test_the_link_in_the_mail_ignores_the_host_header(site: Site, browser) -> None:
+    b = await browser()
+    token = await b.token("/connexion")
+    await b.post("/connexion", {"email": "anne@exemple.fr", "csrf": token},
+                 headers={"Host": "evil.example"})
+    assert (await site.link_for("anne@exemple.fr")).startswith(site.url + "/connexion/lien")
+
+
+async def test_sign_out(site: Site, browser) -> None:
+    b = await browser()
+    await b.sign_in(site, "anne@exemple.fr")
+    resp = await b.post("/deconnexion", {}, token_from="/compte", follow=False)
+    assert resp.status == 303
+    status, _ = await b.get("/compte", allow_redirects=False)
+    assert status == 303
+
+
+async def test_export_then_erase(site: Site, browser) -> None:
+    b = await browser()
+    await b.sign_in(site, "anne@exemple.fr")
+    other = await browser()  # a second device
+    await other.sign_in(site, "anne@exemple.fr")
+    await b.post("/compte", {"name": "Anne D."}, token_from="/compte")
+    await b.post("/associations/rejoindre", {"association": "velo-solidaire"},
+                 token_from="/compte")
+    async with b.session.get(site.url + "/compte/export") as resp:
+        assert resp.status == 200 and "attachment" in resp.headers["Content-Disposition"]
+        data = json.loads(await resp.text())
+    pid = data["person"]["id"]
+    assert data["person"]["email"] == "anne@exemple.fr"
+    assert data["memberships"][0]["association"] == "velo-solidaire"
+    assert any(c["record"] == f"person.{pid}" and c["op"] == "update"
+               for c in data["changes_made"])
+
+    resp = await b.post("/compte/supprimer", {}, token_from="/compte/supprimer")
+    assert resp.status == 422  # the box was not ticked
+    resp = await b.post("/compte/supprimer", {"confirmer": "oui"},
+                        token_from="/compte/supprimer")
+    assert resp.status == 200 and "supprimé" in await resp.text()
+    records = site.app[SITE].ready().records
+    assert await records.history(f"maillage.rec.person.{pid}") == []
+    assert await records.latest(f"maillage.rec.membership.*.{pid}") == []
+    for device in (b, other):  # signed out everywhere
+        status, _ = await device.get("/compte", allow_redirects=False)
+        assert status == 303
+    again = await browser()
+    await again.sign_in(site, "anne@exemple.fr")  # the address is free: a new account
+    async with again.session.get(site.url + "/compte/export") as resp:
+        assert json.loads(await resp.text())["person"]["id"] != pid
