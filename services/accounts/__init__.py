@@ -11,11 +11,11 @@ stores through ``app[SITE]`` and register their hooks there before the app start
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import hashlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import jinja2
 from aiohttp import web
@@ -68,8 +68,7 @@ def setup(app: web.Application, *, bus: Bus | None = None, connect: bool = False
             yield
             if task is not None:
                 task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await task
+                await asyncio.wait({task}, timeout=5)
                 if state.stores is not None:
                     await state.stores.bus.close()
 
@@ -87,13 +86,39 @@ async def _ready(state: Site, bus: Bus) -> None:
     state.stores = stores
 
 
+async def _reachable(servers: str) -> bool:
+    """Whether one of the NATS servers accepts a TCP connection (a quiet probe: the client's
+    own retries would log a line four times a second while NATS is down)."""
+    for url in servers.split(","):
+        parts = urlsplit(url.strip() if "://" in url else f"nats://{url.strip()}")
+        try:  # asyncio.timeout, not wait_for: 3.11's wait_for can swallow a cancellation
+            async with asyncio.timeout(2):
+                _, writer = await asyncio.open_connection(parts.hostname or "127.0.0.1",
+                                                          parts.port or 4222)
+        except (OSError, TimeoutError):
+            continue
+        writer.close()
+        return True
+    return False
+
+
 async def _connect(state: Site) -> None:
     """Connect to NATS (retrying), declare the streams, then serve accounts."""
+    warned = False
     while True:
+        if not await _reachable(state.settings.nats_url):
+            if not warned:
+                log.warning("store of record unreachable at %s; accounts answer 503 until "
+                            "it is (retrying every %.0f s)", state.settings.nats_url,
+                            CONNECT_RETRY)
+                warned = True
+            await asyncio.sleep(CONNECT_RETRY)
+            continue
         try:
-            bus = await Bus.from_settings(state.settings, name="site")
+            async with asyncio.timeout(10):
+                bus = await Bus.from_settings(state.settings, name="site")
         except Exception as exc:  # noqa: BLE001 - any failure: try again
-            log.warning("store of record unreachable (%s); retrying", exc or type(exc).__name__)
+            log.warning("store of record: %s; retrying", exc or type(exc).__name__)
             await asyncio.sleep(CONNECT_RETRY)
             continue
         try:

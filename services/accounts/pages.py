@@ -78,7 +78,7 @@ async def signin_request(request: web.Request) -> web.Response:
     next_path = local_path(form.get("suite", "/compte"))
     await limit(request, "LIMIT_ACCOUNT_CLIENT", client(request))
     try:
-        email = email_address(form.get("email"))
+        email = email_address(form.get("email"), demo=site(request).settings.demo)
     except InvalidInput as exc:
         return page(request, "accounts/signin.html", status=422, errors=exc.errors,
                     email=str(form.get("email", ""))[:254], next=next_path)

@@ -10,17 +10,18 @@ MAX_EMAIL = 254
 MAX_NAME = 80
 
 
-def email_address(raw: object, field: str = "email") -> str:
+def email_address(raw: object, field: str = "email", *, demo: bool = False) -> str:
     """A syntactically valid address, normalized (domain lower-cased, then all of it: the
     local part is case-insensitive at every provider people use, and one person must not
-    get two accounts by typing a capital)."""
+    get two accounts by typing a capital). ``demo`` accepts the reserved ``.test`` domains
+    of the demo associations."""
     text = raw.strip() if isinstance(raw, str) else ""
     if not text:
         raise InvalidInput({field: "Indiquez votre adresse électronique."})
     if len(text) > MAX_EMAIL:
         raise InvalidInput({field: "Cette adresse est trop longue."})
     try:
-        valid = validate_email(text, check_deliverability=False)
+        valid = validate_email(text, check_deliverability=False, test_environment=demo)
     except EmailNotValidError:
         raise InvalidInput({field: "Cette adresse électronique n’est pas valide "
                                    "(exemple : prenom.nom@exemple.fr)."}) from None

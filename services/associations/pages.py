@@ -126,7 +126,7 @@ async def create(request: web.Request) -> web.Response:
     await limit(request, "LIMIT_ACCOUNT_CLIENT", client(request))
     person = session.person
     try:
-        values = association_form(form)
+        values = association_form(form, demo=site(request).settings.demo)
         if person.operator:
             created = await store(request).create(values, actor=person.id)
         else:
@@ -152,7 +152,7 @@ async def edit(request: web.Request) -> web.Response:
     form = await checked_form(request)
     version = str(form.get("version", ""))
     try:
-        values = association_form(form)
+        values = association_form(form, demo=site(request).settings.demo)
         await store(request).edit(association.id, values, actor=session.person.id,
                                   base=int(version) if version.isdigit() else None)
     except InvalidInput as exc:

@@ -71,7 +71,7 @@ def website_url(raw: str) -> str:
     return text
 
 
-def association_form(data: Mapping[str, Any]) -> dict[str, Any]:
+def association_form(data: Mapping[str, Any], *, demo: bool = False) -> dict[str, Any]:
     """The fields of an association form, checked; every error at once."""
     errors: dict[str, str] = {}
     out: dict[str, Any] = {"name": _text(data, "name"), "acronym": _text(data, "acronym")}
@@ -89,7 +89,8 @@ def association_form(data: Mapping[str, Any]) -> dict[str, Any]:
     contact: dict[str, str] = {}
     if _text(data, "contact_email"):
         try:
-            contact["email"] = email_address(data.get("contact_email"), "contact_email")
+            contact["email"] = email_address(data.get("contact_email"), "contact_email",
+                                             demo=demo)
         except InvalidInput as exc:
             errors.update(exc.errors)
     phone = _text(data, "contact_phone")

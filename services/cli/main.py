@@ -122,6 +122,10 @@ def build_parser() -> argparse.ArgumentParser:
     from services.cli.commands import register as register_operator_commands
 
     register_operator_commands(sub)
+
+    from services.cli.accounts import register as register_accounts
+
+    register_accounts(sub)
     return parser
 
 

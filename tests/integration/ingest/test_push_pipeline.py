@@ -93,7 +93,8 @@ async def stack(bus: Bus, tmp_path: Path) -> AsyncIterator[Stack]:
     store = CallStore(tmp_path / "calls.sqlite")
     indexer = CallsIndexer(bus, store, batch_size=64)
     task = asyncio.create_task(indexer.run(idle_timeout=0.2))
-    app = create_query(load(QUERY_SETTINGS, {}), SqliteStore(tmp_path / "index.sqlite"))
+    app = create_query(load(QUERY_SETTINGS, {"MAILLAGE_DATA_DIR": str(tmp_path)}),
+                       SqliteStore(tmp_path / "index.sqlite"), bus=bus)
     setup_calls(app, CallStore(store.path), allow_private=True)
     setup_calls_web(app)
     query = TestServer(app, host="127.0.0.1")
@@ -194,9 +195,21 @@ async def test_interest_and_exports_and_page(stack) -> None:
     auth = {"Authorization": f"Bearer {token}"}
     async with stack.session.post(url, json=body, headers=auth) as resp:
         assert resp.status == 201, await resp.text()
+        assert resp.headers["Deprecation"].startswith("@")  # members use the call's page
+        interest_id = (await resp.json())["item"]["id"]
     async with stack.session.get(stack.query + f"appels/{cid}") as resp:
         page = await resp.text()
     assert "Les Jardiniers de Maurepas" in page and "Date limite" in page
+    stack.n += 1  # the publisher hides the declaration (a signed request to ingest)
+    headers = sign(SECRET, f"msg_{stack.n}", int(time.time()), b"")
+    async with stack.session.post(
+            f"{stack.ingest}v1/push/ville/calls/c1/interests/{interest_id}/hide",
+            headers=headers) as resp:
+        assert resp.status == 200, await resp.text()
+    async with stack.session.get(stack.query + f"v1/calls/{cid}") as resp:
+        assert (await resp.json())["interests"] == []
+    async with stack.session.get(stack.query + f"appels/{cid}") as resp:
+        assert "Les Jardiniers de Maurepas" not in await resp.text()
     async with stack.session.get(stack.query + "appels?theme=environnement") as resp:
         listing = await resp.text()
     assert resp.status == 200 and "Jardins partagés" in listing and "calls.ics?theme=" in listing
