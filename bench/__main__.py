@@ -19,6 +19,7 @@ FULL = [
     ["bench.store", "--docs", "100000"],
     ["bench.query_http", "--docs", "100000"],
     ["bench.push_latency", "--calls", "200"],
+    ["bench.signin", "--docs", "20000", "--requests", "200", "--burst", "200"],
 ]
 QUICK = [
     ["bench.parse", "--events", "100", "--runs", "2"],
@@ -26,6 +27,7 @@ QUICK = [
     ["bench.store", "--docs", "5000", "--runs", "20"],
     ["bench.query_http", "--docs", "5000", "--seconds", "3", "--each", "1"],
     ["bench.push_latency", "--calls", "30"],
+    ["bench.signin", "--docs", "2000", "--requests", "30", "--burst", "60"],
 ]
 
 

@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 
 from aiohttp import hdrs, web
 from multidict import MultiDictProxy
+from nats.errors import Error as NatsError
 
 from services.accounts.mail import MailQueue, Outbox
 from services.accounts.model import Person, Session
@@ -179,7 +180,7 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     if cookie:
         try:
             request[SESSION] = await site(request).sessions.resolve(cookie)
-        except Unavailable:
+        except (Unavailable, NatsError):  # pages that need no account still work
             request[SESSION] = None
         else:
             stale = request[SESSION] is None
@@ -187,8 +188,9 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
         response = await handler(request)
     except HTMLError as exc:
         response = exc.response
-    except Unavailable:
-        log.warning("store of record unavailable", extra={"url": str(request.rel_url)})
+    except (Unavailable, NatsError) as exc:  # not connected yet, or NATS went away
+        log.warning("store of record unavailable: %s", exc or type(exc).__name__,
+                    extra={"url": str(request.rel_url)})
         error = refuse(request, 503, "unavailable", "Les comptes sont momentanément "
                        "indisponibles. Réessayez dans quelques minutes.",
                        title="Service indisponible", headers={hdrs.RETRY_AFTER: "30"})

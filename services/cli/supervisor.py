@@ -123,6 +123,7 @@ class Supervisor:
             env["MAILLAGE_SOURCES"] = str(sources)
             env["MAILLAGE_ALLOW_PRIVATE"] = "true"
             env["MAILLAGE_PUSH_SECRETS"] = self.demo_push_secrets(env.get("MAILLAGE_PUSH_SECRETS"))
+            env["MAILLAGE_DEMO"] = "true"  # demo associations, mail kept in var/outbox
             env.setdefault("MAILLAGE_MIN_INTERVAL", str(min(10, self.settings.demo_interval)))
         else:
             env["MAILLAGE_SOURCES"] = str(Path(self.settings.sources).resolve())
@@ -207,6 +208,8 @@ class Supervisor:
             f"{self.data_dir / 'monitor-password'})",
         ]
         if self.demo:
+            lines.append(f"  se connecter        http://127.0.0.1:{s.http_port}/connexion "
+                         f"(courrier : http://127.0.0.1:{s.http_port}/demo/courrier)")
             lines.append(f"  sources de démo     http://127.0.0.1:{s.demo_port}/")
             lines.append(
                 f"  (modifiez {self.data_dir / 'demo' / 'site'} : "

@@ -1,16 +1,20 @@
 """``maillage run --demo`` end to end: the demo events are searchable, an event added to a
-demo source appears after the next harvest, and Ctrl-C leaves no process behind."""
+demo source appears after the next harvest, a newcomer signs in from the demo outbox and joins
+a demo association, and Ctrl-C leaves no process behind."""
 
 from __future__ import annotations
 
+import http.cookiejar
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 
@@ -53,6 +57,43 @@ LOCATION:Maison des Associations, 6 cours des Alliés, 35000 Rennes\r
 END:VEVENT\r
 END:VCALENDAR\r
 """
+
+
+def newcomer_signs_in_and_joins(base: str, data: Path) -> str:
+    """Sign in from the demo outbox and join Roazhon Vélo Solidaire (an address at its
+    domain): the page shown after joining."""
+    opener = urllib.request.build_opener(
+        urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+
+    def page(path: str, form: dict[str, str] | None = None) -> str:
+        body = urlencode(form).encode() if form is not None else None
+        with opener.open(base + path, data=body, timeout=10) as resp:  # loopback only
+            return resp.read().decode()
+
+    def csrf(html: str) -> str:
+        match = re.search(r'name="csrf" value="([^"]+)"', html)
+        assert match, html
+        return match.group(1)
+
+    wait_until_sync(lambda: page("/associations/velo-solidaire"), 60,
+                    "the site to reach the store of record", every=0.3)
+    address = "vous@velo-solidaire.test"
+    page("/connexion", {"email": address, "csrf": csrf(page("/connexion"))})
+    links: list[str] = []
+
+    def mailed() -> bool:
+        outbox = page("/demo/courrier")
+        links.extend(re.findall(r'href="(http[^"]+/connexion/lien\?jeton=[^"]+)"', outbox))
+        return bool(links) and address in outbox
+
+    wait_until_sync(mailed, 30, "the sign-in mail in the demo outbox", every=0.2)
+    link_page = page(links[0].removeprefix(base))
+    token = re.search(r'name="jeton" value="([^"]+)"', link_page)
+    assert token
+    account = page("/connexion/lien", {"jeton": token.group(1), "csrf": csrf(link_page)})
+    assert "Mon compte" in account and address in account
+    return page("/associations/rejoindre",
+                {"association": "velo-solidaire", "csrf": csrf(account)})
 
 
 def run_env(data: Path, port: int) -> dict[str, str]:
@@ -103,6 +144,8 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
         ics.write_bytes(body.replace(b"END:VCALENDAR\r\n", NEW_EVENT.format(day=day).encode()))
         wait_until_sync(lambda: get_json(f"{base}/v1/events?q=assembl%C3%A9e")["total"] == 1,
                         60, "the added event", every=0.3)
+        joined = newcomer_signs_in_and_joins(base, data)
+        assert "Vous êtes membre de l’association" in joined, joined[-2000:]
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -226,3 +226,28 @@ async def test_export_then_erase(site: Site, browser) -> None:
     await again.sign_in(site, "anne@exemple.fr")  # the address is free: a new account
     async with again.session.get(site.url + "/compte/export") as resp:
         assert json.loads(await resp.text())["person"]["id"] != pid
+
+
+async def test_without_the_store_of_record_accounts_answer_503_and_search_works(
+        tmp_path) -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from services.query.app import create_app
+    from shared.store.sqlite import SqliteStore
+
+    from .conftest import site_settings
+
+    app = create_app(site_settings(tmp_path, 8080, "nats://127.0.0.1:1"),
+                     SqliteStore(tmp_path / "index.sqlite"))  # no bus, no connection
+    async with TestClient(TestServer(app, host="127.0.0.1")) as client:
+        form = await client.get("/connexion")  # a page that needs no store
+        assert form.status == 200
+        csrf = CSRF.search(await form.text()).group(1)  # type: ignore[union-attr]
+        resp = await client.post("/connexion", data={"email": "a@exemple.fr", "csrf": csrf},
+                                 headers={"Accept": "text/html"})
+        assert resp.status == 503 and "indisponibles" in await resp.text()
+        assert resp.headers["Retry-After"] == "30"
+        resp = await client.get("/v1/associations/velo-solidaire")
+        assert resp.status == 503 and (await resp.json())["error"]["code"] == "unavailable"
+        assert (await client.get("/v1/events")).status == 200
+        assert (await client.get("/")).status == 200

@@ -1,0 +1,81 @@
+"""Outgoing mail over SMTP (aiosmtplib) to a real SMTP server on loopback (aiosmtpd)."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from services.accounts.mail import MailQueue, Smtp, compose
+from shared.bus import Bus
+from shared.natsserver import NatsServer, free_port
+
+from .conftest import Browser, start_site
+
+pytestmark = pytest.mark.integration
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], bytes]] = []
+
+    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        return "250 Message accepted for delivery"
+
+
+def smtp_server(port: int) -> tuple[Controller, Inbox]:
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    return controller, inbox
+
+
+async def received(inbox: Inbox, count: int = 1) -> None:
+    for _ in range(200):
+        if len(inbox.messages) >= count:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("no mail reached the SMTP server")
+
+
+async def test_the_sign_in_link_goes_out_over_smtp(tmp_path: Path, bus: Bus,
+                                                   nats_server: NatsServer) -> None:
+    port = free_port()
+    controller, inbox = smtp_server(port)
+    site = await start_site(tmp_path / "site", bus, nats_server.url,
+                            MAILLAGE_SMTP_HOST="127.0.0.1", MAILLAGE_SMTP_PORT=str(port),
+                            MAILLAGE_SMTP_TLS="none",
+                            MAILLAGE_MAIL_FROM="Maillage <bonjour@maillage.example>")
+    b = Browser(site.url)
+    try:
+        resp = await b.post("/connexion", {"email": "anne@exemple.fr"},
+                            token_from="/connexion")
+        assert resp.status == 200
+        await received(inbox)
+        sender, recipients, raw = inbox.messages[0]
+        assert sender == "bonjour@maillage.example" and recipients == ["anne@exemple.fr"]
+        text = raw.decode()
+        assert "Subject: Votre lien de connexion" in text
+        assert f"{site.url}/connexion/lien?jeton=" in text.replace("=\r\n", "")
+        assert not (tmp_path / "site" / "outbox").exists()  # no outbox with SMTP set
+    finally:
+        await b.close()
+        await site.runner.cleanup()
+        controller.stop()
+
+
+async def test_a_mail_server_down_for_a_moment_gets_the_mail_later() -> None:
+    port = free_port()
+    queue = MailQueue(Smtp("127.0.0.1", port, tls="none"), retry_pause=0.3)
+    async with queue.running():
+        queue.put(compose("a@maillage.example", "b@exemple.fr", "Essai", "Bonjour"))
+        await asyncio.sleep(0.2)  # the first attempt is refused: nothing listens yet
+        controller, inbox = smtp_server(port)
+        try:
+            await received(inbox)
+        finally:
+            controller.stop()
+    assert queue.sent == 1 and queue.failed == 0
