@@ -60,7 +60,7 @@ def signin_text(link: str, minutes: int) -> str:
         f"Pour vous connecter à Maillage, ouvrez ce lien (valable {minutes}\u00a0minutes, "
         "une seule fois) :\n\n"
         f"{link}\n\n"
-        "Si vous n’avez rien demandé, ignorez ce message : personne ne peut se connecter "
+        "Si vous n’avez rien demandé, ignorez ce message : personne ne peut se connecter "
         "à votre place sans ce lien.\n\n"
         "— Maillage, l’agenda partagé des associations de Rennes\n"
     )

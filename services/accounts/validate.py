@@ -24,7 +24,7 @@ def email_address(raw: object, field: str = "email", *, demo: bool = False) -> s
         valid = validate_email(text, check_deliverability=False, test_environment=demo)
     except EmailNotValidError:
         raise InvalidInput({field: "Cette adresse électronique n’est pas valide "
-                                   "(exemple : prenom.nom@exemple.fr)."}) from None
+                                   "(exemple : prenom.nom@exemple.fr)."}) from None
     return str(valid.normalized).lower()
 
 

@@ -240,11 +240,11 @@ async def checked_form(request: web.Request) -> MultiDictProxy[str]:
     """The POSTed form, once its origin and CSRF token are checked (else 403)."""
     fetch_site = request.headers.get("Sec-Fetch-Site")
     if fetch_site is not None and fetch_site not in ("same-origin", "none"):
-        raise refuse(request, 403, "cross_site", "Cette demande vient d’un autre site : "
+        raise refuse(request, 403, "cross_site", "Cette demande vient d’un autre site : "
                      "elle a été refusée.", details={"sec_fetch_site": fetch_site})
     origin = request.headers.get(hdrs.ORIGIN)
     if origin is not None and origin != expected_origin(request):
-        raise refuse(request, 403, "cross_site", "Cette demande vient d’un autre site : "
+        raise refuse(request, 403, "cross_site", "Cette demande vient d’un autre site : "
                      "elle a été refusée.", details={"origin": origin})
     if request.content_length is not None and request.content_length > MAX_FORM:
         raise refuse(request, 413, "payload_too_large", "Le formulaire envoyé est trop long.")

@@ -49,11 +49,11 @@ from shared.errors import InvalidInput
 from shared.records import Conflict, NotFound
 
 NOTICES = {
-    "rejoint": "Vous êtes membre de l’association : votre adresse est à son nom de domaine.",
-    "demande": "Votre demande est envoyée : un administrateur de l’association ou un "
+    "rejoint": "Vous êtes membre de l’association : votre adresse est à son nom de domaine.",
+    "demande": "Votre demande est envoyée : un administrateur de l’association ou un "
                "opérateur va l’examiner.",
     "cree": "L’association est créée.",
-    "demandee": "Votre demande de création est envoyée : un opérateur va l’examiner. "
+    "demandee": "Votre demande de création est envoyée : un opérateur va l’examiner. "
                 "Vous en êtes l’administrateur.",
     "modifiee": "Les modifications sont enregistrées.",
 }
@@ -165,7 +165,7 @@ async def edit(request: web.Request) -> web.Response:
                     values=_form_values(fresh), creating=False,
                     version=entry.seq if entry else 0, errors={
                         "name": "Quelqu’un d’autre a modifié les mêmes champs pendant ce "
-                                "temps : voici la fiche à jour, refaites vos changements."})
+                                "temps : voici la fiche à jour, refaites vos changements."})
     raise redirect(f"/associations/{association.id}?fait=modifiee")
 
 
@@ -222,28 +222,44 @@ async def members_decide(request: web.Request) -> web.Response:
     raise redirect(f"/associations/{association.id}/membres")
 
 
+#: The reasons writes give, as the history page says them.
+REASONS = {
+    "created": "création", "creation requested": "création demandée", "edited": "modification",
+    "approved": "création validée", "refused": "création refusée", "founder": "fondation",
+    "join request": "demande d’adhésion", "approve": "adhésion acceptée",
+    "refuse": "adhésion refusée", "remove": "membre retiré", "role": "rôle changé",
+    "added by an operator": "ajout par un opérateur", "association refused": "création refusée",
+}
+#: Fields of a membership the history does not repeat (its row names the person).
+MEMBER_SHOWN_ELSEWHERE = ("association", "person", "requested", "id", "created")
+
+
 async def history_page(request: web.Request) -> web.Response:
     association, _ = await _managed(request)
     entries = await store(request).history(association.id)
-    names = await _names(request, {e.actor for e in entries}
-                         | {str(e.record.get("person")) for e in entries
-                            if e.subject.split(".")[2] == "membership"})
+    people = {e.actor for e in entries}
+    for entry in entries:
+        people |= {str(entry.record.get(k)) for k in ("person", "decided_by", "requested_by")
+                   if entry.record.get(k)}
+    names = await _names(request, people)
     rows = []
     for entry in reversed(entries):
         membership = entry.subject.split(".")[2] == "membership"
+        hidden = MEMBER_SHOWN_ELSEWHERE if membership else ("id", "created")
         rows.append({
-            "at": entry.at, "actor": names.get(entry.actor, entry.actor), "op": entry.op,
-            "reason": entry.reason,
-            "what": ("Membre : " + names.get(str(entry.record.get("person")), "?")
+            "at": entry.at, "actor": names.get(entry.actor, entry.actor),
+            "reason": REASONS.get(entry.reason, entry.reason),
+            "what": ("Membre\u00a0: " + names.get(str(entry.record.get("person")), "?")
                      if membership else "Fiche de l’association"),
             "changes": [{"field": FIELD_LABELS.get(c.field, c.field),
-                         "before": _shown(c.before), "after": _shown(c.after)}
-                        for c in entry.changes if c.field not in ("id", "created")],
+                         "before": _shown(c.field, c.before, names, membership),
+                         "after": _shown(c.field, c.after, names, membership)}
+                        for c in entry.changes if c.field not in hidden],
         })
     return page(request, "associations/history.html", association=association, rows=rows)
 
 
-def _shown(value: Any) -> str:
+def _shown(field: str, value: Any, names: dict[str, str], membership: bool) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
@@ -251,7 +267,14 @@ def _shown(value: Any) -> str:
     if isinstance(value, list):
         return ", ".join(str(v) for v in value)
     if isinstance(value, dict):
-        return ", ".join(f"{k} : {v}" for k, v in value.items())
+        labels = {"email": "adresse", "phone": "téléphone"}
+        return ", ".join(f"{labels.get(k, k)}\u00a0: {v}" for k, v in value.items())
+    if field in ("decided_by", "requested_by"):
+        return names.get(str(value), str(value))
+    if field == "how":
+        return HOW_LABELS.get(str(value), str(value))
+    if field == "state" and not membership:
+        return {"active": "validée", "pending": "en attente de validation"}.get(str(value), "")
     return str(ROLE_LABELS.get(str(value)) or STATE_LABELS.get(str(value)) or value)
 
 

@@ -267,7 +267,7 @@ class Associations:
         admins = [m.person for m in await self.members(aid) if m.admin]
         if admins == [pid]:
             raise InvalidInput({"person": "C’est la dernière personne qui administre "
-                                          "l’association : nommez d’abord quelqu’un d’autre."})
+                                          "l’association : nommez d’abord quelqu’un d’autre."})
 
     async def add_member(self, aid: str, pid: str, role: str, *, actor: str) -> Membership:
         """An operator makes a person a member at once."""

@@ -54,7 +54,7 @@ def rna_number(raw: str) -> str:
     text = raw.replace(" ", "").upper()
     if text and not RNA.fullmatch(text):
         raise InvalidInput({"rna": "Le numéro RNA s’écrit W suivi de 9 chiffres "
-                                   "(exemple : W353012345)."})
+                                   "(exemple : W353012345)."})
     return text
 
 

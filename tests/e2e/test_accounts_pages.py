@@ -72,10 +72,10 @@ def test_newcomer_signs_in_joins_and_declares_interest_without_javascript(
     page = nojs_page
     sign_in(page, accounts, "camille@velo-solidaire.test")
     assert page.get_by_role("heading", name="Mon compte").is_visible()
-    assert page.get_by_role("link", name="Mon compte").is_visible()  # the header entry
+    assert page.get_by_role("link", name="Mon compte", exact=True).is_visible()  # header
     page.get_by_label("Rejoindre une association").select_option("velo-solidaire")
     page.get_by_role("button", name="Demander à rejoindre").click()
-    page.get_by_text("Vous êtes membre de l’association : votre adresse").wait_for()
+    page.get_by_text("Vous êtes membre de l’association\u00a0: votre adresse").wait_for()
     page.goto(f"{accounts.url}/appels/{accounts.call_id}")
     page.get_by_label("Comment vous joindre").fill("camille@velo-solidaire.test")
     page.get_by_label("Ce que votre association apporte").fill("Des vélos cargos")

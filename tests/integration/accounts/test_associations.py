@@ -88,7 +88,7 @@ async def test_an_admin_approves_a_request_and_the_history_shows_it(
     status, html = await newcomer.get("/associations/velo-solidaire")
     assert "Vous êtes membre" in html
     status, html = await admin.get("/associations/velo-solidaire/historique")
-    assert status == 200 and "Membre : Léo" in html and "approve" in html
+    assert status == 200 and "Membre\u00a0: Léo" in html and "adhésion acceptée" in html
 
 
 async def test_the_last_admin_cannot_leave_the_association_without_one(
@@ -186,3 +186,17 @@ async def test_a_stale_form_keeps_the_other_change_or_says_conflict(
     third = await ops.post(path, {**base, "acronym": "VS"}, token_from=path)
     assert third.status == 409  # the same field, changed since this form was shown
     assert "Quelqu’un d’autre a modifié" in await third.text()
+
+
+async def test_the_account_page_lists_memberships_and_associations_to_join(
+        site: Site, browser) -> None:
+    b = await browser()
+    await b.sign_in(site, "camille@velo-solidaire.test")
+    status, html = await b.get("/compte")
+    assert "Vous n’êtes membre d’aucune association" in html
+    assert '<option value="velo-solidaire">Roazhon Vélo Solidaire</option>' in html
+    await b.post("/associations/rejoindre", {"association": "velo-solidaire"},
+                 token_from="/compte")
+    status, html = await b.get("/compte")
+    assert '<a href="/associations/velo-solidaire">Roazhon Vélo Solidaire</a>' in html
+    assert '<option value="velo-solidaire">' not in html
