@@ -13,7 +13,9 @@ seeded with generated events, mail to the outbox directory) on loopback, then:
 2. ``--burst`` requests at once from one client, for distinct addresses: every one answered,
    the per-client limit (30 per 10 minutes) lets 30 through and refuses the rest with 429 and
    ``Retry-After``; meanwhile another client searches without pause, and its latency is
-   compared with the same searches before the burst.
+   compared with the same searches before and after the burst;
+3. ``--rate`` sign-in requests per second for ``--seconds`` from distinct clients, with the
+   same searches alongside, against the searches just before.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import sys
 import tempfile
 import time
 from email import message_from_bytes
+from email.policy import default
 from pathlib import Path
 
 import aiohttp
@@ -52,10 +55,10 @@ def start_site(data: Path, port: int, nats_url: str) -> subprocess.Popen[bytes]:
 
 
 async def wait_ready(session: aiohttp.ClientSession, base: str) -> None:
-    for _ in range(1200):
+    for _ in range(1200):  # connected to the store of record: 404, not 503
         try:
-            async with session.get(base + "/connexion") as resp:
-                if resp.status == 200:
+            async with session.get(base + "/v1/associations/none") as resp:
+                if resp.status == 404:
                     return
         except aiohttp.ClientError:
             pass
@@ -100,9 +103,10 @@ async def create_account(base: str, outbox: Path, address: str, client: str) -> 
         before = outbox_files(outbox)
         await one_request(session, base, csrf, address, client, outbox)
         for name in outbox_files(outbox) - before:
-            text = (outbox / name).read_text()
-            if f"To: {address}" in text:
-                jeton = text.split("jeton=", 1)[1].split()[0]
+            message = message_from_bytes((outbox / name).read_bytes(), policy=default)
+            body = message.get_body(preferencelist=("plain",))
+            if message["To"] == address and body is not None:
+                jeton = body.get_content().split("jeton=", 1)[1].split()[0]
                 async with session.post(base + "/connexion/lien", allow_redirects=False,
                                         data={"jeton": jeton, "csrf": csrf},
                                         headers={"X-Forwarded-For": client}) as resp:
@@ -124,7 +128,47 @@ async def searches(session: aiohttp.ClientSession, base: str, stop: asyncio.Even
         n += 1
 
 
-async def run(docs: int, requests: int, burst: int) -> None:
+async def paced(session: aiohttp.ClientSession, searcher: aiohttp.ClientSession, base: str,
+                csrf: str, rate: float, seconds: float) -> None:
+    """Sign-in requests at ``rate`` per second from distinct clients for ``seconds``, with
+    searches alongside, against the same searches just before."""
+    loop = asyncio.get_running_loop()
+    before: list[float] = []
+    stop = asyncio.Event()
+    probe = asyncio.create_task(searches(searcher, base, stop, before))
+    await asyncio.sleep(seconds)
+    stop.set()
+    await probe
+
+    async def post(n: int) -> tuple[int, float]:
+        started = time.perf_counter()
+        async with session.post(base + "/connexion",
+                                headers={"X-Forwarded-For": f"10.4.{n // 250}.{n % 250}"},
+                                data={"email": f"rythme{n}@exemple.fr", "csrf": csrf}) as resp:
+            await resp.read()
+            return resp.status, time.perf_counter() - started
+
+    during: list[float] = []
+    stop = asyncio.Event()
+    probe = asyncio.create_task(searches(searcher, base, stop, during))
+    tasks: list[asyncio.Task[tuple[int, float]]] = []
+    start = loop.time()
+    while loop.time() - start < seconds:
+        tasks.append(asyncio.create_task(post(len(tasks))))
+        await asyncio.sleep(max(0.0, start + len(tasks) / rate - loop.time()))
+    results = await asyncio.gather(*tasks)
+    stop.set()
+    await probe
+    answers = [t for _, t in results]
+    print(f"{len(tasks)} sign-in requests at {rate:g}/s from distinct clients: statuses "
+          f"{sorted({s for s, _ in results})}, answer p50 {median(answers) * 1000:.1f} ms, "
+          f"p99 {percentile(answers, 99) * 1000:.1f} ms; searches before: p50 "
+          f"{median(before) * 1000:.1f} ms, p99 {percentile(before, 99) * 1000:.1f} ms; "
+          f"alongside: p50 {median(during) * 1000:.1f} ms, p99 "
+          f"{percentile(during, 99) * 1000:.1f} ms")
+
+
+async def run(docs: int, requests: int, burst: int, rate: float, seconds: float) -> None:
     print(f"# sign-in; {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
@@ -136,7 +180,8 @@ async def run(docs: int, requests: int, burst: int) -> None:
         outbox = data / "outbox"
         try:
             jar = aiohttp.CookieJar(unsafe=True)
-            async with aiohttp.ClientSession(cookie_jar=jar) as session:
+            async with aiohttp.ClientSession(cookie_jar=jar,
+                                             connector=aiohttp.TCPConnector(limit=0)) as session:
                 await wait_ready(session, base)
                 csrf = await token(session, base)
                 # accounts for the "known address" half (and a warm-up)
@@ -161,16 +206,18 @@ async def run(docs: int, requests: int, burst: int) -> None:
                     print(f"  answer time, {kind:5} addresses: p50 "
                           f"{median(values) * 1000:.2f} ms, p99 "
                           f"{percentile(values, 99) * 1000:.2f} ms")
-                # the burst, with searches alongside
+                # the burst, with searches alongside (their own connection: the burst takes
+                # the pool of its session)
+                searcher = aiohttp.ClientSession()
                 baseline: list[float] = []
                 stop = asyncio.Event()
-                probe = asyncio.create_task(searches(session, base, stop, baseline))
+                probe = asyncio.create_task(searches(searcher, base, stop, baseline))
                 await asyncio.sleep(3)
                 stop.set()
                 await probe
                 during: list[float] = []
                 stop = asyncio.Event()
-                probe = asyncio.create_task(searches(session, base, stop, during))
+                probe = asyncio.create_task(searches(searcher, base, stop, during))
 
                 async def burst_one(n: int) -> tuple[int, str | None]:
                     async with session.post(
@@ -183,7 +230,12 @@ async def run(docs: int, requests: int, burst: int) -> None:
                 results = await asyncio.gather(*(burst_one(n) for n in range(burst)),
                                                return_exceptions=True)
                 took = time.perf_counter() - started
-                await asyncio.sleep(0.5)
+                stop.set()
+                await probe
+                after: list[float] = []
+                stop = asyncio.Event()
+                probe = asyncio.create_task(searches(searcher, base, stop, after))
+                await asyncio.sleep(2)
                 stop.set()
                 await probe
                 errors = [r for r in results if isinstance(r, BaseException)]
@@ -199,7 +251,11 @@ async def run(docs: int, requests: int, burst: int) -> None:
                       f"{median(baseline) * 1000:.1f} ms, p99 "
                       f"{percentile(baseline, 99) * 1000:.1f} ms; during it: {len(during)}, "
                       f"p50 {median(during) * 1000:.1f} ms, p99 "
-                      f"{percentile(during, 99) * 1000:.1f} ms")
+                      f"{percentile(during, 99) * 1000:.1f} ms; in the 2 s after: "
+                      f"{len(after)}, p50 {median(after) * 1000:.1f} ms, p99 "
+                      f"{percentile(after, 99) * 1000:.1f} ms")
+                await paced(session, searcher, base, csrf, rate, seconds)
+                await searcher.close()
         finally:
             site.terminate()
             site.wait(30)
@@ -211,8 +267,10 @@ def main() -> None:
     parser.add_argument("--docs", type=int, default=20000)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--burst", type=int, default=200)
+    parser.add_argument("--rate", type=float, default=20, help="sign-in requests per second")
+    parser.add_argument("--seconds", type=float, default=5)
     args = parser.parse_args()
-    asyncio.run(run(args.docs, args.requests, args.burst))
+    asyncio.run(run(args.docs, args.requests, args.burst, args.rate, args.seconds))
 
 
 if __name__ == "__main__":

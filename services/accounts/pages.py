@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import re
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from aiohttp import hdrs, web
@@ -39,6 +40,7 @@ from services.accounts.web import (
     site,
 )
 from services.query.context import SETTINGS
+from services.query.web.calls import french_date
 from shared.errors import InvalidInput
 
 LINK = re.compile(r"https?://[^\s<>\"]+")
@@ -186,6 +188,10 @@ async def outbox(request: web.Request) -> web.Response:
     messages: list[dict[str, Any]] = await _read_outbox(state)
     for message in messages:
         message["links"] = LINK.findall(message["text"])
+        try:
+            message["date"] = french_date(parsedate_to_datetime(message["date"]).isoformat())
+        except (TypeError, ValueError):
+            pass
     return page(request, "accounts/outbox.html", messages=messages)
 
 

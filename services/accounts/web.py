@@ -15,6 +15,7 @@ import hmac
 import logging
 import math
 import secrets
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -44,6 +45,8 @@ SESSION: web.RequestKey[Session | None] = web.RequestKey("maillage_session")
 #: an anonymous CSRF secret made for this request, set as a cookie on its answer
 NEW_CSRF: web.RequestKey[str] = web.RequestKey("maillage_new_csrf", str)
 MAX_FORM = 16 * 1024
+#: Refusals remembered at most (see :func:`limit`).
+REFUSED_MAX = 10_000
 SKIP_PREFIXES = ("/static/", "/assets/", "/healthz", "/metrics")
 
 Ready = Callable[[Stores], Awaitable[object]]
@@ -64,6 +67,8 @@ class Site:
     on_ready: list[Ready] = field(default_factory=list)
     #: parts of the account page other domains add (memberships...)
     account_sections: list[Section] = field(default_factory=list)
+    #: (limit, key) -> monotonic time until which the shared limit refuses it
+    refused: dict[tuple[str, str], float] = field(default_factory=dict)
 
     def ready(self) -> Stores:
         if self.stores is None:
@@ -189,7 +194,7 @@ async def session_middleware(request: web.Request, handler: Handler) -> web.Stre
     except HTMLError as exc:
         response = exc.response
     except (Unavailable, NatsError) as exc:  # not connected yet, or NATS went away
-        log.warning("store of record unavailable: %s", exc or type(exc).__name__,
+        log.warning("store of record unavailable: %s", str(exc) or type(exc).__name__,
                     extra={"url": str(request.rel_url)})
         error = refuse(request, 503, "unavailable", "Les comptes sont momentanément "
                        "indisponibles. Réessayez dans quelques minutes.",
@@ -271,8 +276,20 @@ async def checked_form(request: web.Request) -> MultiDictProxy[str]:
 # -- rate limits --------------------------------------------------------------------------------
 
 async def limit(request: web.Request, name: str, key: str) -> None:
-    """Count one hit of ``key`` against the shared limit ``name``; 429 past it."""
-    wait = await site(request).ready().limits[name].hit(key)
+    """Count one hit of ``key`` against the shared limit ``name``; 429 past it.
+
+    A refusal is remembered here until its ``Retry-After``: the limit's stream refuses every
+    hit until its oldest message expires, so asking it again before then only costs a round
+    trip (a burst of 200 requests is refused without 170 more)."""
+    state = site(request)
+    memo = (name, key)
+    now = time.monotonic()
+    until = state.refused.get(memo, 0.0)
+    wait = until - now if until > now else await state.ready().limits[name].hit(key)
+    if wait > 0 and until <= now:
+        if len(state.refused) >= REFUSED_MAX:
+            state.refused = {k: v for k, v in state.refused.items() if v > now}
+        state.refused[memo] = now + wait
     if wait > 0:
         retry = max(1, math.ceil(wait))
         minutes = math.ceil(retry / 60)
