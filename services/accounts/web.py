@@ -12,6 +12,7 @@ site's. :func:`refuse` answers in French for browsers, in the one JSON error sha
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import logging
 import math
 import secrets
@@ -30,7 +31,7 @@ from services.accounts.model import Person, Session
 from services.accounts.storage import Hooks, Sessions, SignInLinks, Stores
 from services.query.context import SETTINGS
 from services.query.errors import ApiError, Handler
-from services.query.http import client_key
+from services.query.trust import client_address
 from services.query.web.respond import render
 from shared.records import digest
 from shared.settings import Settings
@@ -155,12 +156,25 @@ def _next_query(request: web.Request) -> str:
     return urlencode({"suite": str(request.rel_url)})
 
 
+def peer_is_proxy(request: web.Request) -> bool:
+    """Whether the connection comes from a proxy whose X-Forwarded-* headers are believed
+    (``MAILLAGE_TRUSTED_PROXIES``, or any peer with ``MAILLAGE_TRUST_FORWARDED``)."""
+    settings = request.app[SETTINGS]
+    if settings.trust_forwarded:
+        return True
+    try:
+        peer = ipaddress.ip_address(request.remote or "")
+    except ValueError:
+        return False
+    return any(peer in network for network in settings.trusted_proxies)
+
+
 def secure(request: web.Request) -> bool:
     public = str(request.app[SETTINGS].public_url or "")
-    if public.startswith("https://"):
+    if public.startswith("https://") or request.secure:
         return True
-    forwarded = request.headers.get("X-Forwarded-Proto", "")
-    return request.secure or (request.app[SETTINGS].trust_forwarded and forwarded == "https")
+    return (request.headers.get("X-Forwarded-Proto", "") == "https"
+            and peer_is_proxy(request))
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
@@ -302,7 +316,9 @@ async def limit(request: web.Request, name: str, key: str) -> None:
 
 
 def client(request: web.Request) -> str:
-    return client_key(request, request.app[SETTINGS].trust_forwarded)
+    settings = request.app[SETTINGS]
+    return client_address(request.remote, request.headers.get(hdrs.X_FORWARDED_FOR, ""),
+                          settings.trusted_proxies, settings.trust_forwarded)
 
 
 # -- pages --------------------------------------------------------------------------------------
