@@ -76,6 +76,11 @@ async def signin_form(request: web.Request) -> web.Response:
 
 
 async def signin_request(request: web.Request) -> web.Response:
+    async with site(request).gate:
+        return await _signin_request(request)
+
+
+async def _signin_request(request: web.Request) -> web.Response:
     form = await checked_form(request)
     next_path = local_path(form.get("suite", "/compte"))
     await limit(request, "LIMIT_ACCOUNT_CLIENT", client(request))

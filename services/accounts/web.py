@@ -11,6 +11,7 @@ site's. :func:`refuse` answers in French for browsers, in the one JSON error sha
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import ipaddress
 import logging
@@ -46,6 +47,8 @@ SESSION: web.RequestKey[Session | None] = web.RequestKey("maillage_session")
 #: an anonymous CSRF secret made for this request, set as a cookie on its answer
 NEW_CSRF: web.RequestKey[str] = web.RequestKey("maillage_new_csrf", str)
 MAX_FORM = 16 * 1024
+#: Sign-in requests a replica handles at once (see ``Site.gate``).
+GATE = 4
 #: Refusals remembered at most (see :func:`limit`).
 REFUSED_MAX = 10_000
 SKIP_PREFIXES = ("/static/", "/assets/", "/healthz", "/metrics")
@@ -68,6 +71,8 @@ class Site:
     on_ready: list[Ready] = field(default_factory=list)
     #: parts of the account page other domains add (memberships...)
     account_sections: list[Section] = field(default_factory=list)
+    #: sign-in requests handled at once: a burst waits here, searches go on meanwhile
+    gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(GATE))
     #: (limit, key) -> monotonic time until which the shared limit refuses it
     refused: dict[tuple[str, str], float] = field(default_factory=dict)
 
