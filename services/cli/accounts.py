@@ -6,8 +6,9 @@
     maillage accounts revoke ROLE EMAIL
     maillage accounts list                 people with a site-wide role
 
-Settings come from the environment as for the services (``MAILLAGE_NATS_URL``). Changes are
-written to the store of record with the actor ``cli``. Registered by :func:`register` in
+Settings come from the environment as for the services (``MAILLAGE_NATS_URL``, else the URL
+the running ``maillage run`` wrote under its data directory). Changes are written to the store
+of record with the actor ``cli``. Registered by :func:`register` in
 :mod:`services.cli.main`.
 """
 
@@ -19,7 +20,7 @@ import os
 import sys
 from typing import Any
 
-from services.cli.opstools import connect, table
+from services.cli.opstools import connect, stack_environ, table
 from shared.errors import InvalidInput, MaillageError
 from shared.settings import COMMON, Settings, load
 
@@ -78,7 +79,7 @@ async def accounts_list(args: argparse.Namespace, settings: Settings) -> int:
 
 def _runner(command: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
-        settings = load(COMMON, os.environ)
+        settings = load(COMMON, stack_environ(os.environ))
         result: int = asyncio.run(command(args, settings))
         return result
 
