@@ -3,9 +3,9 @@
 A call store is a projection of the ``CALLS`` stream (:meth:`CallsStore.apply`: idempotent
 and ordered by version per call, a retraction leaves a tombstone, the status is derived from
 the dates at query time) searched by the query service and the alert sender. It also keeps
-the association tokens, team-up declarations and saved-search alerts
-(:mod:`shared.store.calls_members`), in SQLite for both stores until they move to the store
-of record (docs/decisions/0001-store-of-record.md).
+the association tokens and saved-search alerts (:mod:`shared.store.calls_members`), in SQLite
+for both stores until they move to the store of record (docs/decisions/0001-store-of-record.md),
+where team-up declarations already are (:mod:`services.associations.interests`).
 """
 
 from __future__ import annotations
