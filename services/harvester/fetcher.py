@@ -37,7 +37,7 @@ from services.harvester.safety import (
     check_url,
     resolve_checked,
 )
-from shared.errors import FetchFailed, FetchRefused, MaillageError
+from shared.errors import FetchFailed, FetchRefused, FetchTransient, MaillageError
 
 DEFAULT_USER_AGENT = (
     "Maillage/0.1 (+https://github.com/maillage/maillage; agenda des associations rennaises)"
@@ -60,7 +60,7 @@ class FetchConfig:
     per_host_limit: int = 2
     allow_private: bool = False
     respect_robots: bool = True
-    allow_files: bool = False  # file:// URLs (demo, tests); never for configured sources
+    allow_files: bool = False  # file:// URLs of configured sources (tests); never linked ones
     robots_ttl: float = 86400.0
 
 
@@ -158,9 +158,16 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
         html_page: bool = False,
+        linked: bool = False,
     ) -> FetchResult:
-        """Fetch ``url``; raise FetchTransient, FetchFailed or FetchRefused when it fails."""
+        """Fetch ``url``; raise FetchTransient, FetchFailed or FetchRefused when it fails.
+
+        ``linked`` marks a URL found in a fetched document (a next page, an event page): a
+        ``file:`` URL is then refused even where files are allowed for configured sources.
+        """
         if url[:5].lower() == "file:":
+            if linked:
+                raise refuse(f"a link found in a document names a local file: {url}", "scheme")
             if not self.config.allow_files:
                 raise refuse("file:// URLs are not allowed here", "scheme")
             return await self._fetch_file(url, last_modified)
@@ -173,7 +180,12 @@ class Fetcher:
         return await self._run(url, headers, self.config.max_bytes, check_robots)
 
     async def _fetch_file(self, url: str, last_modified: str | None) -> FetchResult:
-        got = await asyncio.to_thread(read_file_url, url, self.config.max_bytes, last_modified)
+        timeout = self.config.total_timeout
+        read = asyncio.to_thread(read_file_url, url, self.config.max_bytes, last_modified, timeout)
+        try:
+            got = await asyncio.wait_for(read, timeout)
+        except TimeoutError as exc:  # a read stuck in the kernel (a network file system)
+            raise FetchTransient(f"reading {url} took too long", kind="timeout") from exc
         return FetchResult(
             url=url,
             status=304 if got.not_modified else 200,

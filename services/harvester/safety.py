@@ -275,3 +275,16 @@ async def resolve_checked(
             raise _refuse(f"{host} resolves to {addr}, which is not public", "refused_address")
         addresses.append(addr)
     return addresses
+
+
+Origin = tuple[str, str, int]
+
+
+def origin(url: str | URL) -> Origin | None:
+    """(scheme, host, port) of a URL as the fetcher would request it, or ``None`` for a URL
+    it would not fetch at all (``file:``, no host...). ``webcal`` reads as ``https``."""
+    try:
+        checked = check_url(url, allow_private=True)  # only to read the URL the same way
+    except FetchRefused:
+        return None
+    return checked.url.scheme, checked.host, checked.port

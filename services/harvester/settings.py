@@ -16,7 +16,11 @@ SETTINGS: tuple[Setting, ...] = COMMON + METRICS_SETTINGS + (
         as_bool,
     ),
     Setting(
-        "MAILLAGE_ALLOW_FILES", "true", "Allow file:// URLs in the sources file.", as_bool
+        "MAILLAGE_ALLOW_FILES",
+        "false",
+        "Allow file:// URLs in the sources file (tests only; a link found in a document is "
+        "never read as a file).",
+        as_bool,
     ),
     Setting(
         "MAILLAGE_USER_AGENT",

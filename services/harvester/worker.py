@@ -27,6 +27,7 @@ from services.harvester.fetcher import Fetcher, FetchResult
 from services.harvester.formats import parse_document
 from services.harvester.formats.base import ParseContext, ParseResult
 from services.harvester.formats.calls import CallsResult, parse_calls_document
+from services.harvester.safety import origin
 from services.harvester.schedule import next_check
 from services.harvester.sources import Source
 from services.harvester.state import SourceState
@@ -97,6 +98,9 @@ class Harvester:
         self.bus = bus
         self.fetcher = fetcher
         self.clock = clock
+
+    async def close(self) -> None:
+        """Release what the harvester holds (its parser processes)."""
 
     def context(self, source: Source, url: str) -> ParseContext:
         s = self.settings
@@ -217,16 +221,29 @@ class Harvester:
         return parse_document(page.body, ctx, fmt, page.content_type)
 
     async def _parse_all(self, source: Source, first: FetchResult) -> Parsed:
-        """Parse the document and follow ``next_url`` for paged APIs."""
+        """Parse the document and follow ``next_url`` for paged APIs.
+
+        A next page is a link found in a document: it is followed only on the source's own
+        origin (scheme, host and port of its URL, or of where that URL redirected), never to
+        a local file, whatever the page says.
+        """
         parsed = self._parse(source, first, source.format)
         seen = {first.url}
         pages = 1
+        home = {o for o in (origin(source.url), origin(first.url)) if o is not None}
         while parsed.next_url and parsed.next_url not in seen:
             if pages >= self.settings.max_pages:
                 parsed.skipped.append(Skipped(f"stopped after {pages} pages"))
                 break
+            if origin(parsed.next_url) not in home:
+                parsed.skipped.append(Skipped(
+                    f"next page not followed: {parsed.next_url[:200]} is not on the "
+                    "source's own site"))
+                break
             seen.add(parsed.next_url)
-            page = await self.fetcher.fetch(parsed.next_url, html_page=source.format == "html")
+            page = await self.fetcher.fetch(
+                parsed.next_url, html_page=source.format == "html", linked=True
+            )
             more = self._parse(source, page, parsed.format)
             if isinstance(parsed, CallsResult) and isinstance(more, CallsResult):
                 parsed.calls.extend(more.calls)

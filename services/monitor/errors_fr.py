@@ -37,6 +37,8 @@ KIND_FR: dict[str, str] = {
     "scheme": "Ce type d'adresse n'est pas accepté (seuls http, https et webcal le sont).",
     "robots": "Le fichier robots.txt du site interdit à Maillage de lire ce calendrier.",
     "too_large": "Le document est trop volumineux : Maillage a arrêté la lecture.",
+    "not_a_file": "L’adresse désigne un dossier, un tube ou un périphérique, pas un fichier "
+    "ordinaire\u00a0: Maillage ne le lit pas.",
     "refused": "Maillage a refusé de consulter cette adresse.",
     # content
     "parse": "Le document reçu n'est pas un calendrier lisible (format non reconnu "
@@ -71,6 +73,8 @@ _SKIP_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
      "Aucun événement utilisable dans le document : les événements déjà publiés sont gardés."),
     (re.compile(r"stopped after \d+ pages", re.I),
      "Lecture arrêtée : trop de pages à suivre."),
+    (re.compile(r"next page not followed", re.I),
+     "Page suivante non suivie\u00a0: le lien mène hors du site de la source."),
     (re.compile(r"no (start|date)", re.I), "Événement sans date de début."),
     (re.compile(r"no title|without (a )?title", re.I), "Événement sans titre."),
     (re.compile(r"outside the window|too old|in the past", re.I),

@@ -8,6 +8,7 @@ refused by the guard before any connection is made, so no traffic leaves loopbac
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gzip
 import time
 import zlib
@@ -736,3 +737,60 @@ async def test_file_over_cap_refused(make_fetcher, tmp_path: Path) -> None:
     with pytest.raises(FetchRefused) as info:
         await make_fetcher(allow_files=True).fetch(path.as_uri())
     assert info.value.kind == "too_large"
+
+
+# --- local files: bounded, and never from a link (issue 17.2) -------------------------------
+
+
+def test_file_urls_are_off_by_default_in_the_settings() -> None:
+    from services.harvester.service import fetch_config
+    from services.harvester.settings import SETTINGS
+    from shared.settings import load
+
+    assert fetch_config(load(SETTINGS, {})).allow_files is False
+
+
+async def test_fifo_is_refused_without_blocking(make_fetcher, tmp_path: Path) -> None:
+    import os
+
+    fifo = tmp_path / "agenda.ics"
+    os.mkfifo(fifo)
+    try:
+        with pytest.raises(FetchRefused) as info:
+            await asyncio.wait_for(make_fetcher(allow_files=True).fetch(fifo.as_uri()), 10)
+        assert info.value.kind == "not_a_file"
+    finally:  # a reader stuck in open() (the bug) is released by a writer
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+
+
+@pytest.mark.parametrize("device", ["/dev/zero", "/dev/urandom"])
+async def test_endless_device_is_refused_at_once(make_fetcher, device: str) -> None:
+    started = time.monotonic()
+    with pytest.raises(FetchRefused) as info:
+        await make_fetcher(allow_files=True, max_bytes=10**9).fetch(Path(device).as_uri())
+    assert info.value.kind == "not_a_file"
+    assert time.monotonic() - started < 5  # bounded by the refusal, not by reading 1 GB
+
+
+async def test_directory_is_refused(make_fetcher, tmp_path: Path) -> None:
+    with pytest.raises(FetchRefused) as info:
+        await make_fetcher(allow_files=True).fetch(tmp_path.as_uri())
+    assert info.value.kind == "not_a_file"
+
+
+async def test_file_that_grows_past_its_size_is_cut_at_the_cap(make_fetcher) -> None:
+    # /proc files say size 0 and then give bytes: the read itself is capped.
+    with pytest.raises(FetchRefused) as info:
+        await make_fetcher(allow_files=True, max_bytes=16).fetch("file:///proc/self/maps")
+    assert info.value.kind == "too_large"
+
+
+async def test_linked_file_url_is_refused_even_where_files_are_allowed(
+    make_fetcher, tmp_path: Path
+) -> None:
+    path = tmp_path / "secret.ics"
+    path.write_bytes(ICS)
+    with pytest.raises(FetchRefused) as info:
+        await make_fetcher(allow_files=True).fetch(path.as_uri(), linked=True)
+    assert info.value.kind == "scheme"

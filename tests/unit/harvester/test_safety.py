@@ -8,6 +8,7 @@ from services.harvester.safety import (
     check_url,
     is_allowed_address,
     is_global_address,
+    origin,
     parse_ipv4_host,
     resolve_checked,
 )
@@ -443,3 +444,24 @@ async def test_numeric_host_reaching_resolver_is_checked_without_dns() -> None:
     with pytest.raises(FetchRefused):
         await resolve_checked(resolver, "2130706433", 80, allow_private=False)
     assert resolver.asked == []
+
+
+# --- origins of links found in documents ----------------------------------------------------
+
+
+def test_origin_reads_webcal_as_https_and_numeric_hosts_canonically() -> None:
+    assert origin("webcal://Assoc.Example/agenda.ics") == ("https", "assoc.example", 443)
+    assert origin("https://assoc.example:443/p?page=2") == ("https", "assoc.example", 443)
+    assert origin("http://0x7f.1:8080/x") == ("http", "127.0.0.1", 8080)
+
+
+def test_origin_differs_by_scheme_host_and_port() -> None:
+    home = origin("https://assoc.example/events")
+    assert origin("http://assoc.example/events") != home
+    assert origin("https://assoc.example:8443/events") != home
+    assert origin("https://evil.example/events") != home
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "javascript:alert(1)", "https://u@h.ex/"])
+def test_origin_of_an_unfetchable_url_is_none(url: str) -> None:
+    assert origin(url) is None
