@@ -37,14 +37,16 @@ FORMAT = "ics"
 DOCUMENT_BUDGET_FACTOR = 4
 
 
-def _occurrence(inst: Instance, zone: ZoneInfo, has_end: bool, status: str) -> Occurrence:
+def _occurrence(inst: Instance, zone: ZoneInfo, status: str) -> Occurrence:
+    """One occurrence; its end is its own component's (an override keeps its DTEND even when
+    the master has none). recurring-ical-events gives an end-less one ``end == start``."""
     all_day = is_all_day(inst.start)
     start = to_aware(inst.start, zone)
     end: datetime | None = to_aware(inst.end, zone)
     if all_day:
         if end is None or end <= start:
             end = start + timedelta(days=1)
-    elif not has_end or (end is not None and end <= start):
+    elif end is not None and end <= start:
         end = None
     cancelled = ics_fields.status(inst.component) == Status.CANCELLED
     occ_status = Status.CANCELLED if cancelled else status
@@ -71,7 +73,6 @@ def _series_event(
         result.skipped.append(Skipped("no title (no SUMMARY nor DESCRIPTION)", uid=uid))
         return
     zone = display_zone(ics_fields.start_value(master), cal_zone, ctx.timezone)
-    has_end = "DTEND" in master or "DURATION" in master
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
@@ -98,7 +99,7 @@ def _series_event(
         return
     status = ics_fields.status(master)
     occurrences = sorted(
-        (_occurrence(i, zone, has_end, status) for i in expansion.instances),
+        (_occurrence(i, zone, status) for i in expansion.instances),
         key=lambda o: o.start,
     )
     extra: dict[str, Any] = {}
@@ -138,8 +139,30 @@ def _range_key(component: Component) -> tuple[str, str] | None:
     return ics_fields.text(component, "UID"), value.isoformat()
 
 
+class _ZoneWalker(x_wr_timezone.UTCChangingWalker):  # type: ignore[misc]
+    """x-wr-timezone's walker, told apart what has no zone at all from what has one.
+
+    x-wr-timezone takes a value whose ``tzname()`` is ``None`` for a floating one, which is
+    also true of a time in a VTIMEZONE without TZNAME (Outlook and Exchange exports): that
+    11:00-05:00 came out as 11:00 in Paris. And it converts UTC values whether or not the
+    calendar declares X-WR-TIMEZONE: a UTC weekly series then followed Paris's DST, and its
+    UTC EXDATE and RECURRENCE-ID no longer matched.
+    """
+
+    def __init__(self, timezone: ZoneInfo, convert_utc: bool) -> None:
+        super().__init__(timezone)
+        self.convert_utc = convert_utc
+
+    def is_Floating(self, dt: datetime) -> bool:  # noqa: N802 - the library's name
+        return dt.tzinfo is None
+
+    def is_UTC(self, dt: datetime) -> bool:  # noqa: N802 - the library's name
+        return self.convert_utc and dt.tzinfo is not None and bool(super().is_UTC(dt))
+
+
 def _standardize(cal: icalendar.Calendar, ctx: ParseContext) -> tuple[Any, ZoneInfo]:
-    """Read floating times (and UTC ones, under X-WR-TIMEZONE) in the calendar's zone.
+    """Read floating times in the calendar's zone, and UTC ones too under X-WR-TIMEZONE (the
+    Google Calendar convention); a time with a zone, even one without TZNAME, is kept.
 
     x-wr-timezone rebuilds the date properties it converts and loses their parameters, so
     ``RANGE=THISANDFUTURE`` is put back on the overrides afterwards.
@@ -152,7 +175,7 @@ def _standardize(cal: icalendar.Calendar, ctx: ParseContext) -> tuple[Any, ZoneI
         if rid is not None and "RANGE" in rid.params:
             ranges[_range_key(component)] = rid.params["RANGE"]
     try:
-        standard = x_wr_timezone.to_standard(cal, timezone=declared or cal_zone)
+        standard = _ZoneWalker(declared or cal_zone, declared is not None).walk(cal)
     except Exception:  # noqa: BLE001 - floating times are then read by to_aware
         return cal, cal_zone
     if ranges:

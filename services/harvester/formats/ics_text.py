@@ -116,6 +116,11 @@ def read_calendars(body: bytes) -> tuple[list[icalendar.Calendar], list[str]]:
     notes: list[str] = []
     last_error: Exception | None = None
     for drop_timezones in (False, True):
+        # icalendar keeps, for the whole process, the first VTIMEZONE it met under a TZID
+        # that is not an IANA name (Windows names such as "Romance Standard Time", free
+        # text): one source's definition would then apply to every later document. Each
+        # document starts with an empty cache (use_zoneinfo() resets it).
+        icalendar.use_zoneinfo()
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
