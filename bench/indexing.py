@@ -136,6 +136,7 @@ async def harvest_to_searchable(n: int, per_source: int = 500) -> None:
             print(f"harvest (fetch + parse ICS + publish)  {n / harvested:8.0f} events/s")
             print(f"harvest -> searchable (end to end)     {n / elapsed:8.0f} events/s "
                   f"({n} events in {elapsed:.1f} s)")
+            await harvester.close()
             await fetcher.close()
             await bus.close()
         finally:

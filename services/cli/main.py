@@ -15,9 +15,13 @@ import os
 import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shared.errors import MaillageError
 from shared.settings import load
+
+if TYPE_CHECKING:
+    from services.harvester.parse_pool import Parsed, ParseJob, ParseLimits
 
 EXIT_BAD_INPUT = 1
 EXIT_CONFIG = 2
@@ -54,10 +58,22 @@ async def _fetch(target: str, allow_private: bool) -> tuple[bytes, str | None, s
     return result.body, result.content_type, result.url
 
 
+async def _parse_bounded(job: ParseJob, limits: ParseLimits) -> Parsed:
+    """The harvester's own bounded path: one parser process, its time and memory limits."""
+    from services.harvester.parse_pool import ParsePool
+
+    pool = ParsePool(limits)
+    try:
+        return await pool.parse(job)
+    finally:
+        await pool.close()
+
+
 def cmd_parse(args: argparse.Namespace) -> int:
-    from services.harvester.formats import parse_document
-    from services.harvester.formats.base import ParseContext
+    from services.harvester.formats.base import ParseContext, ParseResult
+    from services.harvester.parse_pool import ParseJob, ParseLimits
     from services.harvester.settings import SETTINGS
+    from services.harvester.worker import DOCUMENT_SHARE
 
     settings = load(SETTINGS, os.environ)
     body, content_type, url = _read(args.target, settings.allow_private)
@@ -72,9 +88,13 @@ def cmd_parse(args: argparse.Namespace) -> int:
         timezone=settings.timezone,
         window_past=timedelta(days=args.past_days),
         window_future=timedelta(days=args.future_days),
+        max_document_occurrences=settings.max_source_occurrences,
+        document_budget_s=settings.parse_timeout * DOCUMENT_SHARE,
         options={"dates_in_text": args.dates_in_text},
     )
-    result = parse_document(body, ctx, args.format, content_type)
+    limits = ParseLimits(settings.parse_timeout, settings.parse_memory_mb, workers=1)
+    result = asyncio.run(_parse_bounded(ParseJob(body, ctx, args.format, content_type), limits))
+    assert isinstance(result, ParseResult)  # events, not calls
     out = sys.stdout
     for event in result.events:
         out.write(json.dumps(event.to_dict(), ensure_ascii=False) + "\n")

@@ -40,11 +40,11 @@ async def run(settings: Settings) -> None:
     bus = await Bus.from_settings(settings, "maillage-harvester")
     fetcher = Fetcher(fetch_config(settings))
     metrics = await start_metrics_server(settings.metrics_host, settings.metrics_port)
+    harvester = Harvester(settings, bus, fetcher)  # its parser processes start on first use
     try:
         await bus.ensure()
         states = StateStore(await bus.kv("harvest_state"))
         registry = SourceRegistry(bus)
-        harvester = Harvester(settings, bus, fetcher)
         scheduler = Scheduler(
             bus,
             registry,
@@ -66,6 +66,7 @@ async def run(settings: Settings) -> None:
         log.info("harvester started", extra={"sources": len(await registry.list())})
         await asyncio.gather(*tasks)
     finally:
+        await harvester.close()
         await stop_metrics_server(metrics)
         await fetcher.close()
         await bus.close()

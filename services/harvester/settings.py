@@ -62,6 +62,32 @@ SETTINGS: tuple[Setting, ...] = COMMON + METRICS_SETTINGS + (
         "MAILLAGE_MAX_OCCURRENCES", "800", "Most occurrences kept for one event.", as_int
     ),
     Setting(
+        "MAILLAGE_MAX_SOURCE_OCCURRENCES",
+        "20000",
+        "Most occurrences one harvest of a source may give (all its pages together); past "
+        "it the harvest fails and the events published before are kept.",
+        as_int,
+    ),
+    Setting(
+        "MAILLAGE_PARSE_TIMEOUT",
+        "20",
+        "Seconds of CPU and of wall clock one document may take to parse; its parser process "
+        "is stopped past it and the harvest fails.",
+        as_float,
+    ),
+    Setting(
+        "MAILLAGE_PARSE_MEMORY_MB",
+        "512",
+        "Address space of a parser process, in MB (0: no limit).",
+        as_int,
+    ),
+    Setting(
+        "MAILLAGE_PARSE_WORKERS",
+        "2",
+        "Parser processes of one harvester replica (documents parsed at once).",
+        as_int,
+    ),
+    Setting(
         "MAILLAGE_HARVEST_CONCURRENCY", "4", "Sources harvested at once by one replica.", as_int
     ),
     Setting("MAILLAGE_MAX_PAGES", "50", "Most pages followed for a paged API.", as_int),

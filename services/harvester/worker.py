@@ -7,7 +7,10 @@ The rules that keep the stream correct:
 * an event that disappeared from its source is retracted, but only after a harvest that
   succeeded and found at least one event: a failed fetch, an empty body, an unparseable file or
   an empty result never retracts the previous good events;
-* every harvest publishes one :class:`HarvestStatus` for the monitor.
+* every harvest publishes one :class:`HarvestStatus` for the monitor;
+* a document is parsed in a bounded process (:mod:`services.harvester.parse_pool`), never on
+  the event loop: one past its time, memory or occurrence limits fails that harvest (the
+  previous events are kept) while the replica's other sources go on.
 
 A source of ``kind = "calls"`` goes through the same steps with calls for projects
 (:mod:`services.harvester.formats.calls`) published on the CALLS stream.
@@ -24,9 +27,9 @@ from functools import partial
 from typing import Any
 
 from services.harvester.fetcher import Fetcher, FetchResult
-from services.harvester.formats import parse_document
 from services.harvester.formats.base import ParseContext, ParseResult
-from services.harvester.formats.calls import CallsResult, parse_calls_document
+from services.harvester.formats.calls import CallsResult
+from services.harvester.parse_pool import ParseJob, ParsePool, parse_limits
 from services.harvester.safety import origin
 from services.harvester.schedule import next_check
 from services.harvester.sources import Source
@@ -42,6 +45,16 @@ log = logging.getLogger(__name__)
 
 
 Parsed = ParseResult | CallsResult
+
+#: Share of MAILLAGE_PARSE_TIMEOUT a parser spends before it gives up by itself (with a
+#: clear message) rather than be stopped from outside.
+DOCUMENT_SHARE = 0.8
+
+
+def _occurrences(parsed: Parsed) -> int:
+    if isinstance(parsed, CallsResult):
+        return 0
+    return sum(len(event.occurrences) for event in parsed.events)
 
 
 @dataclass(slots=True)
@@ -93,16 +106,23 @@ class Harvester:
         bus: Bus,
         fetcher: Fetcher,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        parser: ParsePool | None = None,
     ) -> None:
         self.settings = settings
         self.bus = bus
         self.fetcher = fetcher
         self.clock = clock
+        # Documents are parsed in bounded child processes, never on the event loop.
+        self.parser = parser or ParsePool(parse_limits(settings))
+        self._owns_parser = parser is None
 
     async def close(self) -> None:
-        """Release what the harvester holds (its parser processes)."""
+        """Stop the parser processes the harvester started."""
+        if self._owns_parser:
+            await self.parser.close()
 
-    def context(self, source: Source, url: str) -> ParseContext:
+    def context(self, source: Source, url: str, occurrences: int | None = None) -> ParseContext:
+        """What a parser of ``url`` needs; ``occurrences`` is what the source may still give."""
         s = self.settings
         return ParseContext(
             source_id=source.id,
@@ -113,6 +133,9 @@ class Harvester:
             window_past=timedelta(days=s.window_past_days),
             window_future=timedelta(days=s.window_future_days),
             max_occurrences=s.max_occurrences,
+            max_document_occurrences=(
+                s.max_source_occurrences if occurrences is None else occurrences),
+            document_budget_s=s.parse_timeout * DOCUMENT_SHARE,
             options=dict(source.options),
         )
 
@@ -214,11 +237,13 @@ class Harvester:
             jitter_seed=source.id,
         )
 
-    def _parse(self, source: Source, page: FetchResult, fmt: str | None) -> Parsed:
-        ctx = self.context(source, page.url)
-        if source.kind == "calls":
-            return parse_calls_document(page.body, ctx)
-        return parse_document(page.body, ctx, fmt, page.content_type)
+    async def _parse(
+        self, source: Source, page: FetchResult, fmt: str | None, occurrences: int
+    ) -> Parsed:
+        ctx = self.context(source, page.url, occurrences)
+        return await self.parser.parse(
+            ParseJob(page.body, ctx, fmt, page.content_type, kind=source.kind)
+        )
 
     async def _parse_all(self, source: Source, first: FetchResult) -> Parsed:
         """Parse the document and follow ``next_url`` for paged APIs.
@@ -227,7 +252,8 @@ class Harvester:
         origin (scheme, host and port of its URL, or of where that URL redirected), never to
         a local file, whatever the page says.
         """
-        parsed = self._parse(source, first, source.format)
+        cap = self.settings.max_source_occurrences
+        parsed = await self._parse(source, first, source.format, cap)
         seen = {first.url}
         pages = 1
         home = {o for o in (origin(source.url), origin(first.url)) if o is not None}
@@ -244,7 +270,7 @@ class Harvester:
             page = await self.fetcher.fetch(
                 parsed.next_url, html_page=source.format == "html", linked=True
             )
-            more = self._parse(source, page, parsed.format)
+            more = await self._parse(source, page, parsed.format, cap - _occurrences(parsed))
             if isinstance(parsed, CallsResult) and isinstance(more, CallsResult):
                 parsed.calls.extend(more.calls)
             elif isinstance(parsed, ParseResult) and isinstance(more, ParseResult):

@@ -44,6 +44,14 @@ KIND_FR: dict[str, str] = {
     "parse": "Le document reçu n'est pas un calendrier lisible (format non reconnu "
     "ou contenu abîmé).",
     "config": "La configuration de cette source est invalide.",
+    "parse_timeout": "Le document demande trop de temps de calcul\u00a0: Maillage a arrêté sa "
+    "lecture (répétitions démesurées ou document énorme). Les événements déjà publiés sont "
+    "gardés.",
+    "parse_memory": "Le document demande trop de mémoire\u00a0: Maillage a arrêté sa lecture. "
+    "Les événements déjà publiés sont gardés.",
+    "too_many_occurrences": "Le document produit trop de dates d’événements (au-delà de la "
+    "limite MAILLAGE_MAX_SOURCE_OCCURRENCES)\u00a0: rien n’est publié et les événements déjà "
+    "publiés sont gardés.",
 }
 
 GENERIC_FR = "La récolte a échoué pour une raison imprévue."
@@ -73,6 +81,11 @@ _SKIP_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
      "Aucun événement utilisable dans le document : les événements déjà publiés sont gardés."),
     (re.compile(r"stopped after \d+ pages", re.I),
      "Lecture arrêtée : trop de pages à suivre."),
+    (re.compile(r"recurrence refused", re.I),
+     "Répétition refusée\u00a0: sa règle produirait des dates par milliers (ou depuis une date "
+     "très ancienne)."),
+    (re.compile(r"expansion stopped by the time budget|expansion truncated", re.I),
+     "Répétition coupée\u00a0: seules les premières dates sont gardées."),
     (re.compile(r"next page not followed", re.I),
      "Page suivante non suivie\u00a0: le lien mène hors du site de la source."),
     (re.compile(r"no (start|date)", re.I), "Événement sans date de début."),

@@ -142,3 +142,34 @@ def test_operator_commands_find_the_running_stack_or_say_none_runs(
     assert none.returncode != 0 and none.stdout == ""
     assert none.stderr.count("\n") == 1 and "Traceback" not in none.stderr
     assert "aucune pile Maillage ne répond" in none.stderr and "make run" in none.stderr
+
+
+def test_parse_of_a_hostile_calendar_ends_within_seconds_with_a_reason(tmp_path: Path) -> None:
+    """The same bounded path as the harvester: a parser process stopped at the timeout."""
+    import time
+
+    from tests.unit.harvester import hostile_ics
+
+    path = tmp_path / "never.ics"
+    path.write_bytes(hostile_ics.never_ending())
+    started = time.monotonic()
+    result = subprocess.run(
+        [sys.executable, "-m", "services.cli", "parse", str(path), "--now",
+         "2026-03-01T00:00:00+00:00"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "MAILLAGE_PARSE_TIMEOUT": "3"},
+    )
+    assert time.monotonic() - started < 30  # 3 s of parse, plus starting Python twice
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(
+        "maillage parse: the document took more than 3 s to parse")
+
+
+def test_parse_of_a_document_with_too_many_occurrences_says_so(tmp_path: Path) -> None:
+    from tests.unit.harvester import hostile_ics
+
+    path = tmp_path / "series.ics"
+    path.write_bytes(hostile_ics.daily_series(600))
+    result = maillage("parse", str(path), "--now", "2026-03-01T00:00:00+00:00")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "occurrences" in result.stderr.strip().splitlines()[-1]

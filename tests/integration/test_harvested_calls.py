@@ -66,4 +66,5 @@ async def test_harvested_calls_are_searchable_and_withdrawn(bus, feed_server, tm
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await harvester.close()
         await fetcher.close()

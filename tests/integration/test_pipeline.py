@@ -91,6 +91,7 @@ async def stack(
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await harvester.close()
         await fetcher.close()
 
 

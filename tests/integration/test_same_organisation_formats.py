@@ -100,6 +100,7 @@ async def test_each_real_event_once_with_all_its_sources(bus, feed_server, tmp_p
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
+        await harvester.close()
         await fetcher.close()
     assert page.total == 3
     for item in page.items:

@@ -49,6 +49,12 @@ async def replica(nats_url: str, sources: list[Source], ack_wait_s: float = 30):
     return bus, fetcher, scheduler
 
 
+async def stop(rbus: Bus, fetcher: Fetcher, scheduler: Scheduler) -> None:
+    await scheduler.harvester.close()  # its parser processes
+    await fetcher.close()
+    await rbus.close()
+
+
 async def test_two_replicas_harvest_each_source_exactly_once(bus, nats_server, feed_server):
     sources = [
         Source(f"assoc{i}", feed_server.put(f"a{i}.ics", calendar(f"e{i}"), "text/calendar"),
@@ -73,9 +79,8 @@ async def test_two_replicas_harvest_each_source_exactly_once(bus, nats_server, f
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-        for rbus, fetcher, _ in replicas:
-            await fetcher.close()
-            await rbus.close()
+        for made in replicas:
+            await stop(*made)
     assert {f"/a{i}.ics": 1 for i in range(8)} == {
         path: n for path, n in feed_server.hits.items() if path.endswith(".ics")
     }
@@ -103,8 +108,7 @@ async def test_job_of_a_replica_that_died_is_harvested_by_another(bus, nats_serv
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-        await fetcher.close()
-        await rbus.close()
+        await stop(rbus, fetcher, scheduler)
     assert feed_server.hits["/o.ics"] == 1
 
 

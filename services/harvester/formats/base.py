@@ -28,7 +28,12 @@ class ParseContext:
     window_past: timedelta = timedelta(days=30)
     window_future: timedelta = timedelta(days=400)
     max_occurrences: int = 800
+    #: Occurrences the whole document may give (what is left of its source's cap).
+    max_document_occurrences: int = 20_000
+    #: Seconds one series may spend expanding; past it, its expansion stops (reported).
     time_budget_s: float = 2.0
+    #: Seconds the whole document may spend; past it, the document is refused.
+    document_budget_s: float = 8.0
     options: dict[str, Any] = field(default_factory=dict)
 
     @property

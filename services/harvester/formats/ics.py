@@ -20,11 +20,12 @@ from zoneinfo import ZoneInfo
 import icalendar
 import x_wr_timezone
 
+from shared.errors import MaillageError, ParseError
 from shared.model import Event, Occurrence, Skipped, Status
 
 from . import ics_fields
 from .base import ParseContext, ParseResult
-from .ics_expand import Instance, expand
+from .ics_expand import Budget, Instance, expand
 from .ics_text import read_calendars
 from .ics_time import calendar_zone, display_zone, is_all_day, to_aware
 
@@ -33,8 +34,6 @@ Component = Any
 
 
 FORMAT = "ics"
-#: How many times the time budget the whole document may spend expanding recurrences.
-DOCUMENT_BUDGET_FACTOR = 4
 
 
 def _occurrence(inst: Instance, zone: ZoneInfo, status: str) -> Occurrence:
@@ -59,6 +58,7 @@ def _series_event(
     ctx: ParseContext,
     cal_zone: ZoneInfo,
     deadline: float,
+    budget: Budget,
     result: ParseResult,
 ) -> None:
     master = next((c for c in components if c.get("RECURRENCE-ID") is None), components[0])
@@ -82,10 +82,16 @@ def _series_event(
                 ctx.window_end.astimezone(zone),
                 ctx.max_occurrences,
                 deadline,
+                budget,
             )
+    except MaillageError:  # the document's budget is spent: the document is refused
+        raise
     except Exception as exc:  # noqa: BLE001 - a broken series must not stop the document
         reason = " ".join(str(exc).split())[:160] or type(exc).__name__
         result.skipped.append(Skipped(f"recurrence cannot be expanded: {reason}", uid, title))
+        return
+    if not expansion.instances and expansion.refused:
+        result.skipped.append(Skipped(f"recurrence refused: {expansion.refused}", uid, title))
         return
     if not expansion.instances:
         result.skipped.append(
@@ -105,7 +111,7 @@ def _series_event(
     extra: dict[str, Any] = {}
     if expansion.notes:
         extra["expansion"] = expansion.notes
-    if "RRULE" in master or "RDATE" in master or len(components) > 1:
+    if "RRULE" in master or "RDATE" in master or len(components) > 1 or expansion.refused:
         extra["recurring"] = True
     description = ics_fields.text(master, "DESCRIPTION") or ics_fields.text(master, "X-ALT-DESC")
     result.events.append(
@@ -187,12 +193,24 @@ def _standardize(cal: icalendar.Calendar, ctx: ParseContext) -> tuple[Any, ZoneI
 
 
 def parse(body: bytes, ctx: ParseContext) -> ParseResult:
-    """Parse an iCalendar document (see the module docstring)."""
+    """Parse an iCalendar document (see the module docstring).
+
+    Bounded: a document with more VEVENTs than it may give occurrences is refused before it
+    is read, and the expansion draws from one :class:`Budget` of occurrences and time for
+    the whole document (:class:`ParseError` ``too_many_occurrences`` or ``parse_timeout``).
+    """
+    started = clock.monotonic()
+    vevents = body.upper().count(b"BEGIN:VEVENT")
+    if vevents > ctx.max_document_occurrences:
+        raise ParseError(
+            f"{vevents:,} VEVENTs in the document, more than the {ctx.max_document_occurrences:,}"
+            " occurrences it may give (MAILLAGE_MAX_SOURCE_OCCURRENCES)",
+            kind="too_many_occurrences",
+        )
     calendars, notes = read_calendars(body)
     result = ParseResult(format=FORMAT)
     result.skipped.extend(Skipped(f"calendar: {note}") for note in notes)
-    started = clock.monotonic()
-    doc_deadline = started + ctx.time_budget_s * DOCUMENT_BUDGET_FACTOR
+    budget = Budget(ctx.max_document_occurrences, started + ctx.document_budget_s)
     others: set[str] = set()
     for raw_cal in calendars:
         with warnings.catch_warnings():
@@ -215,8 +233,15 @@ def parse(body: bytes, ctx: ParseContext) -> ParseResult:
                 continue
             series.setdefault(ics_fields.uid(component), []).append(component)
         for components in series.values():
-            deadline = min(clock.monotonic() + ctx.time_budget_s, doc_deadline)
-            _series_event(components, ctx, cal_zone, deadline, result)
+            now = clock.monotonic()
+            if now > budget.deadline:
+                raise ParseError(
+                    f"the document took more than {ctx.document_budget_s:g} s to read "
+                    f"({len(result.events)} events read so far)",
+                    kind="parse_timeout",
+                )
+            deadline = min(now + ctx.time_budget_s, budget.deadline)
+            _series_event(components, ctx, cal_zone, deadline, budget, result)
     if not result.events and not result.skipped:
         found = f" (found {', '.join(sorted(others))})" if others else ""
         result.skipped.append(Skipped(f"no VEVENT in the calendar{found}"))

@@ -2,13 +2,16 @@
 
 recurring-ical-events does the RFC 5545 work (RRULE, RDATE, EXDATE, overrides, RANGE=
 THISANDFUTURE, overrides without a master). This module keeps it cheap whatever the source
-says, since dateutil walks a rule from its DTSTART and ``between`` builds a list:
+says:
 
-- ``INTERVAL`` below 1 is read as 1; an unknown ``FREQ`` drops the rule (first date kept);
-- a fine-grained rule (SECONDLY..WEEKLY) that starts long before the window has its DTSTART
-  moved forward by whole periods (the generated dates are the same), COUNT reduced to match;
-- the window is walked in chunks of a bounded number of periods, stopping at the window end,
-  at ``max_occurrences`` or at the deadline. Every stop is reported in ``notes``.
+- the master's rules are first made cheap to walk to the window, or refused
+  (:mod:`.ics_rules`);
+- the window is then walked in order, in chunks sized from the rules' density (about
+  :data:`CHUNK_DATES` dates each, so no chunk builds a huge list), and stops at the window's
+  end, at ``max_occurrences`` or at the deadline, each stop reported in ``notes``;
+- every occurrence is taken from the document's :class:`Budget`, which refuses the whole
+  document (``too_many_occurrences``) once it is spent: one document cannot publish more
+  occurrences than its source may, however many series share them.
 """
 
 from __future__ import annotations
@@ -21,35 +24,37 @@ from typing import Any
 import icalendar
 import recurring_ical_events
 
+from shared.errors import ParseError
+
+from .ics_rules import prepare
+
 #: icalendar components are typed loosely: their property values are a wide union.
 Component = Any
 
+#: Dates one chunk of the walk should hold, from the rules' density.
+CHUNK_DATES = 2_000
+#: Shortest chunk of the walk.
+MIN_CHUNK = timedelta(minutes=1)
 
-_UNITS = {
-    "SECONDLY": timedelta(seconds=1),
-    "MINUTELY": timedelta(minutes=1),
-    "HOURLY": timedelta(hours=1),
-    "DAILY": timedelta(days=1),
-    "WEEKLY": timedelta(weeks=1),
-    "MONTHLY": timedelta(days=28),
-    "YEARLY": timedelta(days=365),
-}
-_SHIFTABLE = ("SECONDLY", "MINUTELY", "HOURLY", "DAILY", "WEEKLY")
-_BY_PARTS = (
-    "BYSECOND",
-    "BYMINUTE",
-    "BYHOUR",
-    "BYDAY",
-    "BYMONTHDAY",
-    "BYYEARDAY",
-    "BYWEEKNO",
-    "BYMONTH",
-    "BYSETPOS",
-)
-#: Rule periods walked before the window before DTSTART is moved forward.
-SHIFT_AFTER_PERIODS = 10_000
-#: Rule periods walked per chunk of the window.
-CHUNK_PERIODS = 5_000
+
+class Budget:
+    """What one document may still spend: occurrences (of its source's cap) and time."""
+
+    __slots__ = ("deadline", "left", "limit")
+
+    def __init__(self, occurrences: int, deadline: float) -> None:
+        self.limit = occurrences
+        self.left = occurrences
+        self.deadline = deadline
+
+    def take(self) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise ParseError(
+                f"more than {self.limit:,} occurrences in the document "
+                "(MAILLAGE_MAX_SOURCE_OCCURRENCES)",
+                kind="too_many_occurrences",
+            )
 
 
 @dataclass(slots=True)
@@ -66,98 +71,7 @@ class Instance:
 class Expansion:
     instances: list[Instance] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
-
-
-def _rules(component: Component) -> list[icalendar.vRecur]:
-    rules = component.get("RRULE")
-    if rules is None:
-        return []
-    return list(rules) if isinstance(rules, list) else [rules]
-
-
-def _first(rule: icalendar.vRecur, key: str, default: Any = None) -> Any:
-    value = rule.get(key)
-    if isinstance(value, list):
-        return value[0] if value else default
-    return default if value is None else value
-
-
-def _comparable(moment: datetime, like: date | datetime) -> date | datetime:
-    if not isinstance(like, datetime):
-        return moment.date()
-    if like.tzinfo is None:
-        return moment.replace(tzinfo=None)
-    return moment.astimezone(like.tzinfo)
-
-
-def _shift_start(
-    master: Component,
-    rule: icalendar.vRecur,
-    period: timedelta,
-    window_start: datetime,
-    notes: list[str],
-) -> None:
-    """Move DTSTART forward by whole periods when the rule starts long before the window."""
-    start = master["DTSTART"].dt
-    end_prop = master.get("DTEND")
-    duration = (end_prop.dt - start) if end_prop is not None else timedelta(0)
-    if isinstance(duration, timedelta) and duration < timedelta(0):
-        duration = timedelta(0)
-    gap = _comparable(window_start, start) - start
-    if not isinstance(gap, timedelta) or gap / period < SHIFT_AFTER_PERIODS:
-        return
-    periods = int((gap - duration) / period) - 1
-    if periods <= 0:
-        return
-    count = _first(rule, "COUNT")
-    if count is not None:
-        if any(part in rule for part in _BY_PARTS):
-            del master["RRULE"]
-            notes.append("recurrence with COUNT too long to expand: only DTSTART kept")
-            return
-        if int(count) <= periods:
-            del master["RRULE"]
-            return
-        rule["COUNT"] = [int(count) - periods]
-    if isinstance(start, datetime) and start.tzinfo is not None:
-        naive = start.replace(tzinfo=None) + periods * period
-        new_start: date | datetime = naive.replace(tzinfo=start.tzinfo)
-    else:
-        new_start = start + periods * period
-    del master["DTSTART"]
-    master.add("DTSTART", new_start)
-    if end_prop is not None:
-        del master["DTEND"]
-        master.add("DTEND", new_start + duration)
-
-
-def sanitize_rules(master: Component, window_start: datetime) -> tuple[timedelta | None, list[str]]:
-    """Make the master's RRULE safe to expand; return its shortest period and notes."""
-    notes: list[str] = []
-    shortest: timedelta | None = None
-    rules = _rules(master)
-    for rule in rules:
-        freq = str(_first(rule, "FREQ", "")).upper()
-        if freq not in _UNITS:
-            del master["RRULE"]
-            notes.append(f"RRULE with unknown FREQ {freq!r} ignored")
-            return None, notes
-        interval = _first(rule, "INTERVAL", 1)
-        try:
-            interval = int(interval)
-        except (TypeError, ValueError):
-            interval = 1
-        if interval < 1:
-            rule["INTERVAL"] = [1]
-            notes.append(f"RRULE INTERVAL={interval} read as 1")
-            interval = 1
-        period = _UNITS[freq] * interval
-        shortest = period if shortest is None else min(shortest, period)
-    if len(rules) == 1 and shortest is not None and "DTSTART" in master:
-        freq = str(_first(rules[0], "FREQ", "")).upper()
-        if freq in _SHIFTABLE:
-            _shift_start(master, rules[0], shortest, window_start, notes)
-    return shortest, notes
+    refused: str | None = None
 
 
 def _key(value: date | datetime) -> tuple[int, ...]:
@@ -168,24 +82,31 @@ def _key(value: date | datetime) -> tuple[int, ...]:
     return (0, value.year, value.month, value.day)
 
 
+def _first_step(density: float, window: timedelta) -> timedelta:
+    if density <= 0:
+        return window
+    return min(max(timedelta(seconds=CHUNK_DATES / density), MIN_CHUNK), window)
+
+
 def expand(
     components: list[Component],
     window_start: datetime,
     window_end: datetime,
     max_occurrences: int,
     deadline: float,
+    budget: Budget,
 ) -> Expansion:
     """Expand one series (same UID) within the window, bounded in count and time."""
     result = Expansion()
     shifts: dict[tuple[int, ...], timedelta] = {}
-    shortest: timedelta | None = None
+    density = 0.0
     for component in components:
         rid = component.get("RECURRENCE-ID")
         if rid is None:
-            if "RRULE" in component:
-                period, notes = sanitize_rules(component, window_start)
-                result.notes.extend(notes)
-                shortest = period if shortest is None else min(shortest, period or shortest)
+            plan = prepare(component, window_start)
+            result.notes.extend(plan.notes)
+            result.refused = result.refused or plan.refused
+            density += plan.density
         elif rid.params.get("RANGE", "").upper() == "THISANDFUTURE" and "DTSTART" in component:
             try:
                 shifts[_key(rid.dt)] = component["DTSTART"].dt - rid.dt
@@ -195,16 +116,19 @@ def expand(
     for component in components:
         calendar.add_component(component)
     query = recurring_ical_events.of(calendar)
-    step = window_end - window_start
-    if shortest is not None and shortest < timedelta(days=1):
-        step = max(shortest * CHUNK_PERIODS, timedelta(hours=1))
+    step = _first_step(density, window_end - window_start)
     seen: set[tuple[int, ...]] = set()
     chunk_start = window_start
     while chunk_start < window_end:
+        if clock.monotonic() > deadline:
+            result.notes.append(
+                f"expansion stopped by the time budget at {chunk_start.date().isoformat()}"
+            )
+            break
         chunk_end = min(chunk_start + step, window_end)
-        for occ in sorted(
-            query.between(chunk_start, chunk_end), key=lambda c: _key(c["DTSTART"].dt)
-        ):
+        found = query.between(chunk_start, chunk_end)
+        fresh: list[Instance] = []
+        for occ in found:
             start = occ["DTSTART"].dt
             end = occ["DTEND"].dt if "DTEND" in occ else start
             rid = occ.get("RECURRENCE-ID")
@@ -216,19 +140,16 @@ def expand(
                 except TypeError:
                     original = start
             key = _key(original)
-            if key in seen:
-                continue
-            seen.add(key)
-            result.instances.append(Instance(occ, start, end, original))
-        if len(result.instances) >= max_occurrences:
-            result.instances.sort(key=lambda i: _key(i.start))
-            del result.instances[max_occurrences:]
+            if key not in seen:
+                seen.add(key)
+                fresh.append(Instance(occ, start, end, original))
+        fresh.sort(key=lambda i: _key(i.start))
+        room = max_occurrences - len(result.instances)
+        for instance in fresh[:room]:
+            budget.take()
+            result.instances.append(instance)
+        if len(fresh) > room or len(result.instances) >= max_occurrences:
             result.notes.append(f"expansion truncated at {max_occurrences} occurrences")
             break
         chunk_start = chunk_end
-        if chunk_start < window_end and clock.monotonic() > deadline:
-            result.notes.append(
-                f"expansion stopped by the time budget at {chunk_start.date().isoformat()}"
-            )
-            break
     return result

@@ -120,7 +120,7 @@ def read_calendars(body: bytes) -> tuple[list[icalendar.Calendar], list[str]]:
         # that is not an IANA name (Windows names such as "Romance Standard Time", free
         # text): one source's definition would then apply to every later document. Each
         # document starts with an empty cache (use_zoneinfo() resets it).
-        icalendar.use_zoneinfo()
+        icalendar.use_zoneinfo()  # type: ignore[no-untyped-call]
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")

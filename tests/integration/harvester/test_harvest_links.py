@@ -15,14 +15,10 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from services.harvester.fetcher import Fetcher
-from services.harvester.service import fetch_config
-from services.harvester.settings import SETTINGS
 from services.harvester.sources import Source
 from services.harvester.state import SourceState
 from services.harvester.worker import Harvester
 from shared.natsserver import free_port
-from shared.settings import load
 
 pytestmark = pytest.mark.integration
 
@@ -43,16 +39,9 @@ def tribe_page(title: str, day: str, next_url: str | None) -> str:
 
 
 @pytest.fixture
-async def harvester(bus) -> AsyncIterator[Harvester]:
+def harvester(make_harvester) -> Harvester:
     # Files allowed for configured sources: the worst case; a linked file stays refused.
-    settings = load(SETTINGS, {"MAILLAGE_ALLOW_PRIVATE": "true", "MAILLAGE_ALLOW_FILES": "true"})
-    fetcher = Fetcher(fetch_config(settings))
-    made = Harvester(settings, bus, fetcher)
-    try:
-        yield made
-    finally:
-        await made.close()
-        await fetcher.close()
+    return make_harvester(MAILLAGE_ALLOW_FILES="true")
 
 
 async def test_next_page_naming_a_local_file_is_not_read(

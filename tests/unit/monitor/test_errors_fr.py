@@ -5,6 +5,7 @@ from services.monitor.errors_fr import GENERIC_FR, KIND_FR, error_fr, skip_reaso
 def test_every_kind_of_the_fetch_error_tables_has_a_french_sentence() -> None:
     kinds = {kind for _, kind in STATUS_TABLE.values()} | {k for _, _, k in EXCEPTION_TABLE}
     kinds |= {"server_error", "robots", "too_large", "refused_address", "scheme", "parse"}
+    kinds |= {"not_a_file", "parse_timeout", "parse_memory", "too_many_occurrences"}
     missing = sorted(k for k in kinds if k not in KIND_FR)
     assert missing == []
 
@@ -29,3 +30,8 @@ def test_no_usable_event_skip_reason_is_glossed_in_french() -> None:
 
 def test_unknown_skip_reason_is_shown_as_is() -> None:
     assert skip_reason_fr("VTODO ignored") == "VTODO ignored"
+
+
+def test_refused_recurrence_skip_reason_is_glossed_in_french() -> None:
+    text = skip_reason_fr("recurrence refused: FREQ=YEARLY rule yielding up to 86,400 dates")
+    assert text.startswith("Répétition refusée")
