@@ -92,6 +92,13 @@ SETTINGS: tuple[Setting, ...] = COMMON + METRICS_SETTINGS + (
     ),
     Setting("MAILLAGE_MAX_PAGES", "50", "Most pages followed for a paged API.", as_int),
     Setting(
+        "MAILLAGE_MAX_EVENT_PAGES",
+        "30",
+        "Most event pages read in one harvest of a feed whose items only link to them "
+        "(each unchanged page costs a conditional GET).",
+        as_int,
+    ),
+    Setting(
         "MAILLAGE_JOB_ACK_WAIT",
         "300",
         "Seconds before a job held by a dead replica is handed to another.",

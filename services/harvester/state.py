@@ -2,7 +2,8 @@
 
 Replicas share it: validators for conditional GET, the hash of the last body, what was
 published last time (event id -> content hash, to publish only changes and to retract what
-disappeared), the error counter and when the source is next due.
+disappeared), the error counter and when the source is next due; for a feed whose events live
+on linked pages, what was read from each page (:mod:`services.harvester.event_pages`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ class SourceState:
     next_check: str | None = None
     last_success: str | None = None
     last_error: str | None = None
+    pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # event page URL -> memo
 
     def due(self, now: datetime) -> bool:
         if self.disabled:

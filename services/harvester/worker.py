@@ -26,17 +26,18 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
+from services.harvester.event_pages import EventPages
 from services.harvester.fetcher import Fetcher, FetchResult
 from services.harvester.formats.base import ParseContext, ParseResult
 from services.harvester.formats.calls import CallsResult
 from services.harvester.parse_pool import ParseJob, ParsePool, parse_limits
-from services.harvester.safety import origin
+from services.harvester.safety import Origin, origin
 from services.harvester.schedule import next_check
 from services.harvester.sources import Source
 from services.harvester.state import SourceState
 from shared.bus import EVENTS_SUBJECT, STATUS_SUBJECT, Bus, subject_token
 from shared.calls import CallMessage, call_id, calls_subject
-from shared.errors import MaillageError
+from shared.errors import MaillageError, ParseError
 from shared.metrics import record_harvest
 from shared.model import EventMessage, HarvestStatus, Skipped, event_id, now_version
 from shared.settings import Settings
@@ -154,16 +155,21 @@ class Harvester:
         result: FetchResult | None = None
         retry_after: float | None = None
         try:
+            # A feed whose events live on linked pages is read whole each time: its pages
+            # are what may have changed (each costs a conditional GET, a 304 if not).
+            pages = bool(state.pages)
             result = await self.fetcher.fetch(
                 source.url,
-                etag=state.etag,
-                last_modified=state.last_modified,
+                etag=None if pages else state.etag,
+                last_modified=None if pages else state.last_modified,
                 html_page=source.format == "html",
             )
-            if result.not_modified or (result.content_hash == state.body_hash and state.published):
+            unchanged = result.content_hash == state.body_hash and state.published and not pages
+            if result.not_modified or unchanged:
                 counts, parsed = Counts(), None
             else:
                 parsed = await self._parse_all(source, result)
+                await self._read_event_pages(source, state, result, parsed)
                 counts = await self._publish_changes(source, state, parsed, version)
                 state.body_hash = result.content_hash
             state.etag, state.last_modified = result.etag, result.last_modified
@@ -245,6 +251,30 @@ class Harvester:
             ParseJob(page.body, ctx, fmt, page.content_type, kind=source.kind)
         )
 
+    @staticmethod
+    def _home(source: Source, first: FetchResult) -> set[Origin]:
+        """The source's own site: the origin of its URL and of where that URL redirected."""
+        return {o for o in (origin(source.url), origin(first.url)) if o is not None}
+
+    async def _read_event_pages(
+        self, source: Source, state: SourceState, first: FetchResult, parsed: Parsed
+    ) -> None:
+        """Complete a feed's dateless items with the events of their pages (event_pages)."""
+        if not isinstance(parsed, ParseResult) or not (parsed.linked or state.pages):
+            return
+        cap = self.settings.max_source_occurrences
+        pages = EventPages(self.fetcher, self.parser.parse, self.settings.max_event_pages)
+        state.pages = await pages.complete(
+            parsed,
+            lambda url, left: self.context(source, url, left),
+            self._home(source, first),
+            state.pages,
+            cap - _occurrences(parsed),
+        )
+        if _occurrences(parsed) > cap:
+            raise ParseError(f"more than {cap:,} occurrences in the feed and its event pages "
+                             "(MAILLAGE_MAX_SOURCE_OCCURRENCES)", kind="too_many_occurrences")
+
     async def _parse_all(self, source: Source, first: FetchResult) -> Parsed:
         """Parse the document and follow ``next_url`` for paged APIs.
 
@@ -256,7 +286,7 @@ class Harvester:
         parsed = await self._parse(source, first, source.format, cap)
         seen = {first.url}
         pages = 1
-        home = {o for o in (origin(source.url), origin(first.url)) if o is not None}
+        home = self._home(source, first)
         while parsed.next_url and parsed.next_url not in seen:
             if pages >= self.settings.max_pages:
                 parsed.skipped.append(Skipped(f"stopped after {pages} pages"))

@@ -45,12 +45,25 @@ class ParseContext:
         return self.now + self.window_future
 
 
+@dataclass(frozen=True, slots=True)
+class LinkedItem:
+    """A feed item without an event date, whose link may lead to a page holding the event
+    (a schema.org Event); the item's ``uid`` stays the event's identity."""
+
+    uid: str
+    title: str
+    url: str
+    description: str = ""
+
+
 @dataclass(slots=True)
 class ParseResult:
     """Events found, items skipped with their reason, and the next page for paged APIs.
 
     ``removed_uids`` lists the source uids an incremental harvest reported as removed from the
     source (e.g. OpenAgenda ``removed: true``); the worker retracts the matching events.
+    ``linked`` lists skipped feed items whose page the worker may read (an agenda feed whose
+    items only link to event pages).
     """
 
     format: str
@@ -58,3 +71,4 @@ class ParseResult:
     skipped: list[Skipped] = field(default_factory=list)
     next_url: str | None = None
     removed_uids: list[str] = field(default_factory=list)
+    linked: list[LinkedItem] = field(default_factory=list)

@@ -8,9 +8,12 @@ it is never used as the event date. Event dates come from, in order:
 2. French dates in the title, then the summary, only when the source sets
    ``options["dates_in_text"]`` (see :mod:`.textdates`).
 
-An item with no event date is skipped with a reason. Safety: the body is handed to feedparser
-as a stream (given bytes, feedparser would try them as a local file name), and a DOCTYPE that
-declares entities is removed first, so no entity expansion ("billion laughs") can happen.
+An item with no event date is skipped with a reason, and listed in ``linked`` when it has a
+link: the worker may find the event on that page (:mod:`services.harvester.event_pages`).
+
+Safety: the body is handed to feedparser as a stream (given bytes, feedparser would try them
+as a local file name), and a DOCTYPE that declares entities is removed first, so no entity
+expansion ("billion laughs") can happen.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import feedparser
 from shared.errors import ParseError
 from shared.model import DEFAULT_TZ, Event, Location, Occurrence, Skipped
 
-from .base import ParseContext, ParseResult
+from .base import LinkedItem, ParseContext, ParseResult
 from .rss_event_fields import declares_entities, item_fields, parse_when, strip_doctype
 from .textdates import first_date
 
@@ -155,8 +158,13 @@ def parse(body: bytes, ctx: ParseContext) -> ParseResult:
         fields = xml_fields[index] if xml_fields is not None else _fallback_fields(entry)
         published = _struct_time(entry.get("published_parsed") or entry.get("updated_parsed"))
         occurrence = _occurrence(fields, entry, ctx, tz, published)
+        link = str(entry.get("link") or "")
+        content = entry.get("content") or []
+        description = (content[0].get("value") if content else None) or entry.get("summary", "")
         if occurrence is None:
             result.skipped.append(Skipped(NO_DATE, uid=uid, title=title))
+            if link.startswith(("http://", "https://")):
+                result.linked.append(LinkedItem(uid, title, link, description or ""))
             continue
         if (
             occurrence.start > ctx.window_end
@@ -179,9 +187,6 @@ def parse(body: bytes, ctx: ParseContext) -> ParseResult:
         )
         location_text = fields.get("location", {}).get("text")
         organizer_text = fields.get("organizer", {}).get("text")
-        link = str(entry.get("link") or "")
-        content = entry.get("content") or []
-        description = (content[0].get("value") if content else None) or entry.get("summary", "")
         result.events.append(
             Event.create(
                 source_id=ctx.source_id,

@@ -75,7 +75,7 @@ async def test_refused_and_truncated_rules_are_reported(harvester, feed_server) 
 async def test_good_sources_are_harvested_while_a_hostile_one_is_parsed(
     make_harvester, feed_server
 ) -> None:
-    harvester = make_harvester(MAILLAGE_PARSE_TIMEOUT="10", MAILLAGE_PARSE_WORKERS="2")
+    harvester = make_harvester(MAILLAGE_PARSE_TIMEOUT="15", MAILLAGE_PARSE_WORKERS="2")
     never = Source("never", feed_server.put("never.ics", hostile_ics.never_ending(),
                                             "text/calendar"))
     good = [

@@ -48,6 +48,20 @@ def test_rss_pubdate_alone_is_not_an_event_date():
     assert result.skipped[0].title == "Bal folk"
 
 
+def test_rss_item_without_event_date_lists_its_page_for_the_worker():
+    result = parse(rss(item(), item("Avec date", extra="<ev:startdate>2026-03-10T18:00"
+                                    "</ev:startdate>", guid="g2")), ctx())
+    [linked] = result.linked
+    assert (linked.uid, linked.title, linked.url) == (
+        "https://asso.example/bal", "Bal folk", "https://asso.example/bal")
+
+
+def test_rss_item_with_a_link_that_is_not_a_web_page_lists_nothing():
+    body = rss("<item><title>Bal</title><link>javascript:alert(1)</link><guid>g</guid></item>")
+    result = parse(body, ctx())
+    assert result.linked == [] and result.skipped[0].reason == NO_DATE
+
+
 def test_rss_mod_event_startdate_and_enddate():
     extra = (
         "<ev:startdate>2026-03-14T20:00:00+01:00</ev:startdate>"

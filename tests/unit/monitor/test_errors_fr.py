@@ -35,3 +35,15 @@ def test_unknown_skip_reason_is_shown_as_is() -> None:
 def test_refused_recurrence_skip_reason_is_glossed_in_french() -> None:
     text = skip_reason_fr("recurrence refused: FREQ=YEARLY rule yielding up to 86,400 dates")
     assert text.startswith("Répétition refusée")
+
+
+def test_event_page_skip_reasons_say_what_happened_to_the_page() -> None:
+    base = "no event date: the item's pubDate is a publication date"
+    assert "autre site" in skip_reason_fr(f"{base}; its link leads to another site")
+    assert "ni d’événement" in skip_reason_fr(f"{base}; its page has no event either (x)")
+    assert "pas pu être lue" in skip_reason_fr(f"{base}; its page could not be read (HTTP 404)")
+    assert skip_reason_fr(base) == "Événement sans date de début."
+
+
+def test_outside_the_harvest_window_is_glossed() -> None:
+    assert skip_reason_fr("outside the harvest window") == "Événement hors de la période récoltée."
