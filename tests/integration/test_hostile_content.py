@@ -92,10 +92,11 @@ async def stack(bus: Bus, tmp_path: Path) -> AsyncIterator[Stack]:
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
     session = aiohttp.ClientSession()
+    harvester = Harvester(settings, bus, fetcher)
     try:
-        yield Stack(Harvester(settings, bus, fetcher), events, calls, session,
-                    str(server.make_url("/")))
+        yield Stack(harvester, events, calls, session, str(server.make_url("/")))
     finally:
+        await harvester.close()  # its parser processes
         await session.close()
         await server.close()
         for task in tasks:
