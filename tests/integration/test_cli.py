@@ -170,6 +170,13 @@ def test_parse_of_a_document_with_too_many_occurrences_says_so(tmp_path: Path) -
 
     path = tmp_path / "series.ics"
     path.write_bytes(hostile_ics.daily_series(600))
-    result = maillage("parse", str(path), "--now", "2026-03-01T00:00:00+00:00")
+    result = subprocess.run(  # a small cap: the count, not the clock, must stop it
+        [sys.executable, "-m", "services.cli", "parse", str(path), "--now",
+         "2026-03-01T00:00:00+00:00"],
+        capture_output=True, text=True, timeout=60,
+        env={**os.environ, "MAILLAGE_MAX_SOURCE_OCCURRENCES": "2000"},
+    )
     assert result.returncode == 1 and "Traceback" not in result.stderr
-    assert "occurrences" in result.stderr.strip().splitlines()[-1]
+    assert result.stderr.strip().splitlines()[-1] == (
+        "maillage parse: more than 2,000 occurrences in the document "
+        "(MAILLAGE_MAX_SOURCE_OCCURRENCES)")
