@@ -15,6 +15,25 @@ RNA mapping
     sub-codes under ``023000``; their numbers and labels are economic activities, so both
     parents map to ``economie`` and the choice does not matter here.
 
+Audience themes
+    ``jeunesse``, ``famille`` and ``seniors`` say whom an event is designed for, not merely
+    who may come. ``jeunesse`` is for children and young people (up to 25): a children's
+    show (``jeune public``), a range of ages such as ``3-6 ans`` or ``8-15 ans``, an age
+    group (``U13``), ``pour les enfants`` in a title, ``réservé aux ados``. ``famille`` is
+    for babies and toddlers and for children with their parents: ``0-3 ans``, a range that
+    starts at birth (``de 0 à 12 ans``), ``parents-enfants``, ``et leurs parents``; young
+    children come with a parent, so a children's range that starts under six (``3-6 ans``),
+    ``jeune public`` and ``pour les enfants`` give both. ``seniors``: 60 and more,
+    ``pour les seniors``, ``réservé aux aînés``. A range that runs into adulthood
+    (``de 3 à 99 ans``) and an open range (``dès 5 ans``) give none; nor does an audience
+    word that is part of a name (``les Jeunes Ambitieux``, ``Seniors F``: a team).
+    The rules are in :func:`services.indexer.enrich.theme_text.age_themes`.
+
+Festive outings
+    Christmas markets, fun fairs and traditional fairs (``marché de Noël``, ``foire
+    Saint-Martin``, ``foire aux greniers``) are ``loisirs``, an outing, not ``economie``;
+    a trade fair (``foire exposition``) is ``economie``.
+
 Lexicon
     ``strong`` terms are specific enough to decide alone even in a description
     (``maraude``, ``don du sang``); ``terms`` are ordinary evidence, and a term written with
@@ -69,7 +88,11 @@ THEMES: tuple[Theme, ...] = (
         "bibliothèque|dj|comédie|humour|chorégraphie|musiciens|live|artistique|"
         "culturel|culturelle|dessin|gravure|céramique|lecture|lectures|performance|"
         "one-man-show|stand-up|clown|ciné|folk|piano|guitare|aquarelle|mosaïque|manga|"
-        "mangas|bandes dessinées|comics|écriture|orgue|comédiens|comédie musicale",
+        "mangas|bandes dessinées|comics|écriture|orgue|comédiens|comédie musicale|violon|"
+        "violoncelle|contrebasse|trompette|trombone|saxophone|clarinette|flûte|hautbois|harpe|"
+        "accordéon|percussions|ukulélé|violoniste|pianiste|violoncelliste|guitariste|soliste|"
+        "musique de chambre|quatuor|chant lyrique|art lyrique|~conservatoire|musical|musicale|"
+        "musicales|musicaux|comptines|comptine",
     ),
     _t(
         "sport",
@@ -78,7 +101,8 @@ THEMES: tuple[Theme, ...] = (
         "match|football|basket|basket-ball|handball|volley|rugby|tennis|badminton|natation|"
         "judo|karaté|escalade|athlétisme|pétanque|triathlon|marche nordique|cyclisme|"
         "vtt|futsal|championnat|ski|snowboard|cyclotourisme|course d'orientation|"
-        "sortie vélo|sortie route|gym douce|sport adapté|activité physique",
+        "sortie vélo|sortie route|gym douce|sport adapté|activité physique|open de bloc|"
+        "contest de bloc|contest d'escalade|bouldering",
         "sport|sports|sportif|sportive|course|courses|foulées|rando|foot|"
         "piscine|"
         "boxe|gym|gymnastique|yoga|pilates|fitness|roller|skate|kayak|canoë|aviron|voile|"
@@ -87,7 +111,8 @@ THEMES: tuple[Theme, ...] = (
         "olympiades|bike|running|jogging|zumba|danse sportive|natation|nage|"
         "licenciés|arbitrage|arbitres|entraîneur|grimpe|plongée|golf|hockey|surf|"
         "musculation|renforcement musculaire|cyclistes|kendo|capoeira|triathlètes|"
-        "cécifoot|torball|basket fauteuil|randonneurs|marcheurs|trail",
+        "cécifoot|torball|basket fauteuil|randonneurs|marcheurs|trail|grimpeurs|grimpeuses|"
+        "multisport|multisports|omnisports",
     ),
     _t(
         "loisirs",
@@ -95,7 +120,8 @@ THEMES: tuple[Theme, ...] = (
         "jeux de société|jeu de société|soirée jeux|loto|belote|tarot|vide-grenier|"
         "vide grenier|braderie|brocante|escape game|murder party|karaoké|blind test|"
         "jeux de rôle|jeu de rôle|cosplay|retrogaming|rétrogaming|jeux vidéo|jeu vidéo|"
-        "concours de belote|galette des rois|fête de quartier|fête du jeu",
+        "concours de belote|galette des rois|fête de quartier|fête du jeu|poker|coinche|"
+        "jeux de cartes|jeu de cartes|scrabble|jeu de go|backgammon|mahjong|fête foraine",
         "~jeux|~jeu|bridge|échecs|bal|quiz|guinguette|~fête|~fêtes|kermesse|"
         "geek|geeks|otaku|furry|convention|figurines|warhammer|magic|arcade|consoles|"
         "e-sport|esport|~jouets|jouets anciens|collection|mölkky|palet|pêche|croisière|"
@@ -104,7 +130,7 @@ THEMES: tuple[Theme, ...] = (
         "couture|"
         "loisirs créatifs|scrapbooking|pique-nique|jeux vidéo|loisirs|détente|"
         "convivial|conviviale|~balade|promenade|~apéro|"
-        "thé dansant|guinguette|carnaval|troc",
+        "thé dansant|guinguette|carnaval|troc|marché de noël|marchés de noël",
     ),
     _t(
         "solidarite",
@@ -129,15 +155,16 @@ THEMES: tuple[Theme, ...] = (
         "nettoyage citoyen|développement durable|transition écologique|grainothèque|"
         "troc de plantes|troc de graines|apiculture|écologie|climat|climatique|"
         "jardins familiaux|jardin familial|station d'épuration|pesticides|atelier vélo|"
-        "ateliers vélo|vélo-école|réparer son vélo|plan vélo|pistes cyclables",
+        "ateliers vélo|vélo-école|réparer son vélo|plan vélo|pistes cyclables|rucher école|"
+        "apiculteur|apiculteurs|apicultrice|apicultrices",
         "environnement|environnemental|écologique|écolo|nature|naturaliste|déchets|"
         "recyclage|réemploi|réparation|réparer|nettoyage|ramassage|jardin|jardins|"
-        "jardinage|potager|plantation|arbres|arbre|oiseaux|faune|flore|abeilles|"
+        "jardinage|potager|plantation|arbres|arbre|faune|flore|abeilles|"
         "transition|énergie|énergies|mobilité douce|pollution|sobriété|vrac|nichoirs|chouette|"
         "rapaces|lpo|champignons|mycologique|cueillette|ornithologique|"
         "plantes|graines|semis|forêt|rivière|zones humides|insectes|vélo-école|"
         "bricolage vélo|ressourcerie|recyclerie|upcycling|ruches|mare pédagogique|zéro déchet|"
-        "botanique|ornithologue|sauvages|berges",
+        "botanique|ornithologue|sauvages|berges|essaim|essaims",
     ),
     _t(
         "citoyennete",
@@ -194,7 +221,7 @@ THEMES: tuple[Theme, ...] = (
         "jeunesse",
         "Jeunesse",
         "bafa|service civique|information jeunesse|colonie de vacances|accueil de loisirs|"
-        "centre de loisirs|scoutisme|espace jeunes|conseil des jeunes",
+        "centre de loisirs|scoutisme|espace jeunes|conseil des jeunes|jeune public",
         "jeunes|jeunesse|ados|adolescents|adolescentes|scouts|colo|lycéens|"
         "collégiens|16-25 ans|15-25 ans|11-17 ans|~étudiants|~étudiant|~étudiante|"
         "~étudiantes|campus|u9|u11|u13|u15|u17|u19|aumônerie|maison des jeunes|mjc|"
@@ -214,24 +241,27 @@ THEMES: tuple[Theme, ...] = (
         "node.js|postgresql|sql|mlops|pyladies|coding dojo|live coding|game jam|"
         "software craftsmanship|ia générative|cloud|frontend|front-end|backend|back-end|"
         "informatique|conseiller numérique|codeurs|codeuses|mob programming|tdd|git|"
-        "linux|microcontrôleur|scratch|devfest|breizhcamp",
+        "linux|microcontrôleur|scratch|devfest|breizhcamp|latex|cnc|fraiseuse numérique|"
+        "découpe laser|imprimante 3d|imprimantes 3d|hackerspace|makerspace|modèles de langage|"
+        "modèle de langage|llm|chatgpt|modélisation 3d|modèles 3d",
         "numérique|numériques|informatique|ordinateur|ordinateurs|internet|smartphone|"
         "smartphones|tablette|tablettes|logiciel|logiciels|linux|codage|"
         "robotique|ia|données|wikipédia|réseaux sociaux|électronique|arduino|raspberry|"
         "email|vie privée|web|site web|cyber|tech|algorithmes|api|terraform|"
         "base de données|bases de données|owasp|failles|scrum|agile|kanban|"
-        "programmer|coder|applications|application mobile|ux|rgaa|hackers|hacker",
+        "programmer|coder|applications|application mobile|ux|rgaa|hackers|hacker|makers|blender|"
+        "~3d",
     ),
     _t(
         "economie",
         "Économie, ESS et consommation",
         "économie sociale et solidaire|ess|monnaie locale|galléco|création d'entreprise|"
-        "entrepreneuriat|consommation responsable|marché de noël|marchés de noël|"
-        "ufc-que choisir|litiges de consommation",
+        "entrepreneuriat|consommation responsable|ufc-que choisir|litiges de consommation|"
+        "foire exposition|foire-exposition|foire expo|foire commerciale",
         "économie|économique|économiques|entreprise|entreprises|entrepreneurs|commerce|"
         "commerçants|consommation|consommateurs|litiges|litige|coopérative|coopératives|~finance|"
-        "~finances|épargne|artisans|artisanat|foire|crowdfunding|microcrédit|"
-        "tiers-lieu|business|marché de noël|achats|budget familial|surendettement",
+        "~finances|épargne|artisans|artisanat|crowdfunding|microcrédit|"
+        "tiers-lieu|business|achats|budget familial|surendettement",
     ),
     _t(
         "patrimoine",
@@ -280,9 +310,9 @@ THEMES: tuple[Theme, ...] = (
         "handicap-inclusion",
         "Handicap et inclusion",
         "situation de handicap|handisport|sport adapté|autisme|trisomie|"
-        "personnes handicapées|inclusion des personnes",
+        "personnes handicapées|inclusion des personnes|langue des signes|café signes|café signe",
         "handicap|handicaps|handicapé|handicapés|handicapée|inclusion|inclusif|"
-        "inclusive|sourds|malentendants|aveugles|malvoyants|langue des signes|"
+        "inclusive|sourds|malentendants|aveugles|malvoyants|lsf|entendants|"
         "dyslexie|dys|fauteuil|valides|accessibilité|neuroatypiques|tsa",
     ),
     _t(
@@ -300,11 +330,13 @@ THEMES: tuple[Theme, ...] = (
         "amap|circuit court|circuits courts|gaspillage alimentaire|anti-gaspi|"
         "disco soupe|atelier cuisine|ateliers cuisine|producteurs locaux|maraîchage|"
         "marché de producteurs|cours de cuisine|dégustation|cidrerie|"
-        "brasserie artisanale|gastronomique|crêpière|galettes de sarrasin|pain au levain",
+        "brasserie artisanale|gastronomique|crêpière|galettes de sarrasin|pain au levain|"
+        "fête de la pomme|fête des pommes|fête du cidre",
         "alimentation|alimentaire|cuisine|cuisiner|recette|recettes|gastronomie|"
         "bio|agriculture|agricole|paysan|paysanne|paysans|pain|fromage|vin|vins|bière|"
         "bières|brassage|conserves|cantine|banquet|légumes|fruits|nourriture|"
-        "producteurs|saveurs|culinaire|épices|végétarien|vegan",
+        "producteurs|saveurs|culinaire|épices|végétarien|vegan|cidre|pommes|pressoir|pressage|"
+        "jus de pomme|vendanges|miel",
     ),
     _t(
         "emploi-insertion",

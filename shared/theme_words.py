@@ -8,7 +8,7 @@
   may be a spiritual retreat), ``jeûne`` is not ``jeune``;
 * programming-language names that are not words (``C++``, ``C#``, ``.NET``) become words;
 * ``sans-abri``, ``sans-papiers`` and ``tout-petits`` stay one word (``sans`` and
-  ``tout`` are stop words);
+  ``tout`` are stop words), and so do ``master class`` and ``master-class``;
 * words the Snowball stemmer merges with unrelated ones get a stem of their own
   (``manga`` is not ``manger``, ``goûter`` is not ``goût``, ``pétition`` is not ``petits``,
   ``concertation`` is not ``concert``).
@@ -31,7 +31,7 @@ from shared.text import STOP_WORDS, fold, stem_word
 
 _SURFACE = re.compile(
     r"(?<![\w+#.])(?:c\+\+|c#|\.net)(?![\w+#])|\bmarchés?\b|\bretraité(?:e|s|es)?\b"
-    r"|\bjeûnes?\b|\bsans[- ](?:abris?|papiers)\b|\btout[- ]petits\b"
+    r"|\bjeûnes?\b|\bsans[- ](?:abris?|papiers)\b|\btout[- ]petits\b|\bmaster[- ]class(?:es)?\b"
 )
 _WORD = re.compile(r"[a-z0-9]+")  # as shared.text.tokens
 _SURFACE_WORDS = {
@@ -78,6 +78,14 @@ STEM_OVERRIDES = MappingProxyType(
         "entrainants": "entrainant",
         "ancienne": "ancien",
         "anciennes": "ancien",
+        "modelisme": "modelisme",
+        "modeliste": "modelisme",
+        "modelistes": "modelisme",
+        "alternance": "alternance",
+        "alternances": "alternance",
+        "js": "js",
+        "maker": "maker",
+        "makers": "maker",
     }
 )
 
@@ -86,12 +94,12 @@ def _surface(match: re.Match[str]) -> str:
     word = match.group(0)
     if word.startswith("retrait"):
         return " retraitepersonne "
-    if word.startswith(("sans", "tout")):  # stop words: "sans-abri" would be "abri"
-        return " " + re.sub(r"[- ]", "", word) + " "
+    if word.startswith(("sans", "tout", "master")):  # "sans", "tout": stop words
+        return " " + re.sub(r"[- ]|es$", "", word) + " "
     return _SURFACE_WORDS[word]
 
 
-_TRIGGERS = ("c+", "c#", ".net", "marché", "retraité", "jeûn", "sans", "tout")
+_TRIGGERS = ("c+", "c#", ".net", "marché", "retraité", "jeûn", "sans", "tout", "master")
 
 
 def surface(text: str) -> str:
@@ -205,6 +213,32 @@ SENSES: MappingProxyType[str, MappingProxyType[str, str]] = MappingProxyType(
             },
             "licence|licences|licenciés": {
                 "sport": "club|saison|certificat|fédération|équipe",
+            },
+            "oiseau|oiseaux": {  # "Oiseaux de nuit", the title of an exhibition
+                "environnement": "nature|naturaliste|ornithologue|ornithologie|ornithologique|"
+                "lpo|observation|observer|jumelles|migrateurs|migration|espèces|nichoirs|"
+                "mangeoires|chants|biodiversité|marais|étang|sortie|balade|comptage|"
+                "jardins|jardin|haies|faune|sauvages",
+            },
+            "bloc|blocs": {
+                "sport": "escalade|grimpe|grimpeurs|grimpeuses|voies|prises|open|contest|"
+                "qualifications|finales|pan|grimper|compétition",
+            },
+            "masterclass": {
+                "culture": "musique|musiciens|instrument|instruments|piano|violon|violoncelle|"
+                "trompette|chant|lyrique|conservatoire|soliste|orchestre|danse|théâtre|jazz|"
+                "guitare|comédiens|opéra|quatuor",
+                "*": "culture",
+            },
+            "foire|foires": {
+                "loisirs": "manèges|forains|foraine|camelots|greniers|attractions|festive|"
+                "brocante|braderie",
+                "*": "loisirs",
+            },
+            "js": {
+                "numerique": "javascript|typescript|node|react|angular|vue|web|framework|"
+                "frameworks|frontend|développeurs|développeuses|talk|talks|meetup|code",
+                "*": "numerique",
             },
             "écoute": {
                 "sante": "psychologue|souffrance|détresse|santé|psychique|deuil",

@@ -8,7 +8,8 @@
 * ``description`` sanitized (safe HTML, :mod:`.sanitize`) and ``description_text`` its
   plain text (when the description is empty, the source's ``description_text`` is kept,
   whitespace-normalized);
-* ``themes`` (:mod:`.themes`, taxonomy :mod:`shared.taxonomy`), each with its reason;
+* ``themes`` (:mod:`.themes`, taxonomy :mod:`shared.taxonomy`), each with its reason, from
+  the text, the categories and the source's own keywords;
 * ``keywords`` as normalized slugs (:mod:`.keywords`);
 * ``location`` completed (:mod:`.geocode`): coordinates, commune, INSEE code, quartier,
   precision and reason; a ``moved_online`` event is treated as online;
@@ -29,7 +30,7 @@ from shared.reference import Reference, load_reference, reference_dir
 from .accessibility import AccessibilityMatcher
 from .audience import infer_audience, infer_free
 from .geocode import Geocoder
-from .keywords import make_keywords
+from .keywords import make_keywords, source_keywords
 from .sanitize import html_to_text, plain_text, sanitize
 from .themes import TextHits, assign_themes
 
@@ -55,12 +56,14 @@ class Enricher:
             if event.status == Status.MOVED_ONLINE and not location.online:
                 location = replace(location, online=True)
             location = self.geocoder.geocode(location)
+        keywords = make_keywords(event.categories, event.keywords, event.title, hits)
+        given = source_keywords(keywords, event.categories, event.title, hits)
         return replace(
             event,
             description=description,
             description_text=text,
-            themes=assign_themes(event.categories, event.extra, hits),
-            keywords=make_keywords(event.categories, event.keywords, event.title, hits),
+            themes=assign_themes(event.categories, event.extra, hits, given),
+            keywords=keywords,
             location=location,
             accessibility=self.accessibility.codes(event.accessibility, event.extra, full_text),
             audience=infer_audience(event.audience, "\n".join([full_text, *event.categories])),

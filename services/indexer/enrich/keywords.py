@@ -8,6 +8,8 @@ are not calendar or filler words. Duplicates are dropped (first wins); at most
 
 Idempotent: feeding the output back as the event's keywords gives the same output, because
 it starts with the categories and the salient terms do not depend on the keywords.
+:func:`source_keywords` finds, in that output, the tags the source gave (the theme tagger
+weighs them like categories).
 """
 
 from __future__ import annotations
@@ -52,13 +54,31 @@ def _title_words(title: str) -> list[str]:
     ]
 
 
+def _salient(title: str, hits: TextHits) -> list[str]:
+    salient = [slug(e.term) for e in hits.title] + [slug(e.term) for e in hits.description]
+    salient += [slug(w) for w in _title_words(title)]
+    return [t for t in dict.fromkeys(salient) if t]
+
+
 def make_keywords(
     categories: Iterable[str], keywords: Iterable[str], title: str, hits: TextHits
 ) -> tuple[str, ...]:
     tags = dict.fromkeys(_given(categories))
     tags.update(dict.fromkeys(_given(keywords)))
-    salient = [slug(e.term) for e in hits.title] + [slug(e.term) for e in hits.description]
-    salient += [slug(w) for w in _title_words(title)]
-    chosen = [t for t in dict.fromkeys(salient) if t][:MAX_SALIENT]
-    tags.update(dict.fromkeys(chosen))
+    tags.update(dict.fromkeys(_salient(title, hits)[:MAX_SALIENT]))
     return tuple(list(tags)[:MAX_KEYWORDS])
+
+
+def source_keywords(
+    made: Iterable[str], categories: Iterable[str], title: str, hits: TextHits
+) -> tuple[str, ...]:
+    """The tags of ``made`` (:func:`make_keywords`' output) that came from the source's keywords.
+
+    They are what is left once the categories' tags and every salient term of the text are
+    set aside, so the answer is the same whether ``made`` was computed from the source's
+    keywords or from an already enriched event's (enrichment stays idempotent). A source
+    keyword that is also a salient term of the text is set aside too: the text already
+    speaks for it.
+    """
+    derived = set(_given(categories)) | set(_salient(title, hits))
+    return tuple(t for t in made if t not in derived)

@@ -7,7 +7,11 @@ follows, childcare, prices, access) is kept apart, because what it mentions (``b
 galettes``, ``venez à vélo``, ``garde d'enfants``) is not what the event is about. Its
 matches are in :attr:`TextHits.incidental` and count for nothing.
 
-Age ranges (:func:`age_themes`) are read in the title and the other sentences.
+Before that, the text loses what is not about the subject (:mod:`.theme_context`): the
+places and venues it names, audience words that are part of a name, and the quoted titles
+of works (read as weak evidence). Age ranges and stated publics (:func:`age_themes`) are
+read in the title and the other sentences; a title's form (a sports fixture) is read by
+:func:`.theme_context.format_themes`.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from shared.taxonomy import LEXICON, LexiconEntry
+from shared.taxonomy import CONTEXT, LEXICON, WEAK, LexiconEntry
 from shared.text import fold
 from shared.theme_words import folded_stems, surface
+
+from .theme_context import format_themes, mask_names, mask_places, split_work_titles
 
 DESCRIPTION_CHARS = 1500
 
@@ -32,7 +38,8 @@ _SIZES = {
     for first in {k[0] for k in _INDEX}
 }
 
-_SENTENCE = re.compile(r"[.!?;\n\u2013\u2014\u2022]+|\s-\s")
+#: Sentence ends; a dash between two numbers (``8 – 15 ans``) is a range, not a break.
+_SENTENCE = re.compile(r"[.!?;\n\u2022]+|(?<!\d)\s*[\u2013\u2014]\s*(?!\s*\d)|(?<!\d)\s-\s(?!\d)")
 #: A sentence matching this (folded) gives practical details, not the event's subject.
 INCIDENTAL = re.compile(
     r"\b(?:buvette|restauration|sur place|parking|stationnement|covoiturage|navettes?"
@@ -44,7 +51,9 @@ INCIDENTAL = re.compile(
     r"aperitif|collation|buffet|garde d'enfants|garde des enfants"
     r"|enfants pourront etre gardes|garderie|tarifs?\b|quotient familial|benefices"
     r"|accessibles? (?:aux|en|a)|pmr|mobilite reduite|renseignements|billetterie"
-    r"|autour d'une? (?:verre|biere|cafe|the))"
+    r"|autour d'une? (?:verre|biere|cafe|the)"
+    r"|\blieu ?:|\badresse ?:|^\s*ou ?:|\brdv\b|^\s*rendez-vous (?:a|au|devant|sur|dans|place)\b"
+    r"|(?:tradui|interprete|signe|adapte)\w* en (?:lsf|langue des signes))"
 )
 _RANGE = re.compile(
     r"\b(?:de |entre )?(\d{1,2}) ?(ans|mois)? ?(?:-|–|a|et) ?(\d{1,2}) ?ans\b(?! d')"
@@ -52,6 +61,22 @@ _RANGE = re.compile(
 )
 _SENIOR = re.compile(r"\b(?:plus de|\+ de) ?([6-9]\d) ans\b|\b([6-9]\d) ans et (?:plus|\+)")
 _U_CATEGORY = re.compile(r"\bu ?(7|8|9|1\d|2[01])\b")
+#: A public the event is designed for, stated in words (folded text): ``pour les seniors``
+#: anywhere; ``pour les enfants`` only in a title or after ``réservé``/``destiné`` (in a
+#: description, ``jeux pour les enfants`` is one part of the programme).
+_FOR = r"\b(?:pour (?:les |nos |des )?|(?:reserve|destine|dedie)(?:e|s|es)? (?:aux|a nos|a des) )"
+_FOR_ONLY = r"\b(?:(?:reserve|destine|dedie)(?:e|s|es)? (?:aux|a nos|a des) |a destination des )"
+_YOUNG = (
+    r"(?:(?P<families>familles|bebes|toutpetits)|(?P<young>ados|adolescent(?:e)?s|jeunes)"
+    r"|(?P<children>enfants))\b"
+)
+_PUBLIC = re.compile(
+    r"(?:" + _FOR + r"|a destination des |special(?:e|es)? )"
+    r"(?P<seniors>seniors?|personnes agees|aine(?:e)?s|retraitepersonne)\b|" + _FOR_ONLY + _YOUNG
+)
+_PUBLIC_IN_TITLE = re.compile(
+    _FOR + _YOUNG + r"(?! (?:et (?:leurs|leur|un|vos) parents?|accompagnes?|de \d))"
+)
 
 
 def match_terms(stem_seq: Sequence[str]) -> list[LexiconEntry]:
@@ -71,27 +96,51 @@ def match_terms(stem_seq: Sequence[str]) -> list[LexiconEntry]:
 
 
 def age_themes(folded: str) -> list[tuple[str, str]]:
-    """(theme, phrase) for each age range an event is designed for, in a folded text.
+    """(theme, phrase) for each age range or public an event is designed for, in a folded text.
 
-    Under six, or with their parents: ``famille``; from six to 25: ``jeunesse``; from 60:
-    ``seniors``; football-style age groups (``U13``): ``jeunesse``.
+    The rule (see :mod:`shared.taxonomy`): ``jeunesse`` is for children and young people,
+    ``famille`` for babies and for children with their parents. So an age range up to three
+    years gives ``famille``; a range of children (up to 25) gives ``jeunesse``, and also
+    ``famille`` when it starts under six (young children come with a parent); a range with
+    their parents gives ``famille``; a range that runs into adulthood (``3-99 ans``) says
+    nothing. From 60: ``seniors``. Football-style age groups (``U13``): ``jeunesse``. A
+    public stated in words (``pour les seniors``, ``réservé aux enfants``, ``destiné aux
+    familles``) gives its theme.
     """
-    found: list[tuple[str, str]] = []
+    found = _publics(_PUBLIC, folded)
     if "ans" not in folded:  # no age at all (nor "dans"): only age groups (U13)
-        return [("jeunesse", m.group(0).strip()) for m in _U_CATEGORY.finditer(folded)]
+        return found + [("jeunesse", m.group(0).strip()) for m in _U_CATEGORY.finditer(folded)]
     for m in _RANGE.finditer(folded):
         low = 0 if m.group(2) == "mois" else int(m.group(1))
         high = int(m.group(3))
-        if low >= high:
+        if low >= high or high > 25:
             continue
-        if low < 6 or m.group(4):  # young children, or children with their parents
-            found.append(("famille", m.group(0).strip()))
-        elif high <= 25:
-            found.append(("jeunesse", m.group(0).strip()))
+        phrase = m.group(0).strip()
+        if m.group(4) or high <= 3 or low == 0:  # with their parents, or from babies on
+            found.append(("famille", phrase))
+            continue
+        found.append(("jeunesse", phrase))
+        if low < 6:  # young children come with a parent
+            found.append(("famille", phrase))
     for m in _SENIOR.finditer(folded):
         found.append(("seniors", m.group(0).strip()))
     for m in _U_CATEGORY.finditer(folded):
         found.append(("jeunesse", m.group(0).strip()))
+    return found
+
+
+def _publics(pattern: re.Pattern[str], folded: str) -> list[tuple[str, str]]:
+    """(theme, phrase) of the publics stated in words: children (with no age) are
+    ``jeunesse`` and ``famille``, like ``jeune public``."""
+    found: list[tuple[str, str]] = []
+    for m in pattern.finditer(folded):
+        phrase, groups = m.group(0).strip(), m.groupdict()
+        if groups.get("seniors"):
+            found.append(("seniors", phrase))
+        if groups["families"] or groups["children"]:
+            found.append(("famille", phrase))
+        if groups["young"] or groups["children"]:
+            found.append(("jeunesse", phrase))
     return found
 
 
@@ -107,16 +156,22 @@ class TextHits:
     ages: tuple[tuple[str, str], ...] = ()
     #: every stem of the title and of the description outside practical sentences
     words: frozenset[str] = frozenset()
+    #: (theme, phrase) that the form of the title gives (a sports fixture)
+    formats: tuple[tuple[str, str], ...] = ()
 
     @classmethod
     def of(cls, title: str, description_text: str) -> TextHits:
-        folded_title = fold(surface(title))
+        title_text, title_works = split_work_titles(mask_names(mask_places(title)))
+        description, works = split_work_titles(
+            mask_names(mask_places(description_text[:DESCRIPTION_CHARS]))
+        )
+        folded_title = fold(surface(title_text))
         title_stems = folded_stems(folded_title)
         words = set(title_stems)
-        subject: list[LexiconEntry] = []
+        subject: list[LexiconEntry] = _weak(works)
         incidental: list[LexiconEntry] = []
         kept = [folded_title]
-        for sentence in _SENTENCE.split(fold(surface(description_text[:DESCRIPTION_CHARS]))):
+        for sentence in _SENTENCE.split(fold(surface(description))):
             sentence_stems = folded_stems(sentence)
             if not sentence_stems:
                 continue
@@ -127,9 +182,22 @@ class TextHits:
             words.update(sentence_stems)
             subject.extend(match_terms(sentence_stems))
         return cls(
-            tuple(match_terms(title_stems)),
+            tuple(match_terms(title_stems) + _weak(title_works)),
             tuple(subject),
             tuple(incidental),
-            tuple(dict.fromkeys(age_themes(" . ".join(kept)))),
+            tuple(dict.fromkeys(_publics(_PUBLIC_IN_TITLE, folded_title)
+                                + age_themes(" . ".join(kept)))),
             frozenset(words),
+            tuple(format_themes(title)),
         )
+
+
+def _weak(text: str) -> list[LexiconEntry]:
+    """Lexicon matches of the title of a work, as weak evidence (context words dropped)."""
+    if not text:
+        return []
+    return [
+        LexiconEntry(e.theme, e.term, e.key, WEAK)
+        for e in match_terms(folded_stems(fold(surface(text))))
+        if e.strength != CONTEXT
+    ]

@@ -4,17 +4,25 @@ Evidence, in order of trust:
 
 1. The source's categories (``Event.categories``): a category whose words contain a lexicon
    term, or that names a theme (its code or label), assigns that theme.
-   Reason ``category:<category as given>``.
-2. An age range the event is designed for (``pour les 6-12 ans``, ``0-3 ans``, ``U13``,
-   ``plus de 60 ans``): under six, ``famille`` (young children come with a parent); from six
-   to 25, ``jeunesse``; 60 and more, ``seniors``. An open range (``dès 5 ans``) says who may
-   come, not who it is for: nothing. Reason ``age:<as written>``.
-3. The organizer's declared RNA codes, ``Event.extra["organizer_themes"]`` (a list of
+   Reason ``category:<category as given>``. The source's own keywords (OpenAgenda and
+   Opendatasoft tags, WordPress tags: the organizer's words) weigh the same, read as the
+   slugs :func:`.keywords.make_keywords` keeps (``source_keywords``). Reason
+   ``keyword:<slug>``.
+2. The form of the title: two teams and a league code, a team category (``US Vern – AS
+   Chantepie (R2)``, ``Seniors F``, ``U15``) is a sport fixture
+   (:func:`.theme_context.format_themes`). Reason ``format:<as written>``.
+3. An age range or a public the event is designed for (``pour les 6-12 ans``, ``0-3 ans``,
+   ``U13``, ``plus de 60 ans``, ``réservé aux seniors``): children's ranges give
+   ``jeunesse``, and ``famille`` too when they start under six; babies and children with
+   their parents give ``famille``; 60 and more, ``seniors``
+   (:func:`.theme_text.age_themes`). An open range (``dès 5 ans``) says who may come, not
+   who it is for: nothing. Reason ``age:<as written>``.
+4. The organizer's declared RNA codes, ``Event.extra["organizer_themes"]`` (a list of
    6-digit codes, or one string; the harvester or the source registry fills it from the
    association's RNA record). An organizer does many kinds of things, so its themes are
    assigned only when the event text supports them (any lexicon hit for that theme) or when
    nothing else gave the event a theme. Reason ``rna:<code>``.
-4. The lexicon, matched on the stems of the title and of the plain description (first
+5. The lexicon, matched on the stems of the title and of the plain description (first
    :data:`DESCRIPTION_CHARS` characters), read by :class:`TextHits`. Matching is greedy
    longest-first, so the words of ``don du sang`` do not also count as ``don``. Each
    distinct term scores by strength and place (:data:`WEIGHTS`), and the title weighs more
@@ -33,7 +41,8 @@ Evidence, in order of trust:
 
    Reason ``lexicon:<terms>`` (best terms first).
 
-At most :data:`MAX_THEMES` themes are kept: categories and age ranges first, then by score.
+At most :data:`MAX_THEMES` themes are kept: categories, keywords, fixtures and age ranges
+first, then by score.
 """
 
 from __future__ import annotations
@@ -123,16 +132,22 @@ def lexicon_scores(hits: TextHits) -> dict[str, dict[str, float]]:
 
 
 def _category_themes(categories: Iterable[str]) -> dict[str, str]:
+    """theme -> the first category (or keyword) that gives it.
+
+    A category that names a theme gives it; else its strong and ordinary lexicon terms do
+    (``Visite`` alone says nothing about patrimoine, nor ``Marché`` alone about food).
+    """
     out: dict[str, str] = {}
     for category in categories:
         if not category or not category.strip():
             continue
-        named = _NAMES.get(fold(category).strip())
+        folded = fold(category).strip()
+        named = _NAMES.get(folded) or _NAMES.get(folded.replace("-", " "))
         if named:
             out.setdefault(named, category)
             continue
         for entry in match_terms(theme_stems(category)):
-            if entry.strength in (STRONG, NORMAL):  # "Visite" alone says nothing about patrimoine
+            if entry.strength in (STRONG, NORMAL):
                 out.setdefault(entry.theme, category)
     return out
 
@@ -147,13 +162,24 @@ def organizer_codes(extra: Mapping[str, Any]) -> list[str]:
 
 
 def assign_themes(
-    categories: Sequence[str], extra: Mapping[str, Any], hits: TextHits
+    categories: Sequence[str],
+    extra: Mapping[str, Any],
+    hits: TextHits,
+    source_keywords: Sequence[str] = (),
 ) -> tuple[ThemeTag, ...]:
     reasons: dict[str, list[str]] = defaultdict(list)
     rank: dict[str, float] = {}
     for theme, category in _category_themes(categories).items():
         reasons[theme].append(f"category:{category}")
         rank[theme] = 100.0
+    for theme, keyword in _category_themes(source_keywords).items():
+        if theme not in rank:
+            reasons[theme].append(f"keyword:{keyword}")
+            rank[theme] = 90.0
+    for theme, phrase in hits.formats:
+        if theme not in rank:
+            reasons[theme].append(f"format:{phrase}")
+            rank[theme] = 60.0
     has_subject = bool(rank)  # an age range says who the event is for, not its subject
     for theme, phrase in hits.ages:
         if theme not in rank:

@@ -1,3 +1,8 @@
+import json
+from datetime import UTC, datetime
+
+from services.harvester.formats import parse_document
+from services.harvester.formats.base import ParseContext
 from services.indexer.enrich.audience import infer_audience, infer_free
 from shared.model import Location, Status
 
@@ -124,3 +129,64 @@ def test_audience_not_children_when_discouraged():
 
 def test_audience_keeps_source_codes():
     assert infer_audience(("seniors", "bogus"), "") == ("seniors",)
+
+
+# -- the source's keywords reach the theme tagger (issue 16, second round) ---------------------
+
+NOW = datetime(2026, 3, 1, 12, tzinfo=UTC)
+
+
+def harvested(doc: dict, url: str):
+    context = ParseContext(source_id="assos", now=NOW, url=url)
+    (event,) = parse_document(json.dumps(doc).encode(), context).events
+    return event
+
+
+def test_openagenda_keywords_give_themes(enricher):
+    event = harvested(
+        {
+            "total": 1,
+            "events": [
+                {
+                    "uid": 7001,
+                    "title": {"fr": "La nuit des morts-vivants"},
+                    "keywords": {"fr": ["Théâtre", "Humour"]},
+                    "timings": [{"begin": "2026-03-14T20:30:00+01:00",
+                                 "end": "2026-03-14T22:00:00+01:00"}],
+                }
+            ],
+        },
+        "https://api.openagenda.com/v2/agendas/1/events",
+    )
+    assert event.keywords == ("Théâtre", "Humour") and event.categories == ()
+    out = enricher.enrich(event)
+    assert {t.code: t.reason for t in out.themes} == {"culture": "keyword:theatre"}
+    assert enricher.enrich(out) == out
+
+
+def test_opendatasoft_keywords_give_themes(enricher):
+    fields = {
+        "uid": "8001",
+        "title_fr": "Les jeudis de la cour",
+        "firstdate_begin": "2026-03-12T17:00:00+00:00",
+        "firstdate_end": "2026-03-12T19:00:00+00:00",
+        "keywords_fr": "Jardinage;Nature en ville",
+    }
+    event = harvested(
+        {"nhits": 1, "parameters": {"start": 0}, "records": [{"recordid": "r1", "fields": fields}]},
+        "https://data.example.org/api/records/1.0/search/?dataset=agenda",
+    )
+    assert event.keywords == ("Jardinage", "Nature en ville")
+    out = enricher.enrich(event)
+    assert [t.code for t in out.themes] == ["environnement"]
+    assert out.themes[0].reason == "keyword:jardinage"
+    assert enricher.enrich(out) == out
+
+
+def test_a_keyword_the_text_already_says_is_not_counted_twice(enricher, make_event):
+    # "concert" is a salient term of the title: the text speaks for it, not the keyword
+    out = enricher.enrich(make_event("Concert du printemps", keywords=("Concert", "Danse")))
+    assert {t.code: t.reason for t in out.themes} == {
+        "culture": "keyword:danse; lexicon:concert"
+    }
+    assert enricher.enrich(out) == out

@@ -225,3 +225,141 @@ def test_calendar_words_match_no_term():
     )
     found = {w: match_terms(theme_stems(w)) for w in words.split()}
     assert found == dict.fromkeys(words.split(), [])
+
+
+# -- failure classes of the blind evaluation (issue 16, second round) ---------------------------
+
+
+def test_a_fixture_named_by_its_teams_and_league_is_sport():
+    assert set(themes("US Vern – AS Chantepie (R2)")) == {"sport"}
+    assert themes("URB 35 vs Caen (NM2)") == {"sport": "format:nm2"}
+    assert set(themes("Cesson RMHB 2 – HBC Nantes (N1M)")) == {"sport"}
+    assert set(themes("Rennes PNF – Cholet", "Coup d'envoi à 20 h.")) == {"sport"}
+
+
+def test_a_team_category_is_sport_not_seniors():
+    assert set(themes("Seniors F – réception de Plérin (PNF)")) == {"sport"}
+    assert set(themes("Plateau U9 du samedi")) == {"sport", "jeunesse"}
+    assert "seniors" in themes("Gym douce pour les seniors")
+
+
+def test_a_dash_or_a_league_word_alone_is_no_fixture():
+    assert set(themes("Réunion de quartier – Maurepas")) == {"citoyennete"}
+    assert themes("Rennes – Nantes : covoiturage") == {}
+    assert "sport" not in themes("Journée nationale de la laïcité")
+    assert "sport" not in themes("Travaux sur la N12 – Pacé")
+
+
+def test_clear_subjects_the_lexicon_missed():
+    assert set(themes("Open de bloc de la Poterie")) == {"sport"}
+    assert set(themes("Masterclass de violoncelle avec Anne Morel")) == {"culture"}
+    assert set(themes("Master class de trompette")) == {"culture"}
+    assert "culture" not in themes("Masterclass : cuisine bretonne")
+    assert set(themes("Atelier LaTeX : rédiger son mémoire")) == {"numerique"}
+    assert set(themes("Initiation à la fraiseuse CNC")) == {"numerique"}
+    assert set(themes("Rennes JS #14 : les Web Components")) == {"numerique"}
+    assert set(themes("Visite du rucher école", "Extraction du miel avec les apiculteurs.")) == {
+        "environnement"
+    }
+    assert set(themes("Café LSF du mois")) == {"handicap-inclusion"}
+    assert set(themes("Tournoi de poker Texas Hold'em")) == {"loisirs"}
+    assert set(themes("Soirée coinche")) == {"loisirs"}
+    assert "alimentation" in themes("Fête de la pomme et du cidre")
+
+
+def test_a_show_translated_into_sign_language_is_not_about_handicap():
+    assert set(themes("Concert de jazz", "Concert traduit en LSF.")) == {"culture"}
+
+
+def test_source_keywords_weigh_like_categories():
+    tags = assign_themes((), {}, TextHits.of("La nuit des morts-vivants", ""), ("theatre",))
+    assert {t.code: t.reason for t in tags} == {"culture": "keyword:theatre"}
+    tags = assign_themes((), {}, TextHits.of("Grande collecte", ""), ("solidarite",))
+    assert [t.code for t in tags] == ["solidarite"]
+    assert assign_themes((), {}, TextHits.of("Portes ouvertes", ""), ("rennes", "gratuit")) == ()
+
+
+def test_a_venue_says_where_not_what():
+    assert set(themes("Concert de l'ensemble Matheus", "À la cathédrale Saint-Pierre.")) == {
+        "culture"
+    }
+    assert set(themes("Atelier tricot à la médiathèque")) == {"loisirs"}
+    assert set(themes("Soirée jeux au centre culturel")) == {"loisirs"}
+    assert set(themes("Atelier numérique", "Médiathèque Lucien-Rose, 2e étage.")) == {"numerique"}
+    assert set(themes("Conférence sur le diabète", "Lieu : médiathèque du centre culturel.")) == {
+        "sante"
+    }
+
+
+def test_a_town_name_says_where_not_what():
+    assert set(themes("Loto géant à Saint-Sulpice-la-Forêt")) == {"loisirs"}
+    assert "patrimoine" not in themes("Thé dansant – La Chapelle-des-Fougeretz")
+    assert set(themes("Vide-grenier de La Forêt-Fouesnant")) == {"loisirs"}
+    assert set(themes("Assemblée générale", "Salle polyvalente, Saint Sulpice la Forêt.")) == {
+        "vie-associative"
+    }
+    assert set(themes("Journée du cidre à la ferme de la Harpe")) == {"alimentation"}
+
+
+def test_a_place_that_is_the_subject_still_counts():
+    assert "patrimoine" in themes("Visite guidée de la cathédrale")
+    assert "spiritualite" in themes("Portes ouvertes de la mosquée")
+    assert "environnement" in themes("Balade en forêt de Rennes")
+    assert "spiritualite" in themes("Chemin de croix")
+
+
+def test_words_read_in_their_own_sense():
+    assert set(themes("Atelier Blender : modèles 3D pour débutants")) == {"numerique"}
+    assert set(themes("Conférence : les grands modèles de langage")) == {"numerique"}
+    assert set(themes("Salon du modélisme ferroviaire")) == {"loisirs"}
+    assert set(themes("Concert rock alternatif")) == {"culture"}
+    assert "emploi-insertion" in themes("Job dating alternance")
+
+
+def test_the_title_of_a_work_is_not_the_subject():
+    out = themes("Exposition « Oiseaux de nuit »", "Photographies de Léa Dubois.")
+    assert set(out) == {"culture"}
+    assert set(themes("Spectacle « Les arbres qui marchent »")) == {"culture"}
+    out = themes("Conférence « Les oiseaux des jardins »", "Par un ornithologue de la LPO.")
+    assert set(out) == {"environnement"}
+    out = themes("Exposition « Les Bretons et la mer »", "Trois siècles d'histoire.")
+    assert "patrimoine" in out
+
+
+def test_an_audience_word_in_a_name_says_nothing():
+    assert set(themes("Gala de boxe des Jeunes Ambitieux")) == {"sport"}
+    out = themes("Assemblée générale de l'association Familles en Fête")
+    assert set(out) == {"vie-associative"}
+    assert "seniors" in themes("Après-midi du Club des aînés")
+    assert "jeunesse" in themes("Soirée des jeunes du quartier")
+
+
+def test_children_are_jeunesse_babies_and_parents_famille():
+    assert {"culture", "jeunesse", "famille"} <= set(themes("Spectacle jeune public"))
+    assert {"jeunesse", "famille"} <= set(themes("Éveil musical 3-6 ans"))
+    assert set(themes("Stage de tennis 8-15 ans")) == {"sport", "jeunesse"}
+    out = themes("Stage multisport", "Pour les 8 – 15 ans, à Pâques.")
+    assert set(out) == {"sport", "jeunesse"}
+    assert "jeunesse" not in themes("Comptines", "Pour les 0-3 ans.")
+    assert "jeunesse" not in themes("Jeux libres", "De 0 à 12 ans avec leurs parents.")
+    assert themes("Spectacle de cirque", "De 3 à 99 ans.").keys() == {"culture"}
+
+
+def test_a_public_stated_in_words():
+    assert set(themes("Initiation à la tablette", "Atelier réservé aux seniors.")) == {
+        "numerique",
+        "seniors",
+    }
+    assert "seniors" in themes("Atelier cuisine pour les seniors")
+    assert "jeunesse" in themes("Atelier jardinage pour les enfants")
+    # one part of a programme is not the public of the whole event
+    assert themes("Fête de quartier", "Bal, repas et jeux pour les enfants.").keys() == {"loisirs"}
+
+
+def test_christmas_markets_and_fairs_are_festive_outings():
+    out = themes("Marché de Noël de l'école", "Chalets, artisans et créateurs, vin chaud.")
+    assert set(out) == {"loisirs"}
+    assert set(themes("Foire Saint-Martin", "Manèges et camelots sur le mail.")) == {"loisirs"}
+    assert set(themes("Foire aux greniers")) == {"loisirs"}
+    assert set(themes("Foire aux livres")) == {"culture"}
+    assert set(themes("Foire exposition de Rennes")) == {"economie"}

@@ -2,7 +2,9 @@
 
 The split of ``themes_real.jsonl`` was fixed before any tuning; these floors are the
 targets of issue 16 (precision 0.85, recall 0.75 on held-out real-style calendars) and the
-level the project's own set reached before the change.
+level the project's own set reached before the change. ``themes_classes.jsonl`` holds the
+development cases written for the failure classes of the blind evaluation (all ``dev``):
+its floor keeps each class fixed.
 """
 
 import json
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from services.indexer.enrich.keywords import make_keywords, source_keywords
 from services.indexer.enrich.sanitize import html_to_text, sanitize
 from services.indexer.enrich.themes import TextHits, assign_themes
 
@@ -24,16 +27,22 @@ def micro_pr(name: str, split: str) -> tuple[float, float]:
             continue
         extra = {"organizer_themes": row["organizer_themes"]} if row.get("organizer_themes") else {}
         hits = TextHits.of(row["title"], html_to_text(sanitize(row["description"])))
-        got = {t.code for t in assign_themes(row["categories"], extra, hits)}
+        made = make_keywords(row["categories"], row.get("keywords", ()), row["title"], hits)
+        given = source_keywords(made, row["categories"], row["title"], hits)
+        got = {t.code for t in assign_themes(row["categories"], extra, hits, given)}
         want = set(row["expected"])
         tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
     return tp / (tp + fp), tp / (tp + fn)
 
 
 @pytest.mark.parametrize(
-    ("name", "precision", "recall"),
-    [("themes_real.jsonl", 0.85, 0.75), ("themes_labelled.jsonl", 0.81, 0.80)],
+    ("name", "split", "precision", "recall"),
+    [
+        ("themes_real.jsonl", "test", 0.85, 0.75),
+        ("themes_labelled.jsonl", "test", 0.81, 0.80),
+        ("themes_classes.jsonl", "dev", 0.95, 0.95),
+    ],
 )
-def test_held_out_precision_and_recall(name, precision, recall):
-    p, r = micro_pr(name, "test")
+def test_precision_and_recall(name, split, precision, recall):
+    p, r = micro_pr(name, split)
     assert p >= precision and r >= recall, f"{name}: P {p:.2f} R {r:.2f}"
