@@ -7,14 +7,17 @@ Order of attempts (the first that succeeds gives ``Location.precision``):
     Ille-et-Vilaine. ``0,0`` is rejected; swapped latitude/longitude and a lost minus sign on
     the longitude are detected and fixed (the reason says so).
 ``venue``
-    The location name (or one of its parts: ``"Antipode MJC - Rennes"``) matched against the
-    names and aliases of ``rennes_venues.csv``: exact key, key without ``salle``/``espace``,
-    a close spelling (difflib), then a known name contained in the text (not a generic
-    word such as ``théâtre``).
+    The location name (or one of its parts: ``"Antipode MJC - Rennes"``), else its address
+    when that names a place rather than a street (``Salle du conseil, mairie de Chantepie``),
+    matched against the names and aliases of ``rennes_venues.csv``: exact key, key without
+    ``salle``/``espace``, a close spelling (difflib), then a known name contained in the text
+    (not a generic word such as ``théâtre``).
 ``street``
     The address (or a name that is an address) matched to a street of Rennes
     (``rennes_streets_osm2013.csv``, Rennes only): the street's representative point.
-    There is no house-number data, so the number is ignored.
+    There is no house-number data, so the number is ignored. A town written after the
+    street without a comma (``8 rue Legraverend Rennes``) is the town, not part of the
+    street's name.
 ``commune``
     The commune from the city name, the postcode, or a town the location's text names
     (:mod:`.towns`: ``Salle des fêtes de Pacé``, ``Médiathèque, Saint-Jacques-de-la-Lande``):
@@ -44,6 +47,7 @@ from shared.model import Location
 from shared.reference import RENNES_INSEE, Commune, Reference, Street, Venue
 
 from .places import (
+    ARTICLES,
     GENERIC_WORDS,
     commune_keys,
     parse_address,
@@ -173,9 +177,10 @@ class Geocoder:
     def _from_venue(
         self, loc: Location, city: Commune | None, notes: list[str]
     ) -> tuple[float, float, str, str] | None:
-        if not loc.name:
-            return None
-        venue = self.match_venue(loc.name, city)
+        venue = self.match_venue(loc.name, city) if loc.name else None
+        if venue is None and loc.address and parse_address(loc.address).street is None:
+            # "Salle du conseil, mairie de X": no close spelling (an address is no venue name)
+            venue = self.match_venue(loc.address, city, fuzzy=False)
         if venue is None:
             return None
         if venue.lat is None or venue.lon is None:
@@ -183,8 +188,11 @@ class Geocoder:
             return None
         return venue.lat, venue.lon, "venue", f"venue:{venue.name}"
 
-    def match_venue(self, name: str, city: Commune | None = None) -> Venue | None:
-        """The known venue a location name refers to, if any."""
+    def match_venue(
+        self, name: str, city: Commune | None = None, fuzzy: bool = True
+    ) -> Venue | None:
+        """The known venue a location name refers to, if any (``fuzzy``: by a close spelling
+        too)."""
         candidates = [name, *(p for p in _PARTS.split(name) if p and p.strip())]
         keys = [k for k in dict.fromkeys(venue_key(c) for c in candidates) if k]
         # "Mairie" in Cesson-Sévigné is "Mairie de Cesson-Sévigné"
@@ -193,11 +201,11 @@ class Geocoder:
             for venue in self._exact(key):
                 if self._city_ok(venue, city):
                     return venue
-        for key in keys:
+        for key in keys if fuzzy else ():
             close = difflib.get_close_matches(key, self._venue_keys, n=1, cutoff=0.88)
             if close and self._city_ok(self.venues[close[0]], city):
                 return self.venues[close[0]]
-        tokens = " " + " ".join(w for w in words(name) if w not in ("le", "la", "les", "l")) + " "
+        tokens = " " + " ".join(w for w in words(name) if w not in ARTICLES) + " "
         for key in reversed(self._venue_keys):  # longest first
             if (
                 " " in key or (len(key) >= 6 and key not in GENERIC_WORDS)
@@ -233,13 +241,24 @@ class Geocoder:
             parts = parse_address(raw)
             if parts.street is None:
                 continue
-            street = self.streets.get(parts.street)
-            if street is None:
-                same_name = self.street_names.get(street_name_part(parts.street), [])
-                street = same_name[0] if len(same_name) == 1 else None
+            street = self._street(parts.street)
+            if street is None:  # "rue legraverend rennes": the street, then its town
+                ws = parts.street.split()
+                after = self.towns.town_after_street(ws)
+                if after is not None and after[0].commune is not None and (
+                    after[0].commune.insee == RENNES_INSEE
+                ):
+                    street = self._street(" ".join(ws[: -after[1]]))
             if street is not None:
                 return street.lat, street.lon, "street", f"street:{street.name}"
         return None
+
+    def _street(self, key: str) -> Street | None:
+        street = self.streets.get(key)
+        if street is None:
+            same_name = self.street_names.get(street_name_part(key), [])
+            street = same_name[0] if len(same_name) == 1 else None
+        return street
 
     def _elsewhere(self, loc: Location, has_source_point: bool) -> str | None:
         """Why the location is clearly outside Rennes Métropole, if it is.
@@ -250,7 +269,7 @@ class Geocoder:
         metropole and must not be matched to a Rennes venue or street of the same name.
         """
         if loc.city:
-            if any(k in self.communes for k in commune_keys(loc.city)):
+            if self._city(loc.city) is not None:
                 return None
             return f"city {loc.city!r} is outside Rennes Métropole"
         postcode = loc.postcode or (parse_address(loc.address).postcode if loc.address else None)
@@ -270,10 +289,8 @@ class Geocoder:
 
     def _commune_of(self, loc: Location) -> tuple[Commune | None, str]:
         """The commune of the location and how it was found (for the reason)."""
-        if loc.city:
-            for key in commune_keys(loc.city):
-                if key in self.communes:
-                    return self.communes[key], ""
+        if loc.city and (commune := self._city(loc.city)) is not None:
+            return commune, ""
         postcode = loc.postcode or (parse_address(loc.address).postcode if loc.address else None)
         if postcode:
             postcode = postcode.strip()
@@ -286,6 +303,15 @@ class Geocoder:
         if town is not None and town.commune is not None:
             return town.commune, " (named in the location)"
         return None, ""
+
+    def _city(self, city: str) -> Commune | None:
+        """The commune of the Métropole a city field names, abbreviations read
+        (``St-Grégoire``, ``Vern/Seiche``, ``Chartres de Bgne``)."""
+        for key in commune_keys(city):
+            if key in self.communes:
+                return self.communes[key]
+        town = self.towns.lookup([w for w in words(city) if w != "cedex" and not w.isdigit()])
+        return town.commune if town is not None else None
 
     def _commune_level(
         self, loc: Location, commune: Commune, reason: str, notes: list[str]

@@ -109,7 +109,7 @@ def parse_address(raw: str) -> AddressParts:
     if m:
         postcode = m.group(1)
         text = text[: m.start()]
-    for part in text.split(","):
+    for part in re.split(r",|\s[-–—]\s", text):  # "Salle X - 6 cours des Alliés"
         num_match = _NUMBER.match(part)
         number = num_match.group(1) if num_match else None
         rest = part[num_match.end() :] if num_match else part

@@ -9,7 +9,15 @@ town such a text names:
 * a town closing a part after ``de``, ``du``, ``d'``, ``à``: ``Salle des fêtes de Pacé``,
   ``Maison des associations du Rheu``, unless a street type comes just before (``Rue de
   Saint-Malo``, ``Route de Lorient``, ``Porte de Brest`` are streets of Rennes named after
-  a town, not that town), or the part is a street name itself.
+  a town, not that town), or the part is a street name itself;
+* a town closing a street address without a comma or a preposition: ``8 rue Legraverend
+  Rennes``, ``12 rue de la Gare Vern-sur-Seiche`` (``Rue de Saint-Malo`` is still a street).
+
+Town names are read the way people abbreviate them: ``St``/``Ste`` for ``Saint``/``Sainte``
+(``St-Grégoire``, ``St Jacques de la Lande``), connectors dropped or written ``/``
+(``Vern/Seiche``, ``Noyal Châtillon s/ Seiche``), and words cut short (``Chartres de Bgne``,
+``Cesson-Sév.``, ``Thorigné-F.``) when another word of the name is written in full and one
+town only fits (:meth:`TownFinder.lookup`).
 
 Towns are the communes of Rennes Métropole (reference data, with the short names people use:
 ``Cesson``, ``Saint-Jacques``) and :data:`NEARBY_TOWNS`, towns outside the Métropole whose
@@ -26,7 +34,7 @@ from dataclasses import dataclass
 
 from shared.reference import Commune
 
-from .places import TYPE_ABBREV, commune_keys, words
+from .places import TYPE_ABBREV, WORD_ABBREV, commune_keys, words
 
 #: Towns outside Rennes Métropole: the rest of Ille-et-Vilaine's main towns, the towns of
 #: neighbouring départements associations travel to, and the large French cities (several
@@ -64,7 +72,7 @@ METRO_SHORT_NAMES = {
     "thorigne": "35334",
     "vezin": "35353",
     "vern": "35352",
-    "noyal chatillon": "35207",
+    "noyal chatillon": "35206",
     "chapelle fougeretz": "35059",
     "chapelle thouarault": "35065",
 }
@@ -76,6 +84,9 @@ STREET_WORDS = frozenset(
     carrefour pont square parvis""".split()
 ) | frozenset(TYPE_ABBREV)
 _PREPOSITIONS = frozenset({"de", "du", "d", "a", "au", "l", "la", "le", "les"})
+#: Words a town name may drop or abbreviate (``Vern/Seiche``, ``Noyal s/ Seiche``).
+_CONNECTORS = frozenset({"de", "du", "des", "d", "la", "le", "les", "l", "sur", "sous", "s",
+                         "en", "et", "lez"})
 _NOISE = frozenset({"cedex", "france"})
 _PARTS = re.compile(r"\s+[-–—|/]\s+|[,;:()\[\]\n]")
 
@@ -103,6 +114,44 @@ class TownFinder:
             for key in commune_keys(name):
                 self.towns.setdefault(key, Town(name, None))  # a commune of the Métropole wins
         self._longest = max((len(k.split()) for k in self.towns), default=0)
+        #: the towns by their significant words (connectors dropped): "vern seiche"
+        self.loose: dict[str, list[Town]] = {}
+        for key, town in self.towns.items():
+            loose = _loose(key.split())
+            if loose and town not in self.loose.setdefault(" ".join(loose), []):
+                self.loose[" ".join(loose)].append(town)
+        #: (number of words, first letter) -> (words, towns) of the loose names, to scan cuts
+        self._shapes: dict[tuple[int, str], list[tuple[list[str], list[Town]]]] = {}
+        for loose_key, towns in self.loose.items():
+            ws = loose_key.split()
+            self._shapes.setdefault((len(ws), ws[0][0]), []).append((ws, towns))
+
+    def lookup(self, ws: list[str]) -> Town | None:
+        """The town these folded words name, exactly or abbreviated (see the module doc)."""
+        if not ws:
+            return None
+        town = self.towns.get(" ".join(ws))
+        if town is not None:
+            return town
+        ws = [WORD_ABBREV.get(w, w) for w in ws]
+        town = self.towns.get(" ".join(ws))
+        if town is not None:
+            return town
+        significant = _loose(ws)
+        if not significant:
+            return None
+        found = self.loose.get(" ".join(significant), [])
+        if len(found) == 1:
+            return found[0]
+        if len(significant) < 2:
+            return None
+        fits = {
+            id(t): t
+            for full, towns in self._shapes.get((len(significant), significant[0][0]), [])
+            if _abbreviates(significant, full)
+            for t in towns
+        }
+        return next(iter(fits.values())) if len(fits) == 1 else None
 
     def find(self, *texts: str | None) -> Town | None:
         """The town the texts name: a whole part first, else a town closing a part."""
@@ -113,7 +162,7 @@ class TownFinder:
                 ws = [w for w in words(part) if not w.isdigit() and w not in _NOISE]
                 if not ws:
                     continue
-                town = self.towns.get(" ".join(ws))
+                town = self.lookup(ws)
                 if town is not None:
                     whole.append(town)
                     continue
@@ -127,10 +176,12 @@ class TownFinder:
         return inside[-1] if inside and len(inside) == len(found) else found[-1]
 
     def _closing(self, ws: list[str]) -> Town | None:
-        if ws[0] in STREET_WORDS:  # "Promenade du Comte de Nice" is a street
-            return None
+        if ws[0] in STREET_WORDS:  # "Promenade du Comte de Nice" is a street...
+            return self._after_street(ws)  # ...but "rue Legraverend Rennes" is in Rennes
         for size in range(min(self._longest, len(ws) - 1), 0, -1):
-            town = self.towns.get(" ".join(ws[-size:]))
+            if ws[-size] in _CONNECTORS:
+                continue
+            town = self.lookup(ws[-size:])
             if town is None:
                 continue
             before = ws[:-size]
@@ -142,3 +193,44 @@ class TownFinder:
                 return town
             return None
         return None
+
+    def town_after_street(self, ws: list[str]) -> tuple[Town, int] | None:
+        """(town, its number of words) closing a street address with no preposition before
+        it: ``rue legraverend rennes``. ``rue de saint malo`` names no town."""
+        for size in range(min(self._longest, len(ws) - 2), 0, -1):
+            if ws[-size] in _CONNECTORS or ws[-size - 1] in _PREPOSITIONS | _CONNECTORS:
+                continue
+            town = self.lookup(ws[-size:])
+            if town is not None:
+                return town, size
+        return None
+
+    def _after_street(self, ws: list[str]) -> Town | None:
+        found = self.town_after_street(ws)
+        return found[0] if found else None
+
+
+def _loose(ws: list[str]) -> list[str]:
+    return [w for w in ws if w not in _CONNECTORS]
+
+
+def _abbreviates(short: list[str], full: list[str]) -> bool:
+    """Whether each word of ``short`` is its word of ``full`` or a cut of it (``bgne`` for
+    ``bretagne``, ``sev`` for ``sevigne``), with at least one word written in full."""
+    if len(short) != len(full):
+        return False
+    whole = 0
+    for i, (s, f) in enumerate(zip(short, full, strict=True)):
+        if s == f:
+            whole += len(s) >= 3
+        elif len(s) < 2 - (i > 0) or s[0] != f[0] or not (f.startswith(s) or _subsequence(s, f)):
+            return False  # an initial only after the first word ("Thorigné-F.")
+    return whole > 0 and whole < len(full)
+
+
+def _subsequence(short: str, full: str) -> bool:
+    """``bgne`` in ``bretagne``: the letters in order, the last one last."""
+    if short[-1] != full[-1]:
+        return False
+    rest = iter(full)
+    return all(c in rest for c in short)

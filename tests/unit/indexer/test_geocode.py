@@ -1,5 +1,7 @@
 import pytest
+from icalendar import Event as VEvent
 
+from services.harvester.formats.ics_fields import location as read_ics_location
 from services.indexer.enrich.geocode import Geocoder
 from services.indexer.enrich.places import parse_address, street_key, venue_key
 from shared.model import Location
@@ -251,3 +253,80 @@ def test_commune_level_and_outside_placements_are_stable(geocoder):
     ):
         once = geocoder.geocode(raw)
         assert geocoder.geocode(once) == once
+
+
+# -- places as the blind evaluation found them missed (issue 16, second round) ----------------
+
+
+def ics_location(text):
+    component = VEvent()
+    component.add("LOCATION", text)
+    return read_ics_location(component)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["8 rue Legraverend Rennes", "rue de la monnaie rennes", "Rue de la Monnaie - Rennes",
+     "Rue Vasselot – RENNES", "14 rue de Nantes Rennes", "22 rue de Saint-Malo Rennes"],
+)
+def test_a_street_and_its_town_without_a_comma_is_the_street(geocoder, text):
+    for loc in (ics_location(text), Location(name=text)):
+        out = geocoder.geocode(loc)
+        assert (out.precision, out.commune) == ("street", "Rennes"), (text, out.reason)
+        assert out.quartier is not None
+
+
+def test_a_street_then_another_town_is_in_that_town(geocoder):
+    out = geocoder.geocode(ics_location("12 rue de la Gare Vern-sur-Seiche"))
+    assert (out.commune, out.precision, out.quartier) == ("Vern-sur-Seiche", "commune", None)
+
+
+@pytest.mark.parametrize(
+    ("text", "commune"),
+    [
+        ("Salle des fêtes, St Jacques de la Lande", "Saint-Jacques-de-la-Lande"),
+        ("Médiathèque de St-Grégoire", "Saint-Grégoire"),
+        ("Complexe sportif, Vern/Seiche", "Vern-sur-Seiche"),
+        ("Gymnase, Chartres de Bgne", "Chartres-de-Bretagne"),
+        ("Espace culturel, Cesson-Sév.", "Cesson-Sévigné"),
+        ("Salle polyvalente, Thorigné-F.", "Thorigné-Fouillard"),
+        ("Salle du Pressoir - Chap. des Fougeretz", "La Chapelle-des-Fougeretz"),
+        ("Salle Paul Bert, Noyal-Châtillon", "Noyal-Châtillon-sur-Seiche"),
+    ],
+)
+def test_abbreviated_communes_are_read(geocoder, text, commune):
+    out = geocoder.geocode(ics_location(text))
+    assert (out.commune, out.precision) == (commune, "commune"), out.reason
+
+
+def test_an_abbreviated_city_field_is_in_the_metropole(geocoder):
+    out = geocoder.geocode(Location(name="Salle des fêtes", city="Vern/Seiche"))
+    assert (out.commune, out.precision) == ("Vern-sur-Seiche", "commune")
+    out = geocoder.geocode(Location(name="Salle", postcode="35131", city="Chartres de Bgne"))
+    assert out.commune == "Chartres-de-Bretagne"
+
+
+def test_an_abbreviated_town_outside_stays_outside(geocoder):
+    for text in ("St-Malo, salle du Quai", "Salle omnisports, St Aubin du Cormier"):
+        out = geocoder.geocode(ics_location(text))
+        assert (out.lat, out.commune, out.quartier) == (None, None, None), text
+
+
+def test_a_cut_that_fits_two_towns_is_not_guessed(geocoder):
+    out = geocoder.geocode(ics_location("Salle, St-G."))
+    assert out.commune is None
+
+
+@pytest.mark.parametrize(
+    ("text", "commune"),
+    [
+        ("Salle du conseil, mairie de Chantepie", "Chantepie"),
+        ("Salle des mariages - Mairie - Pacé", "Pacé"),
+        ("Salle du conseil municipal, Mairie, Montgermont", "Montgermont"),
+        ("Salle du conseil municipal de la mairie de Mordelles", "Mordelles"),
+    ],
+)
+def test_a_town_hall_named_with_other_words_is_the_town_hall(geocoder, text, commune):
+    out = geocoder.geocode(ics_location(text))
+    assert (out.commune, out.precision, out.reason) == (commune, "venue",
+                                                        f"venue:Mairie de {commune}")
