@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -266,3 +267,59 @@ async def test_places_and_themes_as_associations_write_them(stack, feed_server) 
     async with session.get(base, params={"vue": "carte"}) as resp:
         page = await resp.text()
     assert '"commune_only": true' in page and "quelque part dans la commune" in page
+
+
+def openagenda(day: str) -> str:
+    """An OpenAgenda page whose event says its subject only in its keywords."""
+    return json.dumps({
+        "total": 1,
+        "events": [{
+            "uid": 9001,
+            "title": {"fr": "La nuit des morts-vivants"},
+            "keywords": {"fr": ["Théâtre", "Humour"]},
+            "timings": [{"begin": f"{day}T20:30:00+01:00", "end": f"{day}T22:00:00+01:00"}],
+            "location": {"name": "Salle du conseil", "address": "mairie de Chantepie"},
+        }],
+    })
+
+
+FIXTURE = """BEGIN:VCALENDAR\r
+VERSION:2.0\r
+PRODID:-//test//FR\r
+BEGIN:VEVENT\r
+UID:fixture-r2\r
+DTSTAMP:20260101T000000Z\r
+DTSTART;TZID=Europe/Paris:{day}T150000\r
+SUMMARY:US Vern – AS Chantepie (R2)\r
+LOCATION:8 rue Legraverend Rennes\r
+END:VEVENT\r
+END:VCALENDAR\r
+"""
+
+
+async def test_keywords_fixtures_and_places_as_the_blind_evaluation_found_them(
+    stack, feed_server
+) -> None:
+    """Issue 16, second round: a source's keywords give the theme, a fixture named by its
+    teams is sport, a street with its town and no comma and a town hall named with other
+    words are placed at their point."""
+    harvester, store, session, base = stack
+    oa = feed_server.put("oa/events.json", openagenda(f"{DAY:%Y-%m-%d}"), "application/json")
+    ics_url = feed_server.put("club.ics", FIXTURE.format(day=f"{DAY:%Y%m%d}"), "text/calendar")
+    await harvester.harvest(Source("agenda", oa), SourceState())
+    await harvester.harvest(Source("club", ics_url), SourceState())
+
+    async def two() -> bool:
+        return await store.count() == 2
+
+    await eventually(two)
+    async with session.get(base + "v1/events", params={"theme": "culture"}) as resp:
+        (play,) = (await resp.json())["items"]
+    assert play["title"] == "La nuit des morts-vivants" and play["themes"] == ["culture"]
+    loc = play["location"]
+    assert (loc["commune"], loc["precision"]) == ("Chantepie", "venue")
+    async with session.get(base + "v1/events", params={"theme": "sport"}) as resp:
+        (match,) = (await resp.json())["items"]
+    assert match["themes"] == ["sport"]
+    loc = match["location"]
+    assert (loc["commune"], loc["quartier"], loc["precision"]) == ("Rennes", "Centre", "street")
