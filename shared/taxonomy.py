@@ -243,13 +243,17 @@ THEMES: tuple[Theme, ...] = (
         "informatique|conseiller numérique|codeurs|codeuses|mob programming|tdd|git|"
         "linux|microcontrôleur|scratch|devfest|breizhcamp|latex|cnc|fraiseuse numérique|"
         "découpe laser|imprimante 3d|imprimantes 3d|hackerspace|makerspace|modèles de langage|"
-        "modèle de langage|llm|chatgpt|modélisation 3d|modèles 3d",
+        "modèle de langage|llm|chatgpt|modélisation 3d|modèles 3d|découpeuse laser|"
+        "découpeuses laser|fer à souder|circuits imprimés|html|html5|css|jsconf|barcamp|"
+        "openstreetmap|cartopartie|debian|ubuntu|mastodon|fediverse|auto-hébergement|"
+        "webassembly|react|angular",
         "numérique|numériques|informatique|ordinateur|ordinateurs|internet|smartphone|"
         "smartphones|tablette|tablettes|logiciel|logiciels|linux|codage|"
         "robotique|ia|données|wikipédia|réseaux sociaux|électronique|arduino|raspberry|"
         "email|vie privée|web|site web|cyber|tech|algorithmes|api|terraform|"
         "base de données|bases de données|owasp|failles|scrum|agile|kanban|"
         "programmer|coder|applications|application mobile|ux|rgaa|hackers|hacker|makers|blender|"
+        "fraiseuse|électroniciens|bidouille|bidouilleurs|"
         "~3d",
     ),
     _t(

@@ -258,6 +258,8 @@ def test_clear_subjects_the_lexicon_missed():
     assert set(themes("Atelier LaTeX : rédiger son mémoire")) == {"numerique"}
     assert set(themes("Initiation à la fraiseuse CNC")) == {"numerique"}
     assert set(themes("Rennes JS #14 : les Web Components")) == {"numerique"}
+    assert set(themes("Initiation à la découpeuse laser")) == {"numerique"}
+    assert set(themes("Cartopartie OpenStreetMap du Blosne")) == {"numerique"}
     assert set(themes("Visite du rucher école", "Extraction du miel avec les apiculteurs.")) == {
         "environnement"
     }
