@@ -40,7 +40,7 @@ from shared.store import elastic_query as eq
 from shared.store import suggest as suggestions
 from shared.store.base import Outcome, SearchPage, SearchQuery
 from shared.store.dedup_merge import merge
-from shared.store.elastic_bulk import ItemsRejected, StoreError, bulk
+from shared.store.elastic_bulk import ItemsRejected, StoreError, bulk, mget_sources
 from shared.store.elastic_dedup import (
     RejectedEvents,
     clear_journal,
@@ -245,11 +245,12 @@ class ElasticStore:
             raise StoreError(f"repair refused: {exc.cause.message}") from exc
 
     async def _stored(self, event_ids: list[str]) -> dict[str, dict[str, Any]]:
-        """The version documents of ``event_ids`` that exist (real time)."""
+        """The version documents of ``event_ids`` that exist (real time); a document the
+        cluster could not read is a :class:`StoreError`, never an absent one."""
         out: dict[str, dict[str, Any]] = {}
         for i in range(0, len(event_ids), 1000):
             resp = await self.es.mget(index=self.events, ids=event_ids[i:i + 1000])
-            out.update({d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")})
+            out.update(mget_sources(resp["docs"]))
         return out
 
     async def _restore(self, event_ids: Iterable[str], stored: dict[str, dict[str, Any]],

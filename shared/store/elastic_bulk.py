@@ -122,6 +122,25 @@ async def bulk(es: AsyncElasticsearch, ops: list[dict[str, Any]], *, refresh: bo
     return results
 
 
+def mget_sources(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """The sources of the documents an ``mget`` response (its ``docs``) found, by id.
+
+    A document the cluster could not read (its shard unavailable, its index missing or
+    closed) comes back in its place with an ``error`` and no ``found``, in a response that
+    is a 200 all the same (``MultiGetHit.error`` in the specification, per-item failures of
+    ``TransportMultiGetAction``). That is the store's failure (:class:`StoreError`), never
+    "not found": a batch would take a stored event for a new one and write over it.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for doc in docs:
+        if "error" in doc:
+            raise StoreError(f"mget of {doc.get('_id')} in {doc.get('_index')} failed: "
+                             f"{_reason(doc)}")
+        if doc.get("found"):
+            out[doc["_id"]] = doc["_source"]
+    return out
+
+
 def _type(result: dict[str, Any]) -> str | None:
     error = result.get("error")
     return error.get("type") if isinstance(error, dict) else None

@@ -33,7 +33,7 @@ from shared.store import elastic_query as eq
 from shared.store.base import Outcome, SearchPage
 from shared.store.calls_base import CallQuery, CallSort, call_doc
 from shared.store.calls_members import MEMBERS_SCHEMA, MembersMixin, SqliteFile
-from shared.store.elastic_bulk import ItemsRejected, bulk
+from shared.store.elastic_bulk import ItemsRejected, StoreError, bulk, mget_sources
 from shared.store.elastic_lease import Lease
 from shared.store.sqlite_docs import index_text
 from shared.text import stems
@@ -184,7 +184,7 @@ class ElasticCallStore(MembersMixin, SqliteFile):
         await self.ensure()
         try:
             return await self._apply(messages)
-        except ApiError:
+        except (StoreError, ApiError):
             self._ready = False  # the indices may be gone: look again before the next batch
             raise
 
@@ -281,7 +281,7 @@ class ElasticCallStore(MembersMixin, SqliteFile):
         for i in range(0, len(ids), 1000):
             resp = await self.es.mget(index=self.alias, ids=ids[i:i + 1000],
                                       source_excludes=["text", "data"])
-            out.update({d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")})
+            out.update(mget_sources(resp["docs"]))
         return out
 
     # -- reading -------------------------------------------------------------------------

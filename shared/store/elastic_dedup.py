@@ -30,7 +30,7 @@ from shared.model import EventMessage, Kind
 from shared.store import dedup
 from shared.store import elastic_query as eq
 from shared.store.dedup_merge import merge
-from shared.store.elastic_bulk import ItemsRejected, StoreError, bulk
+from shared.store.elastic_bulk import ItemsRejected, StoreError, bulk, mget_sources
 from shared.store.sqlite_docs import event_dict, event_docs
 
 JOURNAL = "journal"
@@ -141,7 +141,7 @@ async def _mget(store: Any, ids: list[str], fields: list[str]) -> dict[str, dict
     for i in range(0, len(ids), MGET_CHUNK):
         resp = await store.es.mget(index=store.members, ids=ids[i:i + MGET_CHUNK],
                                    source=fields)
-        out.update({d["_id"]: d["_source"] for d in resp["docs"] if d.get("found")})
+        out.update(mget_sources(resp["docs"]))
     return out
 
 

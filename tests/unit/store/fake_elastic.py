@@ -11,6 +11,8 @@ documents it:
 * indices and aliases: create (``resource_already_exists_exception``), get with wildcards,
   delete by name only (``action.destructive_requires_name``), aliases and ``_aliases``,
   composable index templates (refused when they overlap another of the same priority);
+* an index's shard can be made unavailable (:attr:`FakeElastic.unavailable`): mget answers
+  an ``error`` per document in a 200, bulk a 503 per item, search and get a 503;
 * documents: per-document ``_seq_no``/``_primary_term``/``_version``, ``if_seq_no``,
   ``op_type=create``, external versioning (409 unless greater), ``require_alias``, writes to
   a missing index auto-create a plain index; get/mget are real time while searches only see
@@ -98,6 +100,7 @@ class FakeElastic:
         self.rejecters: list[Callable[[str, str, dict[str, Any]], str | None]] = []
         self.before: list[Callable[[Recorded], Any]] = []  # hooks run before answering
         self.max_window = 10_000  # index.max_result_window
+        self.unavailable: set[str] = set()  # concrete indices whose only shard is down
         self._pit_n = 0
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -367,6 +370,11 @@ class FakeElastic:
         self.aliases = {a: ix for a, ix in aliases.items() if ix}
         return 200, {"acknowledged": True}
 
+    def _available(self, name: str) -> None:
+        if name in self.unavailable:
+            raise EsError(503, "no_shard_available_action_exception",
+                          f"[{name}][0] no shard available")
+
     def _refresh(self, name: str) -> None:
         index = self.indices[name]
         index.visible = dict(index.docs)
@@ -376,6 +384,7 @@ class FakeElastic:
     def _doc_api(self, m: str, target: str, doc_id: str, r: Recorded) -> tuple[int, Any]:
         if m == "GET":
             name = self.resolve(target)[0]
+            self._available(name)
             doc = self.indices[name].docs.get(doc_id)
             if doc is None:
                 return 404, {"_index": name, "_id": doc_id, "found": False}
@@ -405,7 +414,14 @@ class FakeElastic:
         return status, result
 
     def _mget(self, target: str, ids: list[str], params: dict[str, str]) -> dict[str, Any]:
-        name = self.resolve(target)[0]
+        # a document that cannot be read (missing index, unavailable shard) is an ``error``
+        # in its place, in a 200 (TransportMultiGetAction's per-item failures)
+        try:
+            name = self.resolve(target)[0]
+            self._available(name)
+        except EsError as err:
+            return {"docs": [{"_index": target, "_id": doc_id, "error": err.body()["error"]}
+                             for doc_id in ids]}
         docs = []
         for doc_id in ids:
             doc = self.indices[name].docs.get(doc_id)
@@ -449,6 +465,10 @@ class FakeElastic:
         except EsError as err:
             return {"_index": target, "_id": doc_id, "status": err.status,
                     "error": {"type": err.type, "reason": err.reason}}
+        if name in self.unavailable:
+            return {"_index": name, "_id": doc_id, "status": 503,
+                    "error": {"type": "unavailable_shards_exception",
+                              "reason": f"[{name}][0] primary shard is not active"}}
         index = self.indices[name]
         current = index.docs.get(doc_id)
         out: dict[str, Any] = {"_index": name, "_id": doc_id}
@@ -529,6 +549,8 @@ class FakeElastic:
             out["pit_id"] = self._new_pit(target, context)
         assert target is not None
         names = self.resolve(target)
+        for name in names:
+            self._available(name)
         query = body.get("query", {"match_all": {}})
         matched = []
         for name in names:

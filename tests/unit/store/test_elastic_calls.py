@@ -15,6 +15,7 @@ import pytest
 from shared.calls import Call, CallKind, CallMessage
 from shared.store import elastic_query as eq
 from shared.store.calls_base import CallQuery, CallSort
+from shared.store.elastic_bulk import StoreError
 from shared.store.elastic_calls import ElasticCallStore, search_body, status_query
 from tests.unit.store.fake_elastic import running
 
@@ -129,3 +130,43 @@ def test_cursor_names_its_sort_and_carries_its_values() -> None:
                   ["deadline", 1_700_000_000]):
         with pytest.raises(ValueError):
             search_body(CallQuery(now=NOW, cursor=eq.encode_cursor(wrong)))
+
+
+async def test_an_unreadable_call_fails_the_batch_and_keeps_its_number(
+        tmp_path: Path) -> None:
+    # the mget of a shard relocating answers an ``error`` per document in a 200: read as
+    # "absent", the stored call took a new ``first_seq`` (an alert sent twice) and lost its
+    # ``first_seen``
+    async with running() as fake:
+        store = ElasticCallStore(fake.url, "c", tmp_path / "m.sqlite")
+        await store.apply([CallMessage.upsert(call("a"), 1)])
+        seen = fake.source("c", call("a").id)["first_seen"]
+        fake.unavailable.add("c-v1")
+
+        def back_for_the_write(rec) -> None:
+            if rec.path in ("/c-meta/_doc/first_seq", "/_bulk"):
+                fake.unavailable.clear()
+
+        fake.before.append(back_for_the_write)
+        with pytest.raises(StoreError, match="no_shard_available_action_exception"):
+            await store.apply([CallMessage.upsert(call("a", title="Jardins partagés"), 2)])
+        assert await store.max_seq() == 1
+        stored = fake.source("c", call("a").id)
+        assert (stored["first_seq"], stored["first_seen"], stored["version"]) == (1, seen, 1)
+        assert await store.apply([CallMessage.upsert(call("a", title="Jardins partagés"),
+                                                     2)]) == ["applied"]
+        assert fake.source("c", call("a").id)["first_seq"] == 1
+        await store.close()
+
+
+async def test_a_deleted_calls_index_is_created_again_by_the_next_batch(
+        tmp_path: Path) -> None:
+    async with running() as fake:
+        store = ElasticCallStore(fake.url, "c", tmp_path / "m.sqlite")
+        await store.apply([CallMessage.upsert(call("a"), 1)])
+        await store.es.indices.delete(index="c-v1")  # another process dropped it
+        with pytest.raises(StoreError):
+            await store.apply([CallMessage.upsert(call("b"), 1)])
+        assert await store.apply([CallMessage.upsert(call("b"), 1)]) == ["applied"]
+        assert fake.source("c", call("b").id)["version"] == 1
+        await store.close()

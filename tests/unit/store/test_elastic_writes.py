@@ -239,3 +239,42 @@ async def test_items_failing_for_the_store_are_a_store_error_for_a_retry() -> No
                                                {"a": 1}])
         fake._write = original
         await store.close()
+
+
+# -- mget: a document the cluster cannot read is a failure, never "not found" ------------
+
+async def test_an_unreadable_version_fails_the_batch_before_any_write() -> None:
+    # Elasticsearch answers an mget whose shard is down with a 200 and an ``error`` in place
+    # of each document: read as "absent", an older message looked new and overwrote the
+    # members and the canonical document, and the versions, written last, then failed
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t", refresh=True)
+        make = Factory()
+        ev = make.event("a", "Concert du soir")
+        await store.apply([make.upsert(ev, 20)])
+        fake.unavailable.add("t-events-v1")
+        bulks = len(fake.calls("_bulk"))
+        with pytest.raises(StoreError, match="no_shard_available_action_exception"):
+            await store.apply([make.upsert(ev.with_(title="Ancien titre"), 10)])
+        assert len(fake.calls("_bulk")) == bulks  # nothing written
+        assert titles(fake) == ["Concert du soir"]
+        fake.unavailable.clear()
+        assert await store.apply([make.upsert(ev.with_(title="Ancien titre"), 10)]) == [
+            Outcome.STALE]
+        await store.close()
+
+
+async def test_an_unreadable_member_fails_the_batch() -> None:
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t", refresh=True)
+        make = Factory()
+        await store.apply([make.upsert(make.event("a", "Bal folk"))])
+
+        def members_down(rec) -> None:
+            if rec.path == "/t-members/_mget":
+                fake.unavailable.add("t-members-v1")
+
+        fake.before.append(members_down)
+        with pytest.raises(StoreError, match="mget of"):
+            await store.apply([make.upsert(make.event("b", "Bal folk", source="s2"))])
+        await store.close()
