@@ -40,7 +40,13 @@ from shared.store import elastic_query as eq
 from shared.store import suggest as suggestions
 from shared.store.base import Outcome, SearchPage, SearchQuery
 from shared.store.dedup_merge import merge
-from shared.store.elastic_bulk import ItemsRejected, StoreError, bulk, mget_sources
+from shared.store.elastic_bulk import (
+    ItemsRejected,
+    StoreError,
+    bulk,
+    mget_sources,
+    unwritable,
+)
 from shared.store.elastic_dedup import (
     RejectedEvents,
     clear_journal,
@@ -190,6 +196,10 @@ class ElasticStore:
     async def apply(self, messages: Sequence[EventMessage]) -> list[Outcome]:
         if not messages:
             return []
+        refused = {i: f"refused for Elasticsearch: {why}" for i, msg in enumerate(messages)
+                   if (why := unwritable(msg.event_id, msg.version))}
+        if refused:
+            raise RejectedMessages(refused)
         await self.ensure()
         try:
             return await self._apply(messages)

@@ -26,6 +26,10 @@ from shared.errors import TransientError
 
 CHUNK_BYTES = 8 * 1024 * 1024
 RETRIES_429 = 5
+#: Longest document id Elasticsearch takes, in UTF-8 bytes (``IndexRequest.validate``).
+ID_MAX_BYTES = 512
+#: Largest external version (a long; ``VersionType.EXTERNAL`` takes 0 and up).
+VERSION_MAX = 2**63 - 1
 
 
 class StoreError(TransientError):
@@ -45,6 +49,27 @@ class ItemsRejected(StoreError):
     def __init__(self, items: list[Rejection]) -> None:
         super().__init__(f"{len(items)} document(s) refused: {items[0].reason}")
         self.items = items
+
+
+def unwritable(doc_id: Any, version: int) -> str | None:
+    """Why Elasticsearch would refuse to write the document ``doc_id`` at the external
+    ``version``, when it refuses it for the whole request rather than for that item:
+    ``BulkRequest.validate`` fails a bulk request with a 400
+    (``action_request_validation_exception``) for one id over 512 bytes or one version
+    its version type does not take, and a version past a long does not even parse. Such a
+    message would fail every batch it is in, so the stores refuse it alone, before any
+    request (an empty id, which only its item refuses, is refused here too)."""
+    if not isinstance(doc_id, str) or not doc_id:
+        return "an empty id"
+    try:
+        size = len(doc_id.encode("utf-8"))
+    except UnicodeEncodeError:
+        return "an id that is not valid UTF-8"
+    if size > ID_MAX_BYTES:
+        return f"an id of {size} bytes (Elasticsearch takes {ID_MAX_BYTES} at most)"
+    if not 0 <= version <= VERSION_MAX:
+        return f"version {version} (Elasticsearch takes external versions from 0 to 2^63-1)"
+    return None
 
 
 def pairs(ops: list[dict[str, Any]]) -> list[list[dict[str, Any]]]:

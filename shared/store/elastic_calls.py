@@ -33,7 +33,13 @@ from shared.store import elastic_query as eq
 from shared.store.base import Outcome, SearchPage
 from shared.store.calls_base import CallQuery, CallSort, call_doc
 from shared.store.calls_members import MEMBERS_SCHEMA, MembersMixin, SqliteFile
-from shared.store.elastic_bulk import ItemsRejected, StoreError, bulk, mget_sources
+from shared.store.elastic_bulk import (
+    ItemsRejected,
+    StoreError,
+    bulk,
+    mget_sources,
+    unwritable,
+)
 from shared.store.elastic_lease import Lease
 from shared.store.sqlite_docs import index_text
 from shared.text import stems
@@ -181,6 +187,11 @@ class ElasticCallStore(MembersMixin, SqliteFile):
     # -- writing -------------------------------------------------------------------------
 
     async def apply(self, messages: Sequence[CallMessage]) -> list[Outcome]:
+        refused = {i: f"refused for Elasticsearch: {why}" for i, msg in enumerate(messages)
+                   if msg.kind != CallKind.HIDE_INTEREST
+                   and (why := unwritable(msg.call_id, msg.version))}
+        if refused:
+            raise RejectedMessages(refused)
         await self.ensure()
         try:
             return await self._apply(messages)

@@ -13,6 +13,8 @@ documents it:
   composable index templates (refused when they overlap another of the same priority);
 * an index's shard can be made unavailable (:attr:`FakeElastic.unavailable`): mget answers
   an ``error`` per document in a 200, bulk a 503 per item, search and get a 503;
+* bulk: the request-level validation (an id over 512 bytes, a negative external version:
+  a 400 for the whole request), per-item results otherwise;
 * documents: per-document ``_seq_no``/``_primary_term``/``_version``, ``if_seq_no``,
   ``op_type=create``, external versioning (409 unless greater), ``require_alias``, writes to
   a missing index auto-create a plain index; get/mget are real time while searches only see
@@ -434,6 +436,7 @@ class FakeElastic:
         return {"docs": docs}
 
     def _bulk(self, lines: list[dict[str, Any]], params: dict[str, str]) -> tuple[int, Any]:
+        _validate_bulk(lines)
         items = []
         i = 0
         touched: set[str] = set()
@@ -476,6 +479,9 @@ class FakeElastic:
         def fail(status: int, type_: str, reason: str) -> dict[str, Any]:
             return {**out, "status": status, "error": {"type": type_, "reason": reason}}
 
+        if kind in ("index", "create") and doc_id == "":
+            return fail(400, "illegal_argument_exception",
+                        "if _id is specified it must not be empty")
         if kind in ("index", "create") and body is not None:
             for rejecter in self.rejecters:
                 reason = rejecter(target, doc_id, body)
@@ -711,6 +717,32 @@ class FakeElastic:
                       (op != "lt" or v < b) and (op != "lte" or v <= b)) for op, b in arg.items())
             return 1.0 if ok else None
         raise EsError(400, "unsupported", f"fake: query {kind}")
+
+
+def _validate_bulk(lines: list[dict[str, Any]]) -> None:
+    """What ``BulkRequest.validate`` refuses for the whole request, before any action runs:
+    an id over 512 UTF-8 bytes (``DocWriteRequest.validateDocIdLength``) and a version its
+    version type does not take (``validateSeqNoBasedCASParams``: external, 0 or more)."""
+    errors = []
+    i = 0
+    while i < len(lines):
+        (kind, meta), = lines[i].items()
+        i += 1 if kind == "delete" else 2
+        doc_id = str(meta.get("_id", ""))
+        size = len(doc_id.encode("utf-8", "surrogatepass"))
+        if kind in ("index", "create") and size > 512:
+            errors.append(f"id [{doc_id}] is too long, must be no longer than 512 bytes but "
+                          f"was: {size}")
+        if int(meta.get("version", 0)) > 2**63 - 1:  # the parser reads a long
+            raise EsError(400, "x_content_parse_exception",
+                          f"Numeric value ({meta['version']}) out of range of long")
+        if meta.get("version_type") in ("external", "external_gte") and int(
+                meta.get("version", -1)) < 0:
+            errors.append(f"illegal version value [{meta.get('version')}] for version type "
+                          "[EXTERNAL]")
+    if errors:
+        raise EsError(400, "action_request_validation_exception", "Validation Failed: " + "".join(
+            f"{n}: {e};" for n, e in enumerate(errors, 1)))
 
 
 def _overlap(a: str, b: str) -> bool:

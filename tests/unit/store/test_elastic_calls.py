@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from shared.calls import Call, CallKind, CallMessage
+from shared.errors import RejectedMessages
 from shared.store import elastic_query as eq
 from shared.store.calls_base import CallQuery, CallSort
 from shared.store.elastic_bulk import StoreError
@@ -169,4 +170,21 @@ async def test_a_deleted_calls_index_is_created_again_by_the_next_batch(
             await store.apply([CallMessage.upsert(call("b"), 1)])
         assert await store.apply([CallMessage.upsert(call("b"), 1)]) == ["applied"]
         assert fake.source("c", call("b").id)["version"] == 1
+        await store.close()
+
+
+@pytest.mark.parametrize(("version", "why"), [
+    (-1, "version -1"), (2**63, "version 9223372036854775808")])
+async def test_a_version_elasticsearch_refuses_as_a_request_is_dead_lettered_alone(
+        tmp_path: Path, version: int, why: str) -> None:
+    # an external version below 0 (VersionType.EXTERNAL) or past a long fails the whole
+    # bulk request with a 400: the calls stream blocked behind the message
+    async with running() as fake:
+        store = ElasticCallStore(fake.url, "c", tmp_path / "m.sqlite")
+        with pytest.raises(RejectedMessages) as refused:
+            await store.apply([CallMessage.upsert(call("a"), 1),
+                               CallMessage.upsert(call("b"), version)])
+        assert list(refused.value.reasons) == [1] and why in refused.value.reasons[1]
+        assert not fake.calls("_bulk")
+        assert await store.apply([CallMessage.upsert(call("a"), 1)]) == ["applied"]
         await store.close()

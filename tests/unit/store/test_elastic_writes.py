@@ -278,3 +278,32 @@ async def test_an_unreadable_member_fails_the_batch() -> None:
         with pytest.raises(StoreError, match="mget of"):
             await store.apply([make.upsert(make.event("b", "Bal folk", source="s2"))])
         await store.close()
+
+
+# -- what Elasticsearch refuses for a whole bulk request is one message's fault ------------
+
+@pytest.mark.parametrize(("event_id", "version", "why"), [
+    ("ev_" + "x" * 510, 5, "id of 513 bytes"),  # IndexRequest: ids of 512 bytes at most
+    ("ev_" + "é" * 255, 5, "id of 513 bytes"),  # bytes, not characters
+    ("", 5, "an empty id"),
+    ("ev_big", 2**63, "version 9223372036854775808"),  # past a long
+])
+async def test_a_message_elasticsearch_refuses_as_a_request_is_dead_lettered_alone(
+        event_id, version, why) -> None:
+    # BulkRequest.validate refuses the whole request for one of them (400
+    # action_request_validation_exception, not a per-item error): the batch failed and
+    # was retried forever, the stream blocked behind it
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t", refresh=True)
+        make = Factory()
+        good = make.upsert(make.event("a", "Atelier vélo"))
+        bad = make.upsert(make.event("b", "Poison"), version)
+        bad = type(bad)(bad.kind, event_id, bad.source_id, version, bad.event, None)
+        with pytest.raises(RejectedMessages) as refused:
+            await store.apply([good, bad])
+        assert list(refused.value.reasons) == [1]
+        assert why in refused.value.reasons[1]
+        assert not fake.calls("_bulk")  # refused before any write
+        assert await store.apply([good]) == [Outcome.APPLIED]
+        assert titles(fake) == ["Atelier vélo"]
+        await store.close()
