@@ -9,8 +9,9 @@ cluster refused with 429 (with a growing delay), and sorts the other failures:
   is that document's fault: :class:`ItemsRejected` names the documents, so that the store
   can send the messages behind them to the dead-letter stream instead of retrying the batch
   forever;
-* anything else (a missing index, a read-only cluster, a 5xx, a 409 not expected) is the
-  store's: :class:`StoreError`, the batch is retried later.
+* anything else (a missing index, a read-only cluster, a 5xx, a 409 not expected, and the
+  400s about the index rather than the document: a closed index, an alias without a write
+  index) is the store's: :class:`StoreError`, the batch is retried later.
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ async def bulk(es: AsyncElasticsearch, ops: list[dict[str, Any]], *, refresh: bo
                     continue
                 if status == 429:
                     retry.append(i)
-                elif status == 400:
+                elif status == 400 and not _store_fault(result):
                     rejected.append(Rejection(result.get("_index", ""), str(result.get("_id")),
                                               _reason(result)))
                 else:
@@ -164,6 +165,17 @@ def mget_sources(docs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
         if doc.get("found"):
             out[doc["_id"]] = doc["_source"]
     return out
+
+
+def _store_fault(result: dict[str, Any]) -> bool:
+    """Whether a per-item 400 is about the index rather than the document: a closed index
+    (``IndexClosedException`` is a 400; ``BulkOperation.addFailureIfIndexIsClosed``) or an
+    alias without a write index (``IndexAbstraction.getWriteIndex``'s
+    ``IllegalArgumentException``, a 400 for every write through the alias, deletes too)."""
+    error = result.get("error")
+    return isinstance(error, dict) and (
+        error.get("type") == "index_closed_exception"
+        or "no write index is defined for alias" in str(error.get("reason")))
 
 
 def _type(result: dict[str, Any]) -> str | None:

@@ -12,7 +12,8 @@ documents it:
   delete by name only (``action.destructive_requires_name``), aliases and ``_aliases``,
   composable index templates (refused when they overlap another of the same priority);
 * an index's shard can be made unavailable (:attr:`FakeElastic.unavailable`): mget answers
-  an ``error`` per document in a 200, bulk a 503 per item, search and get a 503;
+  an ``error`` per document in a 200, bulk a 503 per item, search and get a 503; an index
+  can be closed (:attr:`FakeElastic.closed`): the same with ``index_closed_exception``, a 400;
 * bulk: the request-level validation (an id over 512 bytes, a negative external version:
   a 400 for the whole request), per-item results otherwise;
 * documents: per-document ``_seq_no``/``_primary_term``/``_version``, ``if_seq_no``,
@@ -103,6 +104,7 @@ class FakeElastic:
         self.before: list[Callable[[Recorded], Any]] = []  # hooks run before answering
         self.max_window = 10_000  # index.max_result_window
         self.unavailable: set[str] = set()  # concrete indices whose only shard is down
+        self.closed: set[str] = set()  # closed indices (POST /<index>/_close)
         self._pit_n = 0
         self._runner: web.AppRunner | None = None
         self.url = ""
@@ -373,6 +375,8 @@ class FakeElastic:
         return 200, {"acknowledged": True}
 
     def _available(self, name: str) -> None:
+        if name in self.closed:
+            raise EsError(400, "index_closed_exception", "closed")
         if name in self.unavailable:
             raise EsError(503, "no_shard_available_action_exception",
                           f"[{name}][0] no shard available")
@@ -460,14 +464,16 @@ class FakeElastic:
     def _write(self, kind: str, meta: dict[str, Any], body: Any) -> dict[str, Any]:
         target, doc_id = meta["_index"], str(meta["_id"])
         try:
-            if kind == "delete":
-                names = self.resolve(target)
-                name = names[0]
-            else:
+            if kind == "delete" and target not in self.aliases:
+                name = self.resolve(target)[0]
+            else:  # every write through an alias goes to its write index, deletes too
                 name = self.write_index(target, bool(meta.get("require_alias")))
         except EsError as err:
             return {"_index": target, "_id": doc_id, "status": err.status,
                     "error": {"type": err.type, "reason": err.reason}}
+        if name in self.closed:  # BulkOperation.addFailureIfIndexIsClosed
+            return {"_index": name, "_id": doc_id, "status": 400,
+                    "error": {"type": "index_closed_exception", "reason": "closed"}}
         if name in self.unavailable:
             return {"_index": name, "_id": doc_id, "status": 503,
                     "error": {"type": "unavailable_shards_exception",

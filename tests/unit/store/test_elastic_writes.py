@@ -307,3 +307,38 @@ async def test_a_message_elasticsearch_refuses_as_a_request_is_dead_lettered_alo
         assert await store.apply([good]) == [Outcome.APPLIED]
         assert titles(fake) == ["Atelier vélo"]
         await store.close()
+
+
+# -- a per-item 400 is the document's fault only when it is about the document -------------
+
+def two_indices_no_writer(fake: FakeElastic) -> None:
+    fake.indices["t-meta-v2"] = fake.indices["t-meta-v1"].__class__({}, {})
+    fake.aliases["t-meta"] = {"t-meta-v1": {}, "t-meta-v2": {}}
+
+
+@pytest.mark.parametrize(("break_it", "error"), [
+    (lambda fake: fake.closed.add("t-meta-v1"), "index_closed_exception"),
+    (two_indices_no_writer, "no write index is defined for alias"),
+])
+async def test_the_bulk_helper_sorts_store_faults_from_document_faults(break_it, error) -> None:
+    # a closed index (IndexClosedException) and an alias without a write index (an
+    # IllegalArgumentException) are 400s in the bulk items too: taken for documents the
+    # cluster refused, they sent good messages to the dead-letter stream (the events
+    # store's restoring happened to turn them into a retry; nothing else did)
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t")
+        await store.ensure()
+        break_it(fake)
+        with pytest.raises(StoreError, match=error) as failed:
+            await elastic_bulk.bulk(store.es, [
+                {"index": {"_index": "t-meta", "_id": "x", "require_alias": True}}, {"a": 1},
+                {"delete": {"_index": "t-meta", "_id": "y"}}])
+        assert not isinstance(failed.value, elastic_bulk.ItemsRejected)
+        fake.closed.clear()
+        fake.aliases["t-meta"] = {"t-meta-v1": {"is_write_index": True}}
+        fake.reject(lambda index, _id, src: "document_parsing_exception: bad" if src.get(
+            "a") == 2 else None)
+        with pytest.raises(elastic_bulk.ItemsRejected):
+            await elastic_bulk.bulk(store.es, [
+                {"index": {"_index": "t-meta", "_id": "x", "require_alias": True}}, {"a": 2}])
+        await store.close()
