@@ -32,6 +32,18 @@ def as_positive_int(raw: str) -> int:
     return value
 
 
+#: Largest page a store serves in one read: Elasticsearch refuses from+size beyond its
+#: ``index.max_result_window`` (10,000 by default) with a 400, and a cursor page starts at 0.
+MAX_PAGE = 1000
+
+
+def as_page_limit(raw: str) -> int:
+    value = as_positive_int(raw)
+    if value > MAX_PAGE:
+        raise ValueError(f"expected a number <= {MAX_PAGE}, got {value}")
+    return value
+
+
 def as_public_url(raw: str) -> str:
     """Empty, or an absolute http(s) URL without query or fragment (no trailing slash)."""
     value = raw.strip().rstrip("/")
@@ -105,8 +117,8 @@ SETTINGS: tuple[Setting, ...] = (
         "localhost, 127.0.0.1 and ::1.",
         as_host_list,
     ),
-    Setting("MAILLAGE_MAX_LIMIT", "100", "Largest page size a client may ask for.",
-            as_positive_int),
+    Setting("MAILLAGE_MAX_LIMIT", "100", f"Largest page size a client may ask for (1-{MAX_PAGE}).",
+            as_page_limit),
     Setting(
         "MAILLAGE_EXPORT_MAX",
         "1000",

@@ -76,3 +76,18 @@ def test_accepts_gzip() -> None:
     assert not accepts_gzip("gzip;q=0")
     assert not accepts_gzip("deflate")
     assert not accepts_gzip("")
+
+
+def test_page_limit_setting_is_bounded() -> None:
+    """A page size past Elasticsearch's result window would turn every large search into a
+    500; the setting is refused at start-up instead."""
+    import pytest
+
+    from services.query.settings import SETTINGS
+    from shared.errors import ConfigError
+    from shared.settings import load
+
+    assert load(SETTINGS, {"MAILLAGE_MAX_LIMIT": "1000"}).max_limit == 1000
+    for bad in ("0", "10000"):
+        with pytest.raises(ConfigError):
+            load(SETTINGS, {"MAILLAGE_MAX_LIMIT": bad})
