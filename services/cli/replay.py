@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from services.cli.opstools import Progress, connect, table
@@ -26,9 +27,13 @@ async def _dlq_records(bus: Bus, seqs: list[int] | None) -> list[tuple[int, dict
     from nats.js.errors import NotFoundError
 
     info = await bus.js.stream_info("DLQ")
-    wanted = seqs if seqs is not None else range(info.state.first_seq, info.state.last_seq + 1)
+    wanted: Iterable[int] = seqs if seqs is not None else ()
+    if seqs is None and info.state.messages:  # an empty DLQ may have first_seq 0
+        wanted = range(info.state.first_seq, info.state.last_seq + 1)
     records = []
     for seq in wanted:
+        if seq < 1:  # the server answers "bad request" for sequence 0
+            raise ConfigError(f"no dead letter with sequence {seq}")
         try:
             msg = await bus.js.get_msg("DLQ", seq)
         except NotFoundError:

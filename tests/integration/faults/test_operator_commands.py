@@ -195,9 +195,21 @@ def test_dlq_replay_republishes_to_the_original_subject_and_empties_the_dlq(
     assert on_bus(nats_server.url, check) == (0, payload.encode())
 
 
+def test_dlq_list_of_an_empty_dlq_says_none(
+    env: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A fresh stack has an empty DLQ (first sequence 0): listing it is no error."""
+    assert cli("dlq", "list") == 0
+    assert "0 dead letter(s)" in capsys.readouterr().out
+    assert cli("dlq", "list", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == []
+
+
 def test_dlq_replay_of_a_missing_sequence_is_a_config_error(env: Path) -> None:
     with pytest.raises(ConfigError, match="no dead letter with sequence 7"):
         cli("dlq", "replay", "7")
+    with pytest.raises(ConfigError, match="no dead letter with sequence 0"):
+        cli("dlq", "replay", "0")
 
 
 def test_reindex_rebuilds_the_store_from_the_stream(
