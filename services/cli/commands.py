@@ -291,7 +291,8 @@ async def _source_counts(bus: Bus) -> dict[str, int]:
 # --- reference data --------------------------------------------------------------------------
 
 def reference_target(environ: Any) -> Path:
-    """Where ``maillage reference fetch`` writes: ``<data dir>/reference``."""
+    """Where ``maillage reference fetch`` writes: ``<data dir>/reference`` (the running
+    stack's data directory, see :func:`services.cli.opstools.stack_environ`)."""
     return Path(environ.get("MAILLAGE_DATA_DIR") or "var") / "reference"
 
 
@@ -309,7 +310,7 @@ async def reference_fetch(args: argparse.Namespace, settings: Settings) -> int:
             raise ConfigError(f"--url {pair!r}: expected NAME=URL with NAME one of "
                               f"{', '.join(d.name for d in DATASETS)}")
         urls[name] = url
-    directory = Path(args.dir) if args.dir else reference_target(os.environ)
+    directory = Path(args.dir) if args.dir else reference_target(stack_environ(os.environ))
     config = replace(fetch_config(settings), max_bytes=200 * 1024 * 1024, total_timeout=600)
     fetcher = Fetcher(config)
     try:

@@ -1,9 +1,11 @@
 """Helpers of the operator commands: a progress bar, a NATS connection with one clear error,
-plain-text tables."""
+plain-text tables, and the files by which a command finds the stack that runs."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import os
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -51,31 +53,71 @@ class Progress:
 
 #: Where ``maillage run`` writes the URL of its NATS server, under its data directory.
 NATS_URL_FILE = "nats.url"
+#: Beside it, the settings that say where that stack keeps its state (:data:`STACK_SETTINGS`).
+STACK_FILE = "stack.json"
+#: What a command must share with the running stack to act on it rather than on ``./var``:
+#: its data directory, reference data, search store and timezone. ``maillage run`` writes the
+#: values its services run with (paths made absolute); ``maillage reindex`` then rebuilds the
+#: stack's own store with the stack's reference data, from whatever directory it is run.
+STACK_SETTINGS = ("MAILLAGE_DATA_DIR", "MAILLAGE_REFERENCE_DIR", "MAILLAGE_STORE",
+                  "MAILLAGE_SQLITE_PATH", "MAILLAGE_CALLS_SQLITE_PATH", "ELASTICSEARCH_URL",
+                  "MAILLAGE_ES_INDEX", "MAILLAGE_ES_CALLS_INDEX", "MAILLAGE_TIMEZONE")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
-def running_stack_url(environ: Mapping[str, str]) -> str | None:
-    """The NATS URL a running ``maillage run`` wrote: under ``MAILLAGE_DATA_DIR`` (default
-    ``var``), else under this checkout's ``var/`` (a command run from another directory)."""
+def write_stack_files(data_dir: Path, nats_url: str, settings: Mapping[str, str]) -> None:
+    """Record the running stack for the commands (only its owner can read the settings,
+    which may hold the Elasticsearch URL's credentials)."""
+    (data_dir / NATS_URL_FILE).write_text(nats_url + "\n", encoding="utf-8")
+    known = {name: settings[name] for name in STACK_SETTINGS if settings.get(name)}
+    fd = os.open(data_dir / STACK_FILE, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        json.dump(known, fh, indent=2)
+
+
+def remove_stack_files(data_dir: Path) -> None:
+    for name in (NATS_URL_FILE, STACK_FILE):
+        (data_dir / name).unlink(missing_ok=True)
+
+
+def running_stack(environ: Mapping[str, str]) -> tuple[str, dict[str, str]] | None:
+    """The NATS URL and the settings (:data:`STACK_SETTINGS`) of a running ``maillage run``:
+    found under ``MAILLAGE_DATA_DIR`` (default ``var``), else under this checkout's ``var/``
+    (a command run from another directory)."""
     data_dir = Path(environ.get("MAILLAGE_DATA_DIR") or "var")
-    for candidate in (data_dir / NATS_URL_FILE, REPO_ROOT / "var" / NATS_URL_FILE):
+    for directory in (data_dir, REPO_ROOT / "var"):
         try:
-            url = candidate.read_text(encoding="utf-8").strip()
+            url = (directory / NATS_URL_FILE).read_text(encoding="utf-8").strip()
         except OSError:
             continue
-        if url:
-            return url
+        if not url:
+            continue
+        try:
+            recorded = json.loads((directory / STACK_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):  # a stack started before the file existed
+            recorded = {}
+        settings = {"MAILLAGE_DATA_DIR": str(directory.resolve())}
+        if isinstance(recorded, dict):
+            settings.update({k: str(v) for k, v in recorded.items() if k in STACK_SETTINGS})
+        return url, settings
     return None
 
 
 def stack_environ(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment of an operator command: ``MAILLAGE_NATS_URL`` when set, else the URL
-    of the stack that runs (see :func:`running_stack_url`)."""
+    """The environment of an operator command: the running stack's NATS URL and settings
+    (see :func:`running_stack`) where the environment does not set them. A
+    ``MAILLAGE_NATS_URL`` naming another server keeps the environment as it is."""
     env = dict(environ)
-    if not env.get("MAILLAGE_NATS_URL"):
-        url = running_stack_url(env)
-        if url:
-            env["MAILLAGE_NATS_URL"] = url
+    found = running_stack(env)
+    if found is None:
+        return env
+    url, settings = found
+    if env.get("MAILLAGE_NATS_URL") and env["MAILLAGE_NATS_URL"] != url:
+        return env
+    env["MAILLAGE_NATS_URL"] = url
+    for name, value in settings.items():
+        if not env.get(name):
+            env[name] = value
     return env
 
 

@@ -125,8 +125,17 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
         await store.close()
     s = indexer.stats
     print(f"reindexed: {s.applied} applied, {s.stale} superseded, {s.dead} dead-lettered; "
-          f"{count} documents in the store")
+          f"{count} documents in the store ({store_location(settings)})")
     return 0
+
+
+def store_location(settings: Settings) -> str:
+    """Which store a command wrote, said in its report so that a wrong one shows."""
+    from shared.store.factory import sqlite_path
+
+    if settings.store == "sqlite":
+        return sqlite_path(settings)
+    return f"Elasticsearch {settings.es_index}"
 
 
 def confirm_reindex(args: argparse.Namespace) -> bool:

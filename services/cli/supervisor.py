@@ -7,8 +7,10 @@ same port and JetStream store: the services reconnect by themselves and go on. C
 SIGTERM stops everything, children first, and leaves no process behind (children also get
 SIGTERM if this process dies).
 
-The URL of the NATS server is written to ``<data dir>/nats.url`` while the stack runs, so that
-``maillage sources ...`` in another terminal talks to this stack.
+The URL of the NATS server is written to ``<data dir>/nats.url`` while the stack runs, and
+where the services keep their state to ``<data dir>/stack.json``, so that ``maillage sources
+...``, ``maillage reindex`` or ``maillage reference fetch`` in another terminal act on this
+stack (its registry, its search store, its reference data).
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-from services.cli.opstools import NATS_URL_FILE
+from services.cli.opstools import STACK_SETTINGS, remove_stack_files, write_stack_files
 from shared.errors import ConfigError
 from shared.natsserver import NatsServer
 from shared.process import die_with_parent
@@ -169,9 +171,17 @@ class Supervisor:
             path.chmod(0o600)
         return path.read_text().strip()
 
-    @property
-    def url_file(self) -> Path:
-        return self.data_dir / NATS_URL_FILE
+    @staticmethod
+    def stack_settings(env: dict[str, str]) -> dict[str, str]:
+        """The settings the operator commands share with this stack (paths made absolute,
+        so that a command run from any directory finds the same files)."""
+        settings = {name: env[name] for name in STACK_SETTINGS if env.get(name)}
+        for name in ("MAILLAGE_DATA_DIR", "MAILLAGE_SQLITE_PATH", "MAILLAGE_CALLS_SQLITE_PATH"):
+            if name in settings:
+                settings[name] = str(Path(settings[name]).resolve())
+        if "MAILLAGE_REFERENCE_DIR" in settings:  # relative to the repository, as it is read
+            settings["MAILLAGE_REFERENCE_DIR"] = str(reference_dir(settings))
+        return settings
 
     def start_nats(self) -> None:
         assert self.nats is not None
@@ -182,8 +192,9 @@ class Supervisor:
         if self.settings.embedded_nats:
             self.nats = NatsServer(self.data_dir / "nats", self.settings.nats_port)
             self.start_nats()
-        self.url_file.write_text((self.nats.url if self.nats else self.settings.nats_url) + "\n")
         env = self.child_env()
+        write_stack_files(self.data_dir, self.nats.url if self.nats else self.settings.nats_url,
+                          self.stack_settings(env))
         names = (("demo",) if self.demo else ()) + self.services
         for name in names:
             module = "demo.server" if name == "demo" else f"services.{name}"
@@ -267,7 +278,7 @@ class Supervisor:
             child.wait_or_kill(deadline)
         if self.nats is not None:
             self.nats.stop()
-        self.url_file.unlink(missing_ok=True)
+        remove_stack_files(self.data_dir)
 
 
 def run(settings: Settings, demo: bool) -> int:

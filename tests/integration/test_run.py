@@ -147,12 +147,17 @@ def test_make_run_serves_the_demo_and_stops_cleanly(tmp_path: Path) -> None:
         joined = newcomer_signs_in_and_joins(base, data)
         assert "Vous êtes membre de l’association" in joined, joined[-2000:]
     finally:
-        proc.send_signal(signal.SIGINT)
-        try:
-            out, _ = proc.communicate(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            out, _ = proc.communicate()
+        stop_cleanly(proc, data)
+
+
+def stop_cleanly(proc: subprocess.Popen[bytes], data: Path) -> None:
+    """Ctrl-C of a ``maillage run``: exit 0, and no process of its data directory left."""
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, _ = proc.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, _ = proc.communicate()
     assert proc.returncode == 0, out.decode(errors="replace")[-3000:]
     wait_until_sync(lambda: not processes_using(data), 10, "every child process to exit",
                     every=0.3)
