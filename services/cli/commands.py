@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.cli.opstools import connect, stack_environ, table
 from services.cli.replay import confirm_reindex, dlq_list, dlq_replay, reindex
-from shared.errors import ConfigError
+from shared.errors import ConfigError, TransientError
 from shared.settings import Settings, load
 
 if TYPE_CHECKING:
@@ -298,8 +298,9 @@ def reference_target(environ: Any) -> Path:
 
 async def reference_fetch(args: argparse.Namespace, settings: Settings) -> int:
     from dataclasses import replace
+    from urllib.parse import urlsplit
 
-    from services.cli.reference_fetch import DATASETS, fetch_all
+    from services.cli.reference_fetch import DATASETS, UNREACHABLE, fetch_all
     from services.harvester.fetcher import Fetcher
     from services.harvester.service import fetch_config
 
@@ -317,14 +318,23 @@ async def reference_fetch(args: argparse.Namespace, settings: Settings) -> int:
         outcomes = await fetch_all(fetcher, directory, urls, set(args.only or ()) or None)
     finally:
         await fetcher.close()
+    failed = [o for o in outcomes if not o.ok]
+    if failed and len(failed) == len(outcomes) and all(o.kind in UNREACHABLE for o in failed):
+        hosts = ", ".join(dict.fromkeys(urlsplit(o.url).netloc for o in failed))
+        raise TransientError(f"cannot reach the open-data portals ({hosts}): "
+                             f"{failed[0].message}. No internet access here? Nothing was "
+                             f"fetched; {directory} is unchanged.")
     for outcome in outcomes:
         print(f"{outcome.dataset:<10} {'ok' if outcome.ok else 'FAILED':<7} {outcome.message}",
               file=sys.stdout if outcome.ok else sys.stderr)
+    if len(failed) == len(outcomes):
+        print(f"{directory}: nothing stored ({len(failed)} failed; any previous files are kept)",
+              file=sys.stderr)
+        return 1
     for name in ("rennes_venues.csv", "accessibility_vocabulary.csv"):
         if not (directory / name).exists():
-            print(f"{name}: not downloadable (an edited file, see SOURCES.md); the indexer "
-                  "works without it", file=sys.stderr)
-    failed = [o for o in outcomes if not o.ok]
+            print(f"{name}: not downloadable (an edited file, see the README's 'Reference "
+                  "data'); the indexer works without it", file=sys.stderr)
     print(f"{directory}: {len(outcomes) - len(failed)} dataset(s) stored, {len(failed)} failed"
           + (" (their previous files are kept)" if failed else "")
           + ". A running indexer reads them within 30 s; 'maillage reindex' places the events "

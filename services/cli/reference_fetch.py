@@ -363,11 +363,17 @@ DATASETS: tuple[Dataset, ...] = (
 )
 
 
+#: Error kinds of a fetch that never reached the portal (no network, no DNS, a firewall).
+UNREACHABLE = frozenset({"dns", "connection", "timeout", "tls"})
+
+
 @dataclass
 class Outcome:
     dataset: str
     ok: bool
     message: str
+    kind: str = ""  # of the error, when it failed
+    url: str = ""
 
 
 def store(directory: Path, files: dict[str, bytes]) -> None:
@@ -410,13 +416,13 @@ async def fetch_all(fetcher: Fetcher, directory: Path, urls: dict[str, str] | No
         try:
             files = await dataset.build(get, url)
         except MaillageError as exc:
-            outcomes.append(Outcome(dataset.name, False, exc.message))
+            outcomes.append(Outcome(dataset.name, False, exc.message, exc.kind, url))
             continue
         store(directory, files)
         manifest[dataset.name] = {
             "url": url, "fetched": datetime.now(UTC).isoformat(timespec="seconds"),
             "files": {name: hashlib.sha256(body).hexdigest() for name, body in files.items()}}
-        outcomes.append(Outcome(dataset.name, True, ", ".join(sorted(files))))
+        outcomes.append(Outcome(dataset.name, True, ", ".join(sorted(files)), url=url))
     if any(o.ok for o in outcomes):
         store(directory, {"fetched.json": json.dumps(manifest, indent=2).encode()})
     return outcomes

@@ -22,6 +22,7 @@ from services.cli.reference_fetch import cc48_to_wgs84
 from services.indexer.service import follow_reference, make_enricher
 from services.indexer.settings import SETTINGS as INDEXER_SETTINGS
 from shared.model import PARIS, Event, Location, Occurrence
+from shared.natsserver import free_port
 from shared.reference import load_reference
 from shared.settings import load
 from tests.conftest import FeedServer
@@ -159,6 +160,20 @@ async def test_the_portals_are_fetched_through_the_ssrf_guard(
     code, out = await fetch(tmp_path / "reference", *serve(feed_server), allow_private=False)
     assert code == 1 and out.count("FAILED") == 4, out
     assert "127.0.0.1" in out and not (tmp_path / "reference" / "fetched.json").exists()
+
+
+async def test_no_network_is_one_clear_line_and_changes_nothing(tmp_path: Path) -> None:
+    """A machine without internet access (here: nothing listens where the portals should
+    be): one line that says so, no traceback, no list of failures, nothing written."""
+    down = f"http://127.0.0.1:{free_port()}"
+    urls = [arg for name in ("quartiers", "communes", "rna", "streets")
+            for arg in ("--url", f"{name}={down}/{name}")]
+    code, out = await fetch(tmp_path / "reference", *urls)
+    assert code == 1
+    assert out.count("\n") == 1 and "Traceback" not in out, out
+    assert out.startswith("maillage reference: cannot reach the open-data portals (127.0.0.1:")
+    assert "Nothing was fetched" in out and "FAILED" not in out
+    assert not (tmp_path / "reference").exists()
 
 
 async def test_a_running_indexer_uses_new_reference_data(
