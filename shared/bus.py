@@ -264,7 +264,9 @@ class Bus:
         ack_wait_s: float = 60,
         max_ack_pending: int = 2048,
     ) -> JetStreamContext.PullSubscription:
-        """Bind to (creating if needed) a durable pull consumer with explicit acks."""
+        """Bind to (creating if needed) a durable pull consumer with explicit acks. A consumer
+        that exists with another ack wait or limit of pending acks (a setting changed since
+        it was created) is updated first: the client alone would bind it as it is."""
         config = ConsumerConfig(
             durable_name=durable,
             ack_policy=AckPolicy.EXPLICIT,
@@ -273,6 +275,15 @@ class Bus:
             max_ack_pending=max_ack_pending,
             filter_subject=filter_subject,
         )
+        try:
+            current = (await self.js.consumer_info(stream, durable)).config
+        except NotFoundError:
+            current = None
+        if current is not None and (current.ack_wait != ack_wait_s
+                                    or current.max_ack_pending != max_ack_pending):
+            await self.js.add_consumer(stream, config)  # the server updates it in place
+            log.info("consumer updated", extra={"consumer": durable, "ack_wait": ack_wait_s,
+                                                "max_ack_pending": max_ack_pending})
         return await self.js.pull_subscribe(
             filter_subject, durable=durable, stream=stream, config=config
         )

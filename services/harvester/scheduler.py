@@ -43,7 +43,7 @@ from shared.model import now_version
 log = logging.getLogger(__name__)
 
 JOBS_DURABLE = "harvesters"
-ACK_WAIT_S = 300
+ACK_WAIT_S = 60
 
 
 async def enqueue(bus: Bus, source_id: str, slot: int) -> bool:

@@ -100,8 +100,9 @@ SETTINGS: tuple[Setting, ...] = COMMON + METRICS_SETTINGS + (
     ),
     Setting(
         "MAILLAGE_JOB_ACK_WAIT",
-        "300",
-        "Seconds before a job held by a dead replica is handed to another.",
+        "60",
+        "Seconds before a job held by a dead replica is handed to another (a replica at work "
+        "on a job tells the server every third of it).",
         as_float,
     ),
     Setting(

@@ -115,3 +115,17 @@ async def test_job_of_a_replica_that_died_is_harvested_by_another(bus, nats_serv
 async def test_a_pending_job_refuses_a_second_one_for_the_same_source(bus):
     assert await enqueue(bus, "same", slot=1)
     assert not await enqueue(bus, "same", slot=2)
+
+
+async def test_the_ack_wait_setting_reaches_the_consumer_that_already_exists(bus):
+    """The harvesters' durable consumer outlives them: replicas started with another
+    MAILLAGE_JOB_ACK_WAIT update it. Before, they bound it as it was, so the setting was
+    ignored and a job held by a replica killed with kill -9 waited the first start's 300 s."""
+    await bus.pull("JOBS", JOBS_DURABLE, f"{JOBS_SUBJECT}.>", ack_wait_s=300,
+                   max_ack_pending=1024)
+    sub = await bus.pull("JOBS", JOBS_DURABLE, f"{JOBS_SUBJECT}.>", ack_wait_s=45,
+                         max_ack_pending=1024)
+    info = await bus.js.consumer_info("JOBS", JOBS_DURABLE)
+    assert info.config.ack_wait == 45
+    assert await enqueue(bus, "s", slot=1)
+    assert [json.loads(m.data)["source_id"] for m in await sub.fetch(1, timeout=5)] == ["s"]
