@@ -35,7 +35,7 @@ from nats.js.errors import APIError
 
 from services.harvester.registry import RegisteredSource, SourceCatalog, SourceRegistry
 from services.harvester.sources import Source
-from services.harvester.state import StateStore
+from services.harvester.state import SourceState, StateStore
 from services.harvester.worker import Harvester
 from shared.bus import JOBS_SUBJECT, Bus, subject_token
 from shared.model import now_version
@@ -96,9 +96,12 @@ class Scheduler:
             if not source.enabled:
                 continue
             state = await self.states.get(source.id)
-            if not state.due(now):
+            changed = self._changed_since_harvest(source.id, state)
+            if changed is not None:
+                due = changed
+            elif not state.due(now):
                 continue
-            if state.next_check:
+            elif state.next_check:
                 due = datetime.fromisoformat(state.next_check)
             else:
                 due = self._first_due(source.id) or now
@@ -112,12 +115,24 @@ class Scheduler:
             return None
         return datetime.fromisoformat(record.updated_at)
 
-    async def current(self, source_id: str) -> Source | None:
+    def _changed_since_harvest(self, source_id: str, state: SourceState) -> datetime | None:
+        """When the source's record changed, if it did after the harvest that made ``state``
+        (an address fixed by an operator is fetched now, not at the next check). The time is
+        the same on every replica, so they queue one job."""
+        record = self.catalog.sources.get(source_id) if self.catalog else None
+        if (record is None or not record.updated_at or state.disabled
+                or state.record_updated_at is None):  # None: harvested before this was kept
+            return None
+        changed = datetime.fromisoformat(record.updated_at)
+        return changed if changed > datetime.fromisoformat(state.record_updated_at) else None
+
+    async def current(self, source_id: str) -> RegisteredSource | None:
         """The source as it is now (read from the registry), or None if removed."""
         if self.catalog is None:
-            return self.sources.get(source_id)
+            source = self.sources.get(source_id)
+            return RegisteredSource(source) if source is not None else None
         record: RegisteredSource | None = await self.catalog.registry.get(source_id)
-        return record.source if record is not None else None
+        return record
 
     async def run_scheduler(self) -> None:
         while True:
@@ -156,22 +171,24 @@ class Scheduler:
                 await msg.term()
             return
         try:
-            source = await self.current(source_id)
+            record = await self.current(source_id)
         except Exception:  # the registry cannot be read now: try the job again later
             log.warning("source lookup failed", exc_info=True)
             with contextlib.suppress(Exception):
                 await msg.nak(delay=5)
             return
-        if source is None or not source.enabled:  # removed or disabled since it was queued
-            log.info("job dropped: the source is %s", "removed" if source is None else
+        if record is None or not record.enabled:  # removed or disabled since it was queued
+            log.info("job dropped: the source is %s", "removed" if record is None else
                      "disabled", extra={"source_id": source_id})
             with contextlib.suppress(Exception):
                 await msg.term()
             return
+        source = record.source
         keepalive = asyncio.create_task(_keep_alive(msg, self.ack_wait_s / 3))
         try:
             state = await self.states.get(source.id)
             await self.harvester.harvest(source, state, version=slot)
+            state.record_updated_at = record.updated_at or None
             await self.states.put(source.id, state)
         except Exception:
             log.exception("harvest job failed", extra={"source_id": source.id})

@@ -31,6 +31,9 @@ class SourceState:
     last_success: str | None = None
     last_error: str | None = None
     pages: dict[str, dict[str, Any]] = field(default_factory=dict)  # event page URL -> memo
+    #: ``updated_at`` of the source's registry record when it was last harvested: a record
+    #: changed since (a new address, options) makes the source due at once.
+    record_updated_at: str | None = None
 
     def due(self, now: datetime) -> bool:
         if self.disabled:

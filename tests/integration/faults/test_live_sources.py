@@ -84,6 +84,16 @@ async def test_a_source_added_by_the_cli_is_harvested_once_then_disabled_for_goo
     assert {r["id"]: r["status"] for r in listing} == {"fast": "disabled", "slow": "disabled"}
 
 
+def start_replicas(procs: Processes, nats_server: NatsServer, sources: Path,
+                   tmp_path: Path) -> None:
+    """Two harvester replicas bringing in the sources file ``sources``."""
+    env = {"MAILLAGE_NATS_URL": nats_server.url, "MAILLAGE_ALLOW_PRIVATE": "true",
+           "MAILLAGE_SOURCES": str(sources), "MAILLAGE_SCHEDULER_TICK": str(TICK),
+           "MAILLAGE_DATA_DIR": str(tmp_path / "h")}
+    for name in ("replica-a", "replica-b"):
+        procs.start("services.harvester", env, name)
+
+
 async def test_an_edit_of_the_sources_file_reaches_the_running_replicas(
     nats_server: NatsServer, bus: Bus, procs: Processes, feed_server: FeedServer, tmp_path: Path
 ) -> None:
@@ -92,11 +102,7 @@ async def test_an_edit_of_the_sources_file_reaches_the_running_replicas(
     path = tmp_path / "sources.toml"
     table = '[[sources]]\nid = "{0}"\nurl = "{1}"\ninterval = 3600\n\n'
     path.write_text(table.format("first", first))
-    env = {"MAILLAGE_NATS_URL": nats_server.url, "MAILLAGE_ALLOW_PRIVATE": "true",
-           "MAILLAGE_SOURCES": str(path), "MAILLAGE_SCHEDULER_TICK": str(TICK),
-           "MAILLAGE_DATA_DIR": str(tmp_path / "h")}
-    for name in ("replica-a", "replica-b"):
-        procs.start("services.harvester", env, name)
+    start_replicas(procs, nats_server, path, tmp_path)
     await wait_until(lambda: feed_server.hits.get("/first.ics") == 1, 30, "the file's source")
 
     path.write_text(table.format("first", first) + table.format("second", second))
@@ -112,3 +118,24 @@ async def test_an_edit_of_the_sources_file_reaches_the_running_replicas(
     assert (feed_server.hits["/first.ics"], feed_server.hits["/second.ics"]) == (1, 1)
     logs = procs.log("replica-a") + procs.log("replica-b")
     assert logs.count("lease taken") == 1, "both replicas bring the file in"
+
+
+async def test_a_source_whose_address_changed_is_harvested_at_the_next_tick_once(
+    nats_server: NatsServer, procs: Processes, feed_server: FeedServer, tmp_path: Path
+) -> None:
+    """An operator fixes the address of a source in the sources file: the new address is
+    fetched within a tick by one replica, not at the source's next check an hour (or, after
+    failures, hours) later; and not twice."""
+    old = feed_server.put("old.ics", calendar("moved"), "text/calendar")
+    new = feed_server.put("new.ics", calendar("moved"), "text/calendar")
+    path = tmp_path / "sources.toml"
+    table = '[[sources]]\nid = "moved"\nurl = "{0}"\ninterval = 3600\n'
+    path.write_text(table.format(old))
+    start_replicas(procs, nats_server, path, tmp_path)
+    await wait_until(lambda: feed_server.hits.get("/old.ics") == 1, 30, "the first harvest")
+    await asyncio.sleep(5 * TICK)
+
+    path.write_text(table.format(new))
+    await wait_until(lambda: feed_server.hits.get("/new.ics") == 1, 15, "the new address")
+    await asyncio.sleep(10 * TICK)  # ten more ticks of both replicas
+    assert (feed_server.hits["/old.ics"], feed_server.hits["/new.ics"]) == (1, 1)
