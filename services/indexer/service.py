@@ -28,8 +28,9 @@ def make_enricher(settings: Settings) -> Enricher:
     try:
         reference = load_reference(directory)
     except ConfigError as exc:
-        log.warning("reference data unavailable, events will not be geolocated: %s "
-                    "(the README lists where the official datasets are downloaded)", exc.message)
+        log.warning("reference data unavailable, events will not be placed in quartiers: %s; "
+                    "'maillage reference fetch' downloads it (README, 'Reference data')",
+                    exc.message)
         reference = Reference.empty(directory)
     return Enricher(reference, timezone=settings.timezone)
 
