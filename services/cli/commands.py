@@ -31,8 +31,10 @@ import json
 import os
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from services.cli.opstools import connect, stack_environ, table
 from services.cli.replay import confirm_reindex, dlq_list, dlq_replay, reindex
@@ -90,22 +92,34 @@ def _status(enabled: bool, state: Any) -> str:
 async def sources_list(args: argparse.Namespace, settings: Settings) -> int:
     from services.harvester.state import StateStore
 
+    zone = ZoneInfo(settings.timezone)
+
+    def local(iso: str | None) -> str | None:  # the operator's clock, zone named
+        if not iso:
+            return None
+        return datetime.fromisoformat(iso).astimezone(zone).strftime("%Y-%m-%d %H:%M %Z")
+
     async def work(bus: Bus, registry: Any) -> int:
         store = StateStore(await bus.kv("harvest_state"))
         rows = []
         for record in await registry.list():
             state = await store.get(record.id)
-            rows.append({"id": record.id, "status": _status(record.enabled, state),
+            status = _status(record.enabled, state)
+            rows.append({"id": record.id, "status": status,
                          "errors": state.errors, "events": len(state.published),
-                         "last_success": state.last_success, "next_check": state.next_check,
+                         "last_success": state.last_success,
+                         "next_check": None if status.startswith("disabled") else
+                         state.next_check,  # a disabled source has no next check
                          "last_error": state.last_error, "url": record.source.url,
                          "owner": record.owner, "added_by": record.added_by,
                          "updated_at": record.updated_at})
         if args.json:
             print(json.dumps(rows, ensure_ascii=False, indent=2))
         else:
-            print(table(rows, ("id", "status", "events", "next_check", "last_success",
-                               "last_error")))
+            shown = [{**r, "next_check": local(r["next_check"]),
+                      "last_success": local(r["last_success"])} for r in rows]
+            print(table(shown, ("id", "status", "events", "next_check", "last_success",
+                                "last_error")))
         return 0
 
     return await _registry_command(settings, work)

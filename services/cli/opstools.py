@@ -162,6 +162,6 @@ def cell(value: Any) -> str:
     if value is None:
         return "-"
     text = str(value)
-    if len(text) > 19 and text[4:5] == "-" and "T" in text:  # an ISO date-time
+    if len(text) > 19 and text[4:5] == "-" and text[10:11] == "T":  # an ISO date-time
         text = text[:16].replace("T", " ")
     return text if len(text) <= 60 else text[:59] + "…"

@@ -91,6 +91,28 @@ def test_sources_list_shows_each_source_with_its_state(
     assert rows["chorale"]["status"] == "waiting"  # never harvested yet
 
 
+def test_sources_list_shows_times_on_the_operators_clock_and_no_next_check_when_disabled(
+    env: Path, nats_server: NatsServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    async def seed(bus: Bus) -> None:
+        store = StateStore(await bus.kv("harvest_state"))
+        await store.put("velo", SourceState(last_success="2026-12-02T08:28:32.25+00:00",
+                                            next_check="2026-12-02T09:28:32+00:00"))
+        await store.put("chorale", SourceState(next_check="2026-12-02T10:42:00+00:00"))
+
+    on_bus(nats_server.url, seed)
+    assert cli("sources", "disable", "chorale") == 0
+    capsys.readouterr()
+    assert cli("sources", "list") == 0
+    lines = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()}
+    assert "2026-12-02 10:28 CET" in lines["velo"] and "2026-12-02 09:28 CET" in lines["velo"]
+    assert "11:42" not in lines["chorale"] and "CET" not in lines["chorale"]
+    assert cli("sources", "list", "--json") == 0
+    rows = {r["id"]: r for r in json.loads(capsys.readouterr().out)}
+    assert rows["chorale"]["next_check"] is None
+    assert rows["velo"]["next_check"] == "2026-12-02T09:28:32+00:00"  # JSON: ISO, as stored
+
+
 def record_of(url: str, source_id: str) -> RegisteredSource | None:
     async def work(bus: Bus) -> RegisteredSource | None:
         return await SourceRegistry(bus).get(source_id)
