@@ -29,6 +29,7 @@ the sessions and single-use sign-in links, each key with its own time to live.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import time
@@ -176,6 +177,7 @@ class Bus:
         self.js = js
         self.replicas = replicas
         self.connection_log: ConnectionLog | None = None
+        self.pulls: list[JetStreamContext.PullSubscription] = []
 
     @classmethod
     async def connect(cls, servers: str | Sequence[str], name: str, replicas: int = 1) -> Bus:
@@ -212,6 +214,12 @@ class Bus:
             return
         if self.connection_log is not None:
             self.connection_log.closing = True
+        # A pull subscription is read only by fetch: what is left in it when the service stops
+        # (the server's end-of-request status of a cancelled fetch) would hold the drain until
+        # its timeout. Its unacked messages, if any, are redelivered after the ack wait.
+        for sub in self.pulls:
+            with contextlib.suppress(Exception):
+                await sub.unsubscribe()
         if self.nc.is_connected:
             try:
                 await self.nc.drain()
@@ -284,9 +292,11 @@ class Bus:
             await self.js.add_consumer(stream, config)  # the server updates it in place
             log.info("consumer updated", extra={"consumer": durable, "ack_wait": ack_wait_s,
                                                 "max_ack_pending": max_ack_pending})
-        return await self.js.pull_subscribe(
+        sub = await self.js.pull_subscribe(
             filter_subject, durable=durable, stream=stream, config=config
         )
+        self.pulls.append(sub)
+        return sub
 
     async def dead_letter(
         self, stream: str, msg_subject: str, data: bytes, reason: str, seq: int
