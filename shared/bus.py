@@ -155,7 +155,8 @@ class ConnectionLog:
             self.quiet += 1
             return
         more = f" ({self.quiet} more like it in {self.every_s:.0f} s)" if self.quiet else ""
-        log.warning("nats: %s%s", exc or type(exc).__name__, more)
+        text = (str(exc) or type(exc).__name__).removeprefix("nats: ")  # nats-py's own prefix
+        log.warning("nats: %s%s", text, more)
         self.last_said, self.quiet = now, 0
 
     async def disconnected(self) -> None:

@@ -35,3 +35,11 @@ async def test_closing_is_not_an_outage(caplog: pytest.LogCaptureFixture) -> Non
     said.closing = True
     await said.disconnected()
     assert caplog.records == []
+
+
+async def test_a_nats_error_is_not_prefixed_twice(caplog: pytest.LogCaptureFixture) -> None:
+    from nats.errors import UnexpectedEOF
+
+    caplog.set_level(logging.WARNING, logger="shared.bus")
+    await ConnectionLog().error(UnexpectedEOF())
+    assert [r.getMessage() for r in caplog.records] == ["nats: unexpected EOF"]
