@@ -268,8 +268,10 @@ async def status(args: argparse.Namespace, settings: Settings) -> int:
         print(json.dumps(report, indent=2))
         return 0
     print(f"NATS {report['nats']}")
+    width = max(map(len, report["streams"]))
     for name, s in report["streams"].items():
-        print(f"  stream {name:<7} {s['messages']:>9} messages {s['bytes'] / 1e6:>9.1f} MB")
+        print(f"  stream {name:<{width}} {s['messages']:>9} messages "
+              f"{s['bytes'] / 1e6:>9.1f} MB")
     for name, c in report["consumers"].items():
         print(f"  consumer {name:<10} " + ("not created yet" if c is None else
               f"{c['pending']} pending, {c['ack_pending']} in flight, "

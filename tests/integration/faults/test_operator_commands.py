@@ -193,6 +193,10 @@ def test_status_reports_streams_consumers_and_sources(
     report = json.loads(capsys.readouterr().out)
     assert {"EVENTS", "STATUS", "JOBS", "DLQ"} <= set(report["streams"])
     assert report["consumers"]["indexer"] is None
+    assert cli("status") == 0
+    streams = [line for line in capsys.readouterr().out.splitlines() if "  stream " in line]
+    assert len(streams) == len(report["streams"])
+    assert len({line.index(" messages") for line in streams}) == 1  # one column, any name
 
 
 def test_dlq_replay_republishes_to_the_original_subject_and_empties_the_dlq(
