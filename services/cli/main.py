@@ -48,11 +48,25 @@ def _read(target: str, allow_private: bool) -> tuple[bytes, str | None, str | No
 
 
 async def _fetch(target: str, allow_private: bool) -> tuple[bytes, str | None, str | None]:
+    import ipaddress
+    from urllib.parse import urlsplit
+
     from services.harvester.fetcher import FetchConfig, Fetcher
+    from shared.errors import FetchRefused
 
     fetcher = Fetcher(FetchConfig(allow_private=allow_private, allow_files=True))
     try:
         result = await fetcher.fetch(target)
+    except FetchRefused as exc:  # a feed served on this machine (the demo's, a test server)
+        host = urlsplit(target).hostname or ""
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:  # another name
+            loopback = False
+        if exc.kind == "refused_address" and loopback and not allow_private:
+            raise FetchRefused(f"{exc.message}; MAILLAGE_ALLOW_PRIVATE=true reads a feed "
+                               "served on this machine", kind=exc.kind) from exc
+        raise
     finally:
         await fetcher.close()
     return result.body, result.content_type, result.url

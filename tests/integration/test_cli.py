@@ -73,6 +73,19 @@ def test_url_to_a_refused_address_is_reported(tmp_path: Path) -> None:
     result = maillage("parse", "http://169.254.169.254/latest/meta-data")
     assert result.returncode != 0
     assert "Traceback" not in result.stderr
+    assert "MAILLAGE_ALLOW_PRIVATE" not in result.stderr  # no hint to lift the guard there
+
+
+def test_a_feed_on_this_machine_is_refused_with_the_way_to_read_it() -> None:
+    """A newcomer parses a feed of the demo server: the SSRF guard refuses loopback, and the
+    one line says how a local feed is read (nothing is fetched)."""
+    env = {k: v for k, v in os.environ.items() if k != "MAILLAGE_ALLOW_PRIVATE"}
+    result = subprocess.run([sys.executable, "-m", "services.cli", "parse",
+                             f"http://127.0.0.1:{free_port()}/velo/agenda.ics"],
+                            capture_output=True, text=True, timeout=60, env=env)
+    assert result.returncode == 1 and result.stderr.count("\n") == 1, result.stderr
+    assert "is not public; MAILLAGE_ALLOW_PRIVATE=true reads a feed served on this machine" \
+        in result.stderr
 
 
 def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
