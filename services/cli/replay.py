@@ -10,6 +10,7 @@ consumer: the live indexer keeps running, and writes are idempotent by version.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from collections.abc import Iterable
@@ -105,18 +106,24 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
         indexer = Indexer(bus, store, enricher.enrich, batch_size=args.batch_size,
                           max_deliver=settings.max_deliver, retry_delay_s=settings.retry_delay)
         progress = Progress(total, "reindexing")
-        while True:
-            try:
-                msgs = await sub.fetch(args.batch_size, timeout=2)
-            except TimeoutError:
-                info = await sub.consumer_info()
-                if info.num_pending == 0 and info.num_ack_pending == 0:
-                    break
-                continue
-            before = indexer.stats.applied + indexer.stats.stale + indexer.stats.dead
-            await indexer.handle_batch(msgs)
-            progress.advance(indexer.stats.applied + indexer.stats.stale
-                             + indexer.stats.dead - before)
+        try:
+            while True:
+                try:
+                    msgs = await sub.fetch(args.batch_size, timeout=2)
+                except TimeoutError:
+                    info = await sub.consumer_info()
+                    if info.num_pending == 0 and info.num_ack_pending == 0:
+                        break
+                    continue
+                before = indexer.stats.applied + indexer.stats.stale + indexer.stats.dead
+                await indexer.handle_batch(msgs)
+                progress.advance(indexer.stats.applied + indexer.stats.stale
+                                 + indexer.stats.dead - before)
+        except asyncio.CancelledError:  # Ctrl-C: the store was emptied and is partly rebuilt
+            print(f"\nreindex interrupted after {progress.done} of {total} messages: the search "
+                  "store is incomplete until 'maillage reindex' runs again to the end",
+                  file=sys.stderr)
+            raise
         progress.finish()
         await sub.unsubscribe()
         count = await store.count()

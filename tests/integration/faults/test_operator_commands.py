@@ -9,7 +9,12 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import re
+import signal
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -238,21 +243,25 @@ def test_dlq_replay_of_a_missing_sequence_is_a_config_error(env: Path) -> None:
         cli("dlq", "replay", "0")
 
 
+def upserts(count: int) -> list[EventMessage]:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
+    return [EventMessage.upsert(Event.create(
+        source_id="velo", source_uid=f"u{i}", title=f"Balade à vélo {i}",
+        occurrences=(Occurrence(start=start + timedelta(hours=i % 5000)),)), version=10 + i)
+        for i in range(count)]
+
+
+async def publish_all(bus: Bus, messages: list[EventMessage]) -> None:
+    for msg in messages:
+        await bus.publish(f"{EVENTS_SUBJECT}.velo", msg.to_json(), msg.msg_id)
+
+
 def test_reindex_rebuilds_the_store_from_the_stream(
     env: Path, nats_server: NatsServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    start = datetime.now(UTC).replace(microsecond=0) + timedelta(days=2)
-    messages = [EventMessage.upsert(Event.create(
-        source_id="velo", source_uid=f"u{i}", title=f"Balade à vélo {i}",
-        occurrences=(Occurrence(start=start + timedelta(hours=i)),)), version=10 + i)
-        for i in range(40)]
+    messages = upserts(40)
     messages.append(EventMessage.retract(messages[0].event_id, "velo", 99, "removed"))
-
-    async def seed(bus: Bus) -> None:
-        for msg in messages:
-            await bus.publish(f"{EVENTS_SUBJECT}.velo", msg.to_json(), msg.msg_id)
-
-    on_bus(nats_server.url, seed)
+    on_bus(nats_server.url, lambda bus: publish_all(bus, messages))
     assert cli("reindex", "--yes", "--batch-size", "16") == 0
     assert "39 documents in the store" in capsys.readouterr().out
     db = sqlite3.connect(env / "data" / "index.sqlite")
@@ -260,3 +269,27 @@ def test_reindex_rebuilds_the_store_from_the_stream(
         assert db.execute("SELECT COUNT(*) FROM docs").fetchone()[0] == 39
     finally:
         db.close()
+
+
+def test_ctrl_c_of_a_reindex_says_the_store_is_incomplete(
+    env: Path, nats_server: NatsServer
+) -> None:
+    """The reindex empties the store first: stopped halfway, it says so and what to do,
+    instead of a blank line over a search that silently lacks events."""
+    on_bus(nats_server.url, lambda bus: publish_all(bus, upserts(6000)))
+    proc = subprocess.Popen([sys.executable, "-m", "services.cli", "reindex", "--yes",
+                             "--batch-size", "50"], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, env=dict(os.environ), text=True)
+    assert proc.stderr is not None
+    lines = []
+    for line in proc.stderr:  # progress, one line every 10 % without a terminal
+        lines.append(line)
+        if line.startswith("reindexing: ") and not line.startswith("reindexing: 0/"):
+            proc.send_signal(signal.SIGINT)
+            break
+    out, err = proc.communicate(timeout=60)
+    err = "".join(lines) + err
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and out == ""
+    assert re.search(r"reindex interrupted after \d+ of 6000 messages: the search store is "
+                     r"incomplete until 'maillage reindex' runs again to the end", err), err
