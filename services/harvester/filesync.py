@@ -9,8 +9,9 @@ belongs to an association); with ``prune``, *removed*. The rules:
   table changed since that file last brought it: a source an operator disabled with
   ``maillage sources disable`` stays disabled until its table in the file is edited;
 * ``prune`` removes the sources that came from this file (same absolute path) and are no
-  longer in it; sources added by the CLI or the web, or brought by another file, are never
-  removed by a file, and a table that is in the file but invalid keeps its source;
+  longer in it, and retracts their events as ``maillage sources remove`` does; sources added
+  by the CLI or the web, or brought by another file, are never removed by a file, and a
+  table that is in the file but invalid keeps its source;
 * a file that cannot be read or is not TOML changes nothing (a broken file never wipes
   good sources);
 * a self-service source (one with an ``owner``) is never changed by a file.
@@ -38,7 +39,7 @@ from pathlib import Path
 import tomli_w
 from nats.js.errors import KeyNotFoundError, KeyWrongLastSequenceError
 
-from services.harvester.registry import RegisteredSource, SourceRegistry
+from services.harvester.registry import RegisteredSource, SourceRegistry, retract_published
 from services.harvester.sources import Source, read_entries, source_to_raw
 from shared.bus import Bus
 from shared.errors import ConfigError, MaillageError
@@ -118,8 +119,10 @@ async def import_file(
         for record in current.values():
             if record.file == where and record.id not in named:
                 with contextlib.suppress(ConfigError):  # removed meanwhile
-                    await registry.remove(record.id, actor=actor)
+                    removed = await registry.remove(record.id, actor=actor)
                     report.removed.append(record.id)
+                    # its events leave the search, as with 'maillage sources remove'
+                    await retract_published(registry.bus, removed.source)
     return report
 
 

@@ -13,8 +13,10 @@ import pytest
 from services.harvester.filesync import FileSync, Lease, export_toml, import_file
 from services.harvester.registry import RegisteredSource, SourceRegistry
 from services.harvester.sources import Source
+from services.harvester.state import SourceState, StateStore
 from shared.bus import Bus
 from shared.errors import ConfigError
+from shared.model import EventMessage
 
 pytestmark = pytest.mark.integration
 
@@ -148,6 +150,29 @@ async def test_prune_removes_only_what_this_file_brought(bus: Bus, tmp_path: Pat
     assert report.removed == ["chorale"]
     assert [r for r, _ in report.rejected] == ["velo"]
     assert [r.id for r in await registry.list()] == ["cli-added", "elsewhere", "velo"]
+
+
+async def test_a_source_pruned_from_its_file_leaves_the_search_like_a_removed_one(
+    bus: Bus, tmp_path: Path
+) -> None:
+    """On the clone: a source taken out of the sources file left the registry, but its events
+    stayed searchable (and its harvest state stayed, for a later source of the same id),
+    where 'maillage sources remove' retracts them."""
+    registry = SourceRegistry(bus)
+    path = tmp_path / "sources.toml"
+    path.write_text(SOURCES)
+    await import_file(registry, path, actor="file")
+    states = StateStore(await bus.kv("harvest_state"))
+    await states.put("chorale", SourceState(published={"ev_a": "h1", "ev_b": "h2"}))
+    path.write_text(SOURCES.split("\n\n")[0] + "\n")  # velo only: chorale leaves the file
+    report = await import_file(registry, path, actor="file", prune=True)
+    assert report.removed == ["chorale"]
+    retracted = []
+    for seq in range(1, (await bus.js.stream_info("EVENTS")).state.last_seq + 1):
+        message = EventMessage.from_json((await bus.js.get_msg("EVENTS", seq)).data or b"")
+        retracted.append((message.kind, message.source_id, message.event_id))
+    assert retracted == [("retract", "chorale", "ev_a"), ("retract", "chorale", "ev_b")]
+    assert (await states.get("chorale")).published == {}
 
 
 async def test_a_broken_file_changes_nothing(bus: Bus, tmp_path: Path) -> None:
