@@ -149,7 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parse.set_defaults(func=cmd_parse)
 
-    from services.ingest.tokens import add_token_parser
+    from services.cli.tokens import add_token_parser
 
     add_token_parser(sub)
 

@@ -193,3 +193,32 @@ def test_parse_of_a_document_with_too_many_occurrences_says_so(tmp_path: Path) -
     assert result.stderr.strip().splitlines()[-1] == (
         "maillage parse: more than 2,000 occurrences in the document "
         "(MAILLAGE_MAX_SOURCE_OCCURRENCES)")
+
+
+def test_token_commands_use_the_running_stacks_calls_store(tmp_path: Path) -> None:
+    """'maillage token' in a second terminal writes where the running stack reads: its
+    calls store as 'maillage run' recorded it, not ./var/calls.sqlite (a token issued there
+    would be refused by the stack)."""
+    from services.cli.opstools import write_stack_files
+
+    data, store = tmp_path / "var", tmp_path / "state" / "calls.sqlite"
+    data.mkdir()
+    store.parent.mkdir()
+    write_stack_files(data, "nats://127.0.0.1:4222",  # no connection: the store is a file
+                      {"MAILLAGE_DATA_DIR": str(data), "MAILLAGE_CALLS_SQLITE_PATH": str(store)})
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("MAILLAGE_NATS_URL", "MAILLAGE_CALLS_SQLITE_PATH")}
+    env["MAILLAGE_DATA_DIR"] = str(data)
+
+    def token(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "services.cli", "token", *args],
+                              capture_output=True, text=True, timeout=60, env=env)
+
+    issued = token("issue", "Vélo Rennes")
+    assert issued.returncode == 0, issued.stderr
+    listed = token("list")
+    assert "\tVélo Rennes\t" in listed.stdout and "active" in listed.stdout
+    assert store.exists() and not (data / "calls.sqlite").exists()
+    token_id = listed.stdout.split("\t")[0]
+    assert token("revoke", token_id).returncode == 0
+    assert "revoked" in token("list").stdout

@@ -4,8 +4,10 @@
     maillage token list                           id, association, created, revoked
     maillage token revoke ID
 
-Tokens live in the call store (MAILLAGE_CALLS_SQLITE_PATH, default <data dir>/calls.sqlite);
-only a hash of each secret is kept. Register with :func:`add_token_parser` in shared/cli.py.
+Tokens live in the call store (MAILLAGE_CALLS_SQLITE_PATH, default <data dir>/calls.sqlite)
+of the stack that runs (:func:`services.cli.opstools.stack_environ`), whatever directory the
+command is run from; only a hash of each secret is kept. Registered by
+:func:`add_token_parser` in :mod:`services.cli.main`.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import asyncio
 import os
 import sys
 
+from services.cli.opstools import stack_environ
 from services.ingest.settings import SETTINGS
 from shared.errors import MaillageError
 from shared.settings import load
@@ -23,8 +26,7 @@ from shared.store.factory import open_call_store
 
 
 def _store() -> CallsStore:
-
-    return open_call_store(load(SETTINGS, os.environ))
+    return open_call_store(load(SETTINGS, stack_environ(os.environ)))
 
 
 def cmd_token(args: argparse.Namespace) -> int:
