@@ -188,8 +188,11 @@ async def push_calls(ingest_url: str, secret: str | bytes, today: date, *, withi
                        **sign(secret, msg_id, int(time.time()), body)}
             try:
                 async with session.post(url, data=body, headers=headers) as resp:
-                    if resp.status in (202, 409):
-                        log.info("demo calls pushed", extra={"status": resp.status})
+                    if resp.status == 202:
+                        log.info("demo calls pushed")
+                        return True
+                    if resp.status == 409:
+                        log.info("demo calls already pushed earlier today")
                         return True
                     if resp.status < 500:
                         log.error("demo calls refused: %s %s", resp.status, await resp.text())

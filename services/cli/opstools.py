@@ -143,8 +143,8 @@ async def connect(settings: Settings) -> Bus:
     except Exception as exc:  # OSError, timeouts, NoServersError: one clear line
         detail = str(exc) or type(exc).__name__
         raise TransientError(
-            f"aucune pile Maillage ne répond à {settings.nats_url} / no running stack at "
-            f"{settings.nats_url} ({detail}): start it with 'make run' (or 'maillage run'), "
+            f"no running stack at {settings.nats_url} ({detail}): "
+            "start it with 'make run' (or 'maillage run'), "
             "or set MAILLAGE_NATS_URL") from exc
     return bus
 

@@ -154,7 +154,7 @@ def test_operator_commands_find_the_running_stack_or_say_none_runs(
                           capture_output=True, text=True, timeout=60, env=env)
     assert none.returncode != 0 and none.stdout == ""
     assert none.stderr.count("\n") == 1 and "Traceback" not in none.stderr
-    assert "aucune pile Maillage ne répond" in none.stderr and "make run" in none.stderr
+    assert "no running stack at" in none.stderr and "make run" in none.stderr
 
 
 def test_parse_of_a_hostile_calendar_ends_within_seconds_with_a_reason(tmp_path: Path) -> None:
