@@ -17,7 +17,8 @@ The full record (issue 20): identity (``name``, ``acronym``, ``aliases``, the RN
 quartier by the projection, :mod:`services.associations.project`), the ``quartiers`` it is
 active in, ``website`` and ``links`` (network → URL), the ``tools`` it uses, its ``state``
 (``active``, ``dissolved``, or ``pending`` while a creation waits for an operator) and dates,
-the city's organisation id ``city_id``, and ``provenance``: for each field, who wrote its
+the city's organisation id ``city_id`` and category (``city_category``, its
+nomenclature code), and ``provenance``: for each field, who wrote its
 current value (``rna`` import, ``city`` open data, ``self``-declared, ``operator``). What the
 association or an operator wrote is never overwritten by an import
 (:mod:`services.associations.provenance`).
@@ -71,6 +72,7 @@ FIELD_LABELS = {
     "quartiers": "Quartiers d’activité", "website": "Site web", "links": "Liens",
     "tools": "Outils utilisés", "founded": "Créée le (déclaration)",
     "dissolved_on": "Dissoute le", "city_id": "Identifiant de la ville",
+    "city_category": "Catégorie de la ville",
     "provenance": "Provenance",
     "contact": "Coordonnées", "contact_public": "Coordonnées publiques",
     "organizers": "Noms d’organisateur", "state": "État", "requested_by": "Demandée par",
@@ -149,6 +151,7 @@ class Association:
     founded: str = ""
     dissolved_on: str = ""
     city_id: str = ""
+    city_category: str = ""
     provenance: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -174,8 +177,9 @@ class Association:
                 "contact": dict(self.contact), "contact_public": self.contact_public,
                 "organizers": list(self.organizers), "state": self.state,
                 "founded": self.founded, "dissolved_on": self.dissolved_on,
-                "city_id": self.city_id, "provenance": dict(self.provenance),
-                "requested_by": self.requested_by, "created": self.created}
+                "city_id": self.city_id, "city_category": self.city_category,
+                "provenance": dict(self.provenance), "requested_by": self.requested_by,
+                "created": self.created}
 
     def public(self) -> dict[str, Any]:
         """What anyone may see (the JSON API, the public page, the search projection): never
@@ -191,7 +195,7 @@ class Association:
             "tools": list(self.tools), "organizers": list(self.organizers),
             "state": self.state, "founded": self.founded or None,
             "dissolved_on": self.dissolved_on or None, "city_id": self.city_id or None,
-            "provenance": dict(self.provenance)}
+            "city_category": self.city_category or None, "provenance": dict(self.provenance)}
         if self.contact_public and self.contact:
             data["contact"] = dict(self.contact)
         return data
@@ -215,6 +219,7 @@ class Association:
                    tools=_strs(r.get("tools")), founded=str(r.get("founded") or ""),
                    dissolved_on=str(r.get("dissolved_on") or ""),
                    city_id=str(r.get("city_id") or ""),
+                   city_category=str(r.get("city_category") or ""),
                    provenance=_str_map(r.get("provenance")))
 
 
