@@ -17,6 +17,8 @@ The current state is the subject's last message; the subject's history is the au
     between (JetStream error 10071) the record is read again and the change function
     applied again, at most :data:`WRITE_ATTEMPTS` times (after a random pause that doubles
     each time, so that contending writers spread out), then :class:`Conflict`.
+    ``write_many`` stores many prepared entries with many publications in flight (bulk
+    imports), with the same expected-sequence check.
     ``history`` (the audit trail), ``latest`` (the last state of every subject under a
     wildcard, for small sets), ``scan`` (every message under a wildcard) and ``purge``
     (erasure by subject).
@@ -40,7 +42,7 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -197,11 +199,12 @@ class Records:
         """Every message of the subject, oldest first: the record's audit trail."""
         return [entry async for entry in self.scan(subject)]
 
-    async def latest(self, wildcard: str) -> list[Entry]:
-        """The current state of each record under ``wildcard`` (deleted ones left out), in
-        the order of their last writes. Reads every subject: for small sets."""
+    async def latest(self, wildcard: str, *, deleted: bool = False) -> list[Entry]:
+        """The current state of each record under ``wildcard`` (deleted ones left out unless
+        ``deleted``), in the order of their last writes. Reads every subject: for small sets
+        and bulk imports."""
         return [e async for e in self._read(wildcard, DeliverPolicy.LAST_PER_SUBJECT)
-                if not e.deleted]
+                if deleted or not e.deleted]
 
     async def scan(self, wildcard: str) -> AsyncIterator[Entry]:
         """Every message under ``wildcard``, oldest first."""
@@ -254,6 +257,36 @@ class Records:
             return Entry(subject, ack.seq, entry.op, entry.record, entry.changes, actor,
                          entry.at, reason)
         raise Conflict(f"{subject}: changed by others {self.attempts} times in a row")
+
+    async def write_many(self, writes: Sequence[tuple[Entry, int]], *, window: int = 256,
+                         ack_wait_s: float = 10.0) -> list[int | None]:
+        """Store many prepared entries at once, each with the sequence of the state it was
+        computed from (0 to create): up to ``window`` publications in flight, each awaiting
+        its acknowledgement at most ``ack_wait_s`` seconds. Returns, in order, each entry's new
+        sequence, or ``None`` where another writer came in between (the caller reads that
+        record again, :meth:`write`).
+
+        (Not nats-py's ``publish_async``: an error reply, such as a wrong last sequence,
+        never resolves its future in nats-py 2.16, so a refused write would hang.)"""
+        results: list[int | None] = [None] * len(writes)
+        gate = asyncio.Semaphore(window)
+
+        async def one(i: int, entry: Entry, expected: int) -> None:
+            async with gate:
+                try:
+                    ack = await self.js.publish(entry.subject, entry.to_json(),
+                                                timeout=ack_wait_s,
+                                                headers={EXPECTED_LAST: str(expected)})
+                except APIError as exc:
+                    if exc.err_code == WRONG_LAST_SEQUENCE:
+                        return
+                    raise
+                results[i] = ack.seq
+
+        for start in range(0, len(writes), window * 8):  # bounded number of tasks alive
+            await asyncio.gather(*(one(i, entry, expected) for i, (entry, expected)
+                                   in enumerate(writes[start:start + window * 8], start)))
+        return results
 
     async def create(self, subject: str, record: Record, *, actor: str,
                      reason: str = "") -> Entry:

@@ -262,6 +262,19 @@ def _communes(directory: Path) -> tuple[AreaIndex, dict[str, Commune]]:
     return index, info
 
 
+def metropole_communes(directory: Path) -> dict[str, str]:
+    """INSEE code → name of the communes of Rennes Métropole, from the communes CSV alone
+    (what an import keeps; cheaper than :func:`load_reference`)."""
+    return {row["code_insee"].zfill(5): row["name"]
+            for row in _rows(Path(directory), "rennes_metropole_communes.csv")
+            if row.get("code_insee")}
+
+
+def rna_theme_codes(directory: Path) -> frozenset[str]:
+    """The RNA ``objet_social`` codes of ``association_themes_rna.csv`` (empty without it)."""
+    return frozenset(_rna(Path(directory)))
+
+
 def _venues(directory: Path) -> tuple[Venue, ...]:
     if not _present(directory, "rennes_venues.csv"):
         return ()

@@ -21,9 +21,11 @@ from services.associations.model import (
     MEMBER_ROLES,
     MEMBERSHIP,
     PENDING,
+    SELF,
     Association,
     Membership,
 )
+from services.associations.provenance import mark_edited
 from services.associations.validate import joins_at_once, slug
 from shared.errors import InvalidInput
 from shared.records import Conflict, Entry, NotFound, now_iso
@@ -89,10 +91,12 @@ class Associations:
             await self.claims.release(kind, value, aid)
 
     async def create(self, values: dict[str, Any], *, actor: str, state: str = ACTIVE,
-                     founder: Person | None = None, aid: str | None = None) -> Association:
+                     founder: Person | None = None, aid: str | None = None,
+                     source: str = SELF) -> Association:
         """A new association with a stable id made from its name (``-2``, ``-3``... when
         taken), or exactly ``aid`` (:class:`Conflict` when taken); ``founder`` becomes its
-        first admin."""
+        first admin. The fields given are marked as written by ``source`` (``self`` or
+        ``operator``)."""
         if aid is not None:
             candidate = aid
         else:
@@ -105,12 +109,11 @@ class Associations:
                     break
             else:
                 raise Conflict(f"no free id for {base!r}")
-        association = Association(
-            id=candidate, name=values["name"], acronym=values.get("acronym", ""),
-            rna=values.get("rna", ""), website=values.get("website", ""),
-            contact=values.get("contact", {}), contact_public=values.get("contact_public", False),
-            organizers=tuple(values.get("organizers", ())), state=state,
-            requested_by=founder.id if founder and state == PENDING else "", created=now_iso())
+        known = {k: v for k, v in values.items() if k in Association.__slots__}
+        record = {**known, "id": candidate, "state": state, "created": now_iso(),
+                  "requested_by": founder.id if founder and state == PENDING else ""}
+        association = Association.from_record(
+            mark_edited(record, {k for k, v in known.items() if v}, source))
         subject = self.subject(candidate)
         claimed = await self._claim(candidate, claimed_values(association.to_record()))
         try:
@@ -134,12 +137,14 @@ class Associations:
         return association
 
     async def edit(self, aid: str, values: dict[str, Any], *, actor: str,
-                   base: int | None = None) -> Association:
+                   base: int | None = None, source: str = SELF) -> Association:
         """Change fields of the association (claims follow the unique values).
 
         ``base`` is the sequence of the state the person's form showed: only the fields they
         changed from it are written, so that two people editing different fields at once both
-        keep their change; a field someone else changed meanwhile is a :class:`Conflict`."""
+        keep their change; a field someone else changed meanwhile is a :class:`Conflict`.
+        The changed fields are marked as written by ``source`` (``self`` or ``operator``), so
+        that no import overwrites them."""
         current = await self.get(aid)
         if current is None:
             raise NotFound(f"no association {aid}")
@@ -156,7 +161,7 @@ class Associations:
                        and record.get(k) != changed[k]]
             if clashes:
                 raise Conflict(f"changed by someone else meanwhile: {', '.join(clashes)}")
-            return {**record, **changed}
+            return mark_edited({**record, **changed}, set(changed), source)
 
         before = claimed_values(current.to_record())
         claimed = await self._claim(aid, [v for v in claimed_values(changed)

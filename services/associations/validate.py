@@ -14,9 +14,9 @@ from urllib.parse import urlsplit
 from publicsuffixlist import PublicSuffixList
 
 from services.accounts.validate import email_address
+from services.associations.identifiers import rna_number
 from shared.errors import InvalidInput
 
-RNA = re.compile(r"W\d{9}")
 PHONE = re.compile(r"\+?[0-9 .()-]{6,25}")
 MAX_NAME = 150
 MAX_ACRONYM = 20
@@ -48,14 +48,6 @@ def slug(text: str) -> str:
 def _text(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
     return " ".join(value.split()) if isinstance(value, str) else ""
-
-
-def rna_number(raw: str) -> str:
-    text = raw.replace(" ", "").upper()
-    if text and not RNA.fullmatch(text):
-        raise InvalidInput({"rna": "Le numéro RNA s’écrit W suivi de 9 chiffres "
-                                   "(exemple : W353012345)."})
-    return text
 
 
 def website_url(raw: str) -> str:

@@ -160,6 +160,10 @@ def build_parser() -> argparse.ArgumentParser:
     from services.cli.accounts import register as register_accounts
 
     register_accounts(sub)
+
+    from services.cli.associations import register as register_associations
+
+    register_associations(sub)
     return parser
 
 

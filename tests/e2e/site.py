@@ -11,6 +11,7 @@ thread, with a tile server next to it so that the map can be shown without any n
 from __future__ import annotations
 
 import asyncio
+import gzip
 import socket
 import struct
 import threading
@@ -29,6 +30,9 @@ from shared.settings import Settings, load
 from shared.store.sqlite import SqliteStore
 
 PARIS = ZoneInfo("Europe/Paris")
+#: Every HTML page a :class:`Site` served, by URL (the last answer for each): the e2e
+#: conftest runs the Nu HTML Checker over them once at the end of the session.
+SERVED_HTML: dict[str, str] = {}
 
 PLACES = {
     "jardin": Location("Le Jardin Moderne", "11 rue du Manoir de Servigné", "35000", "Rennes",
@@ -217,6 +221,19 @@ def png_tile(rgb: tuple[int, int, int] = (232, 236, 226)) -> bytes:
         b"IEND", b"")
 
 
+@web.middleware
+async def keep_html(request: web.Request, handler: Any) -> web.StreamResponse:
+    """Outermost middleware: remember the HTML of each page served (for the HTML checker)."""
+    response = await handler(request)
+    if (request.method == "GET" and isinstance(response, web.Response)
+            and response.content_type == "text/html" and isinstance(response.body, bytes)):
+        body = response.body
+        if response.headers.get("Content-Encoding") == "gzip":
+            body = gzip.decompress(body)
+        SERVED_HTML[str(request.rel_url)] = body.decode(response.charset or "utf-8")
+    return response
+
+
 HOST_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
 <title>Le Jardin Moderne</title></head><body><main><h1>Nos prochains concerts</h1>
 <script src="{site}/widget.js" data-organizer="Le Jardin Moderne" data-limit="5"
@@ -253,6 +270,7 @@ class Site:
 
     async def _start(self) -> None:
         app = create_app(self.settings, self.store)
+        app.middlewares.insert(0, keep_html)
         tile = png_tile()
 
         async def tile_handler(request: web.Request) -> web.Response:

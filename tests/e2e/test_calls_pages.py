@@ -90,3 +90,40 @@ def test_no_serious_axe_violation_on_calls_pages(calls_site: Any, axe_page: Any,
                                                  path: str) -> None:
     axe_page.goto(calls_site.url + path)
     assert axe(axe_page) == []
+
+
+@pytest.mark.parametrize("path", ["/", "/?vue=calendrier", "/integrer", "/appels",
+                                  "/evenement/oc_inexistant"])
+def test_every_page_header_links_to_the_calls(calls_site: Any, page: Any, path: str) -> None:
+    page.goto(calls_site.url + path)
+    nav = page.get_by_role("navigation", name="Navigation principale")
+    link = nav.get_by_role("link", name="Appels à projets")
+    assert link.get_attribute("href") == "/appels"
+    if path == "/appels":
+        assert link.get_attribute("aria-current") == "page"
+
+
+def test_no_call_found_says_aucun(calls_site: Any, page: Any) -> None:
+    page.goto(calls_site.url + "/appels?q=zzzzzz")
+    assert page.locator(".count").inner_text() == "Aucun appel à projets"
+    page.goto(calls_site.url + "/appels?q=jardins")
+    assert page.locator(".count").inner_text() == "1 appel à projets"
+
+
+def test_calls_filters_look_like_the_agenda_filters(calls_site: Any, page: Any) -> None:
+    """The same panel as the agenda's (details.filters, labelled fields, one apply button),
+    and the search box keeps the chosen filters."""
+    page.goto(calls_site.url + "/appels")
+    panel = page.locator("details.filters")
+    assert panel.get_attribute("open") is not None
+    for label in ("État", "Thème", "Pour qui", "Périmètre"):
+        assert panel.get_by_label(label).is_visible()
+    agenda_bg = page.evaluate("getComputedStyle(document.querySelector('details.filters'))"
+                              ".backgroundColor")
+    assert agenda_bg == "rgb(243, 246, 250)"  # --soft, as on the agenda
+    panel.get_by_label("Thème").select_option("environnement")
+    panel.get_by_role("button", name="Appliquer les filtres").click()
+    page.get_by_label("Rechercher un appel").fill("jardins")
+    page.get_by_role("button", name="Rechercher").click()
+    assert "theme=environnement" in page.url and "q=jardins" in page.url
+    assert page.locator(".call").count() == 1

@@ -2,7 +2,8 @@
 
 :func:`sanitize` returns safe HTML built from a small allowlist (nh3 / ammonia): paragraphs,
 line breaks, emphasis, lists, quotes, headings h3-h6 and links (absolute ``http``,
-``https``, ``mailto``, ``tel`` URLs only, with ``rel="noopener noreferrer"``). Everything
+``https``, ``mailto``, ``tel`` URLs only, with ``rel="noopener noreferrer"``; a link whose
+URL is refused keeps only its text). Everything
 else is removed: scripts and styles with their content, event handlers,
 ``javascript:``/``data:``/``vbscript:`` URLs, SVG/MathML, ``base``, ``meta``, forms, frames
 and objects; other tags are unwrapped
@@ -41,6 +42,8 @@ _MARKUP = re.compile(r"</?[a-zA-Z!]|&(#\d+|#x[0-9a-fA-F]+|[a-zA-Z][a-zA-Z0-9]*);
 _AS_P = re.compile(r"<(/?)(?:div|section|article|header|footer|tr|dd|dt|figcaption)\b", re.I)
 _AS_H3 = re.compile(r"<(/?)h[12]\b", re.I)
 _EMPTY_P = re.compile(r"<p>(?:\s|<br>)*</p>")
+# A link whose URL was refused keeps its text only (``<a rel>`` without ``href`` is invalid).
+_BARE_LINK = re.compile(r'<a rel="noopener noreferrer">(.*?)</a>', re.S)
 _BLANK_LINES = re.compile(r"\n\s*\n+")
 _MAX_ROUNDS = 4
 
@@ -72,7 +75,7 @@ def _clean(fragment: str) -> str:
         link_rel="noopener noreferrer",
         strip_comments=True,
     )
-    return _EMPTY_P.sub("", cleaned).strip()
+    return _EMPTY_P.sub("", _BARE_LINK.sub(r"\1", cleaned)).strip()
 
 
 def _text_to_html(text: str) -> str:

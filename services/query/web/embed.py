@@ -86,8 +86,8 @@ async def integrer(request: web.Request) -> web.Response:
         preview_url="/widget" + (f"?{qs}" if qs else ""),
         iframe_snippet=(f'<iframe src="{html.escape(widget_url)}"'
                         ' title="Agenda des associations – Maillage"'
-                        ' width="100%" height="600" loading="lazy"'
-                        ' style="border:1px solid #ccc"></iframe>'),
+                        ' height="600" loading="lazy"'
+                        ' style="width:100%;border:1px solid #ccc"></iframe>'),
         script_snippet=(f'<script src="{base}/widget.js" {data_attrs} async></script>'
                         if data_attrs else f'<script src="{base}/widget.js" async></script>'),
         themes=[(t.code, t.label) for t in THEMES],

@@ -80,6 +80,13 @@ def static_versions() -> dict[str, str]:
     return versions
 
 
+def machine_time(value: str | datetime) -> str:
+    """A ``<time datetime>`` value: ISO 8601 to the second (HTML allows at most three digits
+    of a fraction of a second; stored times may carry six)."""
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.isoformat(timespec="seconds")
+
+
 def make_env(tz: ZoneInfo) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -109,7 +116,8 @@ def make_env(tz: ZoneInfo) -> jinja2.Environment:
         "status": fr.status_label,
         "place": fr.place_label,
         "count": fr.count_label,
-        "iso_start": lambda item: fr.bounds(item, tz)[0].isoformat(),
+        "iso_start": lambda item: machine_time(fr.bounds(item, tz)[0]),
+        "machine_time": machine_time,
     })
     return env
 

@@ -70,6 +70,14 @@ class PageState:
         values = self.values(name)
         return values[0] if values else ""
 
+    def date_value(self, name: str) -> str:
+        """The day of a date filter as a date field's value (``2026-12-05``), or empty when
+        it is not a valid date (the page says why; the field must stay valid HTML)."""
+        try:
+            return date.fromisoformat(self.value(name)[:10]).isoformat()
+        except ValueError:
+            return ""
+
     def has(self, name: str, value: str) -> bool:
         return value in self.values(name)
 

@@ -228,3 +228,24 @@ async def test_declared_limits_exist_after_ensure(bus: Bus) -> None:
         info = await bus.js.stream_info(name)
         assert info.config.max_msgs_per_subject == spec.max_msgs_per_subject
         assert info.config.discard_new_per_subject
+
+
+async def test_write_many_keeps_the_expected_sequence_check(bus: Bus) -> None:
+    """Bulk writes (imports) are published without waiting for each ack, yet a record written
+    by someone else since it was read is refused, not overwritten."""
+    records = Records(bus.js)
+    taken = records.subject("association", "taken")
+    first = await records.create(taken, {"name": "Déjà là"}, actor="p_1")
+    writes = [(Entry(records.subject("association", f"a{i}"), 0, "create", {"name": f"A{i}"},
+                     (), "cli", "", "import"), 0) for i in range(40)]
+    writes.append((Entry(taken, 0, "update", {"name": "Import"}, (), "cli", "", "import"),
+                   first.seq - 1 if first.seq > 1 else 999_999))
+    writes.append((Entry(records.subject("association", "a0"), 0, "create", {"name": "Bis"},
+                         (), "cli", "", "import"), 0))  # same subject twice: second refused
+    results = await records.write_many(writes, window=7)
+    assert all(isinstance(seq, int) for seq in results[:40])
+    assert results[40] is None and results[41] is None
+    got = await records.get(taken)
+    assert got is not None and got.record == {"name": "Déjà là"}
+    a0 = await records.get(records.subject("association", "a0"))
+    assert a0 is not None and a0.record == {"name": "A0"} and a0.actor == "cli"

@@ -27,6 +27,14 @@ def test_javascript_url_is_dropped_from_link():
     assert "javascript" not in sanitize('<a href="javascript:alert(1)">x</a>')
 
 
+def test_link_with_refused_url_keeps_only_its_text():
+    # <a rel> without href is invalid HTML (the Nu HTML Checker refuses it)
+    out = sanitize('<p>Voir <a href="javascript:alert(1)">ici</a> ou <a href="/x">là</a>'
+                   ' et <a href="https://a.org/">là-bas</a></p>')
+    assert out == ('<p>Voir ici ou là et <a href="https://a.org/" rel="noopener noreferrer">'
+                   "là-bas</a></p>")
+
+
 def test_data_url_is_dropped_from_link():
     assert "data:" not in sanitize('<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>')
 

@@ -17,9 +17,9 @@
   var frame = document.createElement('iframe');
   frame.src = origin + '/widget' + (params.length ? '?' + params.join('&') : '');
   frame.title = script.getAttribute('data-titre') || 'Agenda des associations – Maillage';
-  frame.width = '100%';
   frame.height = String(parseInt(script.getAttribute('data-height'), 10) || 600);
   frame.setAttribute('loading', 'lazy');
+  frame.style.width = '100%';
   frame.style.border = '1px solid #ccc';
   frame.style.borderRadius = '6px';
   script.parentNode.insertBefore(frame, script.nextSibling);
