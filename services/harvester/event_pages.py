@@ -12,7 +12,8 @@ source's own site (scheme, host and port):
 * with a conditional GET from what the source's state remembers of each page (ETag,
   Last-Modified, the body's hash and what was read from it): an unchanged page costs one 304
   and no parse, and a page that fails for now (timeout, 5xx) keeps what it gave last time;
-* parsed like any document, in the bounded parser processes.
+* parsed like any document, in the bounded parser processes, one page at a time within the
+  harvest's parse budget; a page over a limit fails the harvest and stops the other reads.
 
 The event read from the page keeps the feed item's uid, so its identity is the feed's; an item
 whose page holds no event either stays skipped, its reason saying why.
@@ -21,7 +22,7 @@ whose page holds no event either stays skipped, its reason saying why.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from services.harvester.fetcher import Fetcher
@@ -87,10 +88,10 @@ class EventPages:
                                      f"{self.max_pages} event pages in one harvest)")
             else:
                 todo.append(item)
-        outcomes = await asyncio.gather(*(
+        outcomes = await _all_or_none([
             self._read(item, context, home, memos.get(item.url) or {}, occurrences_left)
             for item in todo
-        ))
+        ])
         kept: dict[str, Memo] = {}
         found: dict[str, Event] = {}
         for item, (event, reason, memo) in zip(todo, outcomes, strict=True):
@@ -149,6 +150,19 @@ class EventPages:
         memo = {**validators, "hash": page.content_hash,
                 "event": event.to_dict() if event else None, "reason": reason}
         return event, reason, memo
+
+
+async def _all_or_none(reads: list[Coroutine[Any, Any, Outcome]]) -> list[Outcome]:
+    """Every outcome; when one read fails the harvest, the others are cancelled (their
+    fetches and parses stopped), never left running for a harvest that is over."""
+    tasks = [asyncio.ensure_future(read) for read in reads]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise
 
 
 def _as_item(event: Event, item: LinkedItem, parsed: ParseResult, ctx: ParseContext) -> Event:

@@ -14,7 +14,13 @@ harvester's event loop, where it would stall every other source of the replica:
 
 Such a document fails with a :class:`~shared.errors.ParseError` of kind ``parse_timeout`` or
 ``parse_memory``: the harvest is marked failed with that reason, the source's previous events
-are kept, and the other sources of the replica go on meanwhile. :func:`run_job` is the parse
+are kept, and the other sources of the replica go on meanwhile.
+
+One harvest may parse many documents (the pages of a paged API, the event pages a feed links
+to): they go through one :class:`ParseBudget`, so that a source parses one document at a time
+(it never holds more than one parser process: another source always finds one free) and all
+its documents together within ``MAILLAGE_SOURCE_PARSE_BUDGET`` seconds of parsing (time spent
+waiting for a free process is not counted). :func:`run_job` is the parse
 itself (the same code in a child and in the tests), including the cap of occurrences every
 format's result must respect.
 """
@@ -64,6 +70,22 @@ class ParseLimits:
     memory_mb: int = 512  # address space of a child; 0: no limit
     workers: int = 2
     cpu_s: float | None = None  # CPU time per document, enforced by the kernel; None: timeout_s
+
+
+class ParseBudget:
+    """The parses of one harvest: one document at a time, ``seconds`` of parsing for all."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.left = seconds
+        self.turn = asyncio.Lock()
+
+    def spent(self) -> ParseError:
+        return ParseError(
+            f"the source's documents took more than {self.seconds:g} s to parse together "
+            "(MAILLAGE_SOURCE_PARSE_BUDGET): the parse was stopped",
+            kind="parse_timeout",
+        )
 
 
 def parse_limits(settings: Settings) -> ParseLimits:
@@ -179,24 +201,52 @@ class ParsePool:
         self._slots: asyncio.Semaphore | None = None
         self._closed = False
 
-    async def parse(self, job: ParseJob) -> Parsed:
+    @property
+    def busy(self) -> int:
+        """Parser processes at work on a document now."""
+        return len(self._busy)
+
+    async def parse(self, job: ParseJob, budget: ParseBudget | None = None) -> Parsed:
         """The parsed document; raises what the parser raised, or ParseError
-        ``parse_timeout`` / ``parse_memory`` when the document went past the limits."""
+        ``parse_timeout`` / ``parse_memory`` when the document went past the limits
+        (``budget``: those of the harvest it belongs to, see :class:`ParseBudget`)."""
+        if budget is None:
+            return await self._parse(job, None)
+        async with budget.turn:
+            return await self._parse(job, budget)
+
+    async def _parse(self, job: ParseJob, budget: ParseBudget | None) -> Parsed:
         if self._closed:
             raise RuntimeError("the parse pool is closed")
         if self._slots is None:
             self._slots = asyncio.Semaphore(max(1, self.limits.workers))
         data = pickle.dumps(job, pickle.HIGHEST_PROTOCOL)
         async with self._slots:
+            timeout = self.limits.timeout_s
+            if budget is not None:
+                if budget.left <= 0:
+                    raise budget.spent()
+                timeout = min(timeout, budget.left)
             child = self._idle.pop() if self._idle else await asyncio.to_thread(
                 _Child, self._context, self.limits)
             self._busy.add(child)
+            loop = asyncio.get_running_loop()
+            started = loop.time()
             try:
-                reply = await self._call(child, data)
+                reply = await self._call(child, data, timeout)
+            except ParseError as exc:
+                self._busy.discard(child)
+                if budget is not None and exc.kind == "parse_timeout" and (
+                        timeout < self.limits.timeout_s):
+                    raise budget.spent() from None
+                raise
             except BaseException:
                 self._busy.discard(child)
                 await asyncio.to_thread(child.stop, True)
                 raise
+            finally:
+                if budget is not None:
+                    budget.left -= loop.time() - started
             self._busy.discard(child)
             child.jobs += 1
             if reply[0] == "error" and reply[2] == "parse_memory" or (
@@ -213,8 +263,8 @@ class ParsePool:
             cls = ParseError
         raise cls(message, kind=kind)
 
-    async def _call(self, child: _Child, data: bytes) -> tuple[Any, ...]:
-        timeout = self.limits.timeout_s
+    async def _call(self, child: _Child, data: bytes, seconds: float) -> tuple[Any, ...]:
+        timeout = seconds
         try:
             raw = await asyncio.wait_for(asyncio.to_thread(child.roundtrip, data), timeout)
         except TimeoutError:

@@ -76,6 +76,14 @@ SETTINGS: tuple[Setting, ...] = COMMON + METRICS_SETTINGS + (
         as_float,
     ),
     Setting(
+        "MAILLAGE_SOURCE_PARSE_BUDGET",
+        "60",
+        "Seconds of parsing one harvest of a source may use, all its documents together "
+        "(pages, event pages; parsed one at a time, so a source never holds more than one "
+        "parser process); past it the harvest fails.",
+        as_float,
+    ),
+    Setting(
         "MAILLAGE_PARSE_MEMORY_MB",
         "512",
         "Address space of a parser process, in MB (0: no limit).",

@@ -10,7 +10,8 @@ The rules that keep the stream correct:
 * every harvest publishes one :class:`HarvestStatus` for the monitor;
 * a document is parsed in a bounded process (:mod:`services.harvester.parse_pool`), never on
   the event loop: one past its time, memory or occurrence limits fails that harvest (the
-  previous events are kept) while the replica's other sources go on.
+  previous events are kept) while the replica's other sources go on; the documents of one
+  harvest (pages, event pages) are parsed one at a time within one budget of parse time.
 
 A source of ``kind = "calls"`` goes through the same steps with calls for projects
 (:mod:`services.harvester.formats.calls`) published on the CALLS stream.
@@ -30,7 +31,7 @@ from services.harvester.event_pages import EventPages
 from services.harvester.fetcher import Fetcher, FetchResult
 from services.harvester.formats.base import ParseContext, ParseResult
 from services.harvester.formats.calls import CallsResult
-from services.harvester.parse_pool import ParseJob, ParsePool, parse_limits
+from services.harvester.parse_pool import ParseBudget, ParseJob, ParsePool, parse_limits
 from services.harvester.safety import Origin, origin
 from services.harvester.schedule import next_check
 from services.harvester.sources import Source
@@ -168,8 +169,9 @@ class Harvester:
             if result.not_modified or unchanged:
                 counts, parsed = Counts(), None
             else:
-                parsed = await self._parse_all(source, result)
-                await self._read_event_pages(source, state, result, parsed)
+                budget = ParseBudget(self.settings.source_parse_budget)
+                parsed = await self._parse_all(source, result, budget)
+                await self._read_event_pages(source, state, result, parsed, budget)
                 counts = await self._publish_changes(source, state, parsed, version)
                 state.body_hash = result.content_hash
             state.etag, state.last_modified = result.etag, result.last_modified
@@ -244,11 +246,12 @@ class Harvester:
         )
 
     async def _parse(
-        self, source: Source, page: FetchResult, fmt: str | None, occurrences: int
+        self, source: Source, page: FetchResult, fmt: str | None, occurrences: int,
+        budget: ParseBudget,
     ) -> Parsed:
         ctx = self.context(source, page.url, occurrences)
         return await self.parser.parse(
-            ParseJob(page.body, ctx, fmt, page.content_type, kind=source.kind)
+            ParseJob(page.body, ctx, fmt, page.content_type, kind=source.kind), budget
         )
 
     @staticmethod
@@ -257,13 +260,15 @@ class Harvester:
         return {o for o in (origin(source.url), origin(first.url)) if o is not None}
 
     async def _read_event_pages(
-        self, source: Source, state: SourceState, first: FetchResult, parsed: Parsed
+        self, source: Source, state: SourceState, first: FetchResult, parsed: Parsed,
+        budget: ParseBudget,
     ) -> None:
         """Complete a feed's dateless items with the events of their pages (event_pages)."""
         if not isinstance(parsed, ParseResult) or not (parsed.linked or state.pages):
             return
         cap = self.settings.max_source_occurrences
-        pages = EventPages(self.fetcher, self.parser.parse, self.settings.max_event_pages)
+        pages = EventPages(self.fetcher, partial(self.parser.parse, budget=budget),
+                           self.settings.max_event_pages)
         state.pages = await pages.complete(
             parsed,
             lambda url, left: self.context(source, url, left),
@@ -275,7 +280,8 @@ class Harvester:
             raise ParseError(f"more than {cap:,} occurrences in the feed and its event pages "
                              "(MAILLAGE_MAX_SOURCE_OCCURRENCES)", kind="too_many_occurrences")
 
-    async def _parse_all(self, source: Source, first: FetchResult) -> Parsed:
+    async def _parse_all(self, source: Source, first: FetchResult, budget: ParseBudget
+                         ) -> Parsed:
         """Parse the document and follow ``next_url`` for paged APIs.
 
         A next page is a link found in a document: it is followed only on the source's own
@@ -283,7 +289,7 @@ class Harvester:
         a local file, whatever the page says.
         """
         cap = self.settings.max_source_occurrences
-        parsed = await self._parse(source, first, source.format, cap)
+        parsed = await self._parse(source, first, source.format, cap, budget)
         seen = {first.url}
         pages = 1
         home = self._home(source, first)
@@ -300,7 +306,8 @@ class Harvester:
             page = await self.fetcher.fetch(
                 parsed.next_url, html_page=source.format == "html", linked=True
             )
-            more = await self._parse(source, page, parsed.format, cap - _occurrences(parsed))
+            more = await self._parse(source, page, parsed.format, cap - _occurrences(parsed),
+                                     budget)
             if isinstance(parsed, CallsResult) and isinstance(more, CallsResult):
                 parsed.calls.extend(more.calls)
             elif isinstance(parsed, ParseResult) and isinstance(more, ParseResult):
