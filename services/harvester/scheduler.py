@@ -143,20 +143,34 @@ class Scheduler:
             await asyncio.sleep(self.tick_s)
 
     async def run_workers(self) -> None:
+        """Harvest jobs, ``concurrency`` at a time; a worker that is done takes the next job
+        at once, never waiting for a slow harvest that was fetched with its own."""
         sub = await self.bus.pull(
             "JOBS", JOBS_DURABLE, f"{JOBS_SUBJECT}.>", ack_wait_s=self.ack_wait_s,
             max_ack_pending=1024,
         )
-        while True:
-            try:
-                msgs = await sub.fetch(self.concurrency, timeout=1)
-            except TimeoutError:  # nothing to fetch (nats' TimeoutError subclasses it)
-                continue
-            except Exception as exc:  # the server restarts: the client reconnects by itself
-                log.warning("cannot fetch jobs now: %s", exc or type(exc).__name__)
-                await asyncio.sleep(1)
-                continue
-            await asyncio.gather(*(self.run_job(m) for m in msgs))
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                if len(running) >= self.concurrency:
+                    await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    continue
+                try:
+                    msgs = await sub.fetch(self.concurrency - len(running), timeout=1)
+                except TimeoutError:  # nothing to fetch (nats' TimeoutError subclasses it)
+                    continue
+                except Exception as exc:  # the server restarts: the client reconnects itself
+                    log.warning("cannot fetch jobs now: %s", exc or type(exc).__name__)
+                    await asyncio.sleep(1)
+                    continue
+                for msg in msgs:
+                    job = asyncio.create_task(self.run_job(msg))
+                    running.add(job)
+                    job.add_done_callback(running.discard)
+        finally:
+            for job in running:
+                job.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
 
     async def run_job(self, msg: Msg) -> None:
         """Harvest the job's source, then ack. Nothing here stops the workers: a failed ack

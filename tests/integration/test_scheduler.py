@@ -11,8 +11,10 @@ import asyncio
 import contextlib
 import json
 from datetime import date, timedelta
+from functools import partial
 
 import pytest
+from aiohttp import web
 
 from services.harvester.fetcher import Fetcher
 from services.harvester.scheduler import JOBS_DURABLE, Scheduler, enqueue
@@ -22,7 +24,9 @@ from services.harvester.sources import Source
 from services.harvester.state import StateStore
 from services.harvester.worker import Harvester
 from shared.bus import JOBS_SUBJECT, Bus
+from shared.natsserver import free_port
 from shared.settings import load
+from tests.integration.test_pipeline import eventually
 
 pytestmark = pytest.mark.integration
 
@@ -129,3 +133,47 @@ async def test_the_ack_wait_setting_reaches_the_consumer_that_already_exists(bus
     assert info.config.ack_wait == 45
     assert await enqueue(bus, "s", slot=1)
     assert [json.loads(m.data)["source_id"] for m in await sub.fetch(1, timeout=5)] == ["s"]
+
+
+async def test_a_source_that_never_answers_does_not_hold_the_replicas_other_workers(
+    bus, nats_server, feed_server
+):
+    """A source whose server holds every request up to the fetch timeout (or pages and event
+    pages that each do) kept one harvest going for minutes. The workers took jobs in batches
+    and waited for the whole batch: the replica's other workers stayed idle behind it, and
+    every other source waited. Now a worker that is done takes the next job at once."""
+    release = asyncio.Event()
+
+    async def held(request: web.Request) -> web.Response:
+        await release.wait()
+        return web.Response(text=calendar("held"), content_type="text/calendar")
+
+    app = web.Application()
+    app.router.add_get("/held.ics", held)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    port = free_port()
+    await web.TCPSite(runner, "127.0.0.1", port).start()
+    sources = [Source("held", f"http://127.0.0.1:{port}/held.ics"), *(
+        Source(f"good{i}", feed_server.put(f"g{i}.ics", calendar(f"g{i}"), "text/calendar"))
+        for i in range(2))]
+    rbus, fetcher, scheduler = await replica(nats_server.url, sources)  # two workers
+    states = StateStore(await bus.kv("harvest_state"))
+
+    async def harvested(source_id: str) -> bool:
+        return bool((await states.get(source_id)).last_success)
+
+    assert await enqueue(bus, "held", slot=1) and await enqueue(bus, "good0", slot=1)
+    task = asyncio.create_task(scheduler.run_workers())
+    try:
+        await eventually(partial(harvested, "good0"))
+        assert await enqueue(bus, "good1", slot=1)
+        await eventually(partial(harvested, "good1"))  # while "held" is still held
+        assert not await harvested("held")
+    finally:
+        release.set()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await stop(rbus, fetcher, scheduler)
+        await runner.cleanup()
