@@ -16,7 +16,8 @@ publisher's rate (429 with Retry-After), a replayed webhook-id (409), JSON (400)
 from JetStream.
 
 Replays are refused across ingest replicas by two mechanisms: the NATS KV bucket
-``push_seen`` remembers each accepted webhook-id for ``MAILLAGE_PUSH_REPLAY_TTL`` seconds, and
+``push_seen`` remembers each accepted webhook-id (pushes, withdrawals and hides) for
+``MAILLAGE_PUSH_REPLAY_TTL`` seconds, and
 each message is published with ``Nats-Msg-Id = push.<publisher>.<webhook-id>.<n>`` so the
 stream itself drops a duplicate that races past the KV check. A webhook-id is recorded only
 after its PubAck, so a sender retrying after a 503 is not taken for a replay.
@@ -163,6 +164,11 @@ async def publish_all(state: PushState, publisher: str, msg_id: str,
         log.error("push not stored", extra={"publisher": publisher, "error": repr(exc)})
         raise ApiError(503, "the message bus did not confirm; retry with the same webhook-id",
                        headers={"Retry-After": "5"}) from None
+    await remember(state, publisher, msg_id)
+
+
+async def remember(state: PushState, publisher: str, msg_id: str) -> None:
+    """Record an accepted webhook-id once what it asked for is durable (a replay: 409)."""
     assert state.seen is not None
     try:
         await state.seen.create(replay_key(publisher, msg_id), str(int(time.time())).encode())
@@ -220,7 +226,7 @@ async def delete_call(request: web.Request) -> web.Response:
 async def hide_interest(request: web.Request) -> web.Response:
     state = request.app[PUSH]
     publisher, pid = request.match_info["publisher"], request.match_info["id"]
-    await authenticate_bodiless(request, state)
+    msg_id = await authenticate_bodiless(request, state)
     cid = call_id(publisher, pid)
     interest = request.match_info["interest"]
     # interests are records of the store of record (services.associations.interests)
@@ -228,6 +234,7 @@ async def hide_interest(request: web.Request) -> web.Response:
                                 actor=f"publisher:{publisher}"):
         raise ApiError(404, "no such interest on this call",
                        details={"call_id": cid, "interest": interest})
+    await remember(state, publisher, msg_id)  # its headers, if leaked, cannot hide it again
     return web.json_response({"call_id": cid, "interest": interest, "hidden": True})
 
 

@@ -346,6 +346,34 @@ async def test_leaked_hide_headers_cannot_hide_another_interest(stack) -> None:
     assert (await stack.calls())["total"] == 1  # c1 was not withdrawn
 
 
+async def test_a_hide_request_cannot_be_replayed(stack) -> None:
+    """A publisher's signed hide leaks (a log, a proxy): within the timestamp window its
+    headers were accepted again and again, each time writing "hidden by publisher:ville"
+    in the audit trail, and hiding the association's declaration again once it had
+    withdrawn and declared anew. Its webhook-id is now remembered like a push's."""
+    await stack.push(a_call("c1"))
+
+    async def there() -> bool:
+        return (await stack.calls())["total"] == 1
+
+    await eventually(there)
+    cid = (await stack.calls())["items"][0]["id"]
+    _, token = stack.store.issue_token("Les Jardiniers")
+    async with stack.session.post(
+            stack.query + f"v1/calls/{cid}/interests",
+            headers={"Authorization": f"Bearer {token}"},
+            json={"contact": "a@asso.example", "brings": "un terrain"}) as resp:
+        assert resp.status == 201, await resp.text()
+        interest = (await resp.json())["item"]["id"]
+    hide = f"/v1/push/ville/calls/c1/interests/{interest}/hide"
+    leaked = stack.signed_target("POST", hide)
+    async with stack.session.post(stack.ingest + hide[1:], headers=leaked) as resp:
+        assert resp.status == 200, await resp.text()
+    async with stack.session.post(stack.ingest + hide[1:], headers=leaked) as resp:
+        assert resp.status == 409
+        assert (await resp.json())["error"]["code"] == "replayed"
+
+
 async def test_a_signed_push_body_cannot_be_replayed_as_a_hide(stack) -> None:
     body = json.dumps(a_call("c1")).encode()
     headers = sign(SECRET, "msg_body", int(time.time()), body)
