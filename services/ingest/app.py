@@ -12,6 +12,7 @@ from services.ingest.push import PushState, setup_push
 from services.ingest.ratelimit import RateLimiter
 from services.query.errors import error_middleware
 from shared.bus import Bus
+from shared.errors import ConfigError
 from shared.metrics import setup_metrics
 from shared.settings import Settings
 
@@ -24,6 +25,11 @@ async def health(request: web.Request) -> web.Response:
 
 
 def push_state(bus: Bus, settings: Settings) -> PushState:
+    if settings.push_replay_ttl < 2 * settings.push_tolerance:
+        raise ConfigError(
+            f"MAILLAGE_PUSH_REPLAY_TTL ({settings.push_replay_ttl} s) must be at least twice "
+            f"MAILLAGE_PUSH_TOLERANCE ({settings.push_tolerance} s): a webhook-id forgotten "
+            "while its timestamp is still accepted can be replayed")
     return PushState(
         bus=bus,
         secrets=settings.push_secrets,

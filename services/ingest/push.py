@@ -76,6 +76,8 @@ class PushState:
     seen: KeyValue | None = None
 
     async def open(self) -> None:
+        """Open the replay bucket, made on first use; one made by an earlier start with a
+        shorter TTL is given this one (else ids would be forgotten while still valid)."""
         if self.seen is not None:
             return
         try:
@@ -85,6 +87,12 @@ class PushState:
                 KeyValueConfig(bucket=REPLAY_BUCKET, history=1, ttl=self.replay_ttl,
                                replicas=self.bus.replicas)
             )
+            return
+        info = await self.bus.js.stream_info(f"KV_{REPLAY_BUCKET}")
+        if info.config.max_age is not None and 0 < info.config.max_age < self.replay_ttl:
+            info.config.max_age = self.replay_ttl
+            await self.bus.js.update_stream(info.config)
+            log.info("replay bucket TTL raised", extra={"ttl_s": self.replay_ttl})
 
 
 PUSH = web.AppKey("push", PushState)

@@ -77,7 +77,7 @@ SETTINGS: tuple[Setting, ...] = COMMON + STORE_BACKEND_SETTINGS + CALL_STORE_SET
         "MAILLAGE_PUSH_REPLAY_TTL",
         "900",
         "Seconds a webhook-id is remembered (NATS KV bucket push_seen) to refuse replays; "
-        "keep above twice MAILLAGE_PUSH_TOLERANCE.",
+        "at least twice MAILLAGE_PUSH_TOLERANCE (checked at start).",
         as_positive,
     ),
     Setting(

@@ -21,10 +21,13 @@ import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+from nats.js.api import KeyValueConfig
 
 from services.indexer.calls_consumer import CallsIndexer
 from services.ingest.alerts import AlertSender
 from services.ingest.app import create_app as create_ingest
+from services.ingest.app import push_state
+from services.ingest.push import REPLAY_BUCKET
 from services.ingest.settings import SETTINGS as INGEST_SETTINGS
 from services.ingest.signatures import decode_secret, sign, verify
 from services.query.app import create_app as create_query
@@ -32,6 +35,7 @@ from services.query.calls_routes import setup_calls
 from services.query.settings import SETTINGS as QUERY_SETTINGS
 from services.query.web.calls import setup_calls_web
 from shared.bus import Bus
+from shared.errors import ConfigError
 from shared.settings import load
 from shared.store.calls_sqlite import CallStore
 from shared.store.sqlite import SqliteStore
@@ -454,3 +458,20 @@ async def test_a_standard_webhooks_library_signs_pushes_and_withdrawals(stack) -
         return (await stack.bus.js.stream_info("CALLS")).state.messages == 2
 
     await eventually(withdrawn)
+
+
+async def test_the_replay_memory_outlasts_the_timestamp_window(bus) -> None:
+    """A webhook-id must be remembered as long as its timestamp is accepted (twice the
+    tolerance: a clock ahead, then behind). The bucket kept the TTL of the start that made
+    it, so raising MAILLAGE_PUSH_REPLAY_TTL later changed nothing and replays were accepted
+    once the id was forgotten; and a TTL below twice the tolerance was taken as is."""
+    await bus.js.create_key_value(KeyValueConfig(bucket=REPLAY_BUCKET, ttl=60))
+    settings = load(INGEST_SETTINGS, {"MAILLAGE_PUSH_SECRETS": f"ville={SECRET}",
+                                      "MAILLAGE_PUSH_REPLAY_TTL": "900"})
+    state = push_state(bus, settings)
+    await state.open()
+    assert (await state.seen.status()).ttl == 900
+    short = load(INGEST_SETTINGS, {"MAILLAGE_PUSH_TOLERANCE": "300",
+                                   "MAILLAGE_PUSH_REPLAY_TTL": "400"})
+    with pytest.raises(ConfigError, match="MAILLAGE_PUSH_REPLAY_TTL"):
+        push_state(bus, short)
