@@ -18,6 +18,7 @@ from xml.sax.saxutils import escape
 from services.monitor.backlog import BusHealth
 from services.monitor.errors_fr import error_fr
 from services.monitor.tracker import Tracker
+from shared.clean import xml_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,16 +111,22 @@ def to_json(alerts: list[Alert], now: datetime) -> dict[str, Any]:
             "alerts": [a.to_dict() for a in alerts]}
 
 
+def _xml(text: str) -> str:
+    """Escaped, without what XML 1.0 forbids: an error's text is the source's own words,
+    and one control character would make the whole feed unreadable."""
+    return escape(xml_text(text))
+
+
 def to_rss(alerts: list[Alert], now: datetime, link: str) -> str:
     """An RSS 2.0 feed; an alert's guid changes when it starts again, so readers notice."""
     items = "".join(
         "<item>"
-        f"<title>{escape(a.title)}</title>"
-        f"<description>{escape(a.detail)}</description>"
-        f"<link>{escape(link + ('source/' + a.source_id if a.source_id else 'alerts'))}</link>"
-        f"<guid isPermaLink=\"false\">{escape(a.id)}@{int(a.since.timestamp())}</guid>"
+        f"<title>{_xml(a.title)}</title>"
+        f"<description>{_xml(a.detail)}</description>"
+        f"<link>{_xml(link + ('source/' + a.source_id if a.source_id else 'alerts'))}</link>"
+        f"<guid isPermaLink=\"false\">{_xml(a.id)}@{int(a.since.timestamp())}</guid>"
         f"<pubDate>{format_datetime(a.since.astimezone(UTC), usegmt=True)}</pubDate>"
-        f"<category>{escape(a.severity)}</category>"
+        f"<category>{_xml(a.severity)}</category>"
         "</item>"
         for a in alerts
     )
@@ -127,7 +134,7 @@ def to_rss(alerts: list[Alert], now: datetime, link: str) -> str:
         '<?xml version="1.0" encoding="utf-8"?>'
         '<rss version="2.0"><channel>'
         "<title>Maillage — alertes</title>"
-        f"<link>{escape(link)}</link>"
+        f"<link>{_xml(link)}</link>"
         "<description>Alertes du moissonnage de Maillage</description>"
         "<language>fr</language>"
         f"<lastBuildDate>{format_datetime(now.astimezone(UTC), usegmt=True)}</lastBuildDate>"
