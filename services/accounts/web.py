@@ -32,7 +32,7 @@ from services.accounts.model import Person, Session
 from services.accounts.storage import Hooks, Sessions, SignInLinks, Stores
 from services.query.context import SETTINGS
 from services.query.errors import ApiError, Handler
-from services.query.trust import client_address
+from services.query.trust import client_address, forwarded_for
 from services.query.web.respond import render
 from shared.records import digest
 from shared.settings import Settings
@@ -322,7 +322,7 @@ async def limit(request: web.Request, name: str, key: str) -> None:
 
 def client(request: web.Request) -> str:
     settings = request.app[SETTINGS]
-    return client_address(request.remote, request.headers.get(hdrs.X_FORWARDED_FOR, ""),
+    return client_address(request.remote, forwarded_for(request),
                           settings.trusted_proxies, settings.trust_forwarded)
 
 

@@ -41,6 +41,7 @@ from services.query.trust import (
     Network,
     allowed_hosts,
     client_address,
+    forwarded_for,
     host_middleware,
 )
 from shared.settings import Settings
@@ -212,8 +213,7 @@ def rate_limit_middleware(limiter: RateLimiter, proxies: tuple[Network, ...],
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
         if request.method == hdrs.METH_OPTIONS or request.path.startswith(UNLIMITED_PREFIXES):
             return await handler(request)
-        client = client_address(request.remote, request.headers.get(hdrs.X_FORWARDED_FOR, ""),
-                                proxies, trust_peer)
+        client = client_address(request.remote, forwarded_for(request), proxies, trust_peer)
         wait = limiter.take(client)
         if wait > 0:
             retry = max(1, math.ceil(wait))

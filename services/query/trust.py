@@ -12,7 +12,7 @@
     CIDRs; or, with ``MAILLAGE_TRUST_FORWARDED``, the immediate peer whatever its address):
     the client is the right-most address of the chain that is not a trusted proxy. A client
     can write anything at the left of the header, never at its right, where each proxy
-    appends the address it saw.
+    appends the address it saw (every line of the header is read: :func:`forwarded_for`).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
 
 from services.query.errors import ApiError, Handler
@@ -115,6 +115,13 @@ def _classify(raw: str, proxies: tuple[Network, ...]) -> tuple[str, bool]:
     if addr is None:
         return raw, False
     return str(addr), any(addr in net for net in proxies)
+
+
+def forwarded_for(request: web.BaseRequest) -> str:
+    """Every ``X-Forwarded-For`` line of the request, in order, as one chain: a proxy that
+    adds a line of its own (HAProxy's ``option forwardfor``) instead of appending to the
+    client's puts it after the client's, where the walk from the right finds it."""
+    return ", ".join(request.headers.getall(hdrs.X_FORWARDED_FOR, ()))
 
 
 def client_address(remote: str | None, forwarded_for: str, proxies: tuple[Network, ...],

@@ -6,6 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from multidict import CIMultiDict
 
 pytestmark = pytest.mark.integration
 
@@ -85,3 +86,19 @@ async def test_forwarded_for_from_an_untrusted_peer_is_ignored(make_client) -> N
     first = await client.get("/v1/themes", headers={"X-Forwarded-For": "203.0.113.1"})
     other = await client.get("/v1/themes", headers={"X-Forwarded-For": "203.0.113.2"})
     assert (first.status, other.status) == (200, 429)
+
+
+async def test_a_proxy_that_adds_its_own_header_line_still_names_the_client(
+        make_client) -> None:
+    """Some proxies (HAProxy's ``option forwardfor``) add an ``X-Forwarded-For`` line of
+    their own instead of appending to the client's: only the first line was read, which is
+    the client's, so a client picked its bucket by writing any address there."""
+    client = await make_client(MAILLAGE_RATE_LIMIT="0.1", MAILLAGE_RATE_BURST="1",
+                               MAILLAGE_TRUSTED_PROXIES="127.0.0.0/8")
+
+    async def status(forged: str) -> int:
+        lines = [("X-Forwarded-For", forged), ("X-Forwarded-For", "203.0.113.7")]
+        return (await client.get("/v1/themes", headers=CIMultiDict(lines))).status
+
+    assert await status("198.51.100.1") == 200
+    assert await status("198.51.100.2") == 429  # the same client, whatever it wrote
