@@ -48,6 +48,8 @@ log = logging.getLogger(__name__)
 
 Parsed = ParseResult | CallsResult
 
+#: Bytes of a bus message kept for its headers (Nats-Msg-Id...): a larger item is skipped.
+MESSAGE_HEADROOM = 4096
 #: Share of MAILLAGE_PARSE_TIMEOUT a parser spends before it gives up by itself (with a
 #: clear message) rather than be stopped from outside.
 DOCUMENT_SHARE = 0.8
@@ -73,11 +75,14 @@ class Outgoing:
     id: str
     digest: str
     message: Callable[[int], EventMessage | CallMessage]
+    uid: str | None = None  # the source's own id and title, to name a skipped item
+    title: str | None = None
 
 
 def outgoing(source: Source, parsed: Parsed) -> list[Outgoing]:
     if isinstance(parsed, CallsResult):
-        return [Outgoing(c.id, c.content_hash(), partial(CallMessage.upsert, c))
+        return [Outgoing(c.id, c.content_hash(), partial(CallMessage.upsert, c),
+                         c.publisher_id, c.title)
                 for c in parsed.calls]
     items = []
     declared: dict[str, Any] = {}
@@ -88,7 +93,8 @@ def outgoing(source: Source, parsed: Parsed) -> list[Outgoing]:
     for event in parsed.events:
         if declared:
             event = event.with_(extra={**event.extra, **declared})
-        items.append(Outgoing(event.id, event.content_hash(), partial(EventMessage.upsert, event)))
+        items.append(Outgoing(event.id, event.content_hash(), partial(EventMessage.upsert, event),
+                              event.source_uid, event.title))
     return items
 
 
@@ -338,15 +344,25 @@ class Harvester:
             explicit = {event_id(source.id, uid) for uid in removed_uids}
         counts = Counts()
         current: dict[str, str] = {}
+        largest = self.bus.nc.max_payload - MESSAGE_HEADROOM
         for item in items:
             if item.id in current:
                 continue
-            current[item.id] = item.digest
             previous = state.published.get(item.id)
             if previous == item.digest:
+                current[item.id] = item.digest
                 continue
             msg = item.message(version)
-            await self.bus.publish(subject, msg.to_json(), msg_id=msg.msg_id)
+            payload = msg.to_json()
+            if len(payload) > largest:  # the bus would refuse it, and the harvest with it
+                parsed.skipped.append(Skipped(
+                    f"too large to publish ({len(payload):,} bytes; the message bus takes "
+                    f"at most {largest:,})", item.uid, item.title))
+                if previous is not None:  # what was published before stays
+                    current[item.id] = previous
+                continue
+            current[item.id] = item.digest
+            await self.bus.publish(subject, payload, msg_id=msg.msg_id)
             if previous is None:
                 counts.new += 1
             else:
