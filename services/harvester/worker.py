@@ -50,6 +50,9 @@ Parsed = ParseResult | CallsResult
 
 #: Bytes of a bus message kept for its headers (Nats-Msg-Id...): a larger item is skipped.
 MESSAGE_HEADROOM = 4096
+#: Skipped items a status record lists, and characters kept of each text it quotes.
+REPORTED_SKIPS = 100
+REPORTED_CHARS = 300
 #: Share of MAILLAGE_PARSE_TIMEOUT a parser spends before it gives up by itself (with a
 #: clear message) rather than be stopped from outside.
 DOCUMENT_SHARE = 0.8
@@ -96,6 +99,24 @@ def outgoing(source: Source, parsed: Parsed) -> list[Outgoing]:
         items.append(Outgoing(event.id, event.content_hash(), partial(EventMessage.upsert, event),
                               event.source_uid, event.title))
     return items
+
+
+def shortened(text: str | None, limit: int = REPORTED_CHARS) -> str | None:
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit - 1] + "…"
+
+
+def reported(skipped: list[Skipped]) -> tuple[Skipped, ...]:
+    """What a status record says of the skipped items: the first :data:`REPORTED_SKIPS`,
+    their texts shortened, then how many more (a document may skip thousands, with titles
+    of any length, and the record must fit on the bus)."""
+    listed = tuple(Skipped(shortened(s.reason) or "", shortened(s.uid), shortened(s.title))
+                   for s in skipped[:REPORTED_SKIPS])
+    if len(skipped) > REPORTED_SKIPS:
+        more = len(skipped) - REPORTED_SKIPS
+        listed += (Skipped(f"{more:,} more skipped items (not listed)"),)
+    return listed
 
 
 def retraction(source: Source, item_id: str, version: int) -> EventMessage | CallMessage:
@@ -197,12 +218,13 @@ class Harvester:
                 new=counts.new,
                 changed=counts.changed,
                 removed=counts.removed,
-                skipped=tuple(parsed.skipped) if parsed else (),
+                skipped=reported(parsed.skipped) if parsed else (),
             )
         except MaillageError as exc:
             retry_after = getattr(exc, "retry_after", None)
+            message = shortened(exc.message)  # it may quote the source at any length
             state.errors += 1
-            state.last_error = f"{exc.kind}: {exc.message}"
+            state.last_error = f"{exc.kind}: {message}"
             state.disabled = state.errors >= self.settings.max_errors
             status = HarvestStatus(
                 source_id=source.id,
@@ -214,11 +236,11 @@ class Harvester:
                 body_bytes=len(result.body) if result else 0,
                 found=len(state.published),
                 error_kind=exc.kind,
-                error_message=exc.message,
+                error_message=message,
             )
             log.warning(
                 "harvest failed",
-                extra={"source_id": source.id, "url": source.url, "error": exc.message},
+                extra={"source_id": source.id, "url": source.url, "error": message},
             )
         state.next_check = self._next_check(source, state, result, started, retry_after).isoformat()
         record_harvest(status)

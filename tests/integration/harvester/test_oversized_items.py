@@ -9,6 +9,7 @@ Real nats-server (default max_payload), real loopback server, real parser proces
 
 from __future__ import annotations
 
+import json
 from datetime import date, timedelta
 
 import pytest
@@ -37,3 +38,29 @@ async def test_an_event_too_large_for_the_bus_is_skipped_the_others_published(
     assert status.ok and status.new == 1 and len(state.published) == 1
     [skipped] = [s for s in status.skipped if s.uid == "huge"]
     assert "too large" in skipped.reason
+
+
+async def test_thousands_of_skipped_items_with_long_titles_make_a_bounded_status(
+    make_harvester, feed_server, bus: Bus
+) -> None:
+    long = "Ancien atelier " * 80  # 1,200 characters of title (and of uid)
+    body = hostile_ics.calendar(*(
+        hostile_ics.vevent(f"{long}{i}", "DTSTART:20200110T100000Z") for i in range(1500)))
+    assert len(body) > bus.nc.max_payload
+    url = feed_server.put("old.ics", body, "text/calendar")
+    status = await make_harvester().harvest(Source("ancien", url), SourceState())
+    assert status.ok and len(status.to_json()) < 200_000
+    assert status.skipped[0].reason.startswith("no occurrence between")
+    assert status.skipped[-1].reason.endswith("more skipped items (not listed)")
+
+
+async def test_an_error_message_of_megabytes_makes_a_bounded_status(
+    make_harvester, feed_server, bus: Bus
+) -> None:
+    answer = json.dumps({"code": "rest_error", "message": "Erreur " * bus.nc.max_payload})
+    url = feed_server.put("wp-json/tribe/events/v1/events", answer, "application/json")
+    state = SourceState()
+    status = await make_harvester().harvest(Source("wp", url, format="wordpress"), state)
+    assert (status.ok, status.error_kind) == (False, "parse")
+    assert len(status.to_json()) < 100_000 and len(state.to_json()) < 100_000
+    assert (status.error_message or "").startswith("WordPress REST error rest_error: Erreur")
