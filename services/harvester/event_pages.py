@@ -12,6 +12,7 @@ source's own site (scheme, host and port):
 * with a conditional GET from what the source's state remembers of each page (ETag,
   Last-Modified, the body's hash and what was read from it): an unchanged page costs one 304
   and no parse, and a page that fails for now (timeout, 5xx) keeps what it gave last time;
+  a page whose event is too large to remember (``MEMO_BYTES``) is read in full each time;
 * parsed like any document, in the bounded parser processes, one page at a time within the
   harvest's parse budget; a page over a limit fails the harvest and stops the other reads.
 
@@ -22,6 +23,7 @@ whose page holds no event either stays skipped, its reason saying why.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -35,6 +37,9 @@ from shared.errors import FetchTransient, MaillageError, ParseError
 from shared.model import Event, Skipped, event_id
 
 Memo = dict[str, Any]
+#: Largest memo of one page kept in the source's state (which must fit in one bus message):
+#: a page whose event is larger is read in full at each harvest rather than remembered.
+MEMO_BYTES = 8 * 1024
 #: (the event read from the page or None, why not, what to remember of the page)
 Outcome = tuple[Event | None, str | None, Memo | None]
 
@@ -149,6 +154,8 @@ class EventPages:
                 reason = f"{NO_DATE}; its page gives no usable event ({why})"
         memo = {**validators, "hash": page.content_hash,
                 "event": event.to_dict() if event else None, "reason": reason}
+        if len(json.dumps(memo)) > MEMO_BYTES:  # read in full next time instead
+            return event, reason, None
         return event, reason, memo
 
 

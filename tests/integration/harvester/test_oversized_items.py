@@ -17,11 +17,14 @@ import pytest
 from services.harvester.sources import Source
 from services.harvester.state import SourceState
 from shared.bus import Bus
+from tests.integration.harvester import test_event_pages as event_pages
+from tests.integration.harvester.test_event_pages import rss, wordpress_page
 from tests.unit.harvester import hostile_ics
 
 pytestmark = pytest.mark.integration
 
 DAY = f"{date.today() + timedelta(days=5):%Y%m%d}"
+site = event_pages.site  # an association's site on loopback (fixture)
 
 
 async def test_an_event_too_large_for_the_bus_is_skipped_the_others_published(
@@ -64,3 +67,24 @@ async def test_an_error_message_of_megabytes_makes_a_bounded_status(
     assert (status.ok, status.error_kind) == (False, "parse")
     assert len(status.to_json()) < 100_000 and len(state.to_json()) < 100_000
     assert (status.error_message or "").startswith("WordPress REST error rest_error: Erreur")
+
+
+async def test_event_pages_with_long_descriptions_keep_the_source_state_small(
+    make_harvester, site, bus: Bus
+) -> None:
+    """The state remembered each page's event whole (to answer a 304): five pages of 300 KB
+    descriptions made a state the bus refuses, and the job came back forever."""
+    items = []
+    for i in range(5):
+        path = f"/evenement/long-{i}/"
+        description = "Le programme complet de la journée. " * 8_000
+        site.put(path, wordpress_page(f"Journée {i}", 10 + i, site.url(path)).replace(
+            '"@type": "Event"', f'"@type": "Event", "description": "{description}"'))
+        items.append((f"g{i}", f"Journée {i}", site.url(path)))
+    feed = site.put("/feed/", rss(items), "application/rss+xml")
+    harvester, state = make_harvester(MAILLAGE_MAX_EVENT_PAGES="5"), SourceState()
+    first = await harvester.harvest(Source("long", feed), state)
+    assert first.ok and first.new == 5
+    assert len(state.to_json()) < bus.nc.max_payload // 4
+    again = await harvester.harvest(Source("long", feed), state)  # read again, unchanged
+    assert again.ok and again.found == 5 and again.changed == again.removed == 0
