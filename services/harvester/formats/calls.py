@@ -37,6 +37,7 @@ from services.harvester.formats.jsonutil import (
     stable_uid,
     text,
 )
+from services.harvester.formats.rss_event_fields import declares_entities, strip_doctype
 from services.harvester.formats.textdates import find_dates
 from shared.calls import CALL_AUDIENCES, Call
 from shared.errors import ParseError
@@ -149,6 +150,8 @@ def _aides(doc: dict[str, Any], ctx: ParseContext) -> CallsResult:
 
 
 def _feed(body: bytes, ctx: ParseContext) -> CallsResult:
+    if declares_entities(body):  # as the events' reader: no entity a document declares
+        body = strip_doctype(body)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         parsed = feedparser.parse(io.BytesIO(body), sanitize_html=True, resolve_relative_uris=False)

@@ -80,3 +80,20 @@ def test_push_format_published_as_a_static_file_is_read() -> None:
 def test_unusable_documents_raise_one_clear_error(body: bytes) -> None:
     with pytest.raises(ParseError):
         parse_calls_document(body, CTX)
+
+
+def test_calls_rss_declaring_entities_is_read_without_expanding_them() -> None:
+    """Billion laughs in a funder's feed: the events' RSS reader drops a DOCTYPE that declares
+    entities, the calls' one expanded them (expat stops near 8 MB of text, which feedparser
+    took one character at a time: seconds of a parser process for 1 KB of document)."""
+    entities = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    for declared, title in ((entities, "Appel &lol9; jardins"),
+                            ('<!ENTITY x "DÉVELOPPÉ">', "Appel &x; jardins")):
+        body = (
+            '<?xml version="1.0"?><!DOCTYPE rss [<!ENTITY lol0 "lol">' + declared + "]>"
+            '<rss version="2.0"><channel><title>Fondation X</title><item>'
+            f"<title>{title}</title><guid>jardins</guid>"
+            "<description>Date limite : 15 janvier 2027.</description></item></channel></rss>"
+        ).encode()
+        [call] = parse_calls_document(body, CTX).calls
+        assert len(call.title) < 100 and "DÉVELOPPÉ" not in call.title
