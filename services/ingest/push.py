@@ -195,6 +195,9 @@ async def push_calls(request: web.Request) -> web.Response:
     except (UnicodeDecodeError, ValueError) as exc:
         raise ApiError(400, "body is not valid JSON", code="invalid_json",
                        details={"reason": str(exc)}) from None
+    except RecursionError:  # arrays or objects nested thousands deep
+        raise ApiError(400, "body is not valid JSON", code="invalid_json",
+                       details={"reason": "nested too deeply"}) from None
     try:
         calls = parse_calls(data, publisher)
     except ValidationFailed as exc:

@@ -87,6 +87,15 @@ async def test_invalid_json_is_400(push) -> None:
     assert (await push.post(body, signed(body))).status == 400
 
 
+async def test_json_nested_past_the_parser_s_depth_is_400_not_500(push) -> None:
+    """A signed body of 5,000 nested arrays (10 KB) made json.loads raise RecursionError,
+    which no handler expected: an internal error instead of the API's 400."""
+    body = b"[" * 5000 + b"]" * 5000
+    resp = await push.post(body, signed(body))
+    assert resp.status == 400
+    assert (await error_of(resp))["code"] == "invalid_json"
+
+
 async def test_flooding_publisher_gets_429_with_retry_after(push) -> None:
     statuses = []
     for n in range(8):
