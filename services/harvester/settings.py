@@ -76,6 +76,13 @@ SETTINGS: tuple[Setting, ...] = COMMON + METRICS_SETTINGS + (
         as_float,
     ),
     Setting(
+        "MAILLAGE_HARVEST_TIMEOUT",
+        "300",
+        "Seconds one harvest of a source may take in all (its fetches, pages, event pages, "
+        "parses and publishing); past it the harvest is stopped and fails.",
+        as_float,
+    ),
+    Setting(
         "MAILLAGE_SOURCE_PARSE_BUDGET",
         "60",
         "Seconds of parsing one harvest of a source may use, all its documents together "

@@ -19,6 +19,7 @@ A source of ``kind = "calls"`` goes through the same steps with calls for projec
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Callable
@@ -38,7 +39,7 @@ from services.harvester.sources import Source
 from services.harvester.state import SourceState
 from shared.bus import EVENTS_SUBJECT, STATUS_SUBJECT, Bus, subject_token
 from shared.calls import CallMessage, call_id, calls_subject
-from shared.errors import MaillageError, ParseError
+from shared.errors import MaillageError, ParseError, TransientError
 from shared.metrics import record_harvest
 from shared.model import EventMessage, HarvestStatus, Skipped, event_id, now_version
 from shared.settings import Settings
@@ -182,25 +183,37 @@ class Harvester:
         status: HarvestStatus
         result: FetchResult | None = None
         retry_after: float | None = None
+        deadline = asyncio.timeout(self.settings.harvest_timeout)
         try:
-            # A feed whose events live on linked pages is read whole each time: its pages
-            # are what may have changed (each costs a conditional GET, a 304 if not).
-            pages = bool(state.pages)
-            result = await self.fetcher.fetch(
-                source.url,
-                etag=None if pages else state.etag,
-                last_modified=None if pages else state.last_modified,
-                html_page=source.format == "html",
-            )
-            unchanged = result.content_hash == state.body_hash and state.published and not pages
-            if result.not_modified or unchanged:
-                counts, parsed = Counts(), None
-            else:
-                budget = ParseBudget(self.settings.source_parse_budget)
-                parsed = await self._parse_all(source, result, budget)
-                await self._read_event_pages(source, state, result, parsed, budget)
-                counts = await self._publish_changes(source, state, parsed, version)
-                state.body_hash = result.content_hash
+            try:
+                async with deadline:  # however slow its pages, one harvest ends
+                    # A feed whose events live on linked pages is read whole each time: its
+                    # pages are what may have changed (each costs a conditional GET, a 304 if
+                    # not).
+                    pages = bool(state.pages)
+                    result = await self.fetcher.fetch(
+                        source.url,
+                        etag=None if pages else state.etag,
+                        last_modified=None if pages else state.last_modified,
+                        html_page=source.format == "html",
+                    )
+                    unchanged = (result.content_hash == state.body_hash and state.published
+                                 and not pages)
+                    if result.not_modified or unchanged:
+                        counts, parsed = Counts(), None
+                    else:
+                        budget = ParseBudget(self.settings.source_parse_budget)
+                        parsed = await self._parse_all(source, result, budget)
+                        await self._read_event_pages(source, state, result, parsed, budget)
+                        counts = await self._publish_changes(source, state, parsed, version)
+                        state.body_hash = result.content_hash
+            except TimeoutError:
+                if not deadline.expired():
+                    raise
+                raise TransientError(
+                    f"the harvest took more than {self.settings.harvest_timeout:g} s "
+                    "(MAILLAGE_HARVEST_TIMEOUT): it was stopped", kind="harvest_timeout",
+                ) from None
             state.etag, state.last_modified = result.etag, result.last_modified
             state.errors = 0
             state.last_success = started.isoformat()

@@ -7,8 +7,10 @@ on another port (another origin), which must never be asked for anything.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -18,9 +20,12 @@ from aiohttp import web
 from services.harvester.sources import Source
 from services.harvester.state import SourceState
 from services.harvester.worker import Harvester
+from services.monitor.errors_fr import GENERIC_FR, error_fr
 from shared.natsserver import free_port
 
 pytestmark = pytest.mark.integration
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 DAY = (date.today() + timedelta(days=10)).isoformat()
 
@@ -70,14 +75,21 @@ async def other_site() -> AsyncIterator[tuple[str, list[str]]]:
         return web.Response(text=tribe_page("Injected", DAY, None),
                             content_type="application/json")
 
+    async with serving("/{tail:.*}", handler) as base:
+        yield base, hits
+
+
+@contextlib.asynccontextmanager
+async def serving(route: str, handler: Handler) -> AsyncIterator[str]:
+    """A loopback site answering ``route`` with ``handler``; yields its base URL."""
     app = web.Application()
-    app.router.add_get("/{tail:.*}", handler)
+    app.router.add_get(route, handler)
     runner = web.AppRunner(app)
     await runner.setup()
     port = free_port()
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
-        yield f"http://127.0.0.1:{port}", hits
+        yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
 
@@ -104,3 +116,33 @@ async def test_next_page_on_the_same_origin_is_followed(harvester, feed_server) 
     )
     status = await harvester.harvest(Source("velo", url, format="wordpress"), SourceState())
     assert status.ok and status.found == 2 and feed_server.hits["/events/2"] == 1
+
+
+async def test_a_harvest_ends_within_its_deadline_whatever_its_pages_do(
+    make_harvester
+) -> None:
+    """A paged source whose next pages each hold the connection just under the fetch timeout
+    (30 s each, 50 pages, then 30 event pages) kept one harvest going for half an hour, one
+    of the replica's workers with it. A harvest now ends at MAILLAGE_HARVEST_TIMEOUT, failed
+    with its reason (the events published before are kept)."""
+    release = asyncio.Event()
+
+    async def page(request: web.Request) -> web.Response:
+        if request.match_info["n"] == "1":
+            more = str(request.url.with_path("/events/2"))
+            return web.Response(text=tribe_page("Atelier vélo", DAY, more),
+                                content_type="application/json")
+        await release.wait()  # just under the fetch timeout, page after page
+        return web.Response(text=tribe_page("Trop tard", DAY, None),
+                            content_type="application/json")
+
+    harvester = make_harvester(MAILLAGE_HARVEST_TIMEOUT="2", MAILLAGE_FETCH_TIMEOUT="600")
+    async with serving("/events/{n}", page) as base:
+        try:
+            status = await harvester.harvest(
+                Source("lent", f"{base}/events/1", format="wordpress"), SourceState())
+        finally:
+            release.set()
+    assert (status.ok, status.error_kind) == (False, "harvest_timeout")
+    assert "MAILLAGE_HARVEST_TIMEOUT" in (status.error_message or "")
+    assert error_fr("harvest_timeout") != GENERIC_FR
