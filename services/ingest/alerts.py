@@ -42,6 +42,8 @@ from shared.store.calls_base import CallSort, CallsStore
 log = logging.getLogger(__name__)
 
 MAX_ITEMS = 50
+#: Tokens whose alerts are delivered at the same time (each token's own alerts go in turn).
+TOKENS_AT_ONCE = 16
 USER_AGENT = "Maillage-alerts/0.1"
 
 
@@ -85,35 +87,49 @@ class AlertSender:
             await self._session.close()
 
     async def run_once(self) -> int:
-        """One round over every active alert; returns the number of deliveries made."""
+        """One round over every active alert; returns the number of deliveries made.
+
+        Each token's alerts are delivered in turn and the tokens side by side (at most
+        :data:`TOKENS_AT_ONCE`), so a subscriber that answers slowly delays only the alerts
+        of the token that saved it, never the others'."""
+        by_token: dict[str, list[dict[str, Any]]] = {}
+        for alert in self.store.alerts():
+            by_token.setdefault(str(alert.get("token_id")), []).append(alert)
+        slots = asyncio.Semaphore(TOKENS_AT_ONCE)
+
+        async def in_turn(alerts: list[dict[str, Any]]) -> int:
+            async with slots:
+                return sum([await self.run_alert(alert) for alert in alerts])
+
+        return sum(await asyncio.gather(*(in_turn(a) for a in by_token.values())))
+
+    async def run_alert(self, alert: dict[str, Any]) -> bool:
+        """Deliver what is new for one alert; True when a delivery was made."""
         from services.query.calls_params import parse_call_query
 
-        sent = 0
-        for alert in self.store.alerts():
-            try:
-                query = parse_call_query(
-                    MultiDict(alert["query"]), tz=self.tz, now=datetime.now(UTC),
-                    after_seq=alert["last_seq"], sort=CallSort.NEW, limit=MAX_ITEMS,
-                )
-            except Exception:  # a saved search no longer valid
-                self.store.alert_failed(alert["id"], "invalid_search")
-                continue
-            page = await self.store.search(query)
-            if not page.items:
-                continue
-            newest = max(item["seq"] for item in page.items)
-            try:
-                await self.deliver(alert, page.items, newest)
-            except Exception as exc:
-                kind = error_kind(exc)
-                log.warning("alert delivery failed", extra={
-                    "alert_id": alert["id"], "url": alert["url"], "kind": kind,
-                    "error": repr(exc)})
-                self.store.alert_failed(alert["id"], kind)
-                continue
-            self.store.alert_delivered(alert["id"], newest)
-            sent += 1
-        return sent
+        try:
+            query = parse_call_query(
+                MultiDict(alert["query"]), tz=self.tz, now=datetime.now(UTC),
+                after_seq=alert["last_seq"], sort=CallSort.NEW, limit=MAX_ITEMS,
+            )
+        except Exception:  # a saved search no longer valid
+            self.store.alert_failed(alert["id"], "invalid_search")
+            return False
+        page = await self.store.search(query)
+        if not page.items:
+            return False
+        newest = max(item["seq"] for item in page.items)
+        try:
+            await self.deliver(alert, page.items, newest)
+        except Exception as exc:
+            kind = error_kind(exc)
+            log.warning("alert delivery failed", extra={
+                "alert_id": alert["id"], "url": alert["url"], "kind": kind,
+                "error": repr(exc)})
+            self.store.alert_failed(alert["id"], kind)
+            return False
+        self.store.alert_delivered(alert["id"], newest)
+        return True
 
     async def deliver(self, alert: dict[str, Any], items: list[dict[str, Any]],
                       newest: int) -> None:

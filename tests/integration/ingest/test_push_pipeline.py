@@ -267,6 +267,52 @@ async def test_alert_delivers_new_matching_call_signed(stack) -> None:
     assert [i["publisher_id"] for i in json.loads(body)["items"]] == ["new1"]
 
 
+async def test_a_subscriber_that_answers_slowly_delays_only_its_own_alerts(stack) -> None:
+    """Alerts were delivered one after the other, each allowed 10 s: a token holder with
+    50 alerts to a server answering in 9.9 s held every other subscriber's alerts for eight
+    minutes per round. Each token's alerts now go in turn, the tokens side by side."""
+    release = asyncio.Event()
+    received: list[str] = []
+
+    async def hook(request: web.Request) -> web.Response:
+        if request.path == "/slow":
+            await release.wait()
+        received.append(request.path)
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/{name}", hook)
+    subscriber = TestServer(app, host="127.0.0.1")
+    await subscriber.start_server()
+    slow_token, good_token = (stack.store.issue_token(name)[1] for name in ("Lent", "Asso"))
+    for token, path in ((slow_token, "/slow"), (slow_token, "/slow"), (good_token, "/good")):
+        async with stack.session.post(
+            stack.query + "v1/alerts", headers={"Authorization": f"Bearer {token}"},
+            json={"url": str(subscriber.make_url(path)), "query": {"theme": "environnement"}},
+        ) as resp:
+            assert resp.status == 201, await resp.text()
+    await stack.push(a_call("new1"))
+
+    async def indexed() -> bool:
+        return (await stack.calls())["total"] == 1
+
+    await eventually(indexed)
+    sender = AlertSender(stack.store, allow_private=True, timeout=600)
+    round_ = asyncio.create_task(sender.run_once())
+    try:
+        async def good_received() -> bool:
+            return "/good" in received
+
+        await eventually(good_received)  # while the slow subscriber holds its deliveries
+        assert "/slow" not in received
+        release.set()
+        assert await round_ == 3
+    finally:
+        release.set()
+        await sender.close()
+        await subscriber.close()
+
+
 async def test_alert_to_a_private_address_is_refused_by_default(stack, tmp_path) -> None:
     app = create_query(load(QUERY_SETTINGS, {}), SqliteStore(tmp_path / "i2.sqlite"))
     setup_calls(app, CallStore(stack.store.path), allow_private=False)
