@@ -37,6 +37,7 @@ def push_state(bus: Bus, settings: Settings) -> PushState:
         tolerance=settings.push_tolerance,
         replay_ttl=settings.push_replay_ttl,
         limiter=RateLimiter(settings.push_rate, settings.push_burst),
+        read_timeout=settings.push_read_timeout,
     )
 
 

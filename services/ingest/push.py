@@ -10,9 +10,10 @@ method and path, ``DELETE /v1/push/ville/calls/2026-001``: a leaked signature of
 withdraw or hide another record, even replayed before the first reached the replay cache.
 
 Order of the checks, each refusing before any further work: content type (415), declared
-and actual size (413), a body where none belongs (400), signature and timestamp (401), the
-publisher's rate (429 with Retry-After), a replayed webhook-id (409), JSON (400), validation
-(422, every field path and reason). The answer is 202 only once every message has its PubAck
+and actual size (413), a body that does not arrive within ``MAILLAGE_PUSH_READ_TIMEOUT``
+(408), a body where none belongs (400), signature and timestamp (401), the publisher's rate
+(429 with Retry-After), a replayed webhook-id (409), JSON (400), validation (422, every
+field path and reason). The answer is 202 only once every message has its PubAck
 from JetStream.
 
 Replays are refused across ingest replicas by two mechanisms: the NATS KV bucket
@@ -72,6 +73,7 @@ class PushState:
     tolerance: float
     replay_ttl: float
     limiter: RateLimiter
+    read_timeout: float = 30.0
     versions: Versions = field(default_factory=Versions)
     seen: KeyValue | None = None
 
@@ -102,18 +104,25 @@ def replay_key(publisher: str, msg_id: str) -> str:
     return hashlib.sha256(f"{publisher}\x1f{msg_id}".encode()).hexdigest()[:40]
 
 
-async def read_body(request: web.Request, max_bytes: int) -> bytes:
+async def read_body(request: web.Request, max_bytes: int, seconds: float) -> bytes:
+    """The body, at most ``max_bytes``, arrived within ``seconds`` (it is read before the
+    signature can be checked: a client dripping it must not hold the handler)."""
     too_large = ApiError(413, f"body larger than {max_bytes} bytes",
                          details={"max_bytes": max_bytes})
     if request.content_length is not None and request.content_length > max_bytes:
         raise too_large
     chunks: list[bytes] = []
     total = 0
-    async for chunk in request.content.iter_any():
-        total += len(chunk)
-        if total > max_bytes:
-            raise too_large
-        chunks.append(chunk)
+    try:
+        async with asyncio.timeout(seconds):
+            async for chunk in request.content.iter_any():
+                total += len(chunk)
+                if total > max_bytes:
+                    raise too_large
+                chunks.append(chunk)
+    except TimeoutError:
+        raise ApiError(408, f"the body did not arrive within {seconds:g} s",
+                       code="request_timeout", headers={"Connection": "close"}) from None
     return b"".join(chunks)
 
 
@@ -188,7 +197,7 @@ async def push_calls(request: web.Request) -> web.Response:
     state = request.app[PUSH]
     publisher = request.match_info["publisher"]
     require_json(request)
-    body = await read_body(request, state.max_bytes)
+    body = await read_body(request, state.max_bytes, state.read_timeout)
     msg_id = await authenticate(request, state, body)
     try:
         data: Any = json.loads(body.decode("utf-8"))
@@ -217,7 +226,7 @@ async def push_calls(request: web.Request) -> web.Response:
 async def authenticate_bodiless(request: web.Request, state: PushState) -> str:
     """:func:`authenticate` for a request that acts on its path: no body, the method and
     the path signed."""
-    if await read_body(request, state.max_bytes):
+    if await read_body(request, state.max_bytes, state.read_timeout):
         raise ApiError(400, "this request takes no body: sign its method and path",
                        code="body_not_allowed")
     payload = target_payload(request.method, request.rel_url.raw_path)

@@ -61,6 +61,13 @@ SETTINGS: tuple[Setting, ...] = COMMON + STORE_BACKEND_SETTINGS + CALL_STORE_SET
     ),
     Setting("MAILLAGE_PUSH_MAX_BYTES", "1048576", "Largest push body, in bytes.", as_positive),
     Setting(
+        "MAILLAGE_PUSH_READ_TIMEOUT",
+        "30",
+        "Seconds a push body may take to arrive (it is read before its signature is "
+        "checked); past it the answer is 408.",
+        as_float,
+    ),
+    Setting(
         "MAILLAGE_PUSH_RATE",
         "5",
         "Pushes per second each publisher may sustain (0 disables the limit).",

@@ -521,3 +521,36 @@ async def test_the_replay_memory_outlasts_the_timestamp_window(bus) -> None:
                                    "MAILLAGE_PUSH_REPLAY_TTL": "400"})
     with pytest.raises(ConfigError, match="MAILLAGE_PUSH_REPLAY_TTL"):
         push_state(bus, short)
+
+
+async def test_a_body_sent_a_byte_at_a_time_is_cut_off_with_a_408(bus: Bus) -> None:
+    """The body of a push is read before its signature can be checked: anyone could open
+    connections, announce a body and send it a byte now and then, each holding a handler
+    and its buffer for as long as it liked (no read deadline). The body must now arrive
+    within MAILLAGE_PUSH_READ_TIMEOUT."""
+    settings = load(INGEST_SETTINGS, {"MAILLAGE_PUSH_SECRETS": f"ville={SECRET}",
+                                      "MAILLAGE_PUSH_READ_TIMEOUT": "1"})
+    server = TestServer(create_ingest(bus, settings), host="127.0.0.1")
+    await server.start_server()
+    try:
+        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        writer.write(b"POST /v1/push/ville/calls HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: application/json\r\nContent-Length: 1000\r\n\r\n{")
+        await writer.drain()
+
+        async def drip() -> None:
+            with contextlib.suppress(ConnectionError):
+                for _ in range(60):
+                    await asyncio.sleep(0.5)
+                    writer.write(b" ")
+                    await writer.drain()
+
+        dripping = asyncio.create_task(drip())
+        try:
+            head = await asyncio.wait_for(reader.readline(), 20)
+        finally:
+            dripping.cancel()
+            writer.close()
+        assert head.startswith(b"HTTP/1.1 408")
+    finally:
+        await server.close()
