@@ -20,6 +20,7 @@ A source of ``kind = "calls"`` goes through the same steps with calls for projec
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -28,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from services.harvester.event_pages import EventPages
+from services.harvester.event_pages import MEMO_BYTES, EventPages
 from services.harvester.fetcher import Fetcher, FetchResult
 from services.harvester.formats.base import ParseContext, ParseResult
 from services.harvester.formats.calls import CallsResult
@@ -51,6 +52,8 @@ Parsed = ParseResult | CallsResult
 
 #: Bytes of a bus message kept for its headers (Nats-Msg-Id...): a larger item is skipped.
 MESSAGE_HEADROOM = 4096
+#: Bytes of a source's state kept for what is not the published items (event page memos).
+STATE_RESERVE = 30 * MEMO_BYTES + 64 * 1024
 #: Skipped items a status record lists, and characters kept of each text it quotes.
 REPORTED_SKIPS = 100
 REPORTED_CHARS = 300
@@ -359,6 +362,18 @@ class Harvester:
             pages += 1
         return parsed
 
+    def _check_state_room(self, items: list[Outgoing]) -> None:
+        """Refuse, before publishing anything, a document with more items than the source's
+        state can remember: the state must fit in one bus message, or the job could never
+        be acknowledged and would come back, and publish again, forever."""
+        room = self.bus.nc.max_payload - STATE_RESERVE
+        needed = len(json.dumps({item.id: item.digest for item in items}))
+        if needed > room:
+            raise ParseError(
+                f"{len(items):,} items in the document: more than this source's state can "
+                f"remember on this message bus ({needed:,} bytes of {room:,}; NATS "
+                "max_payload)", kind="too_many_items")
+
     async def _publish_changes(
         self, source: Source, state: SourceState, parsed: Parsed, version: int
     ) -> Counts:
@@ -371,6 +386,7 @@ class Harvester:
                 f"nothing usable in the document; the {len(state.published)} items "
                 "published before are kept"))
             return Counts()
+        self._check_state_room(items)
         if source.kind == "calls":
             subject = calls_subject(source.id)
             explicit = {call_id(source.id, uid) for uid in removed_uids}

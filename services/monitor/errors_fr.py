@@ -47,6 +47,8 @@ KIND_FR: dict[str, str] = {
     "parse_timeout": "Le document demande trop de temps de calcul\u00a0: Maillage a arrêté sa "
     "lecture (répétitions démesurées ou document énorme). Les événements déjà publiés sont "
     "gardés.",
+    "too_many_items": "Le document contient plus d’événements que Maillage ne peut en suivre "
+    "pour une source\u00a0: rien n’est publié et les événements déjà publiés sont gardés.",
     "harvest_timeout": "La récolte de cette source a pris trop de temps (pages trop lentes "
     "ou trop nombreuses)\u00a0: Maillage l’a arrêtée. Les événements déjà publiés sont gardés.",
     "parse_memory": "Le document demande trop de mémoire\u00a0: Maillage a arrêté sa lecture. "

@@ -16,6 +16,7 @@ import pytest
 
 from services.harvester.sources import Source
 from services.harvester.state import SourceState
+from services.monitor.errors_fr import GENERIC_FR, error_fr
 from shared.bus import Bus
 from tests.integration.harvester import test_event_pages as event_pages
 from tests.integration.harvester.test_event_pages import rss, wordpress_page
@@ -88,3 +89,27 @@ async def test_event_pages_with_long_descriptions_keep_the_source_state_small(
     assert len(state.to_json()) < bus.nc.max_payload // 4
     again = await harvester.harvest(Source("long", feed), state)  # read again, unchanged
     assert again.ok and again.found == 5 and again.changed == again.removed == 0
+
+
+@pytest.mark.timeout(400)  # 18,000 events to parse on a loaded machine
+async def test_a_source_with_more_items_than_its_state_can_hold_fails_before_publishing(
+    make_harvester, feed_server, bus: Bus
+) -> None:
+    """The state remembers each published item (id and digest, about 60 bytes): 18,000
+    one-off events (under the 20,000 occurrences a harvest may give) made a state larger
+    than nats-server's default 1 MB. The events were published, the state could not be
+    saved, and the job came back every 30 s forever, publishing them again."""
+    day = (date.today() + timedelta(days=5)).isoformat()
+    events = [{"id": i, "url": f"https://asso.example/e/{i}", "title": f"Permanence {i}",
+               "all_day": False, "timezone": "Europe/Paris",
+               "start_date": f"{day} 14:00:00", "end_date": f"{day} 16:00:00",
+               "utc_start_date": f"{day} 12:00:00", "utc_end_date": f"{day} 14:00:00"}
+              for i in range(18_000)]
+    body = json.dumps({"events": events, "rest_url": "x", "total": 18_000, "total_pages": 1})
+    url = feed_server.put("wp-json/tribe/events/v1/events", body, "application/json")
+    state = SourceState()
+    harvester = make_harvester(MAILLAGE_PARSE_TIMEOUT="300", MAILLAGE_SOURCE_PARSE_BUDGET="300")
+    status = await harvester.harvest(Source("beaucoup", url, format="wordpress"), state)
+    assert (status.ok, status.error_kind, status.new) == (False, "too_many_items", 0)
+    assert len(state.to_json()) < bus.nc.max_payload and state.published == {}
+    assert error_fr("too_many_items") != GENERIC_FR
