@@ -65,6 +65,7 @@ class FeedServer:
     port: int
     files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
     hits: dict[str, int] = field(default_factory=dict)
+    robots: str = "User-agent: *\nAllow: /\n"
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}/{path.lstrip('/')}"
@@ -82,7 +83,7 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     async def handler(request: web.Request) -> web.Response:
         server.hits[request.path] = server.hits.get(request.path, 0) + 1
         if request.path == "/robots.txt":
-            return web.Response(text="User-agent: *\nAllow: /\n")
+            return web.Response(text=server.robots)
         if request.path not in server.files:
             raise web.HTTPNotFound()
         body, content_type = server.files[request.path]

@@ -324,6 +324,12 @@ class Harvester:
             raise ParseError(f"more than {cap:,} occurrences in the feed and its event pages "
                              "(MAILLAGE_MAX_SOURCE_OCCURRENCES)", kind="too_many_occurrences")
 
+    async def read(self, source: Source, first: FetchResult) -> Parsed:
+        """What a harvest would find in ``first`` (and its next pages), publishing nothing:
+        the preview of a source an association adds (:mod:`services.sources_self`)."""
+        return await self._parse_all(source, first,
+                                     ParseBudget(self.settings.source_parse_budget))
+
     async def _parse_all(self, source: Source, first: FetchResult, budget: ParseBudget
                          ) -> Parsed:
         """Parse the document and follow ``next_url`` for paged APIs.

@@ -101,7 +101,7 @@ _SKIP_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
      "Pas de date dans le flux, et sa page n’a pas pu être lue."),
     (re.compile(r"its page has no event either|its page gives no usable event", re.I),
      "Pas de date dans le flux, ni d’événement (schema.org) sur sa page."),
-    (re.compile(r"no (event )?(start|date)", re.I), "Événement sans date de début."),
+    (re.compile(r"no (event )?(dt)?(start|date)", re.I), "Événement sans date de début."),
     (re.compile(r"no title|without (a )?title", re.I), "Événement sans titre."),
     (re.compile(r"outside the (harvest )?window|too old|in the past", re.I),
      "Événement hors de la période récoltée."),

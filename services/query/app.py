@@ -4,7 +4,8 @@ Routes (:mod:`services.query.routes`): the JSON API under ``/v1`` (search, one e
 vocabularies, suggestions), exports of any search (``/v1/events.{ics,rss,jsonld,csv}``),
 ``/healthz``, ``/openapi.json`` and the French web page (:mod:`services.query.web`); the
 domains people write to are mounted with their ``setup(app)``: :mod:`services.accounts`
-(sign-in, sessions) and :mod:`services.associations` (associations, membership, interests).
+(sign-in, sessions), :mod:`services.associations` (associations, membership, interests)
+and :mod:`services.sources_self` (the sources associations add themselves).
 HTTP behaviour (CORS, ETag/304, caching, gzip, rate limit, the one error shape) is in
 :mod:`services.query.http`. The store is passed in, so tests give it a real SQLite file.
 """
@@ -19,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from services import accounts, associations
+from services import accounts, associations, sources_self
 from services.query.calls_routes import setup_calls
 from services.query.context import (
     SETTINGS,
@@ -71,6 +72,7 @@ def create_app(settings: Settings, store: SearchStore, *, bus: Bus | None = None
     # the domains people write to, each mounted with its setup(app)
     accounts.setup(app, bus=bus, connect=connect)
     associations.setup(app)
+    sources_self.setup(app)
 
     async def close_store(app: web.Application) -> None:
         await app[STORE].close()

@@ -8,6 +8,7 @@ from services.accounts.settings import ACCOUNT_SETTINGS
 from services.indexer.settings import STORE_SETTINGS
 from services.ingest.settings import CALL_STORE_SETTINGS
 from services.query.trust import parse_networks
+from services.sources_self.settings import SOURCES_SELF_SETTINGS
 from shared.settings import COMMON, Setting, as_bool, as_float, as_port
 
 
@@ -67,7 +68,7 @@ def as_host_list(raw: str) -> tuple[str, ...]:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + ACCOUNT_SETTINGS
+    COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + ACCOUNT_SETTINGS + SOURCES_SELF_SETTINGS
 ) + (
     Setting(
         "MAILLAGE_TILE_URL",
