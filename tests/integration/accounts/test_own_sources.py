@@ -238,7 +238,8 @@ async def test_pause_resume_and_remove_are_audited_and_reach_the_registry(
     registry = SourceRegistry(stores.bus)
     try:
         await b.post("/associations/velo-solidaire/sources",
-                     {"url": at(feed_server, "/agenda.ics")}, token_from="/associations/velo-solidaire/sources")
+                     {"url": at(feed_server, "/agenda.ics")},
+                     token_from="/associations/velo-solidaire/sources")
         (source,) = await OwnSources(stores).of("velo-solidaire")
         path = f"/associations/velo-solidaire/sources/{source.id}"
         await b.post(path, {"action": "pause"}, token_from="/associations/velo-solidaire/sources")
