@@ -21,7 +21,7 @@ from typing import Any
 
 from aiohttp import hdrs, web
 
-from services.accounts.mail import compose
+from services.accounts.mail import Letter
 from services.accounts.model import ROLE_LABELS
 from services.accounts.validate import display_name, email_address, local_path
 from services.accounts.web import (
@@ -35,6 +35,7 @@ from services.accounts.web import (
     page,
     redirect,
     refuse,
+    refuse_if_remembered,
     set_cookie,
     signed_in,
     site,
@@ -76,6 +77,8 @@ async def signin_form(request: web.Request) -> web.Response:
 
 
 async def signin_request(request: web.Request) -> web.Response:
+    # a client already past its limit is refused before waiting at the gate or being read
+    refuse_if_remembered(request, "LIMIT_ACCOUNT_CLIENT", client(request))
     async with site(request).gate:
         return await _signin_request(request)
 
@@ -94,8 +97,8 @@ async def _signin_request(request: web.Request) -> web.Response:
     token = await state.links.issue(email, next_path)
     link = f"{mail_base(request)}/connexion/lien?jeton={token}"
     minutes = state.settings.signin_minutes
-    state.mail.put(compose(state.settings.mail_from, email,
-                           "Votre lien de connexion à Maillage", signin_text(link, minutes)))
+    state.mail.put(Letter(state.settings.mail_from, email,
+                          "Votre lien de connexion à Maillage", signin_text(link, minutes)))
     # Known or not, the same page at once: nothing was looked up, the mail leaves later.
     return page(request, "accounts/signin_sent.html", email=email, minutes=minutes,
                 demo=state.settings.demo)

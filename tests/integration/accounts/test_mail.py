@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import email
+import email.policy
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from services.accounts.mail import MailQueue, Smtp, compose
+from services.accounts.mail import Letter, MailQueue, Smtp
 from shared.bus import Bus
 from shared.natsserver import NatsServer, free_port
 
@@ -57,9 +59,10 @@ async def test_the_sign_in_link_goes_out_over_smtp(tmp_path: Path, bus: Bus,
         await received(inbox)
         sender, recipients, raw = inbox.messages[0]
         assert sender == "bonjour@maillage.example" and recipients == ["anne@exemple.fr"]
-        text = raw.decode()
-        assert "Subject: Votre lien de connexion" in text
-        assert f"{site.url}/connexion/lien?jeton=" in text.replace("=\r\n", "")
+        message = email.message_from_bytes(raw, policy=email.policy.default)
+        assert message["Subject"] == "Votre lien de connexion à Maillage"
+        body = message.get_body(preferencelist=("plain",))
+        assert body is not None and f"{site.url}/connexion/lien?jeton=" in body.get_content()
         assert not (tmp_path / "site" / "outbox").exists()  # no outbox with SMTP set
     finally:
         await b.close()
@@ -71,7 +74,7 @@ async def test_a_mail_server_down_for_a_moment_gets_the_mail_later() -> None:
     port = free_port()
     queue = MailQueue(Smtp("127.0.0.1", port, tls="none"), retry_pause=0.3)
     async with queue.running():
-        queue.put(compose("a@maillage.example", "b@exemple.fr", "Essai", "Bonjour"))
+        queue.put(Letter("a@maillage.example", "b@exemple.fr", "Essai", "Bonjour"))
         await asyncio.sleep(0.2)  # the first attempt is refused: nothing listens yet
         controller, inbox = smtp_server(port)
         try:
