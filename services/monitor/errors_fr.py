@@ -11,19 +11,19 @@ import re
 
 KIND_FR: dict[str, str] = {
     # HTTP answers
-    "http_401": "Le site demande un identifiant et un mot de passe (HTTP 401) : "
-    "le calendrier n'est pas public.",
-    "http_403": "Le site refuse l'accès au calendrier (HTTP 403).",
-    "http_404": "L'adresse du calendrier n'existe plus (HTTP 404) : "
-    "demandez la nouvelle adresse à l'association.",
+    "http_401": "Le site demande un identifiant et un mot de passe (HTTP 401)\u00a0: "
+    "le calendrier n’est pas public.",
+    "http_403": "Le site refuse l’accès au calendrier (HTTP 403).",
+    "http_404": "L’adresse du calendrier n’existe plus (HTTP 404)\u00a0: "
+    "demandez la nouvelle adresse à l’association.",
     "http_410": "Le calendrier a été supprimé par le site (HTTP 410).",
-    "rate_limited": "Le site nous demande de ralentir (HTTP 429) : "
+    "rate_limited": "Le site nous demande de ralentir (HTTP 429)\u00a0: "
     "nouvel essai plus tard.",
     "unavailable": "Le site est temporairement indisponible (HTTP 503).",
     "server_error": "Le site a rencontré une erreur interne (HTTP 5xx).",
     # network
-    "timeout": "Le site n'a pas répondu à temps.",
-    "dns": "Le nom du site est introuvable (DNS) : domaine expiré ou mal saisi ?",
+    "timeout": "Le site n’a pas répondu à temps.",
+    "dns": "Le nom du site est introuvable (DNS)\u00a0: domaine expiré ou mal saisi\u00a0?",
     "tls": "Le certificat de sécurité (HTTPS) du site est invalide.",
     "connection": "Impossible de se connecter au site.",
     "bad_body": "La réponse du site est arrivée incomplète ou abîmée.",
@@ -31,17 +31,17 @@ KIND_FR: dict[str, str] = {
     "bad_redirect": "Le site redirige vers une adresse invalide.",
     "redirect_loop": "Le site redirige en boucle.",
     # refusals by Maillage
-    "refused_url": "L'adresse du calendrier est invalide.",
-    "refused_address": "L'adresse pointe vers un réseau privé : Maillage refuse de la "
+    "refused_url": "L’adresse du calendrier est invalide.",
+    "refused_address": "L’adresse pointe vers un réseau privé\u00a0: Maillage refuse de la "
     "consulter (protection du serveur).",
-    "scheme": "Ce type d'adresse n'est pas accepté (seuls http, https et webcal le sont).",
+    "scheme": "Ce type d’adresse n’est pas accepté (seuls http, https et webcal le sont).",
     "robots": "Le fichier robots.txt du site interdit à Maillage de lire ce calendrier.",
-    "too_large": "Le document est trop volumineux : Maillage a arrêté la lecture.",
+    "too_large": "Le document est trop volumineux\u00a0: Maillage a arrêté la lecture.",
     "not_a_file": "L’adresse désigne un dossier, un tube ou un périphérique, pas un fichier "
     "ordinaire\u00a0: Maillage ne le lit pas.",
     "refused": "Maillage a refusé de consulter cette adresse.",
     # content
-    "parse": "Le document reçu n'est pas un calendrier lisible (format non reconnu "
+    "parse": "Le document reçu n’est pas un calendrier lisible (format non reconnu "
     "ou contenu abîmé).",
     "config": "La configuration de cette source est invalide.",
     "parse_timeout": "Le document demande trop de temps de calcul\u00a0: Maillage a arrêté sa "

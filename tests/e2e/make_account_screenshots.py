@@ -3,7 +3,8 @@
     .venv/bin/python tests/e2e/make_account_screenshots.py [OUTPUT_DIR]   # docs/screenshots
 
 The seeded site of the browser tests with its own nats-server (tests/e2e/accounts_site.py):
-a newcomer signs in from the demo outbox and joins a demo association; an operator edits it.
+a newcomer signs in from the demo outbox, joins a demo association and adds its calendar (the
+preview, the sources page, the guides); an operator edits the association.
 Needs /usr/bin/chromium and the playwright package, like the browser tests.
 """
 
@@ -48,6 +49,16 @@ def main(out: Path) -> None:
                 page.get_by_label("Rejoindre une association").select_option("velo-solidaire")
                 page.get_by_role("button", name="Demander à rejoindre").click()
                 page.screenshot(path=str(out / "association.png"))
+                page.get_by_role("link", name="Les sources de l’agenda de l’association").click()
+                page.get_by_label("Adresse de l’agenda ou du flux").fill(site.calendar_url)
+                page.get_by_role("button", name="Voir ce que Maillage y trouve").click()
+                page.get_by_role("button", name="Confirmer").wait_for()
+                page.screenshot(path=str(out / "source-apercu.png"), full_page=True)
+                page.get_by_role("button", name="Confirmer").click()
+                page.get_by_text("La source est enregistrée").wait_for()
+                page.screenshot(path=str(out / "sources-association.png"), full_page=True)
+                page.goto(site.url + "/sources/guides")
+                page.screenshot(path=str(out / "guides-sources.png"))
                 context.close()
                 context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
                                               viewport=VIEW)
@@ -62,7 +73,8 @@ def main(out: Path) -> None:
                 page.goto(site.url + "/compte")
                 page.screenshot(path=str(out / "compte.png"), full_page=True)
                 for name in ("connexion", "courrier-demo", "association", "historique",
-                             "compte"):
+                             "compte", "source-apercu", "sources-association",
+                             "guides-sources"):
                     print(out / f"{name}.png")
                 browser.close()
         finally:

@@ -84,10 +84,38 @@ def test_newcomer_signs_in_joins_and_declares_interest_without_javascript(
     assert page.get_by_text("Des vélos cargos").is_visible()
 
 
+def test_a_member_adds_the_association_calendar_without_javascript(
+        accounts: Any, nojs_page: Any, axe_page: Any, axe: Any) -> None:
+    """The own-sources pages: the form, the preview, the confirmed source; no serious axe
+    violation on any of them."""
+    page = nojs_page
+    sign_in(page, accounts, "lou@velo-solidaire.test")
+    page.get_by_label("Rejoindre une association").select_option("velo-solidaire")
+    page.get_by_role("button", name="Demander à rejoindre").click()
+    page.get_by_role("link", name="Les sources de l’agenda de l’association").click()
+    page.get_by_label("Adresse de l’agenda ou du flux").fill(accounts.calendar_url)
+    page.get_by_role("button", name="Voir ce que Maillage y trouve").click()
+    page.get_by_text("6 événements trouvés, dont 6 à venir").wait_for()
+    assert page.get_by_text("Balade à vélo au bord de la Vilaine").is_visible()
+    page.get_by_role("button", name="Confirmer").click()
+    page.get_by_text("La source est enregistrée").wait_for()
+    assert page.get_by_role("button", name="Mettre en pause").is_visible()
+    # the same pages, for axe (JavaScript on, in its own browser context)
+    sign_in(axe_page, accounts, "lou@velo-solidaire.test")
+    for path in ("/associations/velo-solidaire/sources", "/sources/guides"):
+        axe_page.goto(accounts.url + path)
+        assert axe(axe_page) == [], path
+    axe_page.goto(accounts.url + "/associations/velo-solidaire/sources")
+    axe_page.get_by_label("Adresse de l’agenda ou du flux").fill(accounts.calendar_url + "?b")
+    axe_page.get_by_role("button", name="Voir ce que Maillage y trouve").click()
+    axe_page.get_by_role("button", name="Confirmer").wait_for()
+    assert axe(axe_page) == [], "preview"
+
+
 PAGES = ("/connexion", "/demo/courrier", "/compte", "/associations/velo-solidaire",
          "/associations/velo-solidaire/modifier", "/associations/velo-solidaire/membres",
          "/associations/velo-solidaire/historique", "/associations/nouvelle",
-         "/operateurs/associations", "/compte/supprimer")
+         "/operateurs/associations", "/operateurs/sources", "/compte/supprimer")
 
 
 def test_account_pages_have_no_serious_axe_violation(accounts: Any, axe_page: Any,

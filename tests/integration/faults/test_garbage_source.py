@@ -91,7 +91,7 @@ async def test_garbage_keeps_previous_events_and_the_dashboard_says_why(
 
     assert row["events"] == 3  # the count of the last good harvest is kept
     assert row["last_error"]["kind"] == "parse"
-    why = "Le document reçu n'est pas un calendrier lisible"
+    why = "Le document reçu n’est pas un calendrier lisible"
     assert why in row["reasons"][0]
     assert why in dashboard and "en échec" in dashboard
     assert why in page and row["last_error"]["detail"] in page

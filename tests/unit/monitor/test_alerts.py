@@ -19,7 +19,7 @@ def test_failing_source_raises_an_alert_in_french_since_its_first_failure() -> N
     tracker.record(failed(kind="http_404", at=T0 + hours(1), message="HTTP 404 from x"))
     alerts = compute(tracker, BusHealth(), POLICY, T0 + hours(2))
     assert kinds(alerts) == ["source_failing"]
-    assert "n'existe plus" in alerts[0].detail
+    assert "n’existe plus" in alerts[0].detail
     assert alerts[0].since == T0 + hours(1)
 
 
