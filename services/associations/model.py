@@ -4,6 +4,7 @@
 ``maillage.rec.membership.<id>.<person>``   a person's membership of it (:class:`Membership`),
                                             under its association so that its members are
                                             one wildcard
+``maillage.rec.admins.<id>``                who its admins are (the last one stays)
 
 The id is stable (a slug of the first name, never changed after); sources an association
 adds carry it as their ``owner``. Contact details are private unless ``contact_public``.
@@ -31,6 +32,9 @@ from typing import Any
 
 ASSOCIATION = "association"
 MEMBERSHIP = "membership"
+#: ``maillage.rec.admins.<id>``: the list of an association's admins, kept in step with the
+#: memberships so that "at least one admin" is checked and written in one record
+ADMINS = "admins"
 
 ACTIVE = "active"
 PENDING = "pending"

@@ -9,6 +9,7 @@ record is written and released when the write fails or the value goes away.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from services.accounts.model import Person
@@ -16,6 +17,7 @@ from services.accounts.storage import Stores
 from services.associations.model import (
     ACTIVE,
     ADMIN,
+    ADMINS,
     ASSOCIATION,
     EDITOR,
     MEMBER_ROLES,
@@ -134,6 +136,7 @@ class Associations:
                 self.member_subject(candidate, founder.id),
                 Membership(candidate, founder.id, ADMIN, ACTIVE, "founder", now_iso(),
                            actor).to_record(), actor=actor, reason="founder")
+            await self._admins(candidate, founder.id, add=True, actor=actor)
         return association
 
     async def edit(self, aid: str, values: dict[str, Any], *, actor: str,
@@ -241,17 +244,23 @@ class Associations:
     async def decide_member(self, aid: str, pid: str, action: str, *, actor: str,
                             role: str = EDITOR) -> Membership | None:
         """``approve`` (with ``role``), ``refuse`` or ``remove`` a membership, or change its
-        ``role``. The last admin of an association can be neither removed nor demoted."""
+        ``role``. The last admin of an association can be neither removed nor demoted, even
+        by two admins demoting each other at once (see :meth:`_admins`)."""
         subject = self.member_subject(aid, pid)
         if role not in MEMBER_ROLES:
             raise InvalidInput({"role": "Rôle inconnu."})
+        if action not in ("approve", "role", "refuse", "remove"):
+            raise InvalidInput({"action": "Action inconnue."})
         if action in ("refuse", "remove"):
-            await self._keep_an_admin(aid, pid)
-            if not await self.records.delete(subject, actor=actor, reason=action):
-                raise NotFound(f"no membership {aid}/{pid}")
+            dropped = await self._admins(aid, pid, add=False, actor=actor)
+            try:
+                if not await self.records.delete(subject, actor=actor, reason=action):
+                    raise NotFound(f"no membership {aid}/{pid}")
+            except BaseException:
+                if dropped:
+                    await self._admins(aid, pid, add=True, actor=actor)
+                raise
             return None
-        if action == "role" and role != ADMIN:
-            await self._keep_an_admin(aid, pid)
 
         def change(current: dict[str, Any]) -> dict[str, Any]:
             if action == "approve":
@@ -259,34 +268,79 @@ class Associations:
                     raise Conflict("this request was decided already")
                 return {**current, "state": ACTIVE, "role": role, "how": "approved",
                         "decided_by": actor}
-            if action == "role":
-                if current.get("state") != ACTIVE:
-                    raise Conflict("not an active member")
-                return {**current, "role": role}
-            raise InvalidInput({"action": "Action inconnue."})
+            if current.get("state") != ACTIVE:
+                raise Conflict("not an active member")
+            return {**current, "role": role}
 
-        entry = await self.records.update(subject, change, actor=actor, reason=action)
-        return Membership.from_record(entry.record)
+        return await self._write_member(aid, pid, change, role, actor=actor, reason=action)
 
-    async def _keep_an_admin(self, aid: str, pid: str) -> None:
-        admins = [m.person for m in await self.members(aid) if m.admin]
-        if admins == [pid]:
-            raise InvalidInput({"person": "C’est la dernière personne qui administre "
-                                          "l’association : nommez d’abord quelqu’un d’autre."})
+    async def _write_member(self, aid: str, pid: str,
+                            change: Callable[[dict[str, Any]], dict[str, Any]], role: str, *,
+                            actor: str, reason: str) -> Membership:
+        """Write a membership whose role becomes ``role``, keeping the admins in step: an
+        admin is listed before being demoted is refused (last one) and after being made."""
+        dropped = role != ADMIN and await self._admins(aid, pid, add=False, actor=actor)
+        try:
+            entry = await self.records.update(self.member_subject(aid, pid), change,
+                                              actor=actor, reason=reason)
+        except BaseException:
+            if dropped:
+                await self._admins(aid, pid, add=True, actor=actor)
+            raise
+        membership = Membership.from_record(entry.record)
+        if membership.admin:
+            await self._admins(aid, pid, add=True, actor=actor)
+        return membership
+
+    def admins_subject(self, aid: str) -> str:
+        return self.records.subject(ADMINS, aid)
+
+    async def _admins(self, aid: str, pid: str, *, add: bool, actor: str,
+                      force: bool = False) -> bool:
+        """Add ``pid`` to, or take it from, the association's list of admins
+        (``maillage.rec.admins.<id>``), the one record every change of an admin goes through:
+        its write carries the expected last sequence, so of two admins demoting each other at
+        once the second sees the first's change and is refused as the last one. Taking the
+        last admin raises :class:`InvalidInput` (unless ``force``: an erased account).
+        Returns whether the list changed. Made from the memberships the first time."""
+        seed = sorted(m.person for m in await self.members(aid) if m.admin)
+        changed = False
+
+        def change(current: dict[str, Any] | None) -> dict[str, Any]:
+            nonlocal changed
+            admins = list(current["admins"]) if current is not None else seed
+            new = sorted(set(admins) | {pid}) if add else [a for a in admins if a != pid]
+            if not add and admins and not new and not force:
+                raise InvalidInput({"person": "C’est la dernière personne qui administre "
+                                              "l’association : nommez d’abord quelqu’un "
+                                              "d’autre."})
+            changed = new != admins
+            return {"association": aid, "admins": new}
+
+        await self.records.write(self.admins_subject(aid), change, actor=actor,
+                                 reason="admin added" if add else "admin removed")
+        return changed
 
     async def add_member(self, aid: str, pid: str, role: str, *, actor: str) -> Membership:
         """An operator makes a person a member at once."""
         member = Membership(aid, pid, role, ACTIVE, "operator", now_iso(), actor)
-        entry = await self.records.write(
-            self.member_subject(aid, pid),
-            lambda current: {**(current or member.to_record()), "state": ACTIVE, "role": role},
+        if await self.membership(aid, pid) is None:
+            await self.records.write(self.member_subject(aid, pid),
+                                     lambda current: current or member.to_record(),
+                                     actor=actor, reason="added by an operator")
+        return await self._write_member(
+            aid, pid, lambda current: {**current, "state": ACTIVE, "role": role}, role,
             actor=actor, reason="added by an operator")
-        assert entry is not None
-        return Membership.from_record(entry.record)
 
 
 async def erase_memberships(stores: Stores, pid: str) -> None:
-    """Erasure hook: the person's memberships go, history included."""
+    """Erasure hook: the person's memberships go, history included (an erased last admin
+    leaves the association without one: operators then name another)."""
+    associations = Associations(stores)
+    for membership in await associations.memberships_of(pid):
+        if membership.admin:
+            await associations._admins(membership.association, pid, add=False, actor=pid,
+                                       force=True)
     await stores.records.purge(f"{stores.records.prefix}.{MEMBERSHIP}.*.{pid}")
 
 

@@ -3,10 +3,13 @@ requests and their approval, edits and their audit trail, private contact detail
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 
 from services.accounts.web import SITE
 from services.associations.storage import Associations
+from shared.errors import InvalidInput
 
 from .conftest import Site
 
@@ -105,6 +108,27 @@ async def test_the_last_admin_cannot_leave_the_association_without_one(
                           {"person": pid, "action": "remove"},
                           token_from="/associations/les-amis-du-thabor/membres")
     assert resp.status == 422 and "dernière personne" in await resp.text()
+
+
+@pytest.mark.parametrize("action", ["role", "remove"])
+async def test_two_admins_demoting_each_other_at_once_leave_one_admin(
+        site: Site, action: str) -> None:
+    """The check and the write are one record's write (``maillage.rec.admins.<id>``): the
+    second of two concurrent demotions sees the first and is refused, whatever the order."""
+    stores = site.app[SITE].ready()
+    associations = Associations(stores)
+    people = [await stores.people.find_or_create(f"{n}@exemple.fr") for n in ("ana", "bea")]
+    for person in people:
+        await associations.add_member("velo-solidaire", person.id, "admin", actor="cli")
+    for _ in range(3):  # several rounds: whichever interleaving the loop picks
+        results = await asyncio.gather(*(
+            associations.decide_member("velo-solidaire", p.id, action, actor=p.id,
+                                       role="editor") for p in people), return_exceptions=True)
+        refused = [r for r in results if isinstance(r, InvalidInput)]
+        admins = [m for m in await associations.members("velo-solidaire") if m.admin]
+        assert len(refused) == 1 and len(admins) == 1, results
+        for person in people:  # both admins again for the next round
+            await associations.add_member("velo-solidaire", person.id, "admin", actor="cli")
 
 
 async def test_a_creation_request_waits_for_an_operator(site: Site, browser) -> None:
