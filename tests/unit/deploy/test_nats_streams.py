@@ -7,6 +7,7 @@ Regenerate after changing STREAMS in shared/bus.py:
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -27,6 +28,18 @@ def test_there_is_one_file_per_stream_and_no_other() -> None:
 @pytest.mark.parametrize("spec", STREAMS, ids=[s.name for s in STREAMS])
 def test_stream_file_matches_the_code_with_three_replicas(spec) -> None:  # type: ignore[no-untyped-def]
     assert json.loads((STREAMS_DIR / f"{spec.name}.json").read_text()) == definition(spec)
+
+
+def test_every_stream_and_bucket_is_documented_in_deploy_nats_readme() -> None:
+    from services.harvester.filesync import LEASES
+    from services.harvester.registry import BUCKET, URL_BUCKET
+    from services.ingest.push import REPLAY_BUCKET
+    from shared.bus import KV_BUCKETS
+
+    text = (STREAMS_DIR.parent / "README.md").read_text(encoding="utf-8")
+    rows = set(re.findall(r"^\| `([A-Za-z_]+)` \|", text, re.MULTILINE))
+    buckets = {*KV_BUCKETS, BUCKET, URL_BUCKET, LEASES, REPLAY_BUCKET}
+    assert {s.name for s in STREAMS} | buckets == rows
 
 
 def test_nats_config_declares_a_cluster_with_jetstream() -> None:
