@@ -116,11 +116,17 @@ STREAMS: tuple[StreamSpec, ...] = (
 
 #: Rate limits shared by replicas (shared/records.py, RateLimit): one message per hit, kept
 #: for the window (max_age); past max_msgs_per_subject hits the server refuses the next.
+#: Window of the per-address sign-in limit; a sign-in link lives at least as long.
+SIGNIN_WINDOW_S = 15 * 60
 LIMITS: dict[str, StreamSpec] = {
     spec.name: spec for spec in (
-        # sign-in links asked for one address: 5 an hour
+        # sign-in links asked for one address: 5 in 15 minutes. The window is no longer
+        # than a link lives (MAILLAGE_SIGNIN_MINUTES, at least 15): whenever this limit
+        # refuses an address, a link sent to it less than 15 minutes ago still works, so
+        # whoever asks in someone else's name cannot lock them out
         StreamSpec("LIMIT_SIGNIN_ADDRESS", ("maillage.limit.signin-address.>",),
-                   max_age_s=3600, max_msgs_per_subject=5, discard_new_per_subject=True),
+                   max_age_s=SIGNIN_WINDOW_S, max_msgs_per_subject=5,
+                   discard_new_per_subject=True),
         # account forms posted by one client (IP): 30 in 10 minutes
         StreamSpec("LIMIT_ACCOUNT_CLIENT", ("maillage.limit.account-client.>",),
                    max_age_s=600, max_msgs_per_subject=30, discard_new_per_subject=True),

@@ -45,6 +45,10 @@ from services.query.web.calls import french_date
 from shared.errors import InvalidInput
 
 LINK = re.compile(r"https?://[^\s<>\"]+")
+#: Why the per-address limit refuses: the links already sent still work (the limit's window
+#: is no longer than a link lives), so nobody is locked out by requests in their name.
+ADDRESS_LIMITED = ("Plusieurs liens de connexion ont été envoyés à cette adresse ces "
+                   "dernières minutes\u00a0: ils restent valables, utilisez le plus récent.")
 
 
 def mail_base(request: web.Request) -> str:
@@ -92,7 +96,7 @@ async def _signin_request(request: web.Request) -> web.Response:
     except InvalidInput as exc:
         return page(request, "accounts/signin.html", status=422, errors=exc.errors,
                     email=str(form.get("email", ""))[:254], next=next_path)
-    await limit(request, "LIMIT_SIGNIN_ADDRESS", email)
+    await limit(request, "LIMIT_SIGNIN_ADDRESS", email, ADDRESS_LIMITED)
     state = site(request)
     token = await state.links.issue(email, next_path)
     link = f"{mail_base(request)}/connexion/lien?jeton={token}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shared.bus import SIGNIN_WINDOW_S
 from shared.settings import Setting, as_bool, as_choice, as_int, as_port
 
 
@@ -9,6 +10,13 @@ def as_positive(raw: str) -> int:
     value = as_int(raw)
     if value < 1:
         raise ValueError(f"expected a number >= 1, got {value}")
+    return value
+
+
+def as_link_minutes(raw: str) -> int:
+    value = int(raw)
+    if value * 60 < SIGNIN_WINDOW_S:
+        raise ValueError(f"expected at least {SIGNIN_WINDOW_S // 60} minutes, got {value}")
     return value
 
 
@@ -44,8 +52,9 @@ ACCOUNT_SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MAILLAGE_SIGNIN_MINUTES",
         "15",
-        "Minutes a sign-in link stays valid (it works once).",
-        as_positive,
+        "Minutes a sign-in link stays valid (it works once); at least 15, the window of the "
+        "per-address limit, so that a refused address always has a working link.",
+        as_link_minutes,
     ),
     Setting(
         "MAILLAGE_SESSION_DAYS",

@@ -294,8 +294,9 @@ async def checked_form(request: web.Request) -> MultiDictProxy[str]:
 
 # -- rate limits --------------------------------------------------------------------------------
 
-async def limit(request: web.Request, name: str, key: str) -> None:
-    """Count one hit of ``key`` against the shared limit ``name``; 429 past it.
+async def limit(request: web.Request, name: str, key: str, why: str = "") -> None:
+    """Count one hit of ``key`` against the shared limit ``name``; 429 past it (``why``,
+    in French, comes before "try again in...").
 
     A refusal is remembered here until its ``Retry-After``: the limit's stream refuses every
     hit until its oldest message expires, so asking it again before then only costs a round
@@ -303,30 +304,30 @@ async def limit(request: web.Request, name: str, key: str) -> None:
     state = site(request)
     memo = (name, key)
     now = time.monotonic()
-    refuse_if_remembered(request, name, key, now)
+    refuse_if_remembered(request, name, key, now, why)
     wait = await state.ready().limits[name].hit(key)
     if wait > 0:
         if len(state.refused) >= REFUSED_MAX:
             state.refused = {k: v for k, v in state.refused.items() if v > now}
         state.refused[memo] = now + wait
-        raise _too_many(request, wait)
+        raise _too_many(request, wait, why)
 
 
 def refuse_if_remembered(request: web.Request, name: str, key: str,
-                         now: float | None = None) -> None:
+                         now: float | None = None, why: str = "") -> None:
     """429 at once when this replica already knows ``key`` is past the limit ``name``:
     nothing asked of NATS, nothing read of the request (its form is not even parsed)."""
     now = time.monotonic() if now is None else now
     until = site(request).refused.get((name, key), 0.0)
     if until > now:
-        raise _too_many(request, until - now)
+        raise _too_many(request, until - now, why)
 
 
-def _too_many(request: web.Request, wait: float) -> web.HTTPException:
+def _too_many(request: web.Request, wait: float, why: str = "") -> web.HTTPException:
     retry = max(1, math.ceil(wait))
     minutes = math.ceil(retry / 60)
     return refuse(request, 429, "rate_limited",
-                  "Trop de demandes en peu de temps. Réessayez dans "
+                  (why or "Trop de demandes en peu de temps.") + " Réessayez dans "
                   + (f"{minutes}\u00a0minute{'s' if minutes > 1 else ''}." if retry > 60
                      else f"{retry}\u00a0seconde{'s' if retry > 1 else ''}."),
                   title="Trop de demandes", headers={hdrs.RETRY_AFTER: str(retry)},

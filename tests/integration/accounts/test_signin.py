@@ -13,7 +13,7 @@ from services.accounts.web import SITE
 from shared.bus import Bus
 from shared.records import Records
 
-from .conftest import CSRF, TOKEN, Site
+from .conftest import CSRF, LINK, TOKEN, Site
 
 pytestmark = pytest.mark.integration
 
@@ -157,6 +157,35 @@ async def test_rate_limit_per_address_then_per_client(site: Site, browser) -> No
                         headers={"Accept": "application/json"})
     assert resp.status == 429 and "Retry-After" in resp.headers
     assert (await resp.json())["error"]["code"] == "rate_limited"
+
+
+async def test_requests_in_someone_s_name_cannot_lock_them_out(site: Site, browser) -> None:
+    """Someone else asks for links to Anne's address until the per-address limit refuses:
+    the links already sent still work (the limit's window is no longer than their life), so
+    Anne signs in with the newest one, and with the oldest too."""
+    from shared.bus import LIMITS
+
+    window = LIMITS["LIMIT_SIGNIN_ADDRESS"].max_age_s
+    assert window <= site.app[SITE].settings.signin_minutes * 60
+    attacker = await browser()
+    token = await attacker.token("/connexion")
+    for _ in range(5):
+        resp = await attacker.post("/connexion", {"email": "anne@exemple.fr", "csrf": token})
+        assert resp.status == 200
+    resp = await attacker.post("/connexion", {"email": "anne@exemple.fr", "csrf": token})
+    assert resp.status == 429 and "ils restent valables" in await resp.text()
+    assert int(resp.headers["Retry-After"]) <= window
+    bodies = [m.get_body(preferencelist=("plain",)) for m in site.outbox_messages()]
+    links = [LINK.findall(b.get_content())[0] for b in bodies if b is not None]
+    assert len(links) == 5
+    for link in (links[-1], links[0]):
+        anne = await browser()
+        path = "/" + link.split("/", 3)[3]
+        status, html = await anne.get(path)
+        jeton = TOKEN.search(html)
+        assert status == 200 and jeton, html
+        resp = await anne.post("/connexion/lien", {"jeton": jeton.group(1)}, token_from=path)
+        assert resp.url.path == "/compte"
 
 
 async def test_invalid_address_is_a_french_error(site: Site, browser) -> None:
