@@ -42,7 +42,7 @@ import hashlib
 import json
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -159,11 +159,14 @@ class Records:
     """Records in the ``RECORDS`` stream (see the module's documentation)."""
 
     def __init__(self, js: JetStreamContext, *, stream: str = RECORDS_STREAM,
-                 prefix: str = RECORDS_SUBJECT, attempts: int = WRITE_ATTEMPTS) -> None:
+                 prefix: str = RECORDS_SUBJECT, attempts: int = WRITE_ATTEMPTS,
+                 on_write: Callable[[Entry], Awaitable[None]] | None = None) -> None:
         self.js = js
         self.stream = stream
         self.prefix = prefix
         self.attempts = attempts
+        #: called after each stored write (accounts index what a person wrote, for exports)
+        self.on_write = on_write
 
     def subject(self, kind: str, *ids: str) -> str:
         return ".".join((self.prefix, kind, *(token(i) for i in ids)))
@@ -254,8 +257,11 @@ class Records:
                 if exc.err_code == WRONG_LAST_SEQUENCE:
                     continue
                 raise
-            return Entry(subject, ack.seq, entry.op, entry.record, entry.changes, actor,
-                         entry.at, reason)
+            stored = Entry(subject, ack.seq, entry.op, entry.record, entry.changes, actor,
+                           entry.at, reason)
+            if self.on_write is not None:
+                await self.on_write(stored)
+            return stored
         raise Conflict(f"{subject}: changed by others {self.attempts} times in a row")
 
     async def write_many(self, writes: Sequence[tuple[Entry, int]], *, window: int = 256,

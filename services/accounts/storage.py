@@ -15,6 +15,7 @@ module never reads another domain's records.
 
 from __future__ import annotations
 
+import logging
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -24,8 +25,9 @@ from typing import Any
 from services.accounts.model import PERSON, ROLES, Person, Session, new_person_id
 from shared.bus import LIMITS, Bus
 from shared.errors import InvalidInput
-from shared.records import Claims, Expiring, RateLimit, Records, digest, now_iso
+from shared.records import Claims, Entry, Expiring, RateLimit, Records, digest, now_iso
 
+log = logging.getLogger(__name__)
 EMAIL_CLAIM = "email"
 DAY = 86400
 
@@ -54,8 +56,10 @@ class Stores:
     @classmethod
     async def open(cls, bus: Bus, hooks: Hooks | None = None) -> Stores:
         js = bus.js
+        records = Records(js)
+        records.on_write = WrittenBy(records).note
         return cls(
-            bus=bus, records=Records(js), claims=Claims(await bus.kv("claims")),
+            bus=bus, records=records, claims=Claims(await bus.kv("claims")),
             sessions=Expiring(js, await bus.kv("sessions"), "sessions"),
             signin=Expiring(js, await bus.kv("signin"), "signin"),
             limits={name: RateLimit(js, spec) for name, spec in LIMITS.items()},
@@ -65,6 +69,45 @@ class Stores:
     @property
     def people(self) -> People:
         return People(self)
+
+
+class WrittenBy:
+    """What each person wrote, by subject: ``maillage.rec.by.<person>`` holds one pointer
+    (record subject, stream sequence) per write a person made, so that their export reads
+    their own subject instead of the whole stream. The pointed message stays the one truth
+    (a pointer to a purged record leads nowhere and is skipped); erasure purges the pointers.
+    A pointer is written after its record: a crash in between leaves that change out of the
+    export, never a change the person did not make in it."""
+
+    KIND = "by"
+
+    def __init__(self, records: Records) -> None:
+        self.records = records
+
+    def subject(self, pid: str) -> str:
+        return self.records.subject(self.KIND, pid)
+
+    async def note(self, entry: Entry) -> None:
+        if not entry.actor.startswith("p_") or entry.subject.startswith(
+                f"{self.records.prefix}.{self.KIND}."):
+            return
+        pointer = Entry(self.subject(entry.actor), 0, "pointer",
+                        {"subject": entry.subject, "seq": entry.seq}, (), entry.actor, entry.at)
+        try:
+            await self.records.js.publish(pointer.subject, pointer.to_json())
+        except Exception:  # the write itself is stored: never fail it for its pointer
+            log.exception("pointer to a person's write not stored",
+                          extra={"subject": entry.subject})
+
+    async def entries(self, pid: str) -> list[Entry]:
+        """The writes of ``pid``, oldest first, read through their pointers."""
+        found = []
+        async for pointer in self.records.scan(self.subject(pid)):
+            entry = await self.records.at(str(pointer.record["subject"]),
+                                          int(pointer.record["seq"]))
+            if entry is not None:
+                found.append(entry)
+        return found
 
 
 class People:
@@ -142,7 +185,7 @@ class People:
         data["changes_made"] = [
             {"record": e.subject.removeprefix(self.records.prefix + "."), "op": e.op,
              "at": e.at, "reason": e.reason, "changes": [c.as_dict() for c in e.changes]}
-            async for e in self.records.scan(self.records.prefix + ".>") if e.actor == pid
+            for e in await WrittenBy(self.records).entries(pid) if e.actor == pid
         ]
         return data
 
@@ -154,6 +197,7 @@ class People:
         for eraser in self.stores.hooks.erasers:
             await eraser(self.stores, pid)
         await self.records.purge(self.subject(pid))
+        await self.records.purge(WrittenBy(self.records).subject(pid))
         if person is not None:
             await self.stores.claims.release(EMAIL_CLAIM, person.email, pid)
         await self.stores.sessions.remove_all(pid)

@@ -5,6 +5,8 @@
                                            operator this way)
     maillage accounts revoke ROLE EMAIL
     maillage accounts list                 people with a site-wide role
+    maillage accounts export EMAIL         everything kept about a person, as JSON (what
+                                           /compte/export gives them), read by subject
 
 Settings come from the environment as for the services (``MAILLAGE_NATS_URL``, else the URL
 the running ``maillage run`` wrote under its data directory). Changes are written to the store
@@ -77,6 +79,27 @@ async def accounts_list(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+async def accounts_export(args: argparse.Namespace, settings: Settings) -> int:
+    """The person's data as their own export gives it: their records, their memberships and
+    the changes they made (through ``maillage.rec.by.<person>``, never a scan of RECORDS)."""
+    import json
+
+    from services.accounts.storage import Hooks, Stores
+    from services.associations.storage import export_memberships
+
+    bus = await connect(settings)
+    try:
+        stores = await Stores.open(bus, Hooks(exporters=[export_memberships]))
+        person = await stores.people.by_email(args.email)
+        if person is None:
+            raise MaillageError(f"no account for {args.email!r}")
+        data = await stores.people.export(person.id)
+    finally:
+        await bus.close()
+    print(json.dumps(data, ensure_ascii=False, indent=2))
+    return 0
+
+
 def _runner(command: Any) -> Any:
     def run(args: argparse.Namespace) -> int:
         settings = load(COMMON, stack_environ(os.environ))
@@ -105,3 +128,6 @@ def register(subparsers: Any) -> None:
         p.set_defaults(func=_runner(fn))
     p = asub.add_parser("list", help="people with a site-wide role")
     p.set_defaults(func=_runner(accounts_list))
+    p = asub.add_parser("export", help="everything kept about a person, as JSON")
+    p.add_argument("email")
+    p.set_defaults(func=_runner(accounts_export))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,27 @@ async def test_grant_list_revoke(nats_server: NatsServer, bus: Bus) -> None:
     history = await (await Stores.open(bus)).records.history(
         f"maillage.rec.person.{person.id}")
     assert {e.actor for e in history} == {"cli"}
+
+
+async def test_export_gives_the_person_s_records_and_changes(nats_server: NatsServer,
+                                                             bus: Bus) -> None:
+    from services.associations.storage import Associations
+
+    stores = await Stores.open(bus)
+    person = await stores.people.find_or_create("lea@exemple.fr")
+    await stores.people.rename(person.id, "Léa")
+    await Associations(stores).create({"name": "Les Amis du Thabor"}, actor=person.id,
+                                      founder=person)
+    done = maillage(nats_server.url, "accounts", "export", "lea@exemple.fr")
+    assert done.returncode == 0, done.stderr
+    data = json.loads(done.stdout)
+    assert data["person"]["name"] == "Léa"
+    assert [m["association"] for m in data["memberships"]] == ["les-amis-du-thabor"]
+    assert {c["record"] for c in data["changes_made"]} >= {
+        f"person.{person.id}", "association.les-amis-du-thabor",
+        f"membership.les-amis-du-thabor.{person.id}"}
+    missing = maillage(nats_server.url, "accounts", "export", "personne@exemple.fr")
+    assert missing.returncode == 1 and "no account" in missing.stderr
 
 
 @pytest.mark.parametrize(("args", "message"), [

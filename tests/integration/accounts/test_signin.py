@@ -251,14 +251,21 @@ async def test_export_then_erase(site: Site, browser) -> None:
     assert data["memberships"][0]["association"] == "velo-solidaire"
     assert any(c["record"] == f"person.{pid}" and c["op"] == "update"
                for c in data["changes_made"])
+    assert any(c["record"] == f"membership.velo-solidaire.{pid}"
+               for c in data["changes_made"])
+    # read through the person's own subject of pointers, not by scanning every record
+    records = site.app[SITE].ready().records
+    pointed = {e.record["subject"] for e in await records.history(f"maillage.rec.by.{pid}")}
+    assert {f"maillage.rec.person.{pid}",
+            f"maillage.rec.membership.velo-solidaire.{pid}"} <= pointed
 
     resp = await b.post("/compte/supprimer", {}, token_from="/compte/supprimer")
     assert resp.status == 422  # the box was not ticked
     resp = await b.post("/compte/supprimer", {"confirmer": "oui"},
                         token_from="/compte/supprimer")
     assert resp.status == 200 and "supprimé" in await resp.text()
-    records = site.app[SITE].ready().records
     assert await records.history(f"maillage.rec.person.{pid}") == []
+    assert await records.history(f"maillage.rec.by.{pid}") == []
     assert await records.latest(f"maillage.rec.membership.*.{pid}") == []
     for device in (b, other):  # signed out everywhere
         status, _ = await device.get("/compte", allow_redirects=False)
