@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from services import accounts, associations, sources_self
+from services import accounts, associations, city_calls, sources_self
 from services.query.calls_routes import setup_calls
 from services.query.context import (
     SETTINGS,
@@ -68,6 +68,7 @@ def create_app(settings: Settings, store: SearchStore, *, bus: Bus | None = None
 
     setup_web(app)
     setup_calls(app)
+    city_calls.setup(app)  # before the call pages: /appels/publier is not a call's id
     setup_calls_web(app)
     # the domains people write to, each mounted with its setup(app)
     accounts.setup(app, bus=bus, connect=connect)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from services.accounts.settings import ACCOUNT_SETTINGS
+from services.city_calls.settings import CITY_CALLS_SETTINGS
 from services.indexer.settings import STORE_SETTINGS
 from services.ingest.settings import CALL_STORE_SETTINGS
 from services.query.trust import parse_networks
@@ -69,6 +70,7 @@ def as_host_list(raw: str) -> tuple[str, ...]:
 
 SETTINGS: tuple[Setting, ...] = (
     COMMON + STORE_SETTINGS + CALL_STORE_SETTINGS + ACCOUNT_SETTINGS + SOURCES_SELF_SETTINGS
+    + CITY_CALLS_SETTINGS
 ) + (
     Setting(
         "MAILLAGE_TILE_URL",

@@ -4,7 +4,8 @@
 
 The seeded site of the browser tests with its own nats-server (tests/e2e/accounts_site.py):
 a newcomer signs in from the demo outbox, joins a demo association and adds its calendar (the
-preview, the sources page, the guides); an operator edits the association.
+preview, the sources page, the guides); an operator (and city agent) edits the association
+and opens the call form.
 Needs /usr/bin/chromium and the playwright package, like the browser tests.
 """
 
@@ -72,9 +73,11 @@ def main(out: Path) -> None:
                 page.screenshot(path=str(out / "historique.png"))
                 page.goto(site.url + "/compte")
                 page.screenshot(path=str(out / "compte.png"), full_page=True)
+                page.goto(site.url + "/appels/publier")
+                page.screenshot(path=str(out / "appel-publier.png"), full_page=True)
                 for name in ("connexion", "courrier-demo", "association", "historique",
                              "compte", "source-apercu", "sources-association",
-                             "guides-sources"):
+                             "guides-sources", "appel-publier"):
                     print(out / f"{name}.png")
                 browser.close()
         finally:

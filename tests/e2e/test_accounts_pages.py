@@ -115,7 +115,8 @@ def test_a_member_adds_the_association_calendar_without_javascript(
 PAGES = ("/connexion", "/demo/courrier", "/compte", "/associations/velo-solidaire",
          "/associations/velo-solidaire/modifier", "/associations/velo-solidaire/membres",
          "/associations/velo-solidaire/historique", "/associations/nouvelle",
-         "/operateurs/associations", "/operateurs/sources", "/compte/supprimer")
+         "/operateurs/associations", "/operateurs/sources", "/appels/publier",
+         "/compte/supprimer")
 
 
 def test_account_pages_have_no_serious_axe_violation(accounts: Any, axe_page: Any,
@@ -138,6 +139,7 @@ async def _grant(site: Any) -> None:
 
     stores = await Stores.open(site.bus)
     await stores.people.set_role("ops@ville.example", "operator", True, actor="cli")
+    await stores.people.set_role("ops@ville.example", "city_agent", True, actor="cli")
 
 
 def test_a_form_posted_from_another_site_is_refused(accounts: Any, page: Any) -> None:
