@@ -81,9 +81,9 @@ async def signin_form(request: web.Request) -> web.Response:
 
 
 async def signin_request(request: web.Request) -> web.Response:
-    # a client already past its limit is refused before waiting at the gate or being read
-    refuse_if_remembered(request, "LIMIT_ACCOUNT_CLIENT", client(request))
-    async with site(request).gate:
+    async with site(request).gate:  # a burst goes through a few at a time: searches go on
+        # a client already past its limit is refused before its form is even read
+        refuse_if_remembered(request, "LIMIT_ACCOUNT_CLIENT", client(request))
         return await _signin_request(request)
 
 

@@ -75,6 +75,8 @@ class Site:
     gate: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(GATE))
     #: (limit, key) -> monotonic time until which the shared limit refuses it
     refused: dict[tuple[str, str], float] = field(default_factory=dict)
+    #: the French "too many requests" page of an anonymous visitor, rendered once
+    busy_page: bytes = b""
 
     def ready(self) -> Stores:
         if self.stores is None:
@@ -318,9 +320,22 @@ def refuse_if_remembered(request: web.Request, name: str, key: str,
     """429 at once when this replica already knows ``key`` is past the limit ``name``:
     nothing asked of NATS, nothing read of the request (its form is not even parsed)."""
     now = time.monotonic() if now is None else now
-    until = site(request).refused.get((name, key), 0.0)
-    if until > now:
+    state = site(request)
+    until = state.refused.get((name, key), 0.0)
+    if until <= now:
+        return
+    retry = str(max(1, math.ceil(until - now)))
+    if why or not wants_html(request) or current(request) is not None:
         raise _too_many(request, until - now, why)
+    # the rest of a burst: the same page for every anonymous visitor, rendered once
+    if not state.busy_page:
+        error = refuse(request, 429, "rate_limited", "Trop de demandes en peu de temps\u00a0: "
+                       "réessayez dans quelques minutes.", title="Trop de demandes")
+        state.busy_page = error.response.body  # type: ignore[attr-defined]
+        request.pop(NEW_CSRF, None)  # the page has no form: no cookie to set
+    raise HTMLError(web.Response(status=429, body=state.busy_page, headers={
+        hdrs.RETRY_AFTER: retry, hdrs.CACHE_CONTROL: "private, no-store"},
+        content_type="text/html", charset="utf-8"))
 
 
 def _too_many(request: web.Request, wait: float, why: str = "") -> web.HTTPException:

@@ -188,6 +188,25 @@ async def test_requests_in_someone_s_name_cannot_lock_them_out(site: Site, brows
         assert resp.url.path == "/compte"
 
 
+async def test_the_rest_of_a_burst_is_refused_in_french_without_reading_it(
+        site: Site, browser) -> None:
+    """Past the per-client limit, a browser gets the French page with Retry-After at once
+    (this replica remembers the refusal): nothing is read from the form, so not even a
+    CSRF token is needed to be refused, and no cookie is set."""
+    b = await browser()
+    token = await b.token("/connexion")
+    statuses = [(await b.post("/connexion", {"email": f"r{n}@exemple.fr", "csrf": token})
+                 ).status for n in range(31)]
+    assert statuses == [200] * 30 + [429]
+    for form in ({"email": "s@exemple.fr", "csrf": token}, {"n": "x" * 100}):
+        resp = await b.post("/connexion", form)
+        text = await resp.text()
+        assert resp.status == 429 and "Trop de demandes" in text and 'lang="fr"' in text
+        assert 1 <= int(resp.headers["Retry-After"]) <= 600
+        assert "Set-Cookie" not in resp.headers
+    assert len(site.outbox_messages()) <= 30
+
+
 async def test_invalid_address_is_a_french_error(site: Site, browser) -> None:
     b = await browser()
     resp = await b.post("/connexion", {"email": "pas une adresse"}, token_from="/connexion")
