@@ -263,3 +263,38 @@ ASSOCIATIONS: tuple[Association, ...] = (
         ),
     ),
 )
+
+#: A calendar the demo serves but does not harvest: the one a newcomer adds themself from the
+#: page of Roazhon Vélo Solidaire ("Les sources de l'agenda"), to try associations' own
+#: sources on ``make run`` (http://127.0.0.1:8090/velo-solidaire/velo-ecole.ics).
+OWN_CALENDAR = Association(
+    id="velo-solidaire",
+    name="Roazhon Vélo Solidaire",
+    format="ics",
+    path="velo-solidaire/velo-ecole.ics",
+    events=(
+        DemoEvent(
+            uid="velo-ecole@velo-solidaire.demo",
+            title="Vélo-école pour adultes",
+            day=3,
+            start="10:00",
+            minutes=120,
+            venue="Esplanade Charles de Gaulle",
+            address="Esplanade Charles de Gaulle, 35000 Rennes",
+            description="Apprendre à rouler en ville, en petit groupe, vélos prêtés.",
+            categories=("Vélo", "Apprentissage"),
+            weekly_count=6,
+        ),
+        DemoEvent(
+            uid="velo-ecole-enfants@velo-solidaire.demo",
+            title="Vélo-école des enfants",
+            day=6,
+            start="14:30",
+            minutes=90,
+            venue="Parc de Bréquigny",
+            address="Boulevard Albert 1er, 35200 Rennes",
+            description="Premiers tours de roue sans petites roues, casques fournis.",
+            categories=("Vélo", "Enfants"),
+        ),
+    ),
+)

@@ -1,7 +1,8 @@
 """Write the demo associations' calendars (ICS, RSS with event dates, HTML with JSON-LD).
 
 ``generate(directory, today)`` writes one file per association, dated relative to ``today``,
-a funder's feed of calls for projects (:mod:`demo.calls`), and a sources file pointing at the
+a funder's feed of calls for projects (:mod:`demo.calls`), a calendar left out of the sources
+for a newcomer to add from the site (``OWN_CALENDAR``), and a sources file pointing at the
 demo feed server.
 """
 
@@ -18,7 +19,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from demo.calls import FEED_ID, FEED_PATH, write_calls_rss
-from demo.catalog import ASSOCIATIONS, Association, DemoEvent
+from demo.catalog import ASSOCIATIONS, OWN_CALENDAR, Association, DemoEvent
 
 PARIS = ZoneInfo("Europe/Paris")
 
@@ -165,7 +166,7 @@ def sources_toml(base_url: str, interval: int) -> str:
 
 def generate(directory: Path, today: date, base_url: str, interval: int = 60) -> Path:
     """Write every demo file under ``directory``; returns the sources file's path."""
-    for assoc in ASSOCIATIONS:
+    for assoc in (*ASSOCIATIONS, OWN_CALENDAR):  # the last one is served, not harvested
         path = directory / "site" / assoc.path
         path.parent.mkdir(parents=True, exist_ok=True)
         if assoc.format == "ics":

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -59,25 +60,25 @@ END:VCALENDAR\r
 """
 
 
-def newcomer_signs_in_and_joins(base: str, data: Path) -> str:
-    """Sign in from the demo outbox and join Roazhon Vélo Solidaire (an address at its
-    domain): the page shown after joining."""
+def csrf(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, html
+    return match.group(1)
+
+
+def signed_in(base: str, address: str) -> Callable[..., str]:
+    """Sign ``address`` in from the demo outbox; returns ``page(path, form=None)``, which
+    GETs (or POSTs ``form``) with that person's cookies and returns the page."""
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
 
     def page(path: str, form: dict[str, str] | None = None) -> str:
         body = urlencode(form).encode() if form is not None else None
-        with opener.open(base + path, data=body, timeout=10) as resp:  # loopback only
+        with opener.open(base + path, data=body, timeout=30) as resp:  # loopback only
             return resp.read().decode()
-
-    def csrf(html: str) -> str:
-        match = re.search(r'name="csrf" value="([^"]+)"', html)
-        assert match, html
-        return match.group(1)
 
     wait_until_sync(lambda: page("/associations/velo-solidaire"), 60,
                     "the site to reach the store of record", every=0.3)
-    address = "vous@velo-solidaire.test"
     page("/connexion", {"email": address, "csrf": csrf(page("/connexion"))})
     links: list[str] = []
 
@@ -92,8 +93,15 @@ def newcomer_signs_in_and_joins(base: str, data: Path) -> str:
     assert token
     account = page("/connexion/lien", {"jeton": token.group(1), "csrf": csrf(link_page)})
     assert "Mon compte" in account and address in account
+    return page
+
+
+def newcomer_signs_in_and_joins(base: str, data: Path) -> str:
+    """Sign in from the demo outbox and join Roazhon Vélo Solidaire (an address at its
+    domain): the page shown after joining."""
+    page = signed_in(base, "vous@velo-solidaire.test")
     return page("/associations/rejoindre",
-                {"association": "velo-solidaire", "csrf": csrf(account)})
+                {"association": "velo-solidaire", "csrf": csrf(page("/compte"))})
 
 
 def run_env(data: Path, port: int) -> dict[str, str]:
