@@ -15,7 +15,9 @@ seeded with generated events, mail to the outbox directory) on loopback, then:
    ``Retry-After``; meanwhile another client searches without pause, and its latency is
    compared with the same searches before and after the burst;
 3. ``--rate`` sign-in requests per second for ``--seconds`` from distinct clients, with the
-   same searches alongside, against the searches just before.
+   same searches alongside, against the searches just before;
+4. the CPU time the site process spends on bursts of ``--burst`` requests (from new clients,
+   no searches): unlike latencies on a shared machine, it does not depend on what else runs.
 """
 
 from __future__ import annotations
@@ -168,6 +170,33 @@ async def paced(session: aiohttp.ClientSession, searcher: aiohttp.ClientSession,
           f"{percentile(during, 99) * 1000:.1f} ms")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of process ``pid`` so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+async def burst_cpu(session: aiohttp.ClientSession, base: str, csrf: str, pid: int,
+                    burst: int, rounds: int = 3) -> None:
+    """The site's CPU time per burst, mails included (each burst from a new client)."""
+    spent = []
+    for r in range(rounds):
+        async def post(n: int, r: int = r) -> int:
+            async with session.post(base + "/connexion",
+                                    headers={"X-Forwarded-For": f"10.6.6.{r}"},
+                                    data={"email": f"cpu{r}-{n}@exemple.fr",
+                                          "csrf": csrf}) as resp:
+                await resp.read()
+                return resp.status
+
+        before = cpu_seconds(pid)
+        await asyncio.gather(*(post(n) for n in range(burst)))
+        await asyncio.sleep(1.0)  # the mail queue composes and writes the accepted ones
+        spent.append((cpu_seconds(pid) - before) * 1000)
+    print(f"site CPU per burst of {burst} sign-in requests (30 mails, 1 s after included): "
+          f"{', '.join(f'{s:.0f}' for s in spent)} ms (median {median(spent):.0f} ms)")
+
+
 async def run(docs: int, requests: int, burst: int, rate: float, seconds: float) -> None:
     print(f"# sign-in; {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
@@ -256,6 +285,7 @@ async def run(docs: int, requests: int, burst: int, rate: float, seconds: float)
                       f"{percentile(after, 99) * 1000:.1f} ms")
                 await paced(session, searcher, base, csrf, rate, seconds)
                 await searcher.close()
+                await burst_cpu(session, base, csrf, site.pid, burst)
         finally:
             site.terminate()
             site.wait(30)
