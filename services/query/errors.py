@@ -5,6 +5,10 @@
 ``code`` is stable and machine-readable, ``message`` is for people, ``details`` says which
 parameter or field was wrong and why. Every error response, including 404 and 405 produced by
 the router and unexpected 500s, goes through :func:`error_middleware`.
+
+A browser asking for a page (``Accept: text/html``, outside the API's paths) gets a French
+HTML page instead, with the same status, when the web pages registered one
+(:data:`HTML_ERRORS`); the API, the feeds and scripts keep the JSON shape.
 """
 
 from __future__ import annotations
@@ -18,6 +22,11 @@ from aiohttp import web
 log = logging.getLogger(__name__)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+HtmlErrorPage = Callable[[web.Request, int], web.Response]
+#: ``(request, status) -> response``: the French error page for browsers (set by the web pages)
+HTML_ERRORS: web.AppKey[HtmlErrorPage] = web.AppKey("html_errors")
+#: Paths that always answer errors in JSON, whatever the client accepts.
+API_PATHS = ("/v1/", "/v1.", "/openapi.json", "/healthz", "/metrics", "/static/", "/widget.js")
 
 CODES = {
     400: "bad_request",
@@ -79,19 +88,37 @@ def error_response(status: int, body: dict[str, Any],
     return response
 
 
+def wants_html(request: web.Request) -> bool:
+    """A browser asking for a page, not the API or a file."""
+    if request.path == "/v1" or request.path.startswith(API_PATHS):
+        return False
+    return "text/html" in request.headers.get("Accept", "")
+
+
+def answer(request: web.Request, status: int, body: dict[str, Any],
+           headers: dict[str, str] | None = None) -> web.Response:
+    page = request.app.get(HTML_ERRORS)
+    if page is not None and wants_html(request):
+        response = page(request, status)
+        response.headers.update(headers or {})
+        response.headers["Cache-Control"] = "no-store"
+        return response
+    return error_response(status, body, headers)
+
+
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
         return await handler(request)
     except ApiError as exc:
         headers = {k: v for k, v in exc.headers.items() if k.lower() not in BODY_HEADERS}
-        return error_response(exc.status_code, exc.body_data, headers)
+        return answer(request, exc.status_code, exc.body_data, headers)
     except web.HTTPException as exc:
         if exc.status_code < 400:
             raise
         message = exc.reason or CODES.get(exc.status_code, "error")
         headers = {k: v for k, v in exc.headers.items() if k in ("Allow", "Retry-After")}
-        return error_response(exc.status_code, error_body(exc.status_code, message), headers)
+        return answer(request, exc.status_code, error_body(exc.status_code, message), headers)
     except Exception:
         log.exception("unexpected error", extra={"url": str(request.rel_url)})
-        return error_response(500, error_body(500, "internal error"))
+        return answer(request, 500, error_body(500, "internal error"))

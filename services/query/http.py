@@ -6,9 +6,12 @@ Middlewares, outermost first (see :func:`middlewares`):
     ``Access-Control-Allow-Origin: *`` on the API, exports and OpenAPI (errors included, so a
     browser client can read them), and answers ``OPTIONS`` preflights there with 204.
 ``error_middleware``
-    The one error shape (:mod:`services.query.errors`) for whatever is raised below.
+    The one error shape (:mod:`services.query.errors`) for whatever is raised below; a French
+    HTML page instead for a browser asking for a page.
 ``host_middleware``
     A ``Host`` outside ``MAILLAGE_ALLOWED_HOSTS`` is refused (:mod:`services.query.trust`).
+``normalize_path_middleware``
+    A path that exists without its trailing slash (``/integrer/``) is redirected there.
 ``rate_limit_middleware``
     A token bucket per client IP (behind trusted proxies, the client's address from
     ``X-Forwarded-For``: :func:`services.query.trust.client_address`); answers 429 with
@@ -229,6 +232,9 @@ def middlewares(settings: Settings) -> list[Middleware]:
     chain: list[Middleware] = [
         cors_middleware, error_middleware,
         host_middleware(allowed_hosts(settings.public_url, settings.allowed_hosts)),
+        # "/integrer/" is "/integrer": a permanent redirect when only the slash is extra
+        web.normalize_path_middleware(append_slash=False, remove_slash=True,
+                                      merge_slashes=False),
     ]
     if settings.rate_limit > 0:
         limiter = RateLimiter(settings.rate_limit, settings.rate_burst)

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from services.query.web.fr import MONTHS
+from services.query.web.fr import MONTHS, clock
 from services.query.web.respond import JINJA, render
 from shared.calls import CALL_AUDIENCES, PERIMETERS
 from shared.taxonomy import THEMES
@@ -30,7 +30,7 @@ def french_date(value: str) -> str:
     moment = datetime.fromisoformat(value).astimezone(TZ)
     text = f"{moment.day} {MONTHS[moment.month - 1]} {moment.year}"
     if (moment.hour, moment.minute) not in ((0, 0), (23, 59)):
-        text += f" à {moment:%H:%M}".replace(":", " h ", 1).replace(" h 00", " h")
+        text += f" à {clock(moment)}"
     return text
 
 
@@ -45,7 +45,7 @@ def badge(doc: dict[str, Any], now: datetime | None = None) -> dict[str, str]:
     left = datetime.fromisoformat(doc["deadline"]) - now
     days = left.days
     if left.total_seconds() < 86400:
-        return {"text": "Clôture aujourd'hui", "cls": "urgent"}
+        return {"text": "Clôture aujourd’hui", "cls": "urgent"}
     if days < 7:
         return {"text": f"Plus que {days + 1} jours", "cls": "urgent"}
     if days < 30:
@@ -62,7 +62,7 @@ def amount_text(amount: dict[str, Any] | None) -> str:
     if len(euros) == 2:
         parts.append(f"de {euros[0]} à {euros[1]}")
     elif euros:
-        parts.append(("jusqu'à " if amount.get("max") else "à partir de ") + euros[0])
+        parts.append(("jusqu’à " if amount.get("max") else "à partir de ") + euros[0])
     if amount.get("rate"):
         parts.append(f"{amount['rate']:g} % du budget")
     if amount.get("text"):

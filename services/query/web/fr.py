@@ -3,10 +3,16 @@
 Everything a visitor reads is French: ``samedi 12 décembre`` (the year only when it is not the
 current one), ``20 h 30``, ``de 20 h 30 à 23 h``, ``du samedi 12 au dimanche 13 décembre``.
 All-day occurrences end at an exclusive midnight, as in iCalendar.
+
+:func:`typo` is the one French typography helper: curly apostrophes, no-break spaces inside
+« » and before ``:``, narrow no-break spaces before ``; ! ?``, unbreakable ``12 h 30`` and
+``12 €``. :func:`typo_html` applies it to the text of a rendered page (never to tags,
+attributes, scripts or code), so every page and export reads the same.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -26,6 +32,40 @@ STATUS = {
     "full": "Complet",
     "tentative": "À confirmer",
 }
+
+
+NBSP, NNBSP = "\u00a0", "\u202f"
+_TYPO = (
+    (re.compile(r"(?<=\w)(?:'|&#39;|&#x27;)(?=\w)"), "’"),
+    (re.compile(r"«[ \u00a0\u202f]*"), "«" + NBSP),
+    (re.compile(r"[ \u00a0\u202f]*»"), NBSP + "»"),
+    (re.compile(r"(?:(?<=\S)|^)[ \u202f]+:(?=\s|$|<)"), NBSP + ":"),
+    (re.compile(r"(?:(?<=\S)|^)[ \u00a0]+(?=[;!?](?:\s|$|<|»|\)))"), NNBSP),
+    (re.compile(r"\b(\d{1,2}) h (\d{2})\b"), "\\1" + NBSP + "h" + NBSP + "\\2"),
+    (re.compile(r"\b(\d{1,2}) h\b"), "\\1" + NBSP + "h"),
+    (re.compile(r"(?<=\d) (?=€|%)"), NBSP),
+)
+# What typo_html leaves alone: tags (with their attributes) and the text of these elements.
+_RAW = re.compile(r"(<(script|style|pre|code|textarea)\b.*?</\2\s*>|<[^>]*>)", re.S | re.I)
+
+
+def typo(text: str) -> str:
+    """French typography of a text (idempotent)."""
+    for pattern, replacement in _TYPO:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def typo_html(html: str) -> str:
+    """:func:`typo` over the text of an HTML document, its markup and raw elements kept."""
+    parts = _RAW.split(html)
+    out = []
+    # re.split with two groups: text, whole match, inner group name, text, ...
+    for n in range(0, len(parts), 3):
+        out.append(typo(parts[n]))
+        if n + 1 < len(parts):
+            out.append(parts[n + 1])
+    return "".join(out)
 
 
 def day_label(day: date, today: date | None = None) -> str:
@@ -49,8 +89,10 @@ def month_label(year: int, month: int) -> str:
 
 
 def clock(moment: datetime) -> str:
-    """``20 h 30``, ``9 h``."""
-    return f"{moment.hour} h {moment.minute:02d}" if moment.minute else f"{moment.hour} h"
+    """``20 h 30``, ``9 h`` (with no-break spaces)."""
+    if moment.minute:
+        return f"{moment.hour}{NBSP}h{NBSP}{moment.minute:02d}"
+    return f"{moment.hour}{NBSP}h"
 
 
 def local(value: str, tz: ZoneInfo) -> datetime:

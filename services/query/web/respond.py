@@ -19,6 +19,7 @@ import jinja2
 from aiohttp import web
 
 from services.query.context import SETTINGS, TZ
+from services.query.errors import HTML_ERRORS
 
 from . import fr
 
@@ -125,6 +126,29 @@ def make_env(tz: ZoneInfo) -> jinja2.Environment:
 def setup_templates(app: web.Application) -> None:
     app[JINJA] = make_env(app[TZ])
     app[WEB_CONFIG] = web_config(app[SETTINGS])
+    app[HTML_ERRORS] = error_page
+
+
+#: The French error pages for browsers: status -> (heading, text).
+ERROR_PAGES = {
+    404: ("Page introuvable", "Cette adresse ne correspond à aucune page de Maillage : elle a "
+          "peut-être été mal copiée, ou la page a été déplacée."),
+    405: ("Action impossible", "Cette page ne peut pas être utilisée de cette façon."),
+    429: ("Trop de demandes", "Vous avez fait beaucoup de demandes en peu de temps : patientez "
+          "une minute, puis réessayez."),
+    500: ("Erreur inattendue", "Une erreur s’est produite de notre côté. Réessayez dans un "
+          "instant ; si elle revient, prévenez l’équipe de Maillage."),
+    503: ("Service momentanément indisponible", "Cette partie du site est momentanément "
+          "indisponible. Réessayez dans quelques minutes."),
+}
+OTHER_ERROR = ("Demande impossible", "Cette demande ne peut pas aboutir.")
+
+
+def error_page(request: web.Request, status: int) -> web.Response:
+    """The French HTML page of an error, for a browser (:func:`errors.error_middleware`)."""
+    heading, text = ERROR_PAGES.get(status, ERROR_PAGES[500] if status >= 500 else OTHER_ERROR)
+    return render(request, "error.html", status=status, heading=heading, text=fr.typo(text),
+                  status_code=status)
 
 
 def render(
@@ -132,8 +156,8 @@ def render(
     **context: Any,
 ) -> web.Response:
     config = request.app[WEB_CONFIG]
-    html = request.app[JINJA].get_template(template).render(config=config, request=request,
-                                                             **context)
+    html = fr.typo_html(request.app[JINJA].get_template(template).render(
+        config=config, request=request, **context))
     response = web.Response(text=html, status=status, content_type="text/html", charset="utf-8")
     response.headers["Content-Security-Policy"] = config["csp_widget" if widget else "csp"]
     response.headers["X-Content-Type-Options"] = "nosniff"

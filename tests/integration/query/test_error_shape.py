@@ -126,3 +126,43 @@ async def test_unexpected_failure_500_hides_the_cause(broken_client) -> None:
 
 async def test_unreadable_store_health_503(broken_client) -> None:
     await check(await broken_client.get("/healthz"), 503, "unavailable")
+
+
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.mark.parametrize("path", ["/v1/nothing", "/v1/events/oc_missing", "/openapi.jsonx",
+                                  "/v1.json", "/widget.jsx"])
+async def test_api_paths_answer_json_even_to_a_browser(client, path) -> None:
+    resp = await client.get(path, headers=BROWSER)
+    assert resp.status == 404 and resp.content_type == "application/json"
+
+
+async def test_unknown_page_is_a_french_html_page_for_a_browser(client) -> None:
+    resp = await client.get("/page-inconnue", headers=BROWSER)
+    assert resp.status == 404 and resp.content_type == "text/html"
+    assert resp.headers["Cache-Control"] == "no-store"
+    html = await resp.text()
+    assert '<html lang="fr">' in html and "<title>Page introuvable — Maillage</title>" in html
+    assert 'href="/">Retour à l’agenda</a>' in html
+    # a script or a client asking for anything keeps the one JSON shape
+    await check(await client.get("/page-inconnue"), 404, "not_found")
+
+
+async def test_wrong_method_on_a_page_is_french_for_a_browser(client) -> None:
+    resp = await client.delete("/integrer", headers=BROWSER)
+    assert resp.status == 405 and "Action impossible" in await resp.text()
+    assert "GET" in resp.headers["Allow"]
+
+
+async def test_page_with_a_trailing_slash_redirects_to_the_page(client) -> None:
+    resp = await client.get("/integrer/?theme=culture", headers=BROWSER,
+                            allow_redirects=False)
+    assert resp.status in (301, 308)
+    assert resp.headers["Location"] == "/integrer?theme=culture"
+
+
+async def test_unexpected_failure_is_a_french_page_for_a_browser(broken_client) -> None:
+    resp = await broken_client.get("/", headers=BROWSER)
+    assert resp.status in (200, 500)  # the page may report the failure itself
+    assert resp.content_type == "text/html" and "disk" not in await resp.text()
