@@ -23,14 +23,17 @@ from aiohttp import web
 from services import accounts, associations, city_calls, sources_self
 from services.query.calls_routes import setup_calls
 from services.query.context import (
+    CLOCK,
     SETTINGS,
     STORE,
     TZ,
+    Clock,
     base_url,
     json_response,
     public_item,
     run_search,
     search_query,
+    utc_now,
 )
 from services.query.http import middlewares, setup_http
 from services.query.routes import events, exports, meta, terms
@@ -52,15 +55,17 @@ __all__ = [
 
 
 def create_app(settings: Settings, store: SearchStore, *, bus: Bus | None = None,
-               connect: bool = False) -> web.Application:
+               connect: bool = False, clock: Clock | None = None) -> web.Application:
     """The site. What people write (accounts, associations) lives in NATS: ``bus`` is a
     connection the caller made (tests), ``connect`` makes one from the settings in the
-    background (the service process); with neither, those pages answer 503."""
+    background (the service process); with neither, those pages answer 503. ``clock``
+    (default: the system's) is the searches' and pages' ``now``."""
     app = web.Application(middlewares=middlewares(settings))
     setup_metrics(app, "query")
     app[STORE] = store
     app[SETTINGS] = settings
     app[TZ] = ZoneInfo(settings.timezone)
+    app[CLOCK] = clock or utc_now
     setup_http(app, settings)
     for routes in (events, exports, terms, meta):
         routes.setup(app)

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -21,6 +22,18 @@ from shared.store.base import SearchPage, SearchQuery, SearchStore
 STORE = web.AppKey("store", SearchStore)
 SETTINGS = web.AppKey("settings", Settings)
 TZ = web.AppKey("tz", ZoneInfo)
+Clock = Callable[[], datetime]
+#: The service's clock (an aware datetime): ``now`` of searches, rolling periods, "today" of
+#: the pages. Tests move it (a subscription seen a week later).
+CLOCK: web.AppKey[Clock] = web.AppKey("clock")
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def now(request: web.Request) -> datetime:
+    return request.app.get(CLOCK, utc_now)()
 
 INTERNAL_FIELDS = frozenset({"start_ts", "end_ts"})
 
@@ -29,7 +42,7 @@ def search_query(request: web.Request, **extra: Any) -> SearchQuery:
     """The validated :class:`SearchQuery` of a request (400 :class:`ApiError` on bad input)."""
     app = request.app
     extra.setdefault("max_limit", app[SETTINGS].max_limit)
-    return parse_search(request.rel_url.query, tz=app[TZ], now=datetime.now(UTC), **extra)
+    return parse_search(request.rel_url.query, tz=app[TZ], now=now(request), **extra)
 
 
 async def run_search(request: web.Request, query: SearchQuery) -> SearchPage:

@@ -13,6 +13,7 @@ from services.query.params import (
     MAX_RAW_LIST,
     MAX_VALUE_LENGTH,
     MAX_VALUES,
+    PERIODS,
     STATUSES,
     VOCABULARIES,
 )
@@ -60,6 +61,10 @@ def search_parameters(max_limit: int, *, export: bool = False) -> list[dict[str,
         param("from", start, MOMENT),
         param("to", "End of the period: an ISO date (inclusive) or date-time (exclusive). "
               "Must be after 'from'.", MOMENT),
+        param("period", "A rolling period instead of 'from' and 'to', resolved at each "
+              "request in the service's time zone (subscriptions stay current): "
+              + "; ".join(f"{k}: {v}" for k, v in PERIODS.items()) + ".",
+              {"type": "string", "enum": list(PERIODS)}),
         param("theme", "Theme codes (see /v1/themes); any of them: "
               + ", ".join(VOCABULARIES["theme"]) + ".",
               string_list(VOCABULARIES["theme"]), explode=True),

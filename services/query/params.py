@@ -31,8 +31,18 @@ LIST_PARAMS = {
     "source": "sources",
     "status": "statuses",
 }
-SCALAR_PARAMS = {"q", "from", "to", "limit", "cursor", "free", "near", "radius_km", "bbox",
-                 "sort", "facets", "include_cancelled"}
+SCALAR_PARAMS = {"q", "from", "to", "period", "limit", "cursor", "free", "near", "radius_km",
+                 "bbox", "sort", "facets", "include_cancelled"}
+#: Rolling periods, resolved against the clock at each request (a subscription to "this
+#: weekend" shows next weekend's events once this one is over): code -> description.
+PERIODS = {
+    "today": "today",
+    "tomorrow": "tomorrow",
+    "weekend": "this weekend (Saturday and Sunday; the coming one on weekdays)",
+    "week": "from today to Sunday",
+    "7d": "today and the next 6 days",
+    "30d": "today and the next 30 days",
+}
 KNOWN = set(LIST_PARAMS) | SCALAR_PARAMS
 STATUSES = ("scheduled", "cancelled", "postponed", "rescheduled", "moved_online", "full",
             "tentative")
@@ -172,6 +182,33 @@ def check_names(params: MultiMapping[str], known: set[str] | frozenset[str]) -> 
             raise invalid_parameter(name, "unknown parameter")
 
 
+def period_days(code: str, today: date) -> tuple[date, date]:
+    """First and last day (inclusive) of the rolling period ``code`` seen on ``today``."""
+    if code == "today":
+        return today, today
+    if code == "tomorrow":
+        return today + timedelta(days=1), today + timedelta(days=1)
+    sunday = today + timedelta(days=6 - today.weekday())
+    if code == "weekend":
+        return max(today, sunday - timedelta(days=1)), sunday
+    if code == "week":
+        return today, sunday
+    if code == "7d":
+        return today, today + timedelta(days=6)
+    if code == "30d":
+        return today, today + timedelta(days=30)
+    raise ValueError(code)
+
+
+def parse_period(raw: str, tz: ZoneInfo, now: datetime) -> tuple[datetime, datetime]:
+    code = raw.strip()
+    if code not in PERIODS:
+        raise invalid_parameter("period", "one of " + ", ".join(PERIODS))
+    first, last = period_days(code, now.astimezone(tz).date())
+    return (datetime.combine(first, time.min, tz),
+            datetime.combine(last + timedelta(days=1), time.min, tz))
+
+
 def parse_search(
     params: MultiMapping[str], *, tz: ZoneInfo, now: datetime, max_limit: int = 100,
     allow_unknown: frozenset[str] = frozenset(), default_start: datetime | None = None,
@@ -189,6 +226,10 @@ def parse_search(
     start = parse_moment("from", raw["from"], tz) if raw["from"] is not None else (
         default_start or now)
     end = parse_moment("to", raw["to"], tz, end_of_day=True) if raw["to"] is not None else None
+    if raw["period"] is not None:
+        if raw["from"] is not None or raw["to"] is not None:
+            raise invalid_parameter("period", "cannot be combined with 'from' or 'to'")
+        start, end = parse_period(raw["period"], tz, now)
     if end is not None and end <= start:
         reason = "must be after 'from'" if raw["from"] is not None else (
             "must be in the future (or give 'from')")

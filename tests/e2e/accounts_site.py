@@ -52,8 +52,8 @@ def accounts_site(base: Any) -> Any:
             await self.bus.ensure()
             original = base.create_app
 
-            def with_bus(settings: Settings, store: Any) -> Any:
-                return create_app(settings, store, bus=self.bus)
+            def with_bus(settings: Settings, store: Any, **kw: Any) -> Any:
+                return create_app(settings, store, bus=self.bus, **kw)
 
             base.create_app = with_bus
             try:

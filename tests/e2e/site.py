@@ -16,7 +16,7 @@ import socket
 import struct
 import threading
 import zlib
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -255,7 +255,10 @@ class Site:
         base = load(SETTINGS, {
             "MAILLAGE_DATA_DIR": str(data_dir), "MAILLAGE_RATE_LIMIT": "0",
             "MAILLAGE_SQLITE_PATH": str(data_dir / "index.sqlite"),
+            "MAILLAGE_MICROCACHE_SECONDS": "0",  # a moved clock is seen at once
         })
+        #: the app's clock: the system's, or this moment when a test moves it
+        self.now: datetime | None = None
         self.settings = Settings({**base.as_dict(), "tile_url": self.tile_url,
                                   "tile_attribution": "Tuiles de test"})
         self._loop = asyncio.new_event_loop()
@@ -269,7 +272,7 @@ class Site:
         self._loop.run_forever()
 
     async def _start(self) -> None:
-        app = create_app(self.settings, self.store)
+        app = create_app(self.settings, self.store, clock=self.clock)
         app.middlewares.insert(0, keep_html)
         tile = png_tile()
 
@@ -288,6 +291,9 @@ class Site:
         for runner, port in zip(self._runners, (self.port, self.tile_port), strict=True):
             await runner.setup()
             await web.TCPSite(runner, "127.0.0.1", port).start()
+
+    def clock(self) -> datetime:
+        return self.now or datetime.now(UTC)
 
     def start(self) -> Site:
         self._thread.start()

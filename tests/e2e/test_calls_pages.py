@@ -62,7 +62,7 @@ def calls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 def test_open_calls_are_listed_with_deadline_badges(calls_site: Any, page: Any) -> None:
     page.goto(calls_site.url + "/appels")
     titles = page.locator(".call h2, .call h3").all_inner_texts()
-    assert any("Fonds d'initiatives" in t for t in titles)
+    assert any("Fonds d’initiatives" in t for t in titles)  # typeset apostrophe
     assert any("Jardins partagés" in t for t in titles)
     assert not any("Appel clos" in t for t in titles)
     assert page.locator(".call .badge").count() == 2
@@ -127,3 +127,11 @@ def test_calls_filters_look_like_the_agenda_filters(calls_site: Any, page: Any) 
     page.get_by_role("button", name="Rechercher").click()
     assert "theme=environnement" in page.url and "q=jardins" in page.url
     assert page.locator(".call").count() == 1
+
+
+def test_back_to_the_calls_keeps_their_search(calls_site: Any, page: Any) -> None:
+    page.goto(calls_site.url + "/appels?q=jardins&status=all")
+    page.locator(".call h2 a").first.click()
+    page.wait_for_url("**/appels/**")
+    page.get_by_role("link", name="← Tous les appels à projets").click()
+    assert page.url == calls_site.url + "/appels?q=jardins&status=all"

@@ -10,7 +10,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 PAGES = ("/", "/?vue=calendrier", "/?vue=semaine", "/?vue=carte", "/integrer", "/appels",
-         "/evenement/oc_inexistant", "/page-inconnue", "/widget")
+         "/api", "/evenement/oc_inexistant", "/page-inconnue", "/widget")
 WIDTHS = (320, 390, 640)
 
 

@@ -11,13 +11,14 @@ instead of silently losing the event.
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from types import ModuleType
 from typing import Any
 
 from aiohttp import web
 
 from services.query.context import SETTINGS, TZ, base_url, public_item, run_search
+from services.query.context import now as clock_now
 from services.query.exports import csv, ics, jsonld, rss
 from services.query.exports.feed import Feed
 from services.query.params import parse_search
@@ -32,7 +33,7 @@ def export_query(request: web.Request, fmt: str) -> tuple[SearchQuery, int]:
     """The search of an export and how many occurrences it may hold in all."""
     tz = request.app[TZ]
     cap = request.app[SETTINGS].export_max
-    now = datetime.now(UTC)
+    now = clock_now(request)
     midnight = datetime.combine(now.astimezone(tz).date(), time.min, tz)
     params = request.rel_url.query
     query = parse_search(params, tz=tz, now=now, max_limit=cap, default_start=midnight)
@@ -61,7 +62,7 @@ def make_feed(request: web.Request, query: SearchQuery) -> Feed:
     title = settings.calendar_name + (f" : {query.q}" if query.q else "")
     qs = request.rel_url.query_string
     tz = request.app[TZ]
-    today = datetime.combine(datetime.now(tz).date(), time.min, tz)
+    today = datetime.combine(clock_now(request).astimezone(tz).date(), time.min, tz)
     return Feed(
         title=title,
         description=DESCRIPTION,

@@ -6,6 +6,7 @@ Routes
     ``/widget``            the embeddable agenda (any site may frame it)
     ``/widget.js``         a script that inserts the widget's frame
     ``/integrer``          how to embed the agenda, with a snippet generator
+    ``/api``               the open API and the feeds, in French (what, where, reuse)
     ``/static/...``        CSS, scripts, the vendored Leaflet
 
 Settings read (with defaults when the service's table lacks them): ``MAILLAGE_TILE_URL``
@@ -18,7 +19,7 @@ from aiohttp import web
 
 from .embed import integrer, widget, widget_js
 from .event import event_page
-from .pages import home
+from .pages import api_page, home
 from .respond import STATIC, setup_templates
 
 __all__ = ["setup_web"]
@@ -31,4 +32,5 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/widget", widget)
     app.router.add_get("/widget.js", widget_js)
     app.router.add_get("/integrer", integrer)
+    app.router.add_get("/api", api_page)
     app.router.add_static("/static", STATIC)

@@ -16,6 +16,7 @@ from aiohttp import web
 
 from services.query.web.fr import MONTHS, clock
 from services.query.web.respond import JINJA, render
+from services.query.web.state import back_url
 from shared.calls import CALL_AUDIENCES, PERIMETERS
 from shared.taxonomy import THEMES
 
@@ -105,6 +106,7 @@ async def call_page(request: web.Request) -> web.Response:
     funder = urlencode([("funder", doc["funder"])])
     interests, interest_form = await interest_context(request, doc)
     return render(request, "call.html", item=doc, interests=interests,
+                  back_url=back_url(request, "/appels"),
                   interest_form=interest_form,
                   csrf=csrf_token(request) if interest_form.get("associations") else "",
                   ics_url=f"/v1/calls.ics?{funder}", rss_url=f"/v1/calls.rss?{funder}")

@@ -1,33 +1,37 @@
 """The embeddable agenda: ``/widget`` (a compact page any site may frame), ``/widget.js`` (a
 script that inserts that frame) and ``/integrer`` (how to do it, with a snippet generator).
 
-The widget takes the same filters as the agenda (``organizer``, ``source``, ``theme``,
-``quartier``...) plus ``limit`` (1 to 30 occurrences, default 8) and ``titre`` (a heading).
+The widget takes the same filters as the agenda (``q``, ``period``, several ``theme`` and
+``quartier``, ``accessibility``, ``free``, ``organizer``...) plus ``limit`` (1 to 30
+occurrences, default 8) and ``titre`` (a heading): "Intégrer cette sélection" on the agenda
+opens ``/integrer`` with the page's filters, and the widget shows what the page showed. Names
+(organizer, quartier, commune, source) match whatever their case or accents.
 """
 
 from __future__ import annotations
 
 import html
-from datetime import datetime
 from urllib.parse import urlencode
 
 from aiohttp import web
-from multidict import MultiDict
+from multidict import MultiDict, MultiMapping
 
-from services.query.context import STORE, TZ, base_url
+from services.query.context import STORE, TZ, base_url, now
 from services.query.errors import ApiError
 from shared.store.base import SearchPage
 from shared.taxonomy import THEMES
+from shared.vocab import ACCESSIBILITY_FAMILIES
 
 from . import fr, views
 from .respond import STATIC, render
-from .search import build_query, french_error, search
+from .search import build_query, french_error, known_names, resolve_names, search
 from .state import PageState
 
 WIDGET_LIMIT = (1, 30, 8)  # min, max, default
 MAX_TITLE = 80
-#: Fields of the snippet generator: parameter -> kept in the widget URL.
-EMBED_FIELDS = ("organizer", "source", "theme", "quartier", "limit", "titre")
+#: French names of the fields whose values must name something known.
+FIELD_NAMES = {"organizer": "Organisateur", "quartier": "Quartier", "commune": "Commune",
+               "source": "Source"}
 
 
 def widget_limit(raw: str | None) -> int:
@@ -41,8 +45,9 @@ def widget_limit(raw: str | None) -> int:
 async def widget(request: web.Request) -> web.Response:
     params = request.rel_url.query
     state = PageState(params, path="/widget")
+    await resolve_names(request, state)
     tz = request.app[TZ]
-    today = datetime.now(tz).date()
+    today = now(request).astimezone(tz).date()
     title = (params.get("titre") or "").strip()[:MAX_TITLE]
     error = None
     try:
@@ -60,29 +65,42 @@ async def widget(request: web.Request) -> web.Response:
     )
 
 
-def snippet_values(params: MultiDict[str] | web.Request) -> MultiDict[str]:
-    query = params.rel_url.query if isinstance(params, web.Request) else params
-    values: MultiDict[str] = MultiDict()
-    for name in EMBED_FIELDS:
-        value = (query.get(name) or "").strip()
-        if value:
-            values[name] = value[:MAX_TITLE] if name == "titre" else value
-    if "limit" in values:
-        values["limit"] = str(widget_limit(values["limit"]))
+def snippet_values(state: PageState, query: MultiMapping[str]) -> MultiDict[str]:
+    """The widget's parameters: every filter of the agenda (several themes, quartiers...),
+    then ``limit`` and ``titre``."""
+    values: MultiDict[str] = MultiDict(state.filters)
+    limit = (query.get("limit") or "").strip()
+    if limit:
+        values["limit"] = str(widget_limit(limit))
+    title = (query.get("titre") or "").strip()[:MAX_TITLE]
+    if title:
+        values["titre"] = title
     return values
 
 
+def data_attributes(values: MultiDict[str]) -> str:
+    """``data-*`` attributes of the script snippet (lists as comma lists, as the API reads)."""
+    names = dict.fromkeys(values.keys())
+    return " ".join(f'data-{name}="{html.escape(",".join(values.getall(name)))}"'
+                    for name in names)
+
+
 async def integrer(request: web.Request) -> web.Response:
-    values = snippet_values(request)
+    query = request.rel_url.query
+    state = PageState(query, path="/integrer")
+    unknown = await resolve_names(request, state)
+    values = snippet_values(state, query)
     base = base_url(request)
     qs = urlencode(list(values.items()))
     widget_url = f"{base}/widget" + (f"?{qs}" if qs else "")
-    data_attrs = " ".join(f'data-{k}="{html.escape(v)}"' for k, v in values.items())
-    organizers = await request.app[STORE].terms("organizer", limit=500) or []
-    sources = await request.app[STORE].terms("sources", limit=500) or []
+    data_attrs = data_attributes(values)
+    store = request.app[STORE]
+    quartiers = sorted(set(await known_names(request, "quartier")) | set(state.values(
+        "quartier")), key=str.casefold)
     return render(
         request, "integrer.html",
-        values=values, widget_url=widget_url, base=base,
+        state=state, values=values, widget_url=widget_url, base=base,
+        unknown=[(FIELD_NAMES[name], value) for name, value in unknown],
         preview_url="/widget" + (f"?{qs}" if qs else ""),
         iframe_snippet=(f'<iframe src="{html.escape(widget_url)}"'
                         ' title="Agenda des associations – Maillage"'
@@ -91,8 +109,11 @@ async def integrer(request: web.Request) -> web.Response:
         script_snippet=(f'<script src="{base}/widget.js" {data_attrs} async></script>'
                         if data_attrs else f'<script src="{base}/widget.js" async></script>'),
         themes=[(t.code, t.label) for t in THEMES],
-        organizers=[str(t["value"]) for t in organizers],
-        sources=[str(t["value"]) for t in sources],
+        quartiers=quartiers,
+        accessibility=[(code, fr.access_label(code)) for code in ACCESSIBILITY_FAMILIES],
+        periods=list(fr.PERIODS.items()),
+        organizers=await known_names(request, "organizer"),
+        sources=[str(t["value"]) for t in await store.terms("sources", limit=500) or []],
     )
 
 

@@ -20,6 +20,7 @@ from shared.model import exact_point
 
 from . import fr
 from .respond import render
+from .state import back_url
 
 RELATED_LIMIT = 6
 OTHER_DATES_LIMIT = 12
@@ -94,4 +95,5 @@ async def event_page(request: web.Request) -> web.Response:
         page_url=f"{base}/evenement/{doc['id']}",
         commune_only=commune_only,
         map_url=map_url(loc, point, commune_only),
+        back_url=back_url(request),
     )

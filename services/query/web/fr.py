@@ -18,12 +18,22 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from shared.taxonomy import THEME_BY_CODE
+from shared.text import fold
 from shared.vocab import ACCESSIBILITY, AUDIENCES
 
 DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 DAYS_SHORT = ("lun.", "mar.", "mer.", "jeu.", "ven.", "sam.", "dim.")
 MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
           "septembre", "octobre", "novembre", "décembre")
+#: The rolling periods of the API (``period=``), as the page names them.
+PERIODS = {
+    "today": "Aujourd’hui",
+    "tomorrow": "Demain",
+    "weekend": "Ce week-end",
+    "week": "Cette semaine",
+    "7d": "Dans les 7 jours",
+    "30d": "Dans les 30 jours",
+}
 STATUS = {
     "cancelled": "Annulé",
     "postponed": "Reporté",
@@ -158,9 +168,27 @@ def count_label(n: int, singular: str, plural: str | None = None) -> str:
     return f"{n:,} {word}".replace(",", "\u202f")
 
 
+def join_place(*parts: Any) -> str:
+    """Place name, address and city as one line, each piece once: sources often repeat the
+    name in the address and the city in both ("Parc des Hautes-Ourmes, Parc des
+    Hautes-Ourmes, 35200 Rennes, Rennes" is "Parc des Hautes-Ourmes, 35200 Rennes")."""
+    pieces: list[str] = []
+    folded_pieces: list[str] = []
+    for part in parts:
+        for piece in str(part or "").split(","):
+            piece = " ".join(piece.split())
+            key = fold(piece)
+            # once each; a city already said with its postcode ("35200 Rennes") is not repeated
+            if not key or any(key == seen or re.fullmatch(rf"\d{{5}}\s+{re.escape(key)}", seen)
+                              for seen in folded_pieces):
+                continue
+            pieces.append(piece)
+            folded_pieces.append(key)
+    return ", ".join(pieces)
+
+
 def place_label(item: dict[str, Any]) -> str:
     loc = item.get("location") or {}
     if loc.get("online") and not loc.get("name"):
         return "En ligne"
-    parts = [loc.get(k) for k in ("name", "address", "city")]
-    return ", ".join(dict.fromkeys(str(p) for p in parts if p))
+    return join_place(loc.get("name"), loc.get("address"), loc.get("city"))

@@ -9,13 +9,13 @@ or offline, is that list).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from services.query.context import STORE, TZ, base_url
+from services.query.context import STORE, TZ, base_url, now
 from services.query.errors import ApiError
 from shared.store.base import SearchPage, SearchQuery
 from shared.taxonomy import THEME_BY_CODE
@@ -23,8 +23,8 @@ from shared.vocab import ACCESSIBILITY, ACCESSIBILITY_FAMILIES
 
 from . import fr, views
 from .respond import render
-from .search import build_query, french_error, search
-from .state import PageState
+from .search import build_query, french_error, resolve_names, search
+from .state import CHIP_NAMES, PageState, chip_value
 
 LIST_LIMIT = 30
 CALENDAR_LIMIT = 500
@@ -61,7 +61,7 @@ def parse_month(raw: str) -> date | None:
 
 
 def calendar_period(state: PageState, today: date) -> Period:
-    start_filter = parse_day(state.value("from"))
+    start_filter = parse_day(state.value("from")) or state.period_first_day(today)
     if state.view == "calendrier":
         anchor = (parse_month(state.month) or start_filter or today).replace(day=1)
         first, end = views.month_bounds(anchor.year, anchor.month)
@@ -99,15 +99,45 @@ async def filter_options(request: web.Request, state: PageState,
                 name = (item.get("location") or {}).get("quartier")
                 if name:
                     quartiers[name] = quartiers.get(name, 0) + 1
+    # every quartier with upcoming events stays offered, with 0 when this search has none
+    known = await request.app[STORE].terms("quartier", limit=100) or []
     return {
         "themes": views.options(views.facet_buckets(facets, "themes", "theme"),
-                                state.values("theme"), fr.theme_label, order=THEME_BY_CODE),
-        "quartiers": views.options(quartiers, state.values("quartier"), str),
+                                state.values("theme"), fr.theme_label, order=THEME_BY_CODE,
+                                always=THEME_BY_CODE),
+        "quartiers": views.options(quartiers, state.values("quartier"), str,
+                                   always=[str(t["value"]) for t in known]),
         "accessibility": views.options(
             access_counts, state.values("accessibility"), fr.access_label,
-            order=ACCESSIBILITY if access_counts is not None else ACCESSIBILITY_FAMILIES),
+            order=ACCESSIBILITY if access_counts is not None else ACCESSIBILITY_FAMILIES,
+            always=ACCESSIBILITY_FAMILIES),
         "free": state.value("free").lower() in ("true", "1", "oui", "yes"),
     }
+
+
+def page_title(state: PageState, period: Period | None, error: str | None) -> str:
+    """A title of its own for each page (RGAA 8.6): the search, the filters, the view and its
+    period, before the site's name; an error says so first."""
+    parts = [f"« {state.q} »"] if state.q else []
+    pairs = [(name, value) for name in CHIP_NAMES if name != "q"
+             for value in state.values(name)]
+    for name, value in pairs:
+        if name == "free":
+            parts.append("gratuit" if chip_value(name, value) == "oui" else "payant")
+        elif name in ("from", "to"):
+            parts.append(f"{CHIP_NAMES[name].lower()} {chip_value(name, value)}")
+        else:
+            parts.append(chip_value(name, value))
+    if state.view == "calendrier" and period is not None:
+        parts.append(period.label)
+    elif state.view == "semaine" and period is not None:
+        parts.append(period.label)
+    elif state.view == "carte":
+        parts.append("carte")
+    head = ", ".join(parts)
+    head = head[:1].upper() + head[1:]
+    title = (f"{head} — " if head else "") + "Agenda des associations rennaises — Maillage"
+    return ("Erreur : " + title) if error else title
 
 
 def view_context(state: PageState, page: SearchPage, query: SearchQuery | None,
@@ -129,15 +159,20 @@ def view_context(state: PageState, page: SearchPage, query: SearchQuery | None,
     }
 
 
+async def api_page(request: web.Request) -> web.Response:
+    return render(request, "api.html")
+
+
 async def home(request: web.Request) -> web.Response:
     state = PageState(request.rel_url.query)
     tz = request.app[TZ]
-    today = datetime.now(tz).date()
+    today = now(request).astimezone(tz).date()
     period = calendar_period(state, today) if state.view in ("calendrier", "semaine") else None
     limit = {"calendrier": CALENDAR_LIMIT, "semaine": CALENDAR_LIMIT,
              "carte": MAP_LIMIT}.get(state.view, LIST_LIMIT)
     span = {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else {}
     error, status, query = None, 200, None
+    await resolve_names(request, state)
     try:
         query = build_query(request, state, limit=limit, **span)
         page = await search(request, query)
@@ -146,9 +181,10 @@ async def home(request: web.Request) -> web.Response:
     base = base_url(request)
     context = {
         "state": state, "today": today, "period": period, "page": page, "error": error,
+        "title": page_title(state, period, error),
         "tabs": VIEW_TABS, "truncated": page.total > len(page.items) and state.view != "liste",
         "options": await filter_options(request, state, page),
-        "presets": state.date_presets(today),
+        "presets": state.date_presets(),
         "ics_url": state.feed_url(base, "ics"), "rss_url": state.feed_url(base, "rss"),
         "webcal_url": "webcal://" + state.feed_url(base, "ics").split("://", 1)[-1],
         "widget_url": state.url(path="/integrer", vue=None, mois=None, semaine=None),

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 
 from aiohttp import web
+from multidict import MultiDict
 
-from services.query.context import SETTINGS, TZ, run_search
+from services.query.context import SETTINGS, STORE, TZ, now, run_search
 from services.query.errors import ApiError
 from services.query.params import parse_search
 from shared.store.base import SearchPage, SearchQuery, Sort
+from shared.store.suggest import folded
 
 from .state import PageState
 
@@ -43,7 +44,7 @@ def build_query(request: web.Request, state: PageState, *, limit: int,
     query = parse_search(
         state.search_params(**params),
         tz=app[TZ],
-        now=datetime.now(UTC),
+        now=now(request),
         max_limit=app[SETTINGS].max_limit,
     )
     # The page lists by day: date order even for a text search, and its own page sizes.
@@ -54,5 +55,41 @@ def build_query(request: web.Request, state: PageState, *, limit: int,
 
 async def search(request: web.Request, query: SearchQuery) -> SearchPage:
     return await run_search(request, query)
+
+
+#: Filters naming things (filter -> store facet) that people type: matched without regard to
+#: case or accents against the names the store knows, so "jardin moderne" finds "Le Jardin
+#: Moderne"'s events instead of an empty page.
+NAMED = {"organizer": "organizer", "quartier": "quartier", "commune": "commune",
+         "source": "sources"}
+
+
+async def known_names(request: web.Request, name: str) -> list[str]:
+    terms = await request.app[STORE].terms(NAMED[name], limit=1000) or []
+    return [str(t["value"]) for t in terms]
+
+
+async def resolve_names(request: web.Request, state: PageState) -> list[tuple[str, str]]:
+    """Replace typed names in ``state`` by the store's spelling (case, accents, spaces);
+    returns the ``(filter, value)`` that match no known name."""
+    unknown: list[tuple[str, str]] = []
+    spelled: dict[str, dict[str, str]] = {}
+    for name in NAMED:
+        if state.values(name):
+            spelled[name] = {folded(v): v for v in await known_names(request, name)}
+    if not spelled:
+        return unknown
+    filters: MultiDict[str] = MultiDict()
+    for name, value in state.filters.items():
+        if name in spelled:
+            match = spelled[name].get(folded(value))
+            if match is None:
+                unknown.append((name, value))
+            value = match or value
+            if value in filters.getall(name, []):
+                continue
+        filters.add(name, value)
+    state.filters = filters
+    return unknown
 
 

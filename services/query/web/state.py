@@ -1,7 +1,10 @@
 """The state of a web page in its URL: the search filters, the view, the period shown.
 
 The filters are exactly the API's parameters (``q``, ``theme``, ``quartier``, ``from``...),
-so the same query string serves the page, ``/v1/events.ics`` and ``/v1/events.rss``. The page
+so the same query string serves the page, ``/v1/events.ics`` and ``/v1/events.rss``. The
+"Quand ?" shortcuts are rolling periods (``period=weekend``) that the server resolves at each
+request, so a subscription or a widget made from them stays current; dates typed in the
+form (``from``, ``to``) take precedence over a period. The page
 adds its own: ``vue`` (liste, calendrier, semaine, carte), ``mois`` (``2026-12``) and
 ``semaine`` (any day of the week shown). Empty form fields and unknown parameters (tracking
 tags and the like) are dropped instead of being refused: a visitor never gets a 400 for them.
@@ -11,12 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
-from urllib.parse import urlencode
+from datetime import date
+from urllib.parse import urlencode, urlsplit
 
+from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
-from services.query.params import KNOWN
+from services.query.params import KNOWN, period_days
 
 from . import fr
 
@@ -25,7 +29,8 @@ VIEWS = ("liste", "calendrier", "semaine", "carte")
 FILTERS = tuple(sorted(KNOWN - {"cursor", "limit", "sort", "facets", "include_cancelled"}))
 #: Order and French names of the filters shown as removable chips.
 CHIP_NAMES = {
-    "q": "Recherche", "theme": "Thème", "quartier": "Quartier", "commune": "Commune",
+    "q": "Recherche", "period": "Quand", "theme": "Thème", "quartier": "Quartier",
+    "commune": "Commune",
     "accessibility": "Accessibilité", "audience": "Public", "organizer": "Organisateur",
     "source": "Source", "keyword": "Mot-clé", "free": "Gratuit", "from": "À partir du",
     "to": "Jusqu’au", "status": "Statut", "near": "Autour de", "radius_km": "Rayon",
@@ -55,6 +60,10 @@ class PageState:
         for name in FILTERS:
             for value in split_values(query.getall(name, [])):
                 self.filters.add(name, value)
+        if "from" in self.filters or "to" in self.filters:
+            self.filters.popall("period", None)
+        elif self.value("period") not in fr.PERIODS:
+            self.filters.popall("period", None)
         view = query.get("vue", "liste")
         self.view = view if view in VIEWS else "liste"
         self.cursor = (query.get("cursor") or "").strip() or None
@@ -92,6 +101,8 @@ class PageState:
     def search_params(self, **extra: str) -> MultiDict[str]:
         """Parameters for :func:`services.query.params.parse_search`."""
         params = MultiDict(self.filters)
+        if "from" in extra or "to" in extra:
+            params.popall("period", None)
         for name, value in extra.items():
             params.popall(name, None)
             params[name] = value
@@ -156,28 +167,33 @@ class PageState:
                                   self.remove_url(name, value)))
         return chips
 
-    def date_presets(self, today: date) -> list[tuple[str, str, bool]]:
-        """``(label, url, current)`` for Aujourd'hui, Demain, Ce week-end, Cette semaine."""
-        saturday = today + timedelta(days=(5 - today.weekday()) % 7)
-        if today.weekday() == 6:
-            saturday = today
-        sunday = today + timedelta(days=6 - today.weekday())
-        spans = [
-            ("Aujourd’hui", today, today),
-            ("Demain", today + timedelta(days=1), today + timedelta(days=1)),
-            ("Ce week-end", saturday, sunday if sunday >= saturday else saturday),
-            ("Cette semaine", today, sunday),
-            ("Dans les 30 jours", today, today + timedelta(days=30)),
-        ]
+    @property
+    def period(self) -> str:
+        return self.value("period")
+
+    def period_first_day(self, today: date) -> date | None:
+        """The first day of the rolling period chosen, on ``today``."""
+        return period_days(self.period, today)[0] if self.period else None
+
+    def date_presets(self) -> list[tuple[str, str, str, bool]]:
+        """``(code, label, url, current)`` of the rolling periods (Aujourd'hui, Ce week-end...),
+        the other filters kept, typed dates replaced."""
         out = []
-        for label, first, last in spans:
-            filters = self.with_filter("from", [first.isoformat()])
-            filters = MultiDict((k, v) for k, v in filters.items() if k != "to")
-            filters.add("to", last.isoformat())
-            current = self.value("from") == first.isoformat() and self.value("to") == (
-                last.isoformat())
-            out.append((label, self.url(filters), current))
+        for code, label in fr.PERIODS.items():
+            filters = MultiDict((k, v) for k, v in self.filters.items()
+                                if k not in ("from", "to", "period"))
+            filters.add("period", code)
+            out.append((code, label, self.url(filters), self.period == code))
         return out
+
+
+def back_url(request: web.Request, list_path: str = "/") -> str:
+    """Where "Retour" goes: the list page the visitor came from on this site, with its search,
+    filters and view (from the ``Referer``), else the bare list."""
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.netloc == request.host and referer.path == list_path:
+        return list_path + (f"?{referer.query}" if referer.query else "")
+    return list_path
 
 
 def chip_value(name: str, value: str) -> str:
@@ -196,4 +212,6 @@ def chip_value(name: str, value: str) -> str:
             return value
     if name == "status":
         return fr.status_label(value) or value
+    if name == "period":
+        return fr.PERIODS.get(value, value).lower()
     return value

@@ -119,7 +119,7 @@ def places(items: Iterable[dict[str, Any]]) -> tuple[list[Place], int]:
         commune_only = exact_point(loc) is None
         key = (round(lat, 5), round(lon, 5), None if commune_only else loc.get("name"))
         if key not in found:
-            address = ", ".join(p for p in (loc.get("address"), loc.get("city")) if p)
+            address = fr.join_place(loc.get("address"), loc.get("city"))
             if commune_only:
                 name = loc.get("commune") or loc.get("city") or "Commune inconnue"
                 found[key] = Place(name, "", "", float(lat), float(lon), commune_only=True)
@@ -170,14 +170,16 @@ def options(
     selected: list[str],
     label: Callable[[str], str],
     order: Iterable[str] | None = None,
+    always: Iterable[str] = (),
 ) -> list[Option]:
     """Checkbox options: values with results (or every value of ``order`` when the store gave
-    no counts), plus the selected ones; in ``order`` when given, else alphabetical."""
+    no counts), the selected ones and those of ``always`` (shown with 0 rather than vanishing
+    when a search matches none); in ``order`` when given, else alphabetical."""
     if counts is None:
         values = list(order or ())
     else:
         values = [v for v, n in counts.items() if n > 0]
-    values += [v for v in selected if v not in values]
+    values += [v for v in (*selected, *always) if v not in values]
     if order is not None:
         rank = {v: n for n, v in enumerate(order)}
         values.sort(key=lambda v: (rank.get(v, len(rank)), v))

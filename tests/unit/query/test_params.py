@@ -256,3 +256,36 @@ def test_q_with_padding_counts_raw_length() -> None:
 
 def test_near_too_long() -> None:
     assert rejected("near=48.1,-1.6" + "0" * 60) == ("near", "at most 60 characters")
+
+
+# -- rolling periods --------------------------------------------------------------------------
+
+
+def paris(day: int, month: int = 12) -> datetime:
+    return datetime(2026, month, day, tzinfo=PARIS)
+
+
+@pytest.mark.parametrize(("period", "now_day", "first", "after_last"), [
+    ("weekend", 4, 5, 7),    # Friday 4 December: Saturday 5 and Sunday 6
+    ("weekend", 11, 12, 14),  # the Friday after: the next weekend
+    ("weekend", 6, 6, 7),    # on Sunday: what is left of it
+    ("today", 4, 4, 5),
+    ("tomorrow", 4, 5, 6),
+    ("week", 2, 2, 7),       # Wednesday 2 to Sunday 6
+    ("7d", 4, 4, 11),
+    ("30d", 4, 4, 35),
+])
+def test_period_is_resolved_against_the_clock(period: str, now_day: int, first: int,
+                                              after_last: int) -> None:
+    now = datetime(2026, 12, now_day, 18, 0, tzinfo=PARIS)
+    query = parse_search(MultiDict(period=period), tz=PARIS, now=now)
+    assert query.start == paris(first)
+    expected_end = paris(after_last) if after_last <= 31 else datetime(2027, 1, after_last - 31,
+                                                                         tzinfo=PARIS)
+    assert query.end == expected_end
+
+
+def test_unknown_period_and_period_with_dates_are_refused() -> None:
+    assert rejected("period=demain")[0] == "period"
+    assert rejected("period=weekend&from=2026-12-05") == (
+        "period", "cannot be combined with 'from' or 'to'")

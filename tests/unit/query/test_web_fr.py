@@ -42,3 +42,18 @@ def test_html_text_is_typeset_but_not_tags_scripts_or_code() -> None:
     assert typo_html(html) == (
         f'<p title="l\'a : b">l’a{NBSP}: b</p><script>x = a ? 1 : 2</script>'
         f'<pre>c : d</pre><code>e ?</code><input value="f : g"> fin{NNBSP}?')
+
+
+def test_place_pieces_are_said_once() -> None:
+    from services.query.web.fr import join_place, place_label
+
+    item = {"location": {"name": "Parc des Hautes-Ourmes",
+                         "address": "Parc des Hautes-Ourmes, 35200 Rennes", "city": "Rennes"}}
+    assert place_label(item) == "Parc des Hautes-Ourmes, 35200 Rennes"
+    assert join_place("Salle de la Cité", "10 rue Saint-Louis", "Rennes") == (
+        "Salle de la Cité, 10 rue Saint-Louis, Rennes")
+    assert join_place("La Petite Rennes", "4 rue Saint-Malo", "Rennes") == (
+        "La Petite Rennes, 4 rue Saint-Malo, Rennes")  # a name is not a city
+    assert join_place("Le Triangle", "le triangle", "35200  rennes", "Rennes") == (
+        "Le Triangle, 35200 rennes")
+    assert place_label({"location": {"online": True}}) == "En ligne"

@@ -9,7 +9,23 @@
   var places = JSON.parse(dataEl.textContent || '[]');
   el.hidden = false;
 
-  var map = L.map(el, { scrollWheelZoom: false });
+  // Leaflet's controls in French; Esc closes a popup even when the focus is inside it
+  // (Leaflet only listens while the map itself has the focus) and gives the focus back.
+  var map = L.map(el, { scrollWheelZoom: false, zoomControl: false });
+  L.control.zoom({ zoomInTitle: 'Zoomer', zoomOutTitle: 'Dézoomer' }).addTo(map);
+  map.on('popupopen', function (e) {
+    var box = e.popup.getElement();
+    var close = box && box.querySelector('.leaflet-popup-close-button');
+    if (close) { close.setAttribute('aria-label', 'Fermer'); close.title = 'Fermer'; }
+    var marker = e.popup._source;
+    if (box) {
+      box.addEventListener('keydown', function (event) {
+        if (event.key !== 'Escape') { return; }
+        map.closePopup();
+        if (marker && marker.getElement && marker.getElement()) { marker.getElement().focus(); }
+      });
+    }
+  });
   map.attributionControl.setPrefix('<a href="https://leafletjs.com">Leaflet</a>');
 
   var attribution = document.createElement('span');
@@ -57,7 +73,7 @@
     });
     if (place.more) {
       var more = document.createElement('li');
-      more.textContent = 'et ' + place.more + ' autre(s)';
+      more.textContent = 'et ' + place.more + (place.more > 1 ? ' autres' : ' autre');
       ul.appendChild(more);
     }
     box.appendChild(ul);

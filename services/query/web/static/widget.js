@@ -1,14 +1,16 @@
 /* Maillage widget: paste
      <script src="https://ORIGIN/widget.js" data-organizer="…" data-theme="…" async></script>
    where the agenda should appear; this script inserts an <iframe> of ORIGIN/widget there.
-   Attributes: data-organizer, data-source, data-theme, data-quartier, data-accessibility,
-   data-free, data-limit, data-titre, data-height (pixels, default 600). */
+   Attributes: the agenda's filters (data-q, data-period, data-organizer, data-source,
+   data-theme, data-quartier, data-commune, data-accessibility, data-audience, data-free; lists
+   as comma lists), data-limit, data-titre, data-height (pixels, default 600). */
 (function () {
   'use strict';
   var script = document.currentScript;
   if (!script || !script.src) { return; }
   var origin = new URL(script.src).origin;
-  var names = ['organizer', 'source', 'theme', 'quartier', 'accessibility', 'free', 'limit', 'titre'];
+  var names = ['q', 'period', 'organizer', 'source', 'theme', 'quartier', 'commune', 'keyword',
+    'accessibility', 'audience', 'free', 'limit', 'titre'];
   var params = [];
   names.forEach(function (name) {
     var value = script.getAttribute('data-' + name);
