@@ -83,5 +83,7 @@ def place_label(item: dict[str, Any]) -> str:
     loc = item.get("location") or {}
     if loc.get("online") and not loc.get("name"):
         return "En ligne"
-    parts = [loc.get(k) for k in ("name", "address", "postcode", "city")]
-    return ", ".join(dict.fromkeys(str(p) for p in parts if p))
+    from services.query.web.fr import join_place  # the pages' rule: each piece once
+
+    town = " ".join(str(loc[k]) for k in ("postcode", "city") if loc.get(k))
+    return join_place(loc.get("name"), loc.get("address"), town)

@@ -68,15 +68,15 @@ def description(item: dict[str, Any], feed: Feed) -> str:
     parts = [item.get("description_text") or ""]
     facts = []
     if item.get("organizer"):
-        facts.append(f"Organisé par : {item['organizer']}")
+        facts.append(f"Organisé par\u00a0: {item['organizer']}")
     if item.get("is_free"):
         facts.append("Gratuit")
     elif item.get("price"):
-        facts.append(f"Tarif : {item['price']}")
+        facts.append(f"Tarif\u00a0: {item['price']}")
     source = http_url(item.get("url"))  # documents stored before the model's rule too
     if source:
-        facts.append(f"Source : {source}")
-    facts.append(f"Sur Maillage : {feed.event_url(item)}")
+        facts.append(f"Source\u00a0: {source}")
+    facts.append(f"Sur Maillage\u00a0: {feed.event_url(item)}")
     parts.append("\n".join(facts))
     return "\n\n".join(p for p in parts if p)
 

@@ -35,12 +35,12 @@ def item_title(item: dict[str, Any], feed: Feed) -> str:
 
 def item_description(item: dict[str, Any], feed: Feed) -> str:
     """Plain text (RSS readers show it as is; the XML writer escapes it)."""
-    lines = [f"Quand : {when_fr(item, feed.tz)}"]
+    lines = [f"Quand\u00a0: {when_fr(item, feed.tz)}"]
     place = place_label(item)
     if place:
-        lines.append(f"Où : {place}")
+        lines.append(f"Où\u00a0: {place}")
     if item.get("organizer"):
-        lines.append(f"Organisé par : {item['organizer']}")
+        lines.append(f"Organisé par\u00a0: {item['organizer']}")
     text = item.get("description_text") or ""
     return "\n".join(lines) + ("\n\n" + text if text else "")
 

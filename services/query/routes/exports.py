@@ -22,9 +22,14 @@ from services.query.context import now as clock_now
 from services.query.exports import csv, ics, jsonld, rss
 from services.query.exports.feed import Feed
 from services.query.params import parse_search
+from services.query.web.fr import typo
 from shared.store.base import SearchQuery
 
 FORMATS: dict[str, ModuleType] = {"ics": ics, "rss": rss, "jsonld": jsonld, "csv": csv}
+#: Exports people read as text (calendars, feed readers): French typography, as on the pages.
+#: JSON-LD and CSV are data for programs and keep the texts as the sources wrote them.
+TYPESET = frozenset({"ics", "rss"})
+TYPESET_FIELDS = ("title", "description_text", "organizer", "price")
 PAGE = 250  # occurrences per store call
 DESCRIPTION = "Événements des associations de Rennes et de Rennes Métropole, réunis par Maillage."
 
@@ -56,6 +61,17 @@ async def collect(request: web.Request, query: SearchQuery, total: int) -> list[
     return items
 
 
+def typeset(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The texts of ``items`` through :func:`services.query.web.fr.typo` (in place: the
+    export owns these documents)."""
+    for item in items:
+        for name in TYPESET_FIELDS:
+            value = item.get(name)
+            if isinstance(value, str) and value:
+                item[name] = typo(value)
+    return items
+
+
 def make_feed(request: web.Request, query: SearchQuery) -> Feed:
     base = base_url(request)
     settings = request.app[SETTINGS]
@@ -80,6 +96,8 @@ def export_route(fmt: str) -> Any:
     async def handler(request: web.Request) -> web.Response:
         query, total = export_query(request, fmt)
         items = await collect(request, query, total)
+        if fmt in TYPESET:
+            typeset(items)
         body = module.render(items, make_feed(request, query))
         response = web.Response(body=body, content_type=module.CONTENT_TYPE, charset="utf-8")
         disposition = "attachment" if fmt == "csv" else "inline"

@@ -22,6 +22,8 @@ import feedparser
 import icalendar
 import pytest
 
+from services.query.web.fr import typo
+
 pytestmark = pytest.mark.integration
 
 NODE_DIR = Path(__file__).parent / "node"
@@ -70,7 +72,7 @@ async def test_ics_is_read_by_ical_js(client, ical_js) -> None:
     events = {e["summary"]: e for e in calendar["events"]}
     concert = events["Concert de la chorale du Thabor"]
     assert concert["startTzid"] == "Europe/Paris" and not concert["isDate"]
-    assert concert["location"] == "Les Champs Libres, 10 cours des Alliés, 35000, Rennes"
+    assert concert["location"] == "Les Champs Libres, 10 cours des Alliés, 35000 Rennes"
     assert concert["uid"].startswith("oc_") and concert["uid"].endswith("@maillage")
     assert concert["dtstamp"].startswith("2026-01-15T09:30:00")
     assert concert["url"].startswith("https://maillage.example/evenement/oc_")
@@ -88,9 +90,11 @@ async def test_ics_times_agree_between_the_two_parsers(client, ical_js) -> None:
 async def test_ics_escaping_survives_ical_js(client, ical_js) -> None:
     body, _ = await fetch(client, "/v1/events.ics", keyword="repas")
     (event,) = read_with_ical_js(ical_js, body)["events"]
-    assert event["summary"] == "Repas solidaire; soupe, pain & fromage — « entrée » à prix libre"
-    assert event["description"].startswith(
-        "Ligne 1, avec virgule; point-virgule \\ barre oblique\nLigne 2 : une très longue")
+    # the texts as the pages show them (fr.typo: no-break spaces inside « » and before :)
+    assert event["summary"] == typo(
+        "Repas solidaire; soupe, pain & fromage — « entrée » à prix libre")
+    assert event["description"].startswith(typo(
+        "Ligne 1, avec virgule; point-virgule \\ barre oblique\nLigne 2 : une très longue"))
 
 
 async def test_ics_all_day_event_is_a_date_for_ical_js(client, ical_js) -> None:
@@ -163,3 +167,20 @@ async def test_csv_export(client) -> None:
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8"))))
     assert len(rows) == 5
     assert {r["quartier"] for r in rows} == {"Centre", "Sud-Gare"}
+
+
+async def test_feeds_people_read_have_french_typography_data_exports_keep_the_text(
+        client) -> None:
+    """ICS and RSS use the pages' typography (fr.typo); JSON-LD and CSV keep the source's."""
+    nbsp = "\u00a0"
+    typeset = f"«{nbsp}entrée{nbsp}» à prix libre"
+    ics, _ = await fetch(client, "/v1/events.ics", keyword="repas")
+    calendar = icalendar.Calendar.from_ical(ics)
+    summaries = [str(e.get("SUMMARY")) for e in calendar.walk("VEVENT")]
+    assert summaries and all(typeset in s for s in summaries)
+    descriptions = [str(e.get("DESCRIPTION")) for e in calendar.walk("VEVENT")]
+    assert all(f"Organisé par{nbsp}:" in d for d in descriptions)
+    rss, _ = await fetch(client, "/v1/events.rss", keyword="repas")
+    assert typeset in rss.decode()
+    jsonld, _ = await fetch(client, "/v1/events.jsonld", keyword="repas")
+    assert "« entrée » à prix libre" in jsonld.decode()
