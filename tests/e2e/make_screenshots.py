@@ -20,20 +20,34 @@ from conftest import CHROMIUM, CHROMIUM_ARGS, load_site  # noqa: E402
 from playwright.sync_api import sync_playwright  # noqa: E402
 
 WIDE = {"width": 1280, "height": 1000}
+PHONE = {"width": 390, "height": 844}
 SHOTS = (
     # file, path, viewport, full page
     ("agenda-liste.png", "/", WIDE, False),
+    ("agenda-liste-390.png", "/", PHONE, False),
     ("agenda-calendrier.png", "/?vue=calendrier", {"width": 1280, "height": 1250}, False),
+    ("agenda-calendrier-390.png", "/?vue=calendrier", PHONE, True),
     ("agenda-carte.png", "/?vue=carte", WIDE, False),
     ("evenement.png", "/?q=fest-noz", WIDE, False),
     ("widget.png", "other:/hote", {"width": 560, "height": 760}, False),
+    ("integrer.png", "/integrer?theme=culture&theme=environnement&period=30d", WIDE, True),
+    ("integrer-390.png", "/integrer?theme=culture&theme=environnement&period=30d", PHONE,
+     False),
+    ("appels.png", "/appels", WIDE, False),
+    ("appels-390.png", "/appels", PHONE, True),
+    ("api.png", "/api", WIDE, True),
+    ("api-390.png", "/api", PHONE, False),
+    ("erreur-404.png", "/page-inconnue", WIDE, False),
+    ("erreur-404-390.png", "/page-inconnue", PHONE, False),
 )
 
 
 def main(out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
-        site = load_site().Site(Path(tmp), hostile=False).start()
+        module = load_site()
+        module.seed_calls(Path(tmp) / "calls.sqlite")
+        site = module.Site(Path(tmp), hostile=False).start()
         try:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=str(CHROMIUM),

@@ -25,8 +25,10 @@ from aiohttp import web
 
 from services.query.app import create_app
 from services.query.settings import SETTINGS
+from shared.calls import Amount, Call, CallMessage
 from shared.model import Event, EventMessage, Location, Occurrence, Status, ThemeTag, now_version
 from shared.settings import Settings, load
+from shared.store.calls_sqlite import CallStore
 from shared.store.sqlite import SqliteStore
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -193,6 +195,26 @@ def seed_store(path: Path, today: date | None = None, *, hostile: bool = True) -
         events = [e for e in events if e.source_uid != "hostile"]
     store.apply_sync([EventMessage.upsert(e, version) for e in events])
     return store
+
+
+def seed_calls(path: Path) -> None:
+    """Three calls for projects (open, open, closed) in the calls store at ``path``."""
+    now = datetime.now(UTC)
+    calls = [
+        Call.create(publisher="ville-rennes", publisher_id="fia", title="Fonds d'initiatives "
+                    "associatives", funder="Ville de Rennes", deadline=now + timedelta(days=5),
+                    description="<p>Soutien aux projets de quartier.</p>",
+                    themes=("citoyennete",), audiences=("associations",),
+                    amount=Amount(min=500, max=5000), joint_welcome=True),
+        Call.create(publisher="ville-rennes", publisher_id="jardins", title="Jardins partagés "
+                    "2027", funder="Rennes Métropole", deadline=now + timedelta(days=60),
+                    perimeter="rennes-metropole", themes=("environnement",),
+                    audiences=("associations", "collectifs")),
+        Call.create(publisher="ville-rennes", publisher_id="ancien", title="Appel clos",
+                    funder="Ville de Rennes", deadline=now - timedelta(days=3)),
+    ]
+    store = CallStore(path)
+    store.apply_sync([CallMessage.upsert(c, version=i + 1) for i, c in enumerate(calls)])
 
 
 def free_port() -> int:

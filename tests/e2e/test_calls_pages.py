@@ -6,14 +6,10 @@ from __future__ import annotations
 import importlib.util
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-from shared.calls import Amount, Call, CallMessage
-from shared.store.calls_sqlite import CallStore
 
 pytestmark = pytest.mark.e2e
 
@@ -29,29 +25,10 @@ def _site_module() -> Any:
     return sys.modules[name]
 
 
-def seed_calls(path: Path) -> None:
-    now = datetime.now(UTC)
-    calls = [
-        Call.create(publisher="ville-rennes", publisher_id="fia", title="Fonds d'initiatives "
-                    "associatives", funder="Ville de Rennes", deadline=now + timedelta(days=5),
-                    description="<p>Soutien aux projets de quartier.</p>",
-                    themes=("citoyennete",), audiences=("associations",),
-                    amount=Amount(min=500, max=5000), joint_welcome=True),
-        Call.create(publisher="ville-rennes", publisher_id="jardins", title="Jardins partagés "
-                    "2027", funder="Rennes Métropole", deadline=now + timedelta(days=60),
-                    perimeter="rennes-metropole", themes=("environnement",),
-                    audiences=("associations", "collectifs")),
-        Call.create(publisher="ville-rennes", publisher_id="ancien", title="Appel clos",
-                    funder="Ville de Rennes", deadline=now - timedelta(days=3)),
-    ]
-    store = CallStore(path)
-    store.apply_sync([CallMessage.upsert(c, version=i + 1) for i, c in enumerate(calls)])
-
-
 @pytest.fixture(scope="module")
 def calls_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     data = tmp_path_factory.mktemp("calls")
-    seed_calls(data / "calls.sqlite")
+    _site_module().seed_calls(data / "calls.sqlite")
     site = _site_module().Site(data).start()
     try:
         yield site
