@@ -3,6 +3,7 @@ places) that match a prefix, then completing with titles."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from shared.text import fold
@@ -27,6 +28,22 @@ def suggest_tags(tags: list[tuple[str, str, str, int]], prefix: str,
             seen.add(key)
             out.append({"text": text, "kind": kind})
     return out
+
+
+_WORD = re.compile(r"\w+")
+
+
+def respell(slug: str, texts: list[str]) -> str:
+    """A keyword tag (a folded slug: ``atelier-velo``) as the events' ``texts`` write it
+    (``atelier vélo``, lower-cased), or the slug when no text has its words in a row."""
+    want = [w for w in slug.split("-") if w]
+    for text in texts:
+        words = list(_WORD.finditer(text))
+        folded_words = [fold(m.group()) for m in words]
+        for i in range(len(words) - len(want) + 1):
+            if folded_words[i:i + len(want)] == want:
+                return text[words[i].start():words[i + len(want) - 1].end()].lower()
+    return slug
 
 
 def add_titles(out: list[dict[str, Any]], titles: list[str], limit: int) -> list[dict[str, Any]]:

@@ -15,6 +15,8 @@ from aiohttp import web
 from services.query.context import STORE, json_response
 from services.query.errors import Handler, invalid_parameter
 from services.query.params import check_names, parse_int, single
+from shared.store.base import SearchQuery
+from shared.store.suggest import respell
 from shared.taxonomy import THEMES
 
 TERMS_MAX = 1000
@@ -22,6 +24,8 @@ TERMS_DEFAULT = 200
 SUGGEST_MAX = 20
 SUGGEST_DEFAULT = 8
 SUGGEST_MAX_Q = 100
+RESPELL_MAX = 8  # keyword suggestions respelled from titles (one small search each)
+RESPELL_TITLES = 10
 
 
 def limit_param(request: web.Request, default: int, high: int) -> int:
@@ -63,7 +67,19 @@ async def suggest(request: web.Request) -> web.Response:
     limit = limit_param(request, SUGGEST_DEFAULT, SUGGEST_MAX)
     q = q.strip()
     items = await request.app[STORE].suggest(q, limit=limit) if q else []
+    for item in items[:RESPELL_MAX]:
+        if item["kind"] == "keyword" and item["text"].isascii():
+            item["text"] = await keyword_text(request, item["text"])
     return json_response({"items": [{"text": s["text"], "kind": s["kind"]} for s in items]})
+
+
+async def keyword_text(request: web.Request, slug: str) -> str:
+    """A keyword suggestion as the events write it: keyword tags are folded slugs ("velo"),
+    a search box should offer "vélo"."""
+    page = await request.app[STORE].search(SearchQuery(
+        start=datetime.now(UTC), limit=RESPELL_TITLES, keywords=(slug,), facets=False))
+    texts = [f"{d.get('title') or ''} {d.get('description_text') or ''}" for d in page.items]
+    return respell(slug, texts)
 
 
 def setup(app: web.Application) -> None:

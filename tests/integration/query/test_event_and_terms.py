@@ -97,3 +97,19 @@ async def test_suggest_without_q_is_a_400(client) -> None:
     resp = await client.get("/v1/suggest")
     assert resp.status == 400
     assert (await resp.json())["error"]["details"] == {"parameter": "q", "reason": "required"}
+
+
+async def test_keyword_suggestions_are_spelled_as_the_events_write_them(
+        store_path, make_client) -> None:
+    """The indexer keeps keywords as folded slugs ("atelier-velo"); the search box offers
+    them as the events write them ("atelier vélo")."""
+    store = SqliteStore(store_path)
+    await seed(store, [Event.create(
+        source_id="velo", source_uid="samedi", title="Atelier vélo du samedi",
+        occurrences=[occ(5, 14)], location=CENTRE, themes=theme("environnement"),
+        keywords=("atelier-velo",))])
+    await store.close()
+    client = await make_client()
+    items = (await get_json(client, "/v1/suggest", q="atelier"))["items"]
+    texts = [i["text"] for i in items if i["kind"] == "keyword"]
+    assert "atelier vélo" in texts and "atelier-velo" not in texts
