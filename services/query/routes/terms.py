@@ -26,6 +26,8 @@ SUGGEST_DEFAULT = 8
 SUGGEST_MAX_Q = 100
 RESPELL_MAX = 8  # keyword suggestions respelled from titles (one small search each)
 RESPELL_TITLES = 10
+RESPELL_CACHE = 5000
+SPELLINGS = web.AppKey("keyword_spellings", dict)
 
 
 def limit_param(request: web.Request, default: int, high: int) -> int:
@@ -75,11 +77,18 @@ async def suggest(request: web.Request) -> web.Response:
 
 async def keyword_text(request: web.Request, slug: str) -> str:
     """A keyword suggestion as the events write it: keyword tags are folded slugs ("velo"),
-    a search box should offer "vélo"."""
+    a search box should offer "vélo". Remembered (a spelling does not change), up to
+    :data:`RESPELL_CACHE` keywords."""
+    cache = request.app[SPELLINGS]
+    if slug in cache:
+        return cache[slug]
     page = await request.app[STORE].search(SearchQuery(
         start=datetime.now(UTC), limit=RESPELL_TITLES, keywords=(slug,), facets=False))
     texts = [f"{d.get('title') or ''} {d.get('description_text') or ''}" for d in page.items]
-    return respell(slug, texts)
+    if len(cache) >= RESPELL_CACHE:
+        cache.clear()
+    cache[slug] = respell(slug, texts)
+    return cache[slug]
 
 
 def setup(app: web.Application) -> None:
@@ -88,3 +97,4 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/v1/keywords", facet_route("keywords"))
     app.router.add_get("/v1/organizers", facet_route("organizer"))
     app.router.add_get("/v1/suggest", suggest)
+    app[SPELLINGS] = {}
