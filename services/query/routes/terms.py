@@ -27,7 +27,7 @@ SUGGEST_MAX_Q = 100
 RESPELL_MAX = 8  # keyword suggestions respelled from titles (one small search each)
 RESPELL_TITLES = 10
 RESPELL_CACHE = 5000
-SPELLINGS = web.AppKey("keyword_spellings", dict)
+SPELLINGS: web.AppKey[dict[str, str]] = web.AppKey("keyword_spellings")
 
 
 def limit_param(request: web.Request, default: int, high: int) -> int:
