@@ -48,3 +48,27 @@ def test_month_view_on_a_phone_lists_its_days_and_keeps_its_controls(site: Any,
         assert page.locator(".month td.free").first.is_hidden()
     finally:
         context.close()
+
+
+AXE_PAGES = ("/", "/?vue=calendrier", "/?vue=carte", "/integrer", "/appels", "/api",
+             "/page-inconnue")
+
+
+@pytest.mark.parametrize("width", (320, 390))
+def test_no_serious_axe_violation_on_a_phone(site: Any, browser: Any, axe: Any,
+                                             width: int) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 800}, locale="fr-FR",
+                                  timezone_id="Europe/Paris", bypass_csp=True)
+    try:
+        page = context.new_page()
+        found = {}
+        for path in AXE_PAGES:
+            page.goto(site.url + path)
+            if "carte" in path:
+                page.wait_for_selector(".leaflet-marker-icon")
+            violations = axe(page)
+            if violations:
+                found[path] = violations
+        assert found == {}
+    finally:
+        context.close()
