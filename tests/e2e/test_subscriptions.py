@@ -37,7 +37,7 @@ def test_weekend_subscription_made_on_friday_shows_next_weekend_a_week_later(
     friday = datetime.combine(saturday - timedelta(days=1), time(18), PARIS)
     site.now = friday
     page.goto(site.url + "/")
-    page.get_by_role("link", name="Ce week-end").click()
+    page.get_by_role("button", name="Ce week-end").click()
     assert parse_qs(urlsplit(page.url).query)["period"] == ["weekend"]
     feeds = {}
     for name in ("Télécharger le fichier .ics", "Flux RSS", "Ajouter à mon agenda"):
@@ -62,17 +62,34 @@ def test_widget_made_from_a_period_keeps_it(site: Any, page: Any) -> None:
     assert "period=7d" in snippet and "theme=culture" in snippet
 
 
-def test_period_shortcut_keeps_boxes_ticked_but_not_applied(site: Any, page: Any) -> None:
-    """A "Quand ?" shortcut takes the filters ticked in the form along (with JavaScript)."""
-    page.goto(site.url + "/?theme=culture")
+def test_period_shortcut_keeps_boxes_ticked_but_not_applied(site: Any, nojs_page: Any) -> None:
+    """A "Quand ?" shortcut is a button of the filters' form: the boxes ticked but not yet
+    applied go along, even without JavaScript, and typed dates give way to it."""
+    page = nojs_page
+    page.goto(site.url + "/?theme=culture&from=2030-01-01")
     page.get_by_label("Gratuit uniquement").check()
-    page.get_by_role("link", name="Dans les 7 jours", exact=True).click()
-    page.wait_for_url("**period=7d**")
+    page.get_by_role("button", name="Dans les 7 jours").click()
     query = parse_qs(urlsplit(page.url).query)
     assert query["theme"] == ["culture"] and query["free"] == ["true"]
+    assert query["period"] == ["7d"] and "from" not in query and "quand" not in query
     assert page.get_by_label("Gratuit uniquement").is_checked()
-    assert page.get_by_role("link", name="Dans les 7 jours", exact=True).get_attribute(
-        "aria-current") == "true"
+    assert page.get_by_role("button", name="Dans les 7 jours").get_attribute(
+        "aria-pressed") == "true"
+
+
+def test_enter_in_a_date_field_applies_the_filters_not_a_shortcut(site: Any,
+                                                                   page: Any) -> None:
+    page.goto(site.url + "/?period=weekend")
+    day = (datetime.now(PARIS).date() + timedelta(days=3)).isoformat()
+    page.get_by_label("À partir du").fill(day)
+    page.get_by_label("À partir du").press("Enter")
+    page.wait_for_url("**from=**")
+    query = parse_qs(urlsplit(page.url).query)
+    assert query["from"] == [day] and "quand" not in query
+    # the typed date wins over the period left in the address, and the feeds say so
+    ics = page.locator(".subscribe").get_by_role("link", name="Télécharger le fichier .ics")
+    feed_query = parse_qs(urlsplit(ics.get_attribute("href")).query)
+    assert feed_query["from"] == [day] and "period" not in feed_query
 
 
 def test_typed_dates_replace_the_period(site: Any, nojs_page: Any) -> None:

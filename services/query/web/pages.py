@@ -165,6 +165,8 @@ async def api_page(request: web.Request) -> web.Response:
 
 async def home(request: web.Request) -> web.Response:
     state = PageState(request.rel_url.query)
+    if state.shortcut:  # the form's "Quand ?" button: the canonical address of the choice
+        raise web.HTTPSeeOther(state.url())
     tz = request.app[TZ]
     today = now(request).astimezone(tz).date()
     period = calendar_period(state, today) if state.view in ("calendrier", "semaine") else None

@@ -60,6 +60,12 @@ class PageState:
         for name in FILTERS:
             for value in split_values(query.getall(name, [])):
                 self.filters.add(name, value)
+        chosen = (query.get("quand") or "").strip()
+        if chosen in fr.PERIODS:  # a "Quand ?" button of the form: it replaces any dates
+            for name in ("from", "to", "period"):
+                self.filters.popall(name, None)
+            self.filters.add("period", chosen)
+        self.shortcut = chosen in fr.PERIODS
         if "from" in self.filters or "to" in self.filters:
             self.filters.popall("period", None)
         elif self.value("period") not in fr.PERIODS:

@@ -8,19 +8,6 @@
     filters.open = false;
   }
 
-  // "Quand ?" shortcuts take along the boxes ticked in the form but not yet applied.
-  Array.prototype.forEach.call(document.querySelectorAll('.presets a[data-period]'), function (link) {
-    var form = link.closest('form');
-    if (!form || !window.URLSearchParams || !window.FormData) { return; }
-    link.addEventListener('click', function (event) {
-      var params = new URLSearchParams(new FormData(form));
-      ['from', 'to', 'period', 'cursor'].forEach(function (name) { params.delete(name); });
-      params.append('period', link.getAttribute('data-period'));
-      event.preventDefault();
-      window.location.assign(form.getAttribute('action') + '?' + params.toString());
-    });
-  });
-
   // Search suggestions from /v1/suggest, in the field's native <datalist>.
   var input = document.getElementById('q');
   var list = document.getElementById('suggestions');
