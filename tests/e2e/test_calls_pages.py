@@ -112,3 +112,14 @@ def test_back_to_the_calls_keeps_their_search(calls_site: Any, page: Any) -> Non
     page.wait_for_url("**/appels/**")
     page.get_by_role("link", name="← Tous les appels à projets").click()
     assert page.url == calls_site.url + "/appels?q=jardins&status=all"
+
+
+def test_calls_pages_have_titles_of_their_own(calls_site: Any, page: Any) -> None:
+    titles = {}
+    for path in ("/appels", "/appels?q=jardins", "/appels?theme=environnement&status=all"):
+        page.goto(calls_site.url + path)
+        titles[path] = page.title()
+    assert titles["/appels"] == "Appels à projets — Maillage"
+    assert titles["/appels?q=jardins"] == "«\xa0jardins\xa0» — Appels à projets — Maillage"
+    assert titles["/appels?theme=environnement&status=all"] == (
+        "Environnement et transition, Tous — Appels à projets — Maillage")

@@ -71,6 +71,18 @@ def amount_text(amount: dict[str, Any] | None) -> str:
     return " · ".join(parts)
 
 
+def calls_title(q: str, selected: dict[str, list[str]], error: str | None) -> str:
+    """A title of its own for each search of calls (RGAA 8.6)."""
+    labels = {"theme": THEME_LABELS, "audience": dict(CALL_AUDIENCES),
+              "perimeter": dict(PERIMETERS), "status": STATUS_LABELS}
+    parts = [f"« {q} »"] if q else []
+    for name, names in labels.items():
+        parts += [names.get(v, v) for v in selected.get(name, []) if v and not (
+            name == "status" and v == "open")]
+    title = (", ".join(parts) + " — " if parts else "") + "Appels à projets — Maillage"
+    return ("Erreur : " + title) if error else title
+
+
 async def calls_page(request: web.Request) -> web.Response:
     from services.query.calls_routes import CALL_STORE, call_query
     from services.query.errors import ApiError
@@ -85,9 +97,11 @@ async def calls_page(request: web.Request) -> web.Response:
         items, total, next_cursor, facets = [], 0, None, {}
     kept = [(k, v) for k in FILTERS for v in params.getall(k, []) if v]
     query_string = urlencode(kept)
+    selected = {k: params.getall(k, []) for k in FILTERS}
+    q = params.get("q", "").strip()
     return render(
         request, "calls_list.html", items=items, total=total, facets=facets, error=error,
-        selected={k: params.getall(k, []) for k in FILTERS}, q=params.get("q", ""),
+        selected=selected, q=q, title=calls_title(q, selected, error),
         next_url=("?" + urlencode([*kept, ("cursor", next_cursor)])) if next_cursor else None,
         ics_url="/v1/calls.ics" + ("?" + query_string if query_string else ""),
         rss_url="/v1/calls.rss" + ("?" + query_string if query_string else ""),
