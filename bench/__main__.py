@@ -20,6 +20,7 @@ FULL = [
     ["bench.query_http", "--docs", "100000"],
     ["bench.push_latency", "--calls", "200"],
     ["bench.signin", "--docs", "20000", "--requests", "200", "--burst", "200"],
+    ["bench.associations", "--rows", "20000"],
 ]
 QUICK = [
     ["bench.parse", "--events", "100", "--runs", "2"],
@@ -28,6 +29,7 @@ QUICK = [
     ["bench.query_http", "--docs", "5000", "--seconds", "3", "--each", "1"],
     ["bench.push_latency", "--calls", "30"],
     ["bench.signin", "--docs", "2000", "--requests", "30", "--burst", "60"],
+    ["bench.associations", "--rows", "2000"],
 ]
 
 
