@@ -78,6 +78,11 @@ class Projector(Generic[M]):
         """The message; raises :class:`InvalidMessage` for poison."""
         raise NotImplementedError
 
+    def decode_msg(self, msg: Msg) -> M:
+        """The message of a delivery (its subject and stream sequence at hand, for the
+        projections idempotent by sequence); by default :meth:`decode` of its data."""
+        return self.decode(msg.data)
+
     def prepare(self, message: M) -> M:
         """Enrich an upsert before it is written (identity by default)."""
         return message
@@ -107,7 +112,7 @@ class Projector(Generic[M]):
         ready: list[tuple[Msg, M]] = []
         for msg in msgs:
             try:
-                ready.append((msg, self.prepare(self.decode(msg.data))))
+                ready.append((msg, self.prepare(self.decode_msg(msg))))
             except InvalidMessage as exc:
                 await self._dead_letter(msg, exc.message)
             except Exception as exc:  # a bug on one message: retry, then dead-letter

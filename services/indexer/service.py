@@ -1,4 +1,5 @@
-"""The indexer process: events stream -> enrichment -> search store."""
+"""The indexer process: events stream -> enrichment -> search store; calls -> calls store;
+association records -> the directory (:mod:`services.indexer.records_consumer`)."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ import logging
 from services.indexer.calls_consumer import run_calls
 from services.indexer.consumer import DURABLE, Indexer
 from services.indexer.enrich import Enricher
+from services.indexer.records_consumer import RecordsIndexer
 from shared.bus import Bus
 from shared.errors import ConfigError
 from shared.metrics import start_metrics_server, stop_metrics_server, watch_consumer
 from shared.reference import Reference, directory_stamp, load_reference, reference_dir
 from shared.settings import Settings
-from shared.store.factory import open_call_store, open_store
+from shared.store.factory import open_call_store, open_directory_store, open_store
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +37,8 @@ def make_enricher(settings: Settings) -> Enricher:
     return Enricher(reference, timezone=settings.timezone)
 
 
-async def follow_reference(settings: Settings, indexer: Indexer, every_s: float = 30) -> None:
+async def follow_reference(settings: Settings, indexer: Indexer, every_s: float = 30,
+                           records: RecordsIndexer | None = None) -> None:
     """Load the reference data again when its directory changes (``maillage reference
     fetch``): the events indexed from then on use it; those indexed before keep their
     places until ``maillage reindex``."""
@@ -49,6 +52,8 @@ async def follow_reference(settings: Settings, indexer: Indexer, every_s: float 
         stamp = current
         enricher = await asyncio.to_thread(make_enricher, settings)
         indexer.enrich = enricher.enrich
+        if records is not None:
+            records.geocode = enricher.geocoder.geocode
         log.info("reference data loaded again", extra={"directory": str(directory)})
 
 
@@ -56,6 +61,7 @@ async def run(settings: Settings) -> None:
     enricher = make_enricher(settings)
     store = open_store(settings)
     calls_store = open_call_store(settings)
+    directory = open_directory_store(settings)
     bus = await Bus.from_settings(settings, "maillage-indexer")
     metrics = await start_metrics_server(settings.metrics_host, settings.metrics_port)
     lag: asyncio.Task[None] | None = None
@@ -69,9 +75,17 @@ async def run(settings: Settings) -> None:
             retry_delay_s=settings.retry_delay,
             ack_wait_s=settings.ack_wait,
         )
+        records = RecordsIndexer(
+            bus, directory, enricher.geocoder.geocode,
+            batch_size=settings.batch_size,
+            max_deliver=settings.max_deliver,
+            retry_delay_s=settings.retry_delay,
+            ack_wait_s=settings.ack_wait,
+        )
         log.info("indexer started")
         await asyncio.gather(indexer.run(), run_calls(settings, bus, calls_store),
-                             follow_reference(settings, indexer))
+                             records.run(), follow_reference(settings, indexer,
+                                                             records=records))
     finally:
         if lag is not None:
             lag.cancel()
@@ -79,3 +93,4 @@ async def run(settings: Settings) -> None:
         await bus.close()
         await store.close()
         await calls_store.close()
+        await directory.close()

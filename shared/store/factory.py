@@ -6,6 +6,7 @@ from shared.errors import ConfigError
 from shared.settings import Settings, data_path
 from shared.store.base import SearchStore
 from shared.store.calls_base import CallsStore
+from shared.store.directory_base import DirectoryStore
 
 
 def sqlite_path(settings: Settings) -> str:
@@ -51,3 +52,22 @@ def open_call_store(settings: Settings) -> CallsStore:
 
     return ElasticCallStore(_elasticsearch_url(settings), settings.es_calls_index,
                             calls_sqlite_path(settings))
+
+
+def directory_sqlite_path(settings: Settings) -> str:
+    """``directory.sqlite`` beside the events' index (:func:`sqlite_path`)."""
+    from pathlib import Path
+
+    return str(Path(sqlite_path(settings)).with_name("directory.sqlite"))
+
+
+def open_directory_store(settings: Settings) -> DirectoryStore:
+    """The directory of associations, in the configured store: ``directory.sqlite`` beside
+    the events' index, or the Elasticsearch index ``<MAILLAGE_ES_INDEX>-associations``."""
+    if getattr(settings, "store", "sqlite") == "sqlite":
+        from shared.store.directory_sqlite import SqliteDirectory
+
+        return SqliteDirectory(directory_sqlite_path(settings))
+    from shared.store.elastic_directory import ElasticDirectory
+
+    return ElasticDirectory(_elasticsearch_url(settings), f"{settings.es_index}-associations")
