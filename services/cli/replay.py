@@ -4,7 +4,8 @@
 and republishes a record's payload to its original subject, with a new message id so the
 stream's duplicate window does not drop it. ``reindex`` empties the search store and replays the
 EVENTS stream from its start through the indexer's own ``handle_batch``, on an ephemeral pull
-consumer: the live indexer keeps running, and writes are idempotent by version.
+consumer: the live indexer keeps running, and writes are idempotent by version; then the
+directory of associations likewise from the association records of RECORDS.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from shared.errors import ConfigError
 from shared.settings import Settings
 
 if TYPE_CHECKING:
+    from services.indexer.projector import Projector
     from shared.bus import Bus
 
 
@@ -86,53 +88,73 @@ async def dlq_replay(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-async def reindex(args: argparse.Namespace, settings: Settings) -> int:
+async def _replay(bus: Bus, projector: Projector[Any], progress: Progress,
+                  batch_size: int) -> None:
+    """Feed the whole of ``projector``'s stream to its ``handle_batch`` through an ephemeral
+    pull consumer (the live indexer keeps its own durable one)."""
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+    config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
+                            ack_wait=120, inactive_threshold=300, max_ack_pending=-1)
+    sub = await bus.js.pull_subscribe(f"{projector.subject}.>", stream=projector.stream,
+                                      config=config)
+    stats = projector.stats
+    while True:
+        try:
+            msgs = await sub.fetch(batch_size, timeout=2)
+        except TimeoutError:
+            info = await sub.consumer_info()
+            if info.num_pending == 0 and info.num_ack_pending == 0:
+                break
+            continue
+        before = stats.applied + stats.stale + stats.dead
+        await projector.handle_batch(msgs)
+        progress.advance(stats.applied + stats.stale + stats.dead - before)
+    progress.finish()
+    await sub.unsubscribe()
+
+
+async def reindex(args: argparse.Namespace, settings: Settings) -> int:
     from services.indexer.consumer import Indexer
+    from services.indexer.records_consumer import RecordsIndexer
     from services.indexer.service import make_enricher
-    from shared.bus import EVENTS_SUBJECT
-    from shared.store.factory import open_store
+    from shared.records import RECORDS_STREAM
+    from shared.store.factory import open_directory_store, open_store
 
     enricher = make_enricher(settings)
     store = open_store(settings)
+    directory = open_directory_store(settings)
     bus = await connect(settings)
     try:
         total = (await bus.js.stream_info("EVENTS")).state.messages
         await store.reset()
-        config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-                                ack_wait=120, inactive_threshold=300, max_ack_pending=-1)
-        sub = await bus.js.pull_subscribe(f"{EVENTS_SUBJECT}.>", stream="EVENTS", config=config)
         indexer = Indexer(bus, store, enricher.enrich, batch_size=args.batch_size,
                           max_deliver=settings.max_deliver, retry_delay_s=settings.retry_delay)
+        records = RecordsIndexer(bus, directory, enricher.geocoder.geocode,
+                                 batch_size=args.batch_size, max_deliver=settings.max_deliver,
+                                 retry_delay_s=settings.retry_delay)
         progress = Progress(total, "reindexing")
         try:
-            while True:
-                try:
-                    msgs = await sub.fetch(args.batch_size, timeout=2)
-                except TimeoutError:
-                    info = await sub.consumer_info()
-                    if info.num_pending == 0 and info.num_ack_pending == 0:
-                        break
-                    continue
-                before = indexer.stats.applied + indexer.stats.stale + indexer.stats.dead
-                await indexer.handle_batch(msgs)
-                progress.advance(indexer.stats.applied + indexer.stats.stale
-                                 + indexer.stats.dead - before)
+            await _replay(bus, indexer, progress, args.batch_size)
+            record_total = (await bus.js.stream_info(RECORDS_STREAM)).state.messages
+            await directory.reset()
+            await _replay(bus, records, Progress(record_total, "associations"),
+                          args.batch_size)
         except asyncio.CancelledError:  # Ctrl-C: the store was emptied and is partly rebuilt
-            print(f"\nreindex interrupted after {progress.done} of {total} messages: the search "
-                  "store is incomplete until 'maillage reindex' runs again to the end",
+            print(f"\nreindex interrupted after {progress.done} of {total} messages: the "
+                  "search store is incomplete until 'maillage reindex' runs again to the end",
                   file=sys.stderr)
             raise
-        progress.finish()
-        await sub.unsubscribe()
         count = await store.count()
+        associations = await directory.count()
     finally:
         await bus.close()
         await store.close()
+        await directory.close()
     s = indexer.stats
     print(f"reindexed: {s.applied} applied, {s.stale} superseded, {s.dead} dead-lettered; "
-          f"{count} documents in the store ({store_location(settings)})")
+          f"{count} documents in the store ({store_location(settings)}); "
+          f"{associations} associations in the directory")
     return 0
 
 
