@@ -3,7 +3,8 @@
     GET    /v1/calls                     search (see :mod:`services.query.calls_params`)
     GET    /v1/calls/{id}                one call and the associations interested in it
     GET    /v1/calls.ics | /v1/calls.rss deadlines as a calendar, new calls as a feed
-    GET    /v1/search                    one search across kinds (events, calls), kind facet
+    GET    /v1/search                    one search across kinds (events, calls, associations),
+                                         kind facet
     POST   /v1/calls/{id}/interests      declare interest (association bearer token; deprecated:
                                          members of an association use the call's page)
     DELETE /v1/calls/{id}/interests      withdraw it (deprecated likewise)
@@ -32,7 +33,7 @@ from shared.store.factory import open_call_store
 CALL_STORE = web.AppKey("call_store", CallsStore)
 ALLOW_PRIVATE = web.AppKey("alerts_allow_private", bool)
 EXPORT_MAX = 500
-KINDS = ("event", "call")
+KINDS = ("event", "call", "association")
 
 
 def _settings(app: web.Application) -> Any:
@@ -104,12 +105,14 @@ async def calls_rss_export(request: web.Request) -> web.Response:
 
 
 async def search_all(request: web.Request) -> web.Response:
-    """Events and calls for one text query; items carry ``kind``, facets count each kind."""
+    """Events, calls and associations for one text query; items carry ``kind``, facets
+    count each kind."""
     params = request.rel_url.query
     kinds = values(params, "kind") or KINDS
     for kind in kinds:
         if kind not in KINDS:
-            raise invalid_parameter("kind", f"unknown value {kind!r}; expected event or call")
+            raise invalid_parameter("kind", f"unknown value {kind!r}; expected event, call "
+                                    "or association")
     q = (single(params, "q") or "").strip() or None  # the rule of /v1/events: one q, 200 chars
     limit = call_query(request).limit
     now = datetime.now(UTC)
@@ -125,6 +128,13 @@ async def search_all(request: web.Request) -> web.Response:
         counts["call"] = page.total
         items += [(d["deadline"], {"kind": "call", **d}) for d in page.items]
     items.sort(key=lambda pair: datetime.fromisoformat(pair[0]))
+    if "association" in kinds:  # no date: after the dated items, best match first
+        from services.associations.directory_api import DIRECTORY
+        from shared.store.directory_base import DirectoryQuery
+
+        found = await request.app[DIRECTORY].search(DirectoryQuery(q=q, limit=limit))
+        counts["association"] = found.total
+        items += [("", {**d, "kind": "association"}) for d in found.items]
     return web.json_response({
         "total": sum(counts.values()),
         "items": [item for _, item in items[:limit]],
