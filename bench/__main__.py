@@ -29,7 +29,7 @@ QUICK = [
     ["bench.query_http", "--docs", "5000", "--seconds", "3", "--each", "1"],
     ["bench.push_latency", "--calls", "30"],
     ["bench.signin", "--docs", "2000", "--requests", "30", "--burst", "60"],
-    ["bench.associations", "--rows", "2000"],
+    ["bench.associations", "--rows", "2000", "--docs", "2000", "--runs", "20"],
 ]
 
 

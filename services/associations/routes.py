@@ -1,7 +1,8 @@
 """The JSON API of associations: ``GET /v1/associations/{id}``, the public fields only
 (contact details when the association made them public), read from the store of record, with
-where its head office is (commune, quartier, point) from the directory's projection; a
-dissolved association is shown, marked so (``state``). The search and the exports are
+where its head office is (commune, quartier, point) from the directory's projection (the
+projection alone while the store of record cannot be reached); a dissolved association is
+shown, marked so (``state``). The search and the exports are
 :mod:`services.associations.directory_api`."""
 
 from __future__ import annotations
@@ -16,18 +17,22 @@ from services.query.errors import ApiError
 
 async def get_association(request: web.Request) -> web.Response:
     aid = request.match_info["id"]
+    projected = await request.app[DIRECTORY].get(aid)
     try:
         stores = site(request).ready()
-    except Unavailable:
-        raise ApiError(503, "associations are unavailable for now",
-                       headers={"Retry-After": "30"}) from None
-    found = await Associations(stores).get(aid)
-    if found is None or not found.listed:
+    except Unavailable:  # the store of record is out of reach: its projection, if any
+        stores = None
+    item = projected
+    if stores is not None:
+        found = await Associations(stores).get(aid)
+        item = None
+        if found is not None and found.listed:
+            place = {k: v for k, v in (projected or {}).items() if k in PLACE}
+            item = {**found.public(), **place}
+    if item is None:
         raise ApiError(404, "no such association", code="association_not_found",
                        details={"id": aid})
-    projected = await request.app[DIRECTORY].get(aid) or {}
-    place = {k: projected[k] for k in PLACE if k in projected}
-    response = web.json_response({"item": {**found.public(), **place}})
+    response = web.json_response({"item": item})
     response.headers["Cache-Control"] = "public, max-age=60"
     return response
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from services.query.openapi_associations import SCHEMAS as ASSOCIATION_SCHEMAS
 from services.query.openapi_schemas import (
     ERROR,
     EVENT_DETAIL,
@@ -128,6 +129,10 @@ def paths(max_limit: int, export_max: int) -> dict[str, Any]:
                      "properties": {"status": {"const": "ok"},
                                     "documents": {"type": "integer", "minimum": 0}}}),
                  errors=("405", "503"), tags=("meta",))
+    from services.associations.directory_api import EXPORT_MAX as DIRECTORY_EXPORT_MAX
+    from services.query.openapi_associations import paths as association_paths
+
+    out.update(association_paths(get, ok, max_limit, DIRECTORY_EXPORT_MAX))
     out["/healthz"] = health
     out["/openapi.json"] = get("openapi", "This document.", [],
                                ok("OpenAPI 3.1.", "application/json", {"type": "object"}),
@@ -170,7 +175,7 @@ def spec(max_limit: int = 100, export_max: int = EXPORT_MAX_DEFAULT) -> dict[str
         "paths": paths(max_limit, export_max),
         "components": {
             "schemas": {"Occurrence": OCCURRENCE, "SearchPage": SEARCH_PAGE,
-                        "EventDetail": EVENT_DETAIL, "Error": ERROR},
+                        "EventDetail": EVENT_DETAIL, "Error": ERROR, **ASSOCIATION_SCHEMAS},
             "headers": {
                 "ETag": {"description": "Weak validator: a hash of the body.",
                          "schema": {"type": "string"}},

@@ -2,29 +2,38 @@
 
 Layout
     ``assoc``       one row per association: the stream sequence of its last record, a
-                    tombstone flag, its sort key and its document (JSON).
+                    tombstone flag, its sort key, its words (accent-folded French stems,
+                    :func:`shared.store.sqlite_docs.index_text`, of its names — name,
+                    acronym, aliases — and of its text — purpose, themes, places) and its
+                    document (JSON).
     ``assoc_tags``  its facet values (:data:`~shared.store.directory_base.FACETS`) and the
                     organizer names its events are published under (``organizer``).
-    ``assoc_fts``   FTS5 over French stems: names (name, acronym, aliases) and text
-                    (purpose, themes, places).
 
-Searches run on an in-memory view of the rows and tags (their order by name, the rows of
-each facet value), rebuilt when the file changed (``PRAGMA data_version``: another
-process, the indexer, wrote), so that facet counts over the whole directory take no SQL
-at all and a filtered search counts only its own rows: 20,000 associations answer in a
-few milliseconds (``python -m bench.associations``). Words are matched by FTS5, ranked by
-BM25 with the names weighing most.
+Searches run on an in-memory view of the rows and tags, rebuilt when the file changed
+(``PRAGMA data_version``: another process, the indexer, wrote): each live row has a
+position in name order and each facet value a roaring bitmap of positions (``pyroaring``,
+as the events' :mod:`shared.store.sqlite_bitmaps`), so that a filtered set is an
+intersection, its first page by name is its first members, and each facet count is one
+``intersection_cardinality``: 20,000 associations answer in a few milliseconds
+(``python -m bench.associations``). Words have their bitmaps too, matched as FTS5 matches
+the events' (every stem required, the last one as a prefix; FTS5 itself ranked 5,000
+matches by BM25 in ~30 ms, too slow here): the associations whose names hold the words come
+first, then the others, each in name order. A view is rebuilt at once after this process's
+own writes, at most every :data:`STALE_S` seconds after another's.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 import sqlite3
-from collections import Counter
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from pyroaring import BitMap
 
 from shared.store.base import Outcome, SearchPage
 from shared.store.calls_members import SqliteFile
@@ -41,7 +50,6 @@ from shared.store.directory_base import (
     shape_facets,
 )
 from shared.store.sqlite_docs import index_text
-from shared.store.sqlite_query import fts_expression
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS assoc (
@@ -50,6 +58,8 @@ CREATE TABLE IF NOT EXISTS assoc (
     seq INTEGER NOT NULL,
     deleted INTEGER NOT NULL DEFAULT 0,
     name_key TEXT,
+    names_text TEXT,
+    body_text TEXT,
     data TEXT
 );
 CREATE TABLE IF NOT EXISTS assoc_tags (
@@ -57,16 +67,14 @@ CREATE TABLE IF NOT EXISTS assoc_tags (
     PRIMARY KEY (facet, value, rid)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS assoc_tags_row ON assoc_tags(rid);
-CREATE VIRTUAL TABLE IF NOT EXISTS assoc_fts USING fts5(
-    names, body, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
-);
 """
 ORGANIZER = "organizer"
-#: BM25 weights of the FTS columns: a word of the name counts ten times one of the text.
-WEIGHTS = (10.0, 1.0)
+#: Seconds a view is kept when another process changed the file (a bulk import writes
+#: batch after batch: the readers rebuild at most this often meanwhile).
+STALE_S = 1.0
 
 
-def fts_columns(doc: dict[str, Any]) -> tuple[str, str]:
+def text_columns(doc: dict[str, Any]) -> tuple[str, str]:
     names = " ".join(filter(None, [doc.get("name"), doc.get("acronym"),
                                    *(doc.get("aliases") or ())]))
     body = " ".join(filter(None, [doc.get("purpose"), *(doc.get("themes") or ()),
@@ -77,33 +85,84 @@ def fts_columns(doc: dict[str, Any]) -> tuple[str, str]:
 
 @dataclass(slots=True)
 class _View:
-    """The rows in name order and each facet value's rows, for one ``data_version``."""
+    """For one state of the file: each live row's *position* in name order, and one roaring
+    bitmap of positions per facet value, so that a filtered set is an intersection, its
+    order by name is its own iteration order, and each facet count one
+    ``intersection_cardinality``."""
 
-    version: int = -1
-    order: list[int] = field(default_factory=list)
-    position: dict[int, int] = field(default_factory=dict)
-    rows_of: dict[tuple[str, str], set[int]] = field(default_factory=dict)
-    tags_of: dict[int, list[tuple[str, str]]] = field(default_factory=dict)
-    all_counts: Counter[tuple[str, str]] = field(default_factory=Counter)
+    version: tuple[int, int] = (-1, -1)
+    rowids: list[int] = field(default_factory=list)  # position -> rowid
+    position: dict[int, int] = field(default_factory=dict)  # rowid -> position
+    rows_of: dict[tuple[str, str], BitMap] = field(default_factory=dict)  # facet values
+    organizers: dict[str, BitMap] = field(default_factory=dict)  # organizer key -> rows
+    everything: BitMap = field(default_factory=BitMap)
+    words: dict[str, BitMap] = field(default_factory=dict)  # stem -> rows (names or text)
+    name_words: dict[str, BitMap] = field(default_factory=dict)  # stem -> rows (names)
+    vocabulary: list[str] = field(default_factory=list)  # the stems, sorted (prefixes)
+    loaded: float = 0.0
+    #: the last organizers-with-events set asked for, and its rows
+    having: tuple[frozenset[str], BitMap] | None = None
 
     @classmethod
-    def load(cls, conn: sqlite3.Connection, version: int) -> _View:
-        view = cls(version)
-        view.order = [r for (r,) in conn.execute(
-            "SELECT rowid FROM assoc WHERE deleted = 0 ORDER BY name_key, aid")]
-        view.position = {r: i for i, r in enumerate(view.order)}
+    def load(cls, conn: sqlite3.Connection, version: tuple[int, int]) -> _View:
+        view = cls(version, loaded=time.monotonic())
+        words: dict[str, list[int]] = {}
+        name_words: dict[str, list[int]] = {}
+        for at, (rid, names, body) in enumerate(conn.execute(
+                "SELECT rowid, names_text, body_text FROM assoc WHERE deleted = 0 "
+                "ORDER BY name_key, aid")):
+            view.rowids.append(rid)
+            view.position[rid] = at
+            for stem in set(names.split()):
+                name_words.setdefault(stem, []).append(at)
+                words.setdefault(stem, []).append(at)
+            for stem in set(body.split()) - set(names.split()):
+                words.setdefault(stem, []).append(at)
+        view.words = {w: BitMap(rows) for w, rows in words.items()}
+        view.name_words = {w: BitMap(rows) for w, rows in name_words.items()}
+        view.vocabulary = sorted(view.words)
+        view.everything = BitMap(range(len(view.rowids)))
+        found: dict[tuple[str, str], list[int]] = {}
         for facet, value, rid in conn.execute("SELECT facet, value, rid FROM assoc_tags"):
-            view.rows_of.setdefault((facet, value), set()).add(rid)
-            if facet != ORGANIZER:
-                view.tags_of.setdefault(rid, []).append((facet, value))
-                view.all_counts[(facet, value)] += 1
+            place = view.position.get(rid)
+            if place is not None:
+                found.setdefault((facet, value), []).append(place)
+        view.organizers = {key[1]: BitMap(found.pop(key)) for key in list(found)
+                           if key[0] == ORGANIZER}
+        view.rows_of = {key: BitMap(positions) for key, positions in found.items()}
         return view
 
-    def rows(self, facet: str, values: Iterable[str]) -> set[int]:
-        found: set[int] = set()
-        for value in values:
-            found |= self.rows_of.get((facet, value), set())
-        return found
+    def matching(self, terms: list[str], names_only: bool = False) -> BitMap:
+        """The rows holding every stem of ``terms``, the last one as a prefix (FTS5's rule
+        for the events, :func:`shared.store.sqlite_query.fts_expression`)."""
+        index = self.name_words if names_only else self.words
+        found: BitMap | None = None
+        for term in terms[:-1]:
+            rows = index.get(term, BitMap())
+            found = rows if found is None else found & rows
+        last = terms[-1]
+        start = bisect.bisect_left(self.vocabulary, last)
+        prefixed = []
+        for stem in self.vocabulary[start:]:
+            if not stem.startswith(last):
+                break
+            if stem in index:
+                prefixed.append(index[stem])
+        rows = BitMap.union(BitMap(), *prefixed)
+        return rows if found is None else found & rows
+
+    def with_events(self, organizers: frozenset[str]) -> BitMap:
+        """The rows of associations going by one of ``organizers`` (the same set is asked
+        for again and again: the API reads it every 30 s; its rows are kept)."""
+        if self.having is None or (self.having[0] is not organizers
+                                   and self.having[0] != organizers):
+            found = [self.organizers[k] for k in organizers if k in self.organizers]
+            self.having = (organizers, BitMap.union(BitMap(), *found))
+        return self.having[1]
+
+    def rows(self, facet: str, values: Iterable[str]) -> BitMap:
+        return BitMap.union(BitMap(), *(self.rows_of.get((facet, v), BitMap())
+                                        for v in values))
 
 
 class SqliteDirectory(SqliteFile):
@@ -112,7 +171,6 @@ class SqliteDirectory(SqliteFile):
     def __init__(self, path: Path | str) -> None:
         super().__init__(path, SCHEMA)
         self._view = _View()
-        self._changes = -1
 
     async def close(self) -> None:
         self.close_sync()
@@ -130,28 +188,25 @@ class SqliteDirectory(SqliteFile):
             return Outcome.STALE
         if row is not None:
             conn.execute("DELETE FROM assoc_tags WHERE rid = ?", (row[0],))
-            conn.execute("DELETE FROM assoc_fts WHERE rowid = ?", (row[0],))
         if msg.doc is None:
             conn.execute("INSERT OR REPLACE INTO assoc(rowid, aid, seq, deleted) "
                          "VALUES (?, ?, ?, 1)", (row[0] if row else None, msg.aid, msg.seq))
             return Outcome.RETRACTED
         doc = complete(msg.doc)
         cur = conn.execute(
-            "INSERT OR REPLACE INTO assoc(rowid, aid, seq, deleted, name_key, data) "
-            "VALUES (?, ?, ?, 0, ?, ?)",
-            (row[0] if row else None, msg.aid, msg.seq, doc["name_key"],
+            "INSERT OR REPLACE INTO assoc(rowid, aid, seq, deleted, name_key, names_text, "
+            "body_text, data) VALUES (?, ?, ?, 0, ?, ?, ?, ?)",
+            (row[0] if row else None, msg.aid, msg.seq, doc["name_key"], *text_columns(doc),
              json.dumps(public_doc(doc), ensure_ascii=False)))
         rid = row[0] if row else cur.lastrowid
         tags = [(f, v, rid) for f, values in facet_values(doc).items() for v in set(values)]
         tags += [(ORGANIZER, k, rid) for k in doc["organizer_keys"]]
         conn.executemany("INSERT OR IGNORE INTO assoc_tags VALUES (?, ?, ?)", tags)
-        conn.execute("INSERT INTO assoc_fts(rowid, names, body) VALUES (?, ?, ?)",
-                     (rid, *fts_columns(doc)))
         return Outcome.APPLIED
 
     async def reset(self) -> None:
         def empty(conn: sqlite3.Connection) -> None:
-            for table in ("assoc", "assoc_tags", "assoc_fts"):
+            for table in ("assoc", "assoc_tags"):
                 conn.execute(f"DELETE FROM {table}")
 
         self._write(empty)
@@ -161,10 +216,13 @@ class SqliteDirectory(SqliteFile):
     def view(self) -> _View:
         conn = self._conn()
         version = conn.execute("PRAGMA data_version").fetchone()[0]
-        total = conn.total_changes  # this connection's own writes leave data_version alone
-        if (version, total) != (self._view.version, self._changes):
-            self._view = _View.load(conn, version)
-            self._changes = total
+        # this connection's own writes leave data_version alone: count them too
+        state = (version, conn.total_changes)
+        current = self._view
+        if state != current.version and (
+                state[1] != current.version[1]  # written here: seen at once
+                or time.monotonic() - current.loaded >= STALE_S):
+            self._view = _View.load(conn, state)
         return self._view
 
     async def get(self, aid: str) -> dict[str, Any] | None:
@@ -173,48 +231,41 @@ class SqliteDirectory(SqliteFile):
         return dict(json.loads(row[0])) if row else None
 
     async def count(self) -> int:
-        return len(self.view().order)
+        return len(self.view().rowids)
 
     async def search(self, query: DirectoryQuery) -> SearchPage:
         offset = decode_offset(query.cursor) if query.cursor else 0
         view = self.view()
-        ranked: list[int] | None = None
-        chosen: set[int] | None = None
+        in_names: BitMap | None = None  # with words: the rows naming them, shown first
+        chosen = view.everything
         if query.q:
-            match = fts_expression(query.q, index_text)
-            if match is None:
-                ranked = []
-            else:
-                ranked = [r for (r,) in self._conn().execute(
-                    "SELECT rowid FROM assoc_fts WHERE assoc_fts MATCH ? "
-                    f"ORDER BY bm25(assoc_fts, {WEIGHTS[0]}, {WEIGHTS[1]}), rowid", (match,))]
-                ranked = [r for r in ranked if r in view.position]
-            chosen = set(ranked)
+            terms = index_text(query.q).split()
+            chosen = view.matching(terms) if terms else BitMap()
+            in_names = view.matching(terms, names_only=True) if terms else BitMap()
         for facet, values in (("theme", query.themes), ("rna_theme", query.rna_themes),
                               ("quartier", query.quartiers), ("commune", query.communes),
                               ("tool", query.tools), ("state", query.states)):
             if values:
-                rows = view.rows(facet, values)
-                chosen = rows if chosen is None else chosen & rows
-        with_events = (view.rows(ORGANIZER, query.organizers_with_events)
+                chosen = chosen & view.rows(facet, values)
+        with_events = (view.with_events(query.organizers_with_events)
                        if query.organizers_with_events is not None else None)
         if query.has_events is not None and with_events is not None:
-            if query.has_events:
-                chosen = with_events & (chosen if chosen is not None else set(view.position))
-            else:
-                chosen = (chosen if chosen is not None else set(view.position)) - with_events
-        if chosen is None:
-            ordered = view.order
-        elif ranked is not None:
-            ordered = [r for r in ranked if r in chosen]
-        else:
-            ordered = sorted(chosen, key=view.position.__getitem__)
-        window = ordered[offset:offset + query.limit]
-        page = SearchPage(total=len(ordered), items=self._docs(window))
-        if offset + query.limit < len(ordered) and offset + query.limit <= MAX_OFFSET:
+            chosen = chosen & with_events if query.has_events else chosen - with_events
+        total = len(chosen)
+        window: list[int] = []
+        skip = offset
+        for part in (chosen,) if in_names is None else (chosen & in_names,
+                                                         chosen - in_names):
+            if skip < len(part):  # positions are in name order: the set's own order
+                window += list(part[skip:skip + query.limit - len(window)])
+            skip = max(0, skip - len(part))
+            if len(window) >= query.limit:
+                break
+        page = SearchPage(total=total, items=self._docs([view.rowids[at] for at in window]))
+        if offset + query.limit < total and offset + query.limit <= MAX_OFFSET:
             page.next = encode_offset(offset + query.limit)
         if query.facets:
-            page.facets = self._facets(view, None if chosen is None else ordered, with_events)
+            page.facets = self._facets(view, chosen, with_events)
         return page
 
     def _docs(self, rowids: list[int]) -> list[dict[str, Any]]:
@@ -226,21 +277,12 @@ class SqliteDirectory(SqliteFile):
         return [json.loads(found[r]) for r in rowids if r in found]
 
     @staticmethod
-    def _facets(view: _View, rows: list[int] | None,
-                with_events: set[int] | None) -> dict[str, list[dict[str, Any]]]:
-        if rows is None:  # the whole directory: counted once per version
-            counts = view.all_counts
-            total = len(view.order)
-        else:
-            counts = Counter()
-            for rid in rows:
-                counts.update(view.tags_of.get(rid, ()))
-            total = len(rows)
+    def _facets(view: _View, chosen: BitMap,
+                with_events: BitMap | None) -> dict[str, list[dict[str, Any]]]:
         by_facet: dict[str, dict[str, int]] = {facet: {} for facet in FACETS}
-        for (facet, value), n in counts.items():
-            by_facet[facet][value] = n
+        for (facet, value), rows in view.rows_of.items():
+            by_facet[facet][value] = rows.intersection_cardinality(chosen)
         if with_events is not None:
-            having = len(with_events) if rows is None else sum(1 for r in rows
-                                                                 if r in with_events)
-            by_facet["has_events"] = {"true": having, "false": total - having}
+            having = with_events.intersection_cardinality(chosen)
+            by_facet["has_events"] = {"true": having, "false": len(chosen) - having}
         return shape_facets(by_facet)

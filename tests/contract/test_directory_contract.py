@@ -111,6 +111,9 @@ async def test_by_name_without_words_and_by_relevance_with(store: DirectoryStore
     assert await ids(store, q="jardin partag") == ["jardins"]  # stems, last word a prefix
     assert await ids(store, q="pétanque") == ["boules"]  # the purpose
     assert await ids(store, q="le la les") == []
+    await store.apply([msg("atelier", 30, "Atelier du Blosne",
+                           purpose="Réparer son vélo soi-même")])
+    assert await ids(store, q="vélo") == ["velo", "atelier"]  # its name first
 
 
 async def test_facet_filters_and_counts(store: DirectoryStore) -> None:
