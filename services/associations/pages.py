@@ -37,8 +37,10 @@ from services.associations.model import (
     FIELD_LABELS,
     HOW_LABELS,
     MEMBER_ROLES,
+    OPERATOR,
     PENDING,
     ROLE_LABELS,
+    SELF,
     STATE_LABELS,
     Association,
     Membership,
@@ -128,7 +130,7 @@ async def create(request: web.Request) -> web.Response:
     try:
         values = association_form(form, demo=site(request).settings.demo)
         if person.operator:
-            created = await store(request).create(values, actor=person.id)
+            created = await store(request).create(values, actor=person.id, source=OPERATOR)
         else:
             created = await store(request).create(values, actor=person.id, state=PENDING,
                                                   founder=person)
@@ -154,7 +156,8 @@ async def edit(request: web.Request) -> web.Response:
     try:
         values = association_form(form, demo=site(request).settings.demo)
         await store(request).edit(association.id, values, actor=session.person.id,
-                                  base=int(version) if version.isdigit() else None)
+                                  base=int(version) if version.isdigit() else None,
+                                  source=OPERATOR if session.person.operator else SELF)
     except InvalidInput as exc:
         return page(request, "associations/form.html", status=422, association=association,
                     values=dict(form), errors=exc.errors, creating=False, version=version)

@@ -224,3 +224,26 @@ async def test_the_account_page_lists_memberships_and_associations_to_join(
     status, html = await b.get("/compte")
     assert '<a href="/associations/velo-solidaire">Roazhon Vélo Solidaire</a>' in html
     assert '<option value="velo-solidaire">' not in html
+
+
+async def test_an_operator_edit_is_marked_so_and_no_import_overwrites_it(
+        site: Site, browser) -> None:
+    from services.associations.importer import Importer, Summary
+    from services.associations.registers import ImportRow
+
+    ops = await operator(site, browser)
+    form = {"name": "Vélo Solidaire (corrigé)", "rna": "W353000999",
+            "website": "https://velo-solidaire.test/"}
+    resp = await ops.post("/associations/velo-solidaire/modifier", form,
+                          token_from="/associations/velo-solidaire/modifier")
+    assert resp.status == 200, await resp.text()
+    stores = site.app[SITE].ready()
+    edited = await Associations(stores).get("velo-solidaire")
+    assert edited is not None and edited.provenance["name"] == "operator"
+    row = ImportRow(2, {"rna": "W353000999", "name": "VELO SOLIDAIRE", "purpose": "Du vélo",
+                        "state": "active"})
+    summary = await Importer(stores, "rna").run([row], Summary("rna"))
+    assert summary.updated == 1  # the purpose, which no one wrote
+    after = await Associations(stores).get("velo-solidaire")
+    assert after is not None and after.name == "Vélo Solidaire (corrigé)"
+    assert after.purpose == "Du vélo" and after.provenance["purpose"] == "rna"
