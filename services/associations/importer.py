@@ -8,7 +8,10 @@ store of record, in bulk.
    written — so a second import of the same file writes nothing at all.
 3. New associations get a stable id (a slug of their name) and claim their RNA number or
    city id (KV ``claims``, as the forms do): a number claimed meanwhile by an association
-   this import did not see is merged into that one instead.
+   this import did not see is merged into that one instead. An organisation of the city's
+   layer seen for the first time whose name (accents, case and punctuation aside) is that
+   of exactly one association not yet linked to the city's layer is that association (the
+   national register's « VÉLO CLUB DES ALLIÉS » is the city's « Vélo Club des Alliés »).
 4. The writes go to ``RECORDS`` with many in flight (:meth:`Records.write_many`), each with
    the sequence it was computed from; one that another writer changed in between is done
    again through :meth:`Records.write` (read, merge, write), so no one's edit is lost.
@@ -20,6 +23,8 @@ history says which import changed what.
 from __future__ import annotations
 
 import asyncio
+import re
+import unicodedata
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -84,6 +89,12 @@ class _Write:
     claim: tuple[str, str] | None = None  # taken for a new association
 
 
+def folded(name: str) -> str:
+    """A name as compared across registers: no accents, case or punctuation."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return " ".join(re.sub(r"[^a-z0-9]+", " ", ascii_name.lower()).split())
+
+
 class Importer:
     def __init__(self, stores: Stores, source: str, *, actor: str = "cli",
                  window: int = 256) -> None:
@@ -96,6 +107,7 @@ class Importer:
         self.window = window
         self.current: dict[str, Entry] = {}  # id -> last entry (deleted ones too)
         self.by_key: dict[tuple[str, str], str] = {}
+        self.by_name: dict[str, list[str]] = {}  # folded name -> ids without a city id
 
     def subject(self, aid: str) -> str:
         return self.records.subject(ASSOCIATION, aid)
@@ -111,6 +123,9 @@ class Importer:
                 self.by_key[("rna", str(entry.record["rna"]))] = aid
             if entry.record.get("city_id"):
                 self.by_key[("city", str(entry.record["city_id"]))] = aid
+            else:
+                self.by_name.setdefault(folded(str(entry.record.get("name", ""))),
+                                        []).append(aid)
 
     async def run(self, rows: Sequence[ImportRow], summary: Summary,
                   advance: Callable[[int], None] = lambda n: None) -> Summary:
@@ -163,12 +178,20 @@ class Importer:
 
     def _plan(self, row: ImportRow) -> _Write | None:
         aid = self.by_key.get(row.key)
+        claim = None
+        if aid is None and self.source == CITY_IMPORT:
+            same = self.by_name.get(folded(str(row.fields.get("name", ""))), [])
+            if len(same) == 1:
+                aid, claim = same[0], row.key
+                del self.by_name[folded(str(row.fields.get("name", "")))]
+                self.by_key[row.key] = aid
         if aid is not None:
             entry = self.current[aid]
             new = merge_import(entry.record, row.fields, self.source)
             if new == entry.record:
                 return None
-            return _Write(row, aid, self._entry(aid, "update", entry.record, new), entry.seq)
+            return _Write(row, aid, self._entry(aid, "update", entry.record, new), entry.seq,
+                          claim=claim)
         aid = self._new_id(row)
         record = merge_import(None, {**row.fields, "id": aid}, self.source)
         record = {**Association.from_record({**record, "created": now_iso()}).to_record(),
@@ -211,7 +234,8 @@ class Importer:
             if ok:
                 kept.append(write)
                 continue
-            del self.current[write.aid]
+            if write.entry.op == "create":
+                del self.current[write.aid]
             owner = await self.claims.owner(*write.row.key)
             seq = await self._merge_into(owner, write.row, summary) if owner else None
             if seq is None and owner:

@@ -73,9 +73,13 @@ async def test_what_the_association_wrote_survives_a_new_import(
     city = summary(maillage(nats_server.url, "associations", "import-city",
                             str(FIXTURES / "city_organisations.csv"), "--json"))
     assert city["rejected"] == [{"line": 5, "reason": "ORG-0004: no name (nom_usage)"}]
+    assert (city["added"], city["updated"]) == (2, 1)  # the club: the register's, by name
     after = await associations.get(velo.id)
     assert after is not None and after.purpose == "Le vélo pour toutes et tous"
     assert after.provenance["purpose"] == "self"
+    assert after.city_id == "ORG-0001" and after.rna == "W353000101"
+    assert after.name == "Vélo Club des Alliés"  # the city's spelling ranks above
+    assert await stores.claims.owner("city", "ORG-0001") == velo.id
     again = summary(maillage(nats_server.url, "associations", "import-city",
                              str(FIXTURES / "city_organisations.json"), "--json"))
     assert (again["added"], again["updated"]) == (0, 0) and again["unchanged"] == 2
