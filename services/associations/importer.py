@@ -114,7 +114,7 @@ class Importer:
 
     async def load(self) -> None:
         prefix = self.records.subject(ASSOCIATION) + "."
-        for entry in await self.records.latest(prefix + "*", deleted=True):
+        for entry in await self.records.latest(prefix + "*", deleted=True, changes=False):
             aid = entry.subject.removeprefix(prefix)
             self.current[aid] = entry
             if entry.deleted:
