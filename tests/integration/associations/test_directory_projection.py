@@ -6,6 +6,7 @@ the directory from RECORDS."""
 from __future__ import annotations
 
 import asyncio
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -88,3 +89,21 @@ def test_reindex_replays_the_records_into_the_directory(
     assert "4 associations in the directory" in done.stdout
     again = maillage(env, "reindex", "--yes")
     assert "4 associations in the directory" in again.stdout
+
+
+async def test_a_poison_record_is_dead_lettered_and_does_not_block_the_others(
+        bus: Bus, tmp_path: Path) -> None:
+    await bus.js.publish("maillage.rec.association.broken", b"{not json")
+    await bus.js.publish("maillage.rec.association.noname",
+                         b'{"op": "create", "record": {"id": "noname"}}')  # no name
+    associations = Associations(await Stores.open(bus))
+    await associations.create({"name": "Après le poison"}, actor="p_1")
+    directory = SqliteDirectory(tmp_path / "directory.sqlite")
+    await project_until(bus, directory, 1)
+    assert (await directory.search(DirectoryQuery())).items[0]["name"] == "Après le poison"
+    info = await bus.js.stream_info("DLQ")
+    assert info.state.messages == 2
+    first = json.loads((await bus.js.get_msg("DLQ", info.state.first_seq)).data or b"{}")
+    assert first["subject"] == "maillage.rec.association.broken"
+    assert "undecodable association record" in first["reason"]
+    await directory.close()
