@@ -35,6 +35,8 @@ DIRECTORY = web.AppKey("directory", DirectoryStore)
 ORGANIZERS = web.AppKey("directory_organizers", dict)
 #: Seconds the organizers of upcoming events are reused before being read again.
 ORGANIZERS_TTL = 30.0
+#: Organizers of upcoming events read at most (under Elasticsearch's bucket limit).
+MAX_ORGANIZERS = 10_000
 #: Associations an export reads at most.
 EXPORT_MAX = 5000
 THEME_CODES = frozenset(t.code for t in THEMES)
@@ -95,7 +97,7 @@ async def organizers_with_events(app: web.Application) -> frozenset[str]:
     cached = app[ORGANIZERS]
     if cached and time.monotonic() - cached["at"] < ORGANIZERS_TTL:
         return frozenset(cached["names"])
-    terms = await app[STORE].terms("organizer", start=datetime.now(UTC), limit=100_000)
+    terms = await app[STORE].terms("organizer", start=datetime.now(UTC), limit=MAX_ORGANIZERS)
     names = frozenset(organizer_key(str(t["value"])) for t in terms if t.get("value"))
     cached.update(at=time.monotonic(), names=names)
     return names
