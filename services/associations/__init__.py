@@ -1,4 +1,7 @@
-"""Associations: the association record, membership, its audit trail, team-up declarations.
+"""Associations: the association record, membership, its audit trail, team-up declarations,
+the imports of the official registers (:mod:`.registers`, :mod:`.importer`, command
+``maillage associations``) and the directory (:mod:`.project`, the searchable form the
+indexer writes; :mod:`.directory_api`, its JSON API).
 
 ``setup(app)`` (after :func:`services.accounts.setup`) mounts the pages
 (:mod:`services.associations.pages`) and the JSON API (:mod:`services.associations.routes`),

@@ -115,6 +115,10 @@ async def test_one_association_from_the_record_with_its_place(site: Site) -> Non
                               aid="attente")
     status, body = await get(site, "/v1/associations/attente")
     assert status == 404 and body["error"]["code"] == "association_not_found"
+    await associations.create({"name": "Dissoute"}, actor="cli", state="dissolved",
+                              aid="dissoute")
+    status, body = await get(site, "/v1/associations/dissoute")
+    assert status == 200 and body["item"]["state"] == "dissolved"
 
 
 async def test_associations_in_the_unified_search(site: Site) -> None:
