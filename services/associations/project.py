@@ -4,7 +4,9 @@ directory (:mod:`shared.store.directory_base`).
 Made from :meth:`Association.public`, so that a private field (contact details not made
 public, the person who asked for its creation) never reaches the search stores; only
 associations the directory lists (active or dissolved, not a creation waiting for an
-operator) are projected. The head office is placed with the events' geocoder
+operator) are projected. Its ``themes`` are those it declared, else those of its RNA codes
+(``themes_from`` says which), so that the register's associations have themes in the
+directory's facet too. The head office is placed with the events' geocoder
 (:class:`services.indexer.enrich.geocode.Geocoder`, passed in as ``geocode``) into its
 commune and, in Rennes, its quartier.
 """
@@ -18,6 +20,7 @@ from services.associations.model import ASSOCIATION, Association
 from shared.model import Location
 from shared.records import RECORDS_SUBJECT, Entry
 from shared.store.directory_base import DirectoryMessage
+from shared.taxonomy import rna_themes
 
 Geocode = Callable[[Location], Location]
 #: Subjects of association records (the records consumer's filter).
@@ -43,12 +46,23 @@ def place(association: Association, geocode: Geocode | None) -> dict[str, Any]:
     return {k: v for k, v in out.items() if v is not None}
 
 
+def themes(association: Association) -> tuple[list[str], str | None]:
+    """The taxonomy themes the directory files it under, and where they come from: the ones
+    it declared, else those of its RNA ``objet_social`` codes (:func:`rna_themes`)."""
+    if association.themes:
+        return list(association.themes), "declared"
+    derived = [t for code in association.rna_themes for t in rna_themes(code)]
+    return (list(dict.fromkeys(derived)), "rna") if derived else ([], None)
+
+
 def searchable(record: dict[str, Any], geocode: Geocode | None) -> dict[str, Any] | None:
     """The directory document of a record, or ``None`` when it must not be listed."""
     association = Association.from_record(record)
     if not association.listed:
         return None
-    return {**association.public(), "kind": ASSOCIATION, **place(association, geocode)}
+    codes, origin = themes(association)
+    return {**association.public(), "kind": ASSOCIATION, "themes": codes,
+            "themes_from": origin, **place(association, geocode)}
 
 
 def message(entry: Entry, geocode: Geocode | None) -> DirectoryMessage:

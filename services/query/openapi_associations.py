@@ -35,6 +35,9 @@ ASSOCIATION = {
         "commune": {"type": "string"}, "insee": {"type": "string"},
         "quartier": {"type": "string"}, "lat": {"type": "number"}, "lon": {"type": "number"},
         "kind": {"const": "association"},
+        "themes_from": {"type": ["string", "null"], "enum": ["declared", "rna", None],
+                        "description": "Where the themes come from: declared by the "
+                                       "association, or its RNA codes."},
     },
 }
 DIRECTORY_PAGE = {

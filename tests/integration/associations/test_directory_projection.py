@@ -70,6 +70,8 @@ async def test_records_projected_placed_and_private_fields_kept_out(
     assert by_name["Club ouvert"]["contact"] == {"email": "o@club.example"}
     velo = by_name["VÉLO CLUB DES ALLIÉS"]
     assert velo["commune"] == "Rennes" and velo["insee"] == "35238"
+    assert velo["themes"] == ["sport"] and velo["themes_from"] == "rna"  # from 011000
+    assert by_name["Club secret"]["themes"] == [] and by_name["Club secret"]["themes_from"] is None
     assert velo["quartier"]  # "6 cours des Alliés" placed in a Rennes quartier
     bruz = by_name["AMICALE DES BOULISTES DE BRUZ"]
     assert bruz["state"] == "dissolved" and bruz["commune"] == "Bruz"
