@@ -11,7 +11,8 @@ under 30 s. Waits are bounded; times are wall-clock on this (shared, noisy) mach
 Then ``--docs`` generated associations go into the SQLite directory (the indexer's write
 path, :class:`shared.store.directory_sqlite.SqliteDirectory`) and a mix of directory
 searches, every one with facet counts (and the "has upcoming events" facet), runs
-``--runs`` times each, in process: p50 and p99 per kind and overall. Target over 20,000
+``--runs`` times each, in process: p50 and p99 per kind and overall; then through the
+query service over HTTP (one worker, one request at a time). Target over 20,000
 associations: p50 <= 5 ms, p99 <= 25 ms.
 """
 
@@ -22,6 +23,7 @@ import asyncio
 import os
 import tempfile
 import time
+import urllib.request
 from pathlib import Path
 
 from bench.common import machine, median, percentile
@@ -149,11 +151,59 @@ async def directory_search(docs: int, runs: int) -> None:
         await store.close()
 
 
+HTTP_SEARCHES = {
+    "/healthz (baseline)": "/healthz",
+    "no filter": "/v1/associations?facets=true",
+    "common word": "/v1/associations?q=club&facets=true",
+    "theme": "/v1/associations?theme=sport&facets=true",
+    "theme+quartier": "/v1/associations?theme=culture&quartier=Le%20Blosne&facets=true",
+    "has events": "/v1/associations?has_events=true&facets=true",
+    "word+theme+state": "/v1/associations?q=association&theme=solidarite&state=active"
+                        "&facets=true",
+}
+
+
+def directory_http(docs: int, runs: int) -> None:
+    """The same searches through the query service (one worker, answer cache off), one
+    request at a time: the time a client waits, HTTP and JSON included."""
+    from bench.query_http import seed, start_server
+    from shared.natsserver import free_port
+    from shared.process import stop_process
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "index.sqlite"
+        seed(path, 2000)
+        directory = SqliteDirectory(Path(tmp) / "directory.sqlite")
+        messages = directory_docs(docs)
+        for start in range(0, len(messages), 1000):
+            asyncio.run(directory.apply(messages[start:start + 1000]))
+        port = free_port()
+        process = start_server(path, port, microcache=False, workers=1)
+        try:
+            every: list[float] = []
+            print(f"{'over HTTP (facets on)':24} {'p50 ms':>7} {'p99 ms':>7}")
+            for name, target in HTTP_SEARCHES.items():
+                url = f"http://127.0.0.1:{port}{target}"
+                times = []
+                for _ in range(runs):
+                    t = time.perf_counter()
+                    with urllib.request.urlopen(url, timeout=30) as resp:
+                        resp.read()
+                    times.append((time.perf_counter() - t) * 1000)
+                every += times if target != "/healthz" else []
+                print(f"{name:24} {median(times):7.2f} {percentile(times, 99):7.2f}")
+            print(f"{'all searches (HTTP)':24} {median(every):7.2f} {percentile(every, 99):7.2f}")
+        finally:
+            stop_process(process)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=20_000)
     parser.add_argument("--docs", type=int, default=20_000)
     parser.add_argument("--runs", type=int, default=200)
+    parser.add_argument("--no-http", action="store_true",
+                        help="skip the searches through the query service")
     args = parser.parse_args()
     print(f"# associations: {machine()}; load average {os.getloadavg()[0]:.1f}")
     print("RNA import (target: 20,000 rows < 30 s)")
@@ -161,6 +211,8 @@ def main() -> None:
     print(f"directory search over {args.docs} associations (target: p50 <= 5 ms, "
           "p99 <= 25 ms)")
     asyncio.run(directory_search(args.docs, args.runs))
+    if not args.no_http:
+        directory_http(args.docs, args.runs)
 
 
 if __name__ == "__main__":
