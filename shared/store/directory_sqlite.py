@@ -19,14 +19,17 @@ intersection, its first page by name is its first members, and each facet count 
 the events' (every stem required, the last one as a prefix; FTS5 itself ranked 5,000
 matches by BM25 in ~30 ms, too slow here): the associations whose names hold the words come
 first, then the others, each in name order. A view is rebuilt at once after this process's
-own writes, at most every :data:`STALE_S` seconds after another's.
+own writes; after another's, in a thread, at most every :data:`STALE_S` seconds, searches
+answering from the previous view meanwhile.
 """
 
 from __future__ import annotations
 
 import bisect
 import json
+import logging
 import sqlite3
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -68,6 +71,8 @@ CREATE TABLE IF NOT EXISTS assoc_tags (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS assoc_tags_row ON assoc_tags(rid);
 """
+log = logging.getLogger(__name__)
+
 ORGANIZER = "organizer"
 #: Seconds a view is kept when another process changed the file (a bulk import writes
 #: batch after batch: the readers rebuild at most this often meanwhile).
@@ -168,9 +173,12 @@ class _View:
 class SqliteDirectory(SqliteFile):
     """:class:`~shared.store.directory_base.DirectoryStore` on one SQLite file."""
 
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, stale_s: float = STALE_S) -> None:
         super().__init__(path, SCHEMA)
         self._view = _View()
+        self.stale_s = stale_s
+        #: the thread building a view after another process's writes, if one is
+        self.building: threading.Thread | None = None
 
     async def close(self) -> None:
         self.close_sync()
@@ -214,16 +222,42 @@ class SqliteDirectory(SqliteFile):
     # -- reading -------------------------------------------------------------------------
 
     def view(self) -> _View:
+        """The view of the file as it is. After this process's own writes (or the first
+        time) it is built here, at once; after another process's (the indexer's), a thread
+        builds it while searches go on with the current one (a few hundred milliseconds
+        for 20,000 associations: the event loop must not wait), at most every
+        ``stale_s`` seconds."""
         conn = self._conn()
         version = conn.execute("PRAGMA data_version").fetchone()[0]
         # this connection's own writes leave data_version alone: count them too
         state = (version, conn.total_changes)
         current = self._view
-        if state != current.version and (
-                state[1] != current.version[1]  # written here: seen at once
-                or time.monotonic() - current.loaded >= STALE_S):
+        if state == current.version:
+            return current
+        if current.version == (-1, -1) or state[1] != current.version[1]:
             self._view = _View.load(conn, state)
-        return self._view
+            return self._view
+        if self.building is None and time.monotonic() - current.loaded >= self.stale_s:
+            self.building = threading.Thread(target=self._build, args=(state,),
+                                             name="directory-view", daemon=True)
+            self.building.start()
+        return current
+
+    def _build(self, state: tuple[int, int]) -> None:
+        """Build the view of ``state`` (this process's connection's) on a connection of its
+        own: what it reads is at least as recent as that state."""
+        try:
+            conn = sqlite3.connect(self.path, timeout=30)
+            try:
+                fresh = _View.load(conn, state)
+            finally:
+                conn.close()
+            if self._view.version[1] == state[1]:  # no write of ours came in between
+                self._view = fresh
+        except Exception:
+            log.exception("directory view not rebuilt")
+        finally:
+            self.building = None
 
     async def get(self, aid: str) -> dict[str, Any] | None:
         row = self._conn().execute("SELECT data FROM assoc WHERE aid = ? AND deleted = 0",
