@@ -9,10 +9,12 @@ import logging
 from services.indexer.calls_consumer import run_calls
 from services.indexer.consumer import DURABLE, Indexer
 from services.indexer.enrich import Enricher
+from services.indexer.records_consumer import DURABLE as RECORDS_DURABLE
 from services.indexer.records_consumer import RecordsIndexer
 from shared.bus import Bus
 from shared.errors import ConfigError
 from shared.metrics import start_metrics_server, stop_metrics_server, watch_consumer
+from shared.records import RECORDS_STREAM
 from shared.reference import Reference, directory_stamp, load_reference, reference_dir
 from shared.settings import Settings
 from shared.store.factory import open_call_store, open_directory_store, open_store
@@ -64,10 +66,11 @@ async def run(settings: Settings) -> None:
     directory = open_directory_store(settings)
     bus = await Bus.from_settings(settings, "maillage-indexer")
     metrics = await start_metrics_server(settings.metrics_host, settings.metrics_port)
-    lag: asyncio.Task[None] | None = None
+    lags: list[asyncio.Task[None]] = []
     try:
         await bus.ensure()
-        lag = asyncio.create_task(watch_consumer(bus, "EVENTS", DURABLE))
+        lags = [asyncio.create_task(watch_consumer(bus, "EVENTS", DURABLE)),
+                asyncio.create_task(watch_consumer(bus, RECORDS_STREAM, RECORDS_DURABLE))]
         indexer = Indexer(
             bus, store, enricher.enrich,
             batch_size=settings.batch_size,
@@ -87,7 +90,7 @@ async def run(settings: Settings) -> None:
                              records.run(), follow_reference(settings, indexer,
                                                              records=records))
     finally:
-        if lag is not None:
+        for lag in lags:
             lag.cancel()
         await stop_metrics_server(metrics)
         await bus.close()
