@@ -324,6 +324,10 @@ class Records:
                         return
                     raise
                 results[i] = ack.seq
+                if self.on_write is not None:
+                    await self.on_write(Entry(entry.subject, ack.seq, entry.op, entry.record,
+                                              entry.changes, entry.actor, entry.at,
+                                              entry.reason))
 
         for start in range(0, len(writes), window * 8):  # bounded number of tasks alive
             await asyncio.gather(*(one(i, entry, expected) for i, (entry, expected)

@@ -249,3 +249,19 @@ async def test_write_many_keeps_the_expected_sequence_check(bus: Bus) -> None:
     assert got is not None and got.record == {"name": "Déjà là"}
     a0 = await records.get(records.subject("association", "a0"))
     assert a0 is not None and a0.record == {"name": "A0"} and a0.actor == "cli"
+
+
+async def test_write_many_tells_on_write_of_each_stored_entry(bus: Bus) -> None:
+    seen: list[tuple[str, int]] = []
+
+    async def note(entry: Entry) -> None:
+        seen.append((entry.subject, entry.seq))
+
+    records = Records(bus.js, on_write=note)
+    writes = [(Entry(records.subject("association", f"n{i}"), 0, "create", {"i": i}, (),
+                     "p_1", "", "import"), 0) for i in range(3)]
+    writes.append(writes[0])  # refused: not told
+    results = await records.write_many(writes)
+    stored = zip(writes, results, strict=True)
+    assert sorted(seen) == sorted((w.subject, seq) for (w, _), seq in stored if seq)
+    assert len(seen) == 3
