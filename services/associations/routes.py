@@ -1,7 +1,8 @@
 """The JSON API of associations: ``GET /v1/associations/{id}``, the public fields only
 (contact details when the association made them public), read from the store of record, with
 where its head office is (commune, quartier, point) from the directory's projection (the
-projection alone while the store of record cannot be reached); a dissolved association is
+projection alone while the store of record cannot be reached; 503 for an association
+it does not hold then); a dissolved association is
 shown, marked so (``state``). The search and the exports are
 :mod:`services.associations.directory_api`."""
 
@@ -22,6 +23,9 @@ async def get_association(request: web.Request) -> web.Response:
         stores = site(request).ready()
     except Unavailable:  # the store of record is out of reach: its projection, if any
         stores = None
+    if stores is None and projected is None:  # it may exist: say so, do not deny it
+        raise ApiError(503, "associations are unavailable for now",
+                       headers={"Retry-After": "30"})
     item = projected
     if stores is not None:
         found = await Associations(stores).get(aid)

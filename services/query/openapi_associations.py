@@ -96,13 +96,14 @@ def paths(get: Callable[..., dict[str, Any]], ok: Callable[..., dict[str, Any]],
             tags=tags),
         "/v1/associations/{id}": get(
             "getAssociation", "One association (active or dissolved), from the store of "
-            "record (from the directory while that cannot be reached).",
+            "record (from the directory while that cannot be reached; 503 with "
+            "Retry-After for one the directory does not hold then).",
             [{"name": "id", "in": "path", "required": True, "description": "Its id.",
               "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
             ok("The association.", "application/json", {
                 "type": "object", "required": ["item"],
                 "properties": {"item": {"$ref": "#/components/schemas/Association"}}}),
-            errors=("404", "405", "429"), tags=tags),
+            errors=("404", "405", "429", "503"), tags=tags),
         "/v1/associations.csv": get(
             "exportAssociationsCsv", f"Export a directory search as CSV (RFC 4180, UTF-8), "
             f"up to {export_max} associations; lists joined with |.",

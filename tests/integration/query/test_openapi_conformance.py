@@ -24,6 +24,7 @@ import pytest
 import requests
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from services.query.openapi import spec
@@ -85,5 +86,9 @@ def test_served_spec_is_the_tested_spec(server_url: str) -> None:
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much,
                                  HealthCheck.function_scoped_fixture])
 def test_api_conforms_to_its_openapi(case: schemathesis.Case, server_url: str) -> None:
-    case.call_and_validate(base_url=server_url, excluded_checks=[positive_data_acceptance],
-                           timeout=30)
+    excluded = [positive_data_acceptance]
+    if case.operation.path == "/v1/associations/{id}":
+        # this service runs without the store of record: its documented 503 (Retry-After,
+        # the error shape), still checked against the spec, is the right answer here
+        excluded.append(not_a_server_error)
+    case.call_and_validate(base_url=server_url, excluded_checks=excluded, timeout=30)
