@@ -15,12 +15,23 @@ import sqlite3
 from dataclasses import fields
 from typing import Any
 
+import orjson
+
 from shared.model import Event, Location, occurrence_id
 from shared.text import stems
 
 HASH_BITS = 24
 TAG_FACETS = ("themes", "keywords", "accessibility", "audience")
 COLUMN_TAGS = (("quartier", "quartier"), ("commune", "commune"))
+
+
+def dumps(value: Any) -> str:
+    """``value`` as JSON text, with :mod:`orjson` (a tenth of :func:`json.dumps`' time on the
+    write path); what orjson refuses (an integer over 64 bits in ``extra``) by :mod:`json`."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError:
+        return json.dumps(value, ensure_ascii=False)
 
 
 def index_text(text: str | None) -> str:
@@ -146,7 +157,7 @@ class DocRows:
         loc = doc.get("location") or {}
         rowid = insert_doc_row(self.conn, doc)
         self.span = max(self.span, int(doc["end_ts"]) - int(doc["start_ts"]))
-        self.body.append((rowid, json.dumps(doc, ensure_ascii=False)))
+        self.body.append((rowid, dumps(doc)))
         self.tags += [(f, v, rowid) for f, v in sorted(doc_tags(doc))]
         if loc.get("lat") is not None and loc.get("lon") is not None:
             self.geo.append((rowid, loc["lat"], loc["lat"], loc["lon"], loc["lon"]))
