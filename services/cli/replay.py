@@ -3,8 +3,9 @@
 ``dlq`` reads the DLQ stream (records made by :meth:`shared.bus.Bus.dead_letter`) by sequence
 and republishes a record's payload to its original subject, with a new message id so the
 stream's duplicate window does not drop it. ``reindex`` empties the search store and replays the
-EVENTS stream from its start through the indexer's own ``handle_batch``, on an ephemeral pull
-consumer: the live indexer keeps running, and writes are idempotent by version.
+EVENTS stream from its start through the indexer's own ``consume`` (a batch is prepared while
+the previous one is written), on an ephemeral pull consumer: the live indexer keeps running,
+and writes are idempotent by version.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
 from services.cli.opstools import Progress, connect, table
@@ -21,6 +22,8 @@ from shared.errors import ConfigError
 from shared.settings import Settings
 
 if TYPE_CHECKING:
+    from nats.aio.msg import Msg
+
     from shared.bus import Bus
 
 
@@ -106,24 +109,29 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
         indexer = Indexer(bus, store, enricher.enrich, batch_size=args.batch_size,
                           max_deliver=settings.max_deliver, retry_delay_s=settings.retry_delay)
         progress = Progress(total, "reindexing")
-        try:
+
+        async def batches() -> AsyncIterator[list[Msg]]:
             while True:
                 try:
                     msgs = await sub.fetch(args.batch_size, timeout=2)
                 except TimeoutError:
                     info = await sub.consumer_info()
                     if info.num_pending == 0 and info.num_ack_pending == 0:
-                        break
+                        return
                     continue
-                before = indexer.stats.applied + indexer.stats.stale + indexer.stats.dead
-                await indexer.handle_batch(msgs)
-                progress.advance(indexer.stats.applied + indexer.stats.stale
-                                 + indexer.stats.dead - before)
+                yield msgs
+                s = indexer.stats  # the batches written so far (the next one is on its way)
+                progress.advance(s.applied + s.stale + s.dead - progress.done)
+
+        try:
+            await indexer.consume(batches())
         except asyncio.CancelledError:  # Ctrl-C: the store was emptied and is partly rebuilt
             print(f"\nreindex interrupted after {progress.done} of {total} messages: the search "
                   "store is incomplete until 'maillage reindex' runs again to the end",
                   file=sys.stderr)
             raise
+        s = indexer.stats
+        progress.advance(s.applied + s.stale + s.dead - progress.done)
         progress.finish()
         await sub.unsubscribe()
         count = await store.count()
