@@ -1,13 +1,18 @@
-"""Indexing throughput: events/s from the stream into the index, and end to end from harvest
-to searchable. Real nats-server, real SQLite, the real enrichment.
+"""Indexing throughput: events/s from the stream into the index, end to end from harvest to
+searchable, and ``maillage reindex`` of a stream. Real nats-server, real SQLite, the real
+enrichment (with the reference data when MAILLAGE_REFERENCE_DIR or ../shared/reference has
+it). Every wait is bounded: a run that stalls fails with a message.
 
-    python -m bench.indexing [--events 100000] [--e2e-events 20000]
+    python -m bench.indexing [--events 100000] [--e2e-events 20000] [--reindex-events 100000]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import io
+import os
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -15,8 +20,9 @@ from pathlib import Path
 
 from aiohttp import web
 
-from bench.common import machine
+from bench.common import Deadline, machine
 from bench.parse import ics
+from services.cli.replay import reindex
 from services.harvester.fetcher import Fetcher
 from services.harvester.service import fetch_config
 from services.harvester.settings import SETTINGS as HARVESTER_SETTINGS
@@ -70,16 +76,28 @@ async def publish_all(bus: Bus, msgs: list[EventMessage], window: int = 2000) ->
     return time.perf_counter() - t0
 
 
+def seconds_for(events: int) -> float:
+    """How long a part may take: far more than it should (200 events/s), never forever."""
+    return 60 + events / 200
+
+
 async def index_until(bus: Bus, store: SqliteStore, expected: int) -> float:
-    enricher = make_enricher(load(INDEXER_SETTINGS, {}))
+    """Seconds until ``expected`` events are in the store (events, not documents: the
+    harvested calendars' duplicates across sources merge into one document)."""
+    enricher = make_enricher(load(INDEXER_SETTINGS, os.environ))
     indexer = Indexer(bus, store, enricher.enrich, batch_size=256)
     t0 = time.perf_counter()
     task = asyncio.create_task(indexer.run(idle_timeout=0.2))
-    while await store.count() < expected:  # noqa: ASYNC110 - polling the store is the point
-        await asyncio.sleep(0.2)
-    elapsed = time.perf_counter() - t0
-    task.cancel()
-    return elapsed
+    deadline = Deadline(seconds_for(expected), f"{expected} events in the store")
+    try:
+        while (count := await store.event_count()) < expected:
+            if task.done():  # the indexer died: say why rather than wait
+                task.result()
+            deadline.check(f"{count} indexed, {indexer.stats}")
+            await asyncio.sleep(0.2)
+    finally:
+        task.cancel()
+    return time.perf_counter() - t0
 
 
 async def stream_to_index(n: int) -> None:
@@ -131,7 +149,7 @@ async def harvest_to_searchable(n: int, per_source: int = 500) -> None:
                 status = await harvester.harvest(source, SourceState())
                 assert status.ok, status.error_message
             harvested = time.perf_counter() - t0
-            await index_task
+            await asyncio.wait_for(index_task, seconds_for(n))
             elapsed = time.perf_counter() - t0
             print(f"harvest (fetch + parse ICS + publish)  {n / harvested:8.0f} events/s")
             print(f"harvest -> searchable (end to end)     {n / elapsed:8.0f} events/s "
@@ -144,14 +162,45 @@ async def harvest_to_searchable(n: int, per_source: int = 500) -> None:
             server.stop()
 
 
+async def reindex_stream(n: int) -> None:
+    """``maillage reindex`` (the command's own code) of a stream of ``n`` events."""
+    with tempfile.TemporaryDirectory() as tmp:
+        server = NatsServer(Path(tmp) / "nats", free_port()).start()
+        try:
+            bus = await Bus.connect(server.url, "bench")
+            await bus.ensure()
+            await publish_all(bus, messages(n))
+            await bus.close()
+            settings = load(INDEXER_SETTINGS, {
+                **os.environ, "MAILLAGE_NATS_URL": server.url, "MAILLAGE_STORE": "sqlite",
+                "MAILLAGE_SQLITE_PATH": str(Path(tmp) / "index.sqlite")})
+            args = argparse.Namespace(batch_size=500, yes=True)
+            t0 = time.perf_counter()
+            with contextlib.redirect_stdout(io.StringIO()) as report:
+                await asyncio.wait_for(reindex(args, settings), seconds_for(n))
+            elapsed = time.perf_counter() - t0
+            store = SqliteStore(settings.sqlite_path)
+            indexed = await store.event_count()
+            await store.close()
+            if indexed != n:
+                raise SystemExit(f"bench: reindex left {indexed} of {n} events: "
+                                 f"{report.getvalue().strip()}")
+            print(f"maillage reindex (stream -> SQLite)    {n / elapsed:8.0f} events/s "
+                  f"({n} events in {elapsed:.1f} s)")
+        finally:
+            server.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=100_000)
     parser.add_argument("--e2e-events", type=int, default=20_000)
+    parser.add_argument("--reindex-events", type=int, default=100_000)
     args = parser.parse_args()
-    print(f"# indexing ({machine()})")
+    print(f"# indexing ({machine()}; load average {os.getloadavg()[0]:.1f})")
     asyncio.run(stream_to_index(args.events))
     asyncio.run(harvest_to_searchable(args.e2e_events))
+    asyncio.run(reindex_stream(args.reindex_events))
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import fields
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -36,7 +37,12 @@ def dumps(value: Any) -> str:
 
 def index_text(text: str | None) -> str:
     """Accent-folded French stems, as indexed and as queried."""
-    return " ".join(stems(text or ""))
+    return _index_text(text or "")
+
+
+@lru_cache(maxsize=2048)  # descriptions, places and tags repeat from one batch to the next
+def _index_text(text: str) -> str:
+    return " ".join(stems(text))
 
 
 def doc_rowid(doc: dict[str, Any], probe: int = 0) -> int:
