@@ -30,7 +30,7 @@ from services.harvester.sources import Source
 from services.harvester.state import SourceState
 from services.harvester.worker import Harvester
 from services.indexer.consumer import Indexer
-from services.indexer.service import make_enricher
+from services.indexer.service import make_enricher, make_pool
 from services.indexer.settings import SETTINGS as INDEXER_SETTINGS
 from shared.bus import EVENTS_SUBJECT, Bus
 from shared.model import Event, EventMessage, Location, Occurrence
@@ -84,8 +84,12 @@ def seconds_for(events: int) -> float:
 async def index_until(bus: Bus, store: SqliteStore, expected: int) -> float:
     """Seconds until ``expected`` events are in the store (events, not documents: the
     harvested calendars' duplicates across sources merge into one document)."""
-    enricher = make_enricher(load(INDEXER_SETTINGS, os.environ))
-    indexer = Indexer(bus, store, enricher.enrich, batch_size=256)
+    settings = load(INDEXER_SETTINGS, os.environ)  # MAILLAGE_ENRICH_WORKERS as the indexer
+    enricher = make_enricher(settings)
+    pool = make_pool(settings)
+    indexer = Indexer(bus, store, enricher.enrich, batch_size=256, pool=pool)
+    if pool is not None:  # started before the clock, as the indexer's are
+        await pool.warm()
     t0 = time.perf_counter()
     task = asyncio.create_task(indexer.run(idle_timeout=0.2))
     deadline = Deadline(seconds_for(expected), f"{expected} events in the store")
@@ -95,9 +99,12 @@ async def index_until(bus: Bus, store: SqliteStore, expected: int) -> float:
                 task.result()
             deadline.check(f"{count} indexed, {indexer.stats}")
             await asyncio.sleep(0.2)
+        elapsed = time.perf_counter() - t0
     finally:
         task.cancel()
-    return time.perf_counter() - t0
+        if pool is not None:
+            pool.close()
+    return elapsed
 
 
 async def stream_to_index(n: int) -> None:

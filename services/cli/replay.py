@@ -93,13 +93,14 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
     from services.indexer.consumer import Indexer
-    from services.indexer.service import make_enricher
+    from services.indexer.service import make_enricher, make_pool
     from shared.bus import EVENTS_SUBJECT
     from shared.store.factory import open_store
 
     enricher = make_enricher(settings)
     store = open_store(settings)
     bus = await connect(settings)
+    pool = make_pool(settings)
     try:
         total = (await bus.js.stream_info("EVENTS")).state.messages
         await store.reset()
@@ -107,7 +108,8 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
                                 ack_wait=120, inactive_threshold=300, max_ack_pending=-1)
         sub = await bus.js.pull_subscribe(f"{EVENTS_SUBJECT}.>", stream="EVENTS", config=config)
         indexer = Indexer(bus, store, enricher.enrich, batch_size=args.batch_size,
-                          max_deliver=settings.max_deliver, retry_delay_s=settings.retry_delay)
+                          max_deliver=settings.max_deliver, retry_delay_s=settings.retry_delay,
+                          pool=pool)
         progress = Progress(total, "reindexing")
 
         async def batches() -> AsyncIterator[list[Msg]]:
@@ -136,6 +138,8 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
         await sub.unsubscribe()
         count = await store.count()
     finally:
+        if pool is not None:
+            pool.close()
         await bus.close()
         await store.close()
     s = indexer.stats

@@ -137,12 +137,16 @@ class Projector(Generic[M]):
             except InvalidMessage as exc:
                 await self._dead_letter(msg, exc.message)
             except Exception as exc:  # a bug on one message: retry, then dead-letter
-                if msg.metadata.num_delivered >= self.max_deliver:
-                    await self._dead_letter(msg, f"preparation failed: {exc!r}")
-                else:
-                    log.warning("%s preparation failed, will retry", self.what, exc_info=True)
-                    await msg.nak(delay=self.retry_delay_s)
+                log.warning("%s preparation failed", self.what, exc_info=True)
+                await self._preparation_failed(msg, repr(exc))
         return ready
+
+    async def _preparation_failed(self, msg: Msg, error: str) -> None:
+        """Retry ``msg`` after a delay, or dead-letter it after ``max_deliver`` deliveries."""
+        if msg.metadata.num_delivered >= self.max_deliver:
+            await self._dead_letter(msg, f"preparation failed: {error}")
+        else:
+            await msg.nak(delay=self.retry_delay_s)
 
     async def write_batch(self, ready: list[tuple[Msg, M]]) -> None:
         """Apply ``ready`` in one commit, then ack it; nak it with a growing delay when the
