@@ -15,8 +15,10 @@ import io
 import os
 import tempfile
 import time
+from collections.abc import Awaitable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
 from aiohttp import web
 
@@ -37,6 +39,8 @@ from shared.model import Event, EventMessage, Location, Occurrence
 from shared.natsserver import NatsServer, free_port
 from shared.settings import load
 from shared.store.sqlite import SqliteStore
+
+T = TypeVar("T")
 
 TITLES = ["Atelier vélo", "Concert de chorale", "Repair café", "Conférence climat",
           "Balade nature", "Tournoi de foot", "Café des langues", "Atelier numérique"]
@@ -74,6 +78,14 @@ async def publish_all(bus: Bus, msgs: list[EventMessage], window: int = 2000) ->
             pending.clear()
     await asyncio.gather(*pending)
     return time.perf_counter() - t0
+
+
+async def bounded(work: Awaitable[T], seconds: float, what: str) -> T:
+    """``await work``, failing the run with a message past ``seconds``."""
+    try:
+        return await asyncio.wait_for(work, seconds)
+    except TimeoutError:
+        raise SystemExit(f"bench: gave up after {seconds:.0f} s waiting for {what}") from None
 
 
 def seconds_for(events: int) -> float:
@@ -129,6 +141,8 @@ async def harvest_to_searchable(n: int, per_source: int = 500) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         server = NatsServer(Path(tmp) / "nats", free_port()).start()
         app = web.Application()
+        per_source = min(per_source, n)
+        n = n // per_source * per_source  # whole calendars
         bodies = {f"/s{i}.ics": ics(per_source) for i in range(n // per_source)}
 
         async def serve(request: web.Request) -> web.Response:
@@ -156,7 +170,7 @@ async def harvest_to_searchable(n: int, per_source: int = 500) -> None:
                 status = await harvester.harvest(source, SourceState())
                 assert status.ok, status.error_message
             harvested = time.perf_counter() - t0
-            await asyncio.wait_for(index_task, seconds_for(n))
+            await bounded(index_task, seconds_for(n), f"{n} harvested events in the store")
             elapsed = time.perf_counter() - t0
             print(f"harvest (fetch + parse ICS + publish)  {n / harvested:8.0f} events/s")
             print(f"harvest -> searchable (end to end)     {n / elapsed:8.0f} events/s "
@@ -184,7 +198,7 @@ async def reindex_stream(n: int) -> None:
             args = argparse.Namespace(batch_size=500, yes=True)
             t0 = time.perf_counter()
             with contextlib.redirect_stdout(io.StringIO()) as report:
-                await asyncio.wait_for(reindex(args, settings), seconds_for(n))
+                await bounded(reindex(args, settings), seconds_for(n), f"reindex of {n} events")
             elapsed = time.perf_counter() - t0
             store = SqliteStore(settings.sqlite_path)
             indexed = await store.event_count()

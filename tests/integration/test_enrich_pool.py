@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from services.indexer.consumer import DURABLE, Indexer
+from services.indexer.consumer import Indexer
 from services.indexer.enrich_pool import EnrichPool
 from services.indexer.service import make_enricher
 from services.indexer.settings import SETTINGS as INDEXER_SETTINGS
@@ -20,6 +20,7 @@ from shared.bus import DLQ_SUBJECT, EVENTS_SUBJECT, Bus, subject_token
 from shared.settings import load
 from shared.store.sqlite import SqliteStore
 from tests.contract.conftest import Factory
+from tests.unit.store.test_elastic_dead_letters import drained
 
 pytestmark = pytest.mark.integration
 
@@ -58,10 +59,3 @@ async def test_workers_enrich_as_the_indexer_does_and_poison_goes_to_the_dlq(
     assert json.loads(dead.data)["reason"].startswith("undecodable event message")
     await store.close()
 
-
-async def drained(bus: Bus) -> None:
-    while True:
-        await asyncio.sleep(0.1)
-        info = await bus.js.consumer_info("EVENTS", DURABLE)
-        if info.num_pending == 0 and info.num_ack_pending == 0:
-            return
