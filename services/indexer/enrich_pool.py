@@ -16,7 +16,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
 import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -31,11 +34,25 @@ Outcome = tuple[str, Any]
 _enricher: list[Enricher] = []  # the worker's enricher, made by _start
 
 
-def _start(reference_dir: str, timezone: str) -> None:
+def _start(reference_dir: str, timezone: str, indexer_pid: int) -> None:
     from services.indexer.service import enricher_for
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is for the indexer, which stops us
+    threading.Thread(target=_exit_with, args=(indexer_pid,), daemon=True).start()
     _enricher[:] = [enricher_for(reference_dir, timezone)]
+
+
+def _exit_with(pid: int, every_s: float = 1.0) -> None:
+    """End this worker once the indexer is gone (``kill -9``: no shutdown reaches the
+    worker, which would wait for work forever)."""
+    while True:
+        time.sleep(every_s)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            os._exit(0)
+        except PermissionError:  # a process of another user took the number: ours is gone
+            os._exit(0)
 
 
 def prepare_raw(raws: list[bytes]) -> list[Outcome]:
@@ -70,7 +87,7 @@ class EnrichPool:
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
             self.workers, mp_context=multiprocessing.get_context("forkserver"),
-            initializer=_start, initargs=(self.reference_dir, self.timezone))
+            initializer=_start, initargs=(self.reference_dir, self.timezone, os.getpid()))
 
     async def prepare(self, raws: list[bytes]) -> list[Outcome]:
         """One outcome per raw message, in order; the batch is shared between the workers."""
@@ -80,6 +97,10 @@ class EnrichPool:
         done = await asyncio.gather(*(loop.run_in_executor(self._executor, prepare_raw, part)
                                       for part in parts))
         return [outcome for part in done for outcome in part]
+
+    def pids(self) -> list[int]:
+        """The workers' process ids (those started so far)."""
+        return [p.pid for p in (self._executor._processes or {}).values() if p.pid]
 
     async def warm(self) -> None:
         """Start the workers now (they load the reference data) rather than at the first

@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -59,3 +63,48 @@ async def test_workers_enrich_as_the_indexer_does_and_poison_goes_to_the_dlq(
     assert json.loads(dead.data)["reason"].startswith("undecodable event message")
     await store.close()
 
+
+
+INDEXER = """
+import asyncio, sys
+from services.indexer.enrich_pool import EnrichPool
+
+async def main():
+    pool = EnrichPool(1, sys.argv[1], "Europe/Paris")
+    await pool.warm()
+    print(*pool.pids(), flush=True)
+    await asyncio.sleep(600)
+
+if __name__ == "__main__":
+    asyncio.run(main())
+"""
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+def test_a_worker_ends_when_its_indexer_is_killed(tmp_path: Path) -> None:
+    """``kill -9`` of the indexer reaches no shutdown code: its worker would wait for work
+    forever, holding the reference data, one more at each restart."""
+    script = tmp_path / "indexer.py"
+    script.write_text(INDEXER, encoding="utf-8")
+    settings = load(INDEXER_SETTINGS, {})
+    proc = subprocess.Popen([sys.executable, str(script), settings.reference_dir],
+                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2],
+                            env=dict(os.environ))
+    try:
+        assert proc.stdout is not None
+        (worker,) = [int(pid) for pid in proc.stdout.readline().split()]
+        assert alive(worker)
+    finally:
+        proc.kill()
+        proc.wait()
+    deadline = time.monotonic() + 30
+    while alive(worker):
+        assert time.monotonic() < deadline, "the worker outlived its indexer"
+        time.sleep(0.1)
