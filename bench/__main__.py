@@ -22,15 +22,19 @@ FULL = [
     ["bench.signin", "--docs", "20000", "--requests", "200", "--burst", "200"],
     ["bench.associations", "--rows", "20000"],
 ]
-QUICK = [
-    ["bench.parse", "--events", "100", "--runs", "2"],
-    ["bench.indexing", "--events", "2000", "--e2e-events", "1000"],
-    ["bench.store", "--docs", "5000", "--runs", "20"],
-    ["bench.query_http", "--docs", "5000", "--seconds", "3", "--each", "1"],
-    ["bench.push_latency", "--calls", "30"],
-    ["bench.signin", "--docs", "2000", "--requests", "30", "--burst", "60"],
-    ["bench.associations", "--rows", "2000", "--docs", "2000", "--runs", "20"],
+QUICK = [  # a few seconds each: checks that every benchmark still runs to its end
+    ["bench.parse", "--events", "50", "--runs", "1"],
+    ["bench.indexing", "--events", "300", "--e2e-events", "200", "--reindex-events", "300"],
+    ["bench.store", "--docs", "500", "--runs", "5", "--first-runs", "3"],
+    ["bench.query_http", "--docs", "500", "--seconds", "1", "--each", "1", "--python",
+     "--workers", "1"],
+    ["bench.push_latency", "--calls", "5"],
+    ["bench.signin", "--docs", "200", "--requests", "5", "--burst", "10", "--seconds", "1"],
+    ["bench.associations", "--rows", "500", "--docs", "500", "--runs", "5"],
 ]
+#: Seconds a benchmark may run before it is stopped and reported as failed (they bound their
+#: own waits; this is the last resort, so that ``python -m bench`` never hangs).
+LIMIT_S = {"full": 3600, "quick": 300}
 
 
 def main() -> int:
@@ -38,12 +42,21 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--only", help="run only the benchmarks whose module contains this")
     args = parser.parse_args()
-    failed = 0
+    limit = LIMIT_S["quick" if args.quick else "full"]
+    failed = []
     for command in QUICK if args.quick else FULL:
         if args.only and args.only not in command[0]:
             continue
         print(f"\n## {command[0]}", flush=True)
-        failed += subprocess.call([sys.executable, "-m", *command]) != 0
+        try:
+            code = subprocess.call([sys.executable, "-m", *command], timeout=limit)
+        except subprocess.TimeoutExpired:
+            print(f"bench: {command[0]} stopped after {limit} s", flush=True)
+            code = -1
+        if code != 0:
+            failed.append(command[0])
+    if failed:
+        print(f"\nbench: failed: {', '.join(failed)}", flush=True)
     return 1 if failed else 0
 
 

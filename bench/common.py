@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import statistics
+import time
 
 
 def machine() -> str:
@@ -29,3 +30,18 @@ def percentile(values: list[float], q: float) -> float:
 
 def median(values: list[float]) -> float:
     return statistics.median(values)
+
+
+class Deadline:
+    """A bound on one wait of a benchmark: :meth:`check` fails the run with a message that
+    says what was awaited, instead of hanging (``python -m bench`` goes on with the next)."""
+
+    def __init__(self, seconds: float, what: str) -> None:
+        self.seconds, self.what = seconds, what
+        self.end = time.monotonic() + seconds
+
+    def check(self, state: str = "") -> None:
+        if time.monotonic() > self.end:
+            detail = f" ({state})" if state else ""
+            raise SystemExit(f"bench: gave up after {self.seconds:.0f} s waiting for "
+                             f"{self.what}{detail}")

@@ -14,7 +14,9 @@ from bench.common import machine, median
 from services.harvester.formats import parse_document
 from services.harvester.formats.base import ParseContext
 
-NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
+#: The first generated event: the next hour, so that every event falls in the harvest window
+#: whatever the day the bench runs (a fixed date fell out of it once passed).
+NOW = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
 VENUES = ["Le Triangle", "Les Champs Libres", "Maison des Associations", "Parc du Thabor"]
 
 
@@ -26,7 +28,7 @@ def ics(n: int) -> bytes:
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//bench//FR",
              "X-WR-TIMEZONE:Europe/Paris"]
     for i, start in enumerate(starts(n)):
-        lines += ["BEGIN:VEVENT", f"UID:bench-{i}", "DTSTAMP:20260101T000000Z",
+        lines += ["BEGIN:VEVENT", f"UID:bench-{i}", f"DTSTAMP:{NOW:%Y%m%dT%H%M%SZ}",
                   f"DTSTART:{start:%Y%m%dT%H%M%SZ}", "DURATION:PT2H",
                   f"SUMMARY:Atelier vélo numéro {i}", f"LOCATION:{VENUES[i % 4]}\\, Rennes",
                   "DESCRIPTION:Réparation\\, conseils et café.", "CATEGORIES:Vélo,Atelier",

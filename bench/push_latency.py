@@ -17,11 +17,13 @@ import json
 import statistics
 import tempfile
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
 from aiohttp.test_utils import TestServer
 
+from bench.common import Deadline
 from services.indexer.calls_consumer import CallsIndexer
 from services.ingest.app import create_app as create_ingest
 from services.ingest.settings import SETTINGS as INGEST_SETTINGS
@@ -38,6 +40,10 @@ from shared.store.sqlite import SqliteStore
 SECRET = "whsec_" + base64.b64encode(b"bench-secret-0123456789abcdef!!").decode()
 
 
+#: The calls' deadline: open for a while from now, whatever the day the bench runs.
+DEADLINE = (datetime.now(UTC) + timedelta(days=120)).isoformat(timespec="seconds")
+
+
 def percentile(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
@@ -47,7 +53,7 @@ async def one(session: aiohttp.ClientSession, ingest: str, query: str, n: int) -
     body = json.dumps({
         "id": f"bench-{n}", "title": f"Appel numéro {n} pour les jardins partagés",
         "funder": "Ville de Rennes", "description": "<p>Un appel de test.</p>",
-        "themes": ["environnement"], "deadline": "2099-06-30T23:59:00+02:00",
+        "themes": ["environnement"], "deadline": DEADLINE,
     }).encode()
     headers = sign(SECRET, f"bench_{n}_{time.time_ns()}", int(time.time()), body)
     headers["Content-Type"] = "application/json"
@@ -55,10 +61,12 @@ async def one(session: aiohttp.ClientSession, ingest: str, query: str, n: int) -
     async with session.post(f"{ingest}v1/push/bench/calls", data=body, headers=headers) as resp:
         assert resp.status == 202, await resp.text()
         cid = (await resp.json())["items"][0]["call_id"]
+    deadline = Deadline(30, f"call {cid} to be searchable")
     while True:
         async with session.get(f"{query}v1/calls/{cid}") as resp:
             if resp.status == 200:
                 return time.perf_counter() - started
+        deadline.check(f"last answer {resp.status}")
         await asyncio.sleep(0.005)
 
 

@@ -36,7 +36,7 @@ from pathlib import Path
 
 import aiohttp
 
-from bench.common import machine, median, percentile
+from bench.common import Deadline, machine, median, percentile
 from bench.query_http import seed
 from shared.natsserver import NatsServer, free_port
 
@@ -89,7 +89,9 @@ async def one_request(session: aiohttp.ClientSession, base: str, csrf: str, addr
         await resp.read()
         assert resp.status == 200, resp.status
     answered = time.perf_counter() - started
+    deadline = Deadline(30, f"the sign-in mail to {address}")
     while True:
+        deadline.check()
         new = [n for n in outbox_files(outbox) - before if n.endswith(".eml")]
         for name in new:
             message = message_from_bytes((outbox / name).read_bytes())

@@ -44,6 +44,8 @@ from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import orjson
+
 from shared.clean import clean_fields
 
 SCHEMA_VERSION = 1
@@ -430,7 +432,11 @@ class EventMessage:
 
     @classmethod
     def from_json(cls, raw: bytes) -> EventMessage:
-        return cls.from_dict(json.loads(raw))
+        try:  # orjson: a quarter of json's time; it refuses what json reads (NaN, huge ints)
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            data = json.loads(raw)
+        return cls.from_dict(data)
 
 
 @dataclass(frozen=True, slots=True)

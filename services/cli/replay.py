@@ -3,8 +3,8 @@
 ``dlq`` reads the DLQ stream (records made by :meth:`shared.bus.Bus.dead_letter`) by sequence
 and republishes a record's payload to its original subject, with a new message id so the
 stream's duplicate window does not drop it. ``reindex`` empties the search store and replays the
-EVENTS stream from its start through the indexer's own ``handle_batch``, on an ephemeral pull
-consumer: the live indexer keeps running, and writes are idempotent by version; then the
+EVENTS stream from its start through the indexer's own ``consume`` (a batch is prepared while
+the previous one is written), on an ephemeral pull consumer: the live indexer keeps running, and writes are idempotent by version; then the
 directory of associations likewise from the association records of RECORDS.
 """
 
@@ -14,7 +14,7 @@ import argparse
 import asyncio
 import json
 import sys
-from collections.abc import Iterable
+from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
 from services.cli.opstools import Progress, connect, table
@@ -22,6 +22,8 @@ from shared.errors import ConfigError
 from shared.settings import Settings
 
 if TYPE_CHECKING:
+    from nats.aio.msg import Msg
+
     from services.indexer.projector import Projector
     from shared.bus import Bus
 
@@ -90,8 +92,9 @@ async def dlq_replay(args: argparse.Namespace, settings: Settings) -> int:
 
 async def _replay(bus: Bus, projector: Projector[Any], progress: Progress,
                   batch_size: int) -> None:
-    """Feed the whole of ``projector``'s stream to its ``handle_batch`` through an ephemeral
-    pull consumer (the live indexer keeps its own durable one)."""
+    """Feed the whole of ``projector``'s stream to its ``consume`` (a batch is prepared while
+    the previous one is written) through an ephemeral pull consumer (the live indexer keeps
+    its own durable one)."""
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
     config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
@@ -99,17 +102,24 @@ async def _replay(bus: Bus, projector: Projector[Any], progress: Progress,
     sub = await bus.js.pull_subscribe(f"{projector.subject}.>", stream=projector.stream,
                                       config=config)
     stats = projector.stats
-    while True:
-        try:
-            msgs = await sub.fetch(batch_size, timeout=2)
-        except TimeoutError:
-            info = await sub.consumer_info()
-            if info.num_pending == 0 and info.num_ack_pending == 0:
-                break
-            continue
-        before = stats.applied + stats.stale + stats.dead
-        await projector.handle_batch(msgs)
-        progress.advance(stats.applied + stats.stale + stats.dead - before)
+
+    def advance() -> None:  # the batches written so far (the next one may be on its way)
+        progress.advance(stats.applied + stats.stale + stats.dead - progress.done)
+
+    async def batches() -> AsyncIterator[list[Msg]]:
+        while True:
+            try:
+                msgs = await sub.fetch(batch_size, timeout=2)
+            except TimeoutError:
+                info = await sub.consumer_info()
+                if info.num_pending == 0 and info.num_ack_pending == 0:
+                    return
+                continue
+            yield msgs
+            advance()
+
+    await projector.consume(batches())
+    advance()
     progress.finish()
     await sub.unsubscribe()
 
@@ -117,7 +127,7 @@ async def _replay(bus: Bus, projector: Projector[Any], progress: Progress,
 async def reindex(args: argparse.Namespace, settings: Settings) -> int:
     from services.indexer.consumer import Indexer
     from services.indexer.records_consumer import RecordsIndexer
-    from services.indexer.service import make_enricher
+    from services.indexer.service import make_enricher, make_pool
     from shared.records import RECORDS_STREAM
     from shared.store.factory import open_directory_store, open_store
 
@@ -125,11 +135,13 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     directory = open_directory_store(settings)
     bus = await connect(settings)
+    pool = make_pool(settings)
     try:
         total = (await bus.js.stream_info("EVENTS")).state.messages
         await store.reset()
         indexer = Indexer(bus, store, enricher.enrich, batch_size=args.batch_size,
-                          max_deliver=settings.max_deliver, retry_delay_s=settings.retry_delay)
+                          max_deliver=settings.max_deliver, retry_delay_s=settings.retry_delay,
+                          pool=pool)
         records = RecordsIndexer(bus, directory, enricher.geocoder.geocode,
                                  batch_size=args.batch_size, max_deliver=settings.max_deliver,
                                  retry_delay_s=settings.retry_delay)
@@ -148,6 +160,8 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
         count = await store.count()
         associations = await directory.count()
     finally:
+        if pool is not None:
+            pool.close()
         await bus.close()
         await store.close()
         await directory.close()

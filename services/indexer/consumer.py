@@ -8,13 +8,23 @@ geolocation, accessibility, sanitized text) before they are written.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
+from concurrent.futures.process import BrokenProcessPool
+from typing import TYPE_CHECKING
+
+from nats.aio.msg import Msg
 
 from services.indexer.projector import Projector, Stats
 from shared.bus import EVENTS_SUBJECT, Bus
 from shared.errors import InvalidMessage
 from shared.model import Event, EventMessage
 from shared.store.base import SearchStore
+
+if TYPE_CHECKING:
+    from services.indexer.enrich_pool import EnrichPool
+
+log = logging.getLogger(__name__)
 
 DURABLE = "indexer"
 
@@ -44,10 +54,32 @@ class Indexer(Projector[EventMessage]):
         retry_delay_s: float = 2.0,
         ack_wait_s: float = 30.0,
         durable: str = DURABLE,
+        pool: EnrichPool | None = None,
     ) -> None:
         super().__init__(bus, store, batch_size=batch_size, max_deliver=max_deliver,
                          retry_delay_s=retry_delay_s, ack_wait_s=ack_wait_s, durable=durable)
         self.enrich = enrich
+        self.pool = pool  # decodes and enriches in worker processes when given
+
+    async def prepare_batch(self, msgs: list[Msg]) -> list[tuple[Msg, EventMessage]]:
+        if self.pool is None:
+            return await super().prepare_batch(msgs)
+        try:
+            outcomes = await self.pool.prepare([msg.data for msg in msgs])
+        except BrokenProcessPool:  # a worker died (killed, out of memory): new workers
+            log.error("enrichment workers died; starting new ones, this batch enriched here")
+            self.pool.restart()
+            return await super().prepare_batch(msgs)
+        ready: list[tuple[Msg, EventMessage]] = []
+        for msg, (kind, value) in zip(msgs, outcomes, strict=True):
+            if kind == "ok":
+                ready.append((msg, value))
+            elif kind == "poison":
+                await self._dead_letter(msg, value)
+            else:
+                log.warning("event preparation failed: %s", value)
+                await self._preparation_failed(msg, value)
+        return ready
 
     def decode(self, raw: bytes) -> EventMessage:
         return decode(raw)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -95,20 +96,45 @@ class Projector(Generic[M]):
         )
 
     async def run(self, idle_timeout: float = 1.0) -> None:
-        sub = await self.subscribe()
+        """Pull, prepare and write batches until cancelled (see :meth:`consume`)."""
+        await self.consume(self._fetch(await self.subscribe(), idle_timeout))
+
+    async def _fetch(self, sub: JetStreamContext.PullSubscription,
+                     idle_timeout: float) -> AsyncIterator[list[Msg]]:
         while True:
             try:
-                msgs = await sub.fetch(self.batch_size, timeout=idle_timeout)
+                yield await sub.fetch(self.batch_size, timeout=idle_timeout)
             except TimeoutError:  # nothing to fetch (nats' TimeoutError subclasses it)
                 continue
             except Exception as exc:  # the server restarts: the client reconnects by itself
                 log.warning("cannot fetch now: %s", exc or type(exc).__name__,
                             extra={"stream": self.stream})
                 await asyncio.sleep(1)
-                continue
-            await self.handle_batch(msgs)
+
+    async def consume(self, batches: AsyncIterator[list[Msg]]) -> None:
+        """Prepare and write ``batches``. While a batch is being written (and acked once
+        committed), the next one is fetched and prepared: the store's work overlaps the
+        enrichment's. Batches are still written one after the other, in order."""
+        writing: asyncio.Task[None] | None = None
+        try:
+            async for msgs in batches:
+                ready = await self.prepare_batch(msgs)
+                if writing is not None:
+                    await writing
+                writing = asyncio.create_task(self.write_batch(ready))
+            if writing is not None:
+                await writing
+        finally:
+            if writing is not None and not writing.done():
+                writing.cancel()  # its messages are not acked: they come back after ack wait
 
     async def handle_batch(self, msgs: list[Msg]) -> None:
+        """Prepare and write one batch (see the module doc)."""
+        await self.write_batch(await self.prepare_batch(msgs))
+
+    async def prepare_batch(self, msgs: list[Msg]) -> list[tuple[Msg, M]]:
+        """Decode and prepare ``msgs``: the messages ready to write; poison is dead-lettered,
+        a message whose preparation failed is retried (then dead-lettered)."""
         ready: list[tuple[Msg, M]] = []
         for msg in msgs:
             try:
@@ -116,11 +142,20 @@ class Projector(Generic[M]):
             except InvalidMessage as exc:
                 await self._dead_letter(msg, exc.message)
             except Exception as exc:  # a bug on one message: retry, then dead-letter
-                if msg.metadata.num_delivered >= self.max_deliver:
-                    await self._dead_letter(msg, f"preparation failed: {exc!r}")
-                else:
-                    log.warning("%s preparation failed, will retry", self.what, exc_info=True)
-                    await msg.nak(delay=self.retry_delay_s)
+                log.warning("%s preparation failed", self.what, exc_info=True)
+                await self._preparation_failed(msg, repr(exc))
+        return ready
+
+    async def _preparation_failed(self, msg: Msg, error: str) -> None:
+        """Retry ``msg`` after a delay, or dead-letter it after ``max_deliver`` deliveries."""
+        if msg.metadata.num_delivered >= self.max_deliver:
+            await self._dead_letter(msg, f"preparation failed: {error}")
+        else:
+            await msg.nak(delay=self.retry_delay_s)
+
+    async def write_batch(self, ready: list[tuple[Msg, M]]) -> None:
+        """Apply ``ready`` in one commit, then ack it; nak it with a growing delay when the
+        store fails."""
         if not ready:
             return
         started = time.perf_counter()

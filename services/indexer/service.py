@@ -9,6 +9,7 @@ import logging
 from services.indexer.calls_consumer import run_calls
 from services.indexer.consumer import DURABLE, Indexer
 from services.indexer.enrich import Enricher
+from services.indexer.enrich_pool import EnrichPool
 from services.indexer.records_consumer import DURABLE as RECORDS_DURABLE
 from services.indexer.records_consumer import RecordsIndexer
 from shared.bus import Bus
@@ -28,15 +29,27 @@ def make_enricher(settings: Settings) -> Enricher:
     Without the reference data the indexer still runs: events are indexed, themed and
     sanitized, but not placed in quartiers; the log says so and where to get the data.
     """
-    directory = reference_dir({"MAILLAGE_REFERENCE_DIR": settings.reference_dir})
+    return enricher_for(settings.reference_dir, settings.timezone)
+
+
+def enricher_for(reference: str, timezone: str) -> Enricher:
+    """:func:`make_enricher` from the two settings it reads (what an enrichment worker gets)."""
+    directory = reference_dir({"MAILLAGE_REFERENCE_DIR": reference})
     try:
-        reference = load_reference(directory)
+        data = load_reference(directory)
     except ConfigError as exc:
         log.warning("reference data unavailable, events will not be placed in quartiers: %s; "
                     "'maillage reference fetch' downloads it (README, 'Reference data')",
                     exc.message)
-        reference = Reference.empty(directory)
-    return Enricher(reference, timezone=settings.timezone)
+        data = Reference.empty(directory)
+    return Enricher(data, timezone=timezone)
+
+
+def make_pool(settings: Settings) -> EnrichPool | None:
+    """The enrichment workers (MAILLAGE_ENRICH_WORKERS; none: enrich in this process)."""
+    if settings.enrich_workers <= 0:
+        return None
+    return EnrichPool(settings.enrich_workers, settings.reference_dir, settings.timezone)
 
 
 async def follow_reference(settings: Settings, indexer: Indexer, every_s: float = 30,
@@ -56,11 +69,14 @@ async def follow_reference(settings: Settings, indexer: Indexer, every_s: float 
         indexer.enrich = enricher.enrich
         if records is not None:
             records.geocode = enricher.geocoder.geocode
+        if indexer.pool is not None:
+            indexer.pool.restart()
         log.info("reference data loaded again", extra={"directory": str(directory)})
 
 
 async def run(settings: Settings) -> None:
     enricher = make_enricher(settings)
+    pool = make_pool(settings)
     store = open_store(settings)
     calls_store = open_call_store(settings)
     directory = open_directory_store(settings)
@@ -77,6 +93,7 @@ async def run(settings: Settings) -> None:
             max_deliver=settings.max_deliver,
             retry_delay_s=settings.retry_delay,
             ack_wait_s=settings.ack_wait,
+            pool=pool,
         )
         records = RecordsIndexer(
             bus, directory, enricher.geocoder.geocode,
@@ -92,6 +109,8 @@ async def run(settings: Settings) -> None:
     finally:
         for lag in lags:
             lag.cancel()
+        if pool is not None:
+            pool.close()
         await stop_metrics_server(metrics)
         await bus.close()
         await store.close()

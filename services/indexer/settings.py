@@ -21,6 +21,13 @@ SETTINGS: tuple[Setting, ...] = COMMON + METRICS_SETTINGS + STORE_SETTINGS + CAL
     ),
     Setting("MAILLAGE_BATCH_SIZE", "256", "Messages fetched and committed together.", as_int),
     Setting(
+        "MAILLAGE_ENRICH_WORKERS",
+        "0",
+        "Processes that decode and enrich the next batch while the indexer writes one "
+        "(0: all in the indexer's process; 1 when a core is free for it).",
+        as_int,
+    ),
+    Setting(
         "MAILLAGE_MAX_DELIVER",
         "5",
         "Deliveries of a failing message before it goes to the dead-letter store.",

@@ -43,6 +43,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from shared.model import PARIS
@@ -112,7 +113,24 @@ def _norm_url(url: str | None) -> str:
 def organiser_key(name: Any) -> str:
     """An organiser's name as sorted folded words (``La Chorale du Thabor``: ``chorale
     thabor``); ``""`` when unknown."""
-    return " ".join(sorted(set(tokens(name)))) if isinstance(name, str) else ""
+    return _organiser_key(name) if isinstance(name, str) else ""
+
+
+# The features of the members of a batch repeat their venues, addresses and organisers (and
+# a series its title): the words are read once per string.
+@lru_cache(maxsize=4096)
+def _organiser_key(name: str) -> str:
+    return " ".join(sorted(set(tokens(name))))
+
+
+@lru_cache(maxsize=4096)
+def _stem_set(text: str) -> frozenset[str]:
+    return frozenset(stems(text))
+
+
+@lru_cache(maxsize=4096)
+def _address_key(text: str) -> str:
+    return " ".join(tokens(text))
 
 
 def own_organiser(doc: dict[str, Any]) -> str:
@@ -133,9 +151,9 @@ def features(doc: dict[str, Any]) -> Features:
         start_ts=int(doc["start_ts"]),
         day=local_day(int(doc["start_ts"])),
         all_day=bool(doc.get("all_day")),
-        title=frozenset(stems(doc.get("title") or "")),
-        venue=frozenset(stems(loc.get("name") or "")),
-        address=" ".join(tokens(loc.get("address") or "")),
+        title=_stem_set(doc.get("title") or ""),
+        venue=_stem_set(loc.get("name") or ""),
+        address=_address_key(loc.get("address") or ""),
         lat=lat if has_coords else None,
         lon=lon if has_coords else None,
         precise=has_coords and loc.get("precision") in PRECISE,

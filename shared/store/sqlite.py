@@ -32,12 +32,14 @@ Readers open their own connection (WAL lets them read while the single writer co
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -165,6 +167,7 @@ class SqliteStore:
         self.bitmaps = BitmapIndex()
         self.background_rebuilds(background_rebuilds)
         self._warm_calls = 0
+        self._writer: ThreadPoolExecutor | None = None  # see apply()
         self._migrate(self._conn())
 
     def background_rebuilds(self, enabled: bool) -> None:
@@ -228,7 +231,13 @@ class SqliteStore:
     # -- writing -------------------------------------------------------------------------
 
     async def apply(self, messages: Sequence[EventMessage]) -> list[Outcome]:
-        return self.apply_sync(messages)
+        """:meth:`apply_sync` on the store's writer thread: SQLite works without the GIL
+        (half of a batch's time, the FTS index at commit), so the event loop goes on
+        (the indexer fetches and enriches its next batch meanwhile)."""
+        if self._writer is None:
+            self._writer = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+        return await asyncio.get_running_loop().run_in_executor(
+            self._writer, self.apply_sync, messages)
 
     def apply_sync(self, messages: Sequence[EventMessage]) -> list[Outcome]:
         """Apply a batch in one transaction; returns one outcome per message."""
@@ -505,6 +514,10 @@ class SqliteStore:
         return self.bitmaps.builds != builds
 
     async def close(self) -> None:
+        writer, self._writer = self._writer, None
+        if writer is not None:  # the writer thread's connection, then the thread
+            await asyncio.get_running_loop().run_in_executor(writer, self.close_sync)
+            writer.shutdown()
         self.close_sync()
 
     def close_sync(self) -> None:

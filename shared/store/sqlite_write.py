@@ -14,11 +14,12 @@ and from every member in the windows of the removed ones (their former neighbour
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import deque
 from collections.abc import Iterable, Sequence
 from typing import Any
+
+import orjson
 
 from shared.model import EventMessage, Kind
 from shared.store import dedup
@@ -30,6 +31,7 @@ from shared.store.sqlite_docs import (  # noqa: F401 (re-exported)
     delete_doc,
     doc_rowid,
     doc_tags,
+    dumps,
     event_dict,
     event_docs,
     index_text,
@@ -40,7 +42,8 @@ from shared.store.sqlite_docs import (  # noqa: F401 (re-exported)
 class BatchWriter:
     """Applies one batch on ``conn`` (inside the caller's transaction).
 
-    Speed: versions are read in one query per batch, event rows are written once per batch,
+    Speed: versions are read in one query per batch, event and member rows are written once
+    per batch (members before anything reads them back),
     member documents written by the batch stay in memory (no JSON round trip to merge them),
     and the canonical documents' rows are inserted with one ``executemany`` per table.
     """
@@ -55,12 +58,14 @@ class BatchWriter:
         self.docs: dict[str, dict[str, Any]] = {}  # member documents written by this batch
         self.versions: dict[str, int] = {}
         self.event_rows: dict[str, tuple[Any, ...]] = {}
+        self.member_rows: list[tuple[Any, ...]] = []  # written by _flush_members
         self.rows = DocRows(conn, gen)
         self._seen: dict[tuple[int, int, bool], list[dedup.Features]] = {}
 
     def apply(self, messages: Sequence[EventMessage]) -> list[Outcome]:
         self._load_versions({m.event_id for m in messages})
         outcomes = [self._apply_one(m) for m in messages]
+        self._flush_members()
         if self.event_rows:
             self.conn.executemany(
                 "INSERT OR REPLACE INTO events(event_id, source_id, version, deleted, data) "
@@ -75,6 +80,7 @@ class BatchWriter:
 
         for data in events:
             self._insert_members(Event.from_dict(data))
+        self._flush_members()
         self._recluster()
 
     def _load_versions(self, ids: set[str]) -> None:
@@ -91,6 +97,7 @@ class BatchWriter:
         if stored is not None and stored >= msg.version:
             return Outcome.STALE
         if stored is not None:  # only a known event can have members
+            self._flush_members()
             old = conn.execute(
                 "SELECT id, start_ts, day, all_day, cluster_id FROM members WHERE event_id = ?",
                 (msg.event_id,),
@@ -111,7 +118,7 @@ class BatchWriter:
             return Outcome.RETRACTED
         data = event_dict(msg.event)
         self.event_rows[msg.event_id] = (msg.event.id, msg.event.source_id, msg.version, 0,
-                                         json.dumps(data))
+                                         dumps(data))
         self._insert_members(msg.event, data)
         return Outcome.APPLIED
 
@@ -132,14 +139,19 @@ class BatchWriter:
                     first.lat, first.lon, first.precise, first.online, first.url,
                     first.organiser, first.own)
             rows.append((mid, doc["event_id"], doc["start_ts"], feat.day, int(feat.all_day),
-                         json.dumps(feat.to_json()), json.dumps(doc, ensure_ascii=False)))
+                         dumps(feat.to_json()), dumps(doc)))
             self.changed.add(mid)
             self.feats[mid] = feat
             self.docs[mid] = doc
-        if rows:
+        self.member_rows += rows
+
+    def _flush_members(self) -> None:
+        """Insert the members of the batch so far, in one ``executemany``."""
+        if self.member_rows:
             self.conn.executemany(
                 "INSERT OR IGNORE INTO members(id, event_id, start_ts, day, all_day, cluster_id,"
-                " feat, doc) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)", rows)
+                " feat, doc) VALUES (?, ?, ?, ?, ?, NULL, ?, ?)", self.member_rows)
+            self.member_rows = []
             self._seen.clear()
 
     # -- clusters ------------------------------------------------------------------------
@@ -160,7 +172,7 @@ class BatchWriter:
         for mid, raw in self.conn.execute(sql, params):
             feat = feats.get(mid)
             if feat is None:
-                feat = feats[mid] = dedup.Features.from_json(json.loads(raw))
+                feat = feats[mid] = dedup.Features.from_json(orjson.loads(raw))
             out.append(feat)
         self._seen[key] = out
         return out
@@ -219,7 +231,7 @@ class BatchWriter:
                 f"SELECT id, doc FROM members WHERE id IN ({','.join('?' * len(chunk))})",
                 chunk,
             ):
-                self.docs[mid] = json.loads(raw)
+                self.docs[mid] = orjson.loads(raw)
         updates = []
         for group in dirty:
             self.rows.add(merge([self.docs[mid] for mid in group]))

@@ -51,6 +51,15 @@ async def test_newer_version_replaces_occurrences(store, make) -> None:
     assert await store.count() == 1
 
 
+async def test_two_versions_in_one_batch_leave_the_newer_occurrences(store, make) -> None:
+    ev = make.event("a", starts=[make.at(0), make.at(1), make.at(2)])
+    newer = ev.with_(occurrences=ev.occurrences[2:])
+    assert await store.apply([make.upsert(ev, 10), make.upsert(newer, 11)]) == [
+        Outcome.APPLIED, Outcome.APPLIED]
+    page = await store.search(SearchQuery(limit=10))
+    assert [d["start"] for d in page.items] == [newer.occurrences[0].start.isoformat()]
+
+
 async def test_retraction_leaves_a_tombstone_against_late_upserts(store, make) -> None:
     ev = make.event("a")
     await store.apply([make.upsert(ev, 10), make.retract(ev, 20)])

@@ -22,7 +22,11 @@ It never changes identity, dates, title, URL or the source's categories, and
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import replace
+from typing import Any
+
+import orjson
 
 from shared.model import Event, Status
 from shared.reference import Reference, load_reference, reference_dir
@@ -37,6 +41,11 @@ from .themes import TextHits, assign_themes
 __all__ = ["Enricher", "load_reference", "reference_dir"]
 
 
+#: Enrichments remembered (the oldest dropped first): the occurrences of a series published
+#: as separate events, and a source's boilerplate, repeat the same content.
+MEMO_SIZE = 2048
+
+
 class Enricher:
     """Holds the reference data and the indexes built from it; reuse one instance."""
 
@@ -45,10 +54,22 @@ class Enricher:
         self.timezone = timezone  # reserved for date-dependent rules; none yet
         self.geocoder = Geocoder(reference)
         self.accessibility = AccessibilityMatcher(reference.accessibility)
+        self._memo: OrderedDict[tuple[Any, ...], dict[str, Any]] = OrderedDict()
+        self._texts: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
 
     def enrich(self, event: Event) -> Event:
-        description = sanitize(event.description)
-        text = html_to_text(description) if description else plain_text(event.description_text)
+        key = _content_key(event)
+        fields = self._memo.get(key) if key is not None else None
+        if fields is None:
+            fields = self._enriched_fields(event)
+            if key is not None:
+                _remember(self._memo, key, fields)
+        return replace(event, **fields)
+
+    def _enriched_fields(self, event: Event) -> dict[str, Any]:
+        """The fields :meth:`enrich` sets: a function of the content :func:`_content_key`
+        reads (never of identity, dates, URL or organizer)."""
+        description, text = self._text(event.description, event.description_text)
         hits = TextHits.of(event.title, text)
         full_text = "\n".join(p for p in (event.title, text) if p)
         location = event.location
@@ -58,14 +79,43 @@ class Enricher:
             location = self.geocoder.geocode(location)
         keywords = make_keywords(event.categories, event.keywords, event.title, hits)
         given = source_keywords(keywords, event.categories, event.title, hits)
-        return replace(
-            event,
-            description=description,
-            description_text=text,
-            themes=assign_themes(event.categories, event.extra, hits, given),
-            keywords=keywords,
-            location=location,
-            accessibility=self.accessibility.codes(event.accessibility, event.extra, full_text),
-            audience=infer_audience(event.audience, "\n".join([full_text, *event.categories])),
-            is_free=infer_free(event.is_free, event.price, full_text),
-        )
+        return {
+            "description": description,
+            "description_text": text,
+            "themes": assign_themes(event.categories, event.extra, hits, given),
+            "keywords": keywords,
+            "location": location,
+            "accessibility": self.accessibility.codes(event.accessibility, event.extra,
+                                                      full_text),
+            "audience": infer_audience(event.audience, "\n".join([full_text, *event.categories])),
+            "is_free": infer_free(event.is_free, event.price, full_text),
+        }
+
+    def _text(self, description: str, description_text: str) -> tuple[str, str]:
+        """(sanitized description, its plain text), memoized."""
+        key = (description, description_text)
+        out = self._texts.get(key)
+        if out is None:
+            clean = sanitize(description)
+            out = (clean, html_to_text(clean) if clean else plain_text(description_text))
+            _remember(self._texts, key, out)
+        return out
+
+
+def _content_key(event: Event) -> tuple[Any, ...] | None:
+    """What enrichment reads of ``event``; None when its ``extra`` cannot be keyed."""
+    extra: bytes = b""
+    if event.extra:
+        try:
+            extra = orjson.dumps(event.extra, option=orjson.OPT_SORT_KEYS)
+        except TypeError:
+            return None
+    return (event.title, event.description, event.description_text, event.categories,
+            event.keywords, event.location, str(event.status), event.accessibility,
+            event.audience, event.is_free, event.price, extra)
+
+
+def _remember(memo: OrderedDict[Any, Any], key: Any, value: Any) -> None:
+    memo[key] = value
+    if len(memo) > MEMO_SIZE:
+        memo.popitem(last=False)

@@ -20,6 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from shared.taxonomy import CONTEXT, LEXICON, WEAK, LexiconEntry
 from shared.text import fold
@@ -162,35 +163,50 @@ class TextHits:
     @classmethod
     def of(cls, title: str, description_text: str) -> TextHits:
         title_text, title_works = split_work_titles(mask_names(mask_places(title)))
-        description, works = split_work_titles(
-            mask_names(mask_places(description_text[:DESCRIPTION_CHARS]))
-        )
         folded_title = fold(surface(title_text))
         title_stems = folded_stems(folded_title)
-        words = set(title_stems)
-        subject: list[LexiconEntry] = _weak(works)
-        incidental: list[LexiconEntry] = []
-        kept = [folded_title]
-        for sentence in _SENTENCE.split(fold(surface(description))):
-            sentence_stems = folded_stems(sentence)
-            if not sentence_stems:
-                continue
-            if INCIDENTAL.search(sentence):
-                incidental.extend(match_terms(sentence_stems))
-                continue
-            kept.append(sentence)
-            words.update(sentence_stems)
-            subject.extend(match_terms(sentence_stems))
+        described = _read_description(description_text[:DESCRIPTION_CHARS])
         return cls(
             tuple(match_terms(title_stems) + _weak(title_works)),
-            tuple(subject),
-            tuple(incidental),
+            described.subject,
+            described.incidental,
             tuple(dict.fromkeys(_publics(_PUBLIC_IN_TITLE, folded_title)
-                                + age_themes(" . ".join(kept)))),
-            frozenset(words),
+                                + age_themes(" . ".join((folded_title, *described.kept))))),
+            frozenset(title_stems).union(described.words),
             tuple(format_themes(title)),
         )
 
+
+@dataclass(frozen=True, slots=True)
+class _Description:
+    """What :meth:`TextHits.of` reads in a description, apart from the title."""
+
+    subject: tuple[LexiconEntry, ...]
+    incidental: tuple[LexiconEntry, ...]
+    kept: tuple[str, ...]  # the folded sentences that are not practical details
+    words: frozenset[str]
+
+
+@lru_cache(maxsize=2048)
+def _read_description(text: str) -> _Description:
+    """The description's part of :meth:`TextHits.of`, memoized: the occurrences of a series
+    published as separate events, and a source's boilerplate, repeat one description."""
+    description, works = split_work_titles(mask_names(mask_places(text)))
+    subject: list[LexiconEntry] = _weak(works)
+    incidental: list[LexiconEntry] = []
+    kept: list[str] = []
+    words: set[str] = set()
+    for sentence in _SENTENCE.split(fold(surface(description))):
+        sentence_stems = folded_stems(sentence)
+        if not sentence_stems:
+            continue
+        if INCIDENTAL.search(sentence):
+            incidental.extend(match_terms(sentence_stems))
+            continue
+        kept.append(sentence)
+        words.update(sentence_stems)
+        subject.extend(match_terms(sentence_stems))
+    return _Description(tuple(subject), tuple(incidental), tuple(kept), frozenset(words))
 
 def _weak(text: str) -> list[LexiconEntry]:
     """Lexicon matches of the title of a work, as weak evidence (context words dropped)."""

@@ -1,10 +1,12 @@
 import json
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from services.harvester.formats import parse_document
 from services.harvester.formats.base import ParseContext
+from services.indexer.enrich import Enricher
 from services.indexer.enrich.audience import infer_audience, infer_free
-from shared.model import Location, Status
+from shared.model import Location, Occurrence, Status
 
 
 def test_enrich_sanitizes_and_derives_text(enricher, make_event):
@@ -190,3 +192,44 @@ def test_a_keyword_the_text_already_says_is_not_counted_twice(enricher, make_eve
         "culture": "keyword:danse; lexicon:concert"
     }
     assert enricher.enrich(out) == out
+
+
+def test_enrich_memo_reuses_a_series_enrichment_without_mixing_identities(reference, make_event):
+    enricher = Enricher(reference)
+    later = Occurrence(start=datetime(2025, 6, 7, 20, 30, tzinfo=UTC))
+    first = make_event("Atelier vélo", uid="a", description="<p>Réparation et café</p>",
+                       location=Location(name="Le Triangle"))
+    second = replace(first, id="other", source_uid="b", occurrences=(later,), url="https://x.fr")
+    one, two = enricher.enrich(first), enricher.enrich(second)
+    assert len(enricher._memo) == 1  # computed once for the series
+    assert (two.id, two.source_uid, two.occurrences, two.url) == (
+        "other", "b", (later,), "https://x.fr")
+    assert replace(two, id=one.id, source_uid="a", occurrences=one.occurrences,
+                   url=None) == one
+
+
+def test_enrich_memo_keys_every_field_enrichment_reads(reference, make_event):
+    memo, fresh = Enricher(reference), Enricher(reference)
+    base = make_event("Rencontre", description="Une rencontre.",
+                      location=Location(name="Le Triangle"))
+    variants = [
+        base,
+        replace(base, title="Concert"),
+        replace(base, description="Concert gratuit pour les enfants"),
+        replace(base, description="", description_text="Concert de jazz"),
+        replace(base, categories=("Sport",)),
+        replace(base, keywords=("jardinage",)),
+        replace(base, status=Status.MOVED_ONLINE),
+        replace(base, location=Location(name="Les Champs Libres")),
+        replace(base, accessibility=("Handicap moteur",)),
+        replace(base, audience=("seniors",)),
+        replace(base, is_free=False),
+        replace(base, price="Gratuit"),
+        replace(base, extra={"organizer_themes": ["006030"]}),
+    ]
+    outputs = []
+    for event in variants:  # each read fresh, and through the memo after all the others
+        outputs.append(memo.enrich(event))
+        assert outputs[-1] == replace(event, **fresh._enriched_fields(event))
+    assert len({(o.description, o.themes, o.keywords, o.location, o.accessibility, o.audience,
+                 o.is_free) for o in outputs}) == len(variants)  # each changes the enrichment
