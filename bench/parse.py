@@ -16,7 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from bench.common import machine, median
 from services.harvester.formats import parse_document
-from services.harvester.formats.base import ParseContext
+from services.harvester.formats.base import ParseContext, ParseResult
 from services.harvester.parse_pool import ParseJob, ParseLimits, ParsePool
 
 NOW = datetime(2026, 11, 1, 12, tzinfo=UTC)
@@ -99,7 +99,7 @@ async def run_pool(n: int, runs: int) -> dict[str, float]:
                 t0 = time.perf_counter()
                 result = await pool.parse(job)
                 times.append(time.perf_counter() - t0)
-                assert len(result.events) == n, (name, len(result.events))
+                assert isinstance(result, ParseResult) and len(result.events) == n, name
             rates[name] = n / median(times)
     finally:
         await pool.close()
