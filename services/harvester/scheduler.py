@@ -32,7 +32,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from nats.aio.msg import Msg
 from nats.js.errors import APIError
@@ -48,6 +48,7 @@ log = logging.getLogger(__name__)
 
 JOBS_DURABLE = "harvesters"
 ACK_WAIT_S = 60
+SLOT_ROUNDING = timedelta(milliseconds=1)
 
 
 async def enqueue(bus: Bus, source_id: str, slot: int, *, scheduled: bool = False) -> bool:
@@ -181,7 +182,8 @@ class Scheduler:
             job = json.loads(msg.data)
             source_id, slot = str(job["source_id"]), int(job["slot"])
             scheduled = bool(job.get("scheduled", False))
-        except (ValueError, KeyError, TypeError):
+            slot_time = datetime.fromtimestamp(slot / 1e6, UTC)
+        except (ValueError, KeyError, TypeError, OverflowError, OSError):
             log.error("unreadable job dropped", extra={"subject": msg.subject})
             with contextlib.suppress(Exception):
                 await msg.term()
@@ -203,7 +205,10 @@ class Scheduler:
         keepalive = asyncio.create_task(_keep_alive(msg, self.ack_wait_s / 3))
         try:
             state = await self.states.get(source.id)
-            if scheduled and not (state.due(self.clock())
+            # Due at its slot (the scheduler's reading, whatever this replica's clock says;
+            # 1 ms for the rounding of the slot) or now: not harvested since it was queued.
+            due = max(self.clock(), slot_time + SLOT_ROUNDING)
+            if scheduled and not (state.due(due)
                                   or _changed_since_harvest(record, state) is not None):
                 # Queued on a state read before another replica's harvest of the source
                 # saved its own, then acked (the work queue took this job as a new one).

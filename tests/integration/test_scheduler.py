@@ -15,6 +15,7 @@ from functools import partial
 
 import pytest
 from aiohttp import web
+from nats.js.errors import NotFoundError
 
 from services.harvester.fetcher import Fetcher
 from services.harvester.scheduler import JOBS_DURABLE, Scheduler, enqueue
@@ -140,7 +141,10 @@ async def _harvested(bus: Bus, source_id: str) -> bool:
 
 
 async def _jobs_left(bus: Bus, count: int) -> bool:
-    info = await bus.js.consumer_info("JOBS", JOBS_DURABLE)
+    try:
+        info = await bus.js.consumer_info("JOBS", JOBS_DURABLE)
+    except NotFoundError:  # no worker has made the consumer yet
+        return False
     return info.num_pending + info.num_ack_pending == count
 
 
@@ -168,6 +172,24 @@ async def test_job_of_a_replica_that_died_is_harvested_by_another(bus, nats_serv
             await task
         await stop(rbus, fetcher, scheduler)
     assert feed_server.hits["/o.ics"] == 1
+
+
+async def test_a_job_whose_slot_is_no_time_is_dropped_not_retried(bus, nats_server, feed_server):
+    """A job's slot is read as a time (is the source still due then?); one out of any
+    datetime's range is an unreadable job, dropped, not a harvest failed and retried."""
+    good = Source("good", feed_server.put("g.ics", calendar("g"), "text/calendar"))
+    payload = json.dumps({"source_id": "good", "slot": 10**30, "scheduled": True}).encode()
+    assert await bus.publish(f"{JOBS_SUBJECT}.good", payload, "job.good.huge")
+    rbus, fetcher, scheduler = await replica(nats_server.url, [good])
+    task = asyncio.create_task(scheduler.run_workers())
+    try:
+        await eventually(partial(_jobs_left, bus, 0), within=20)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await stop(rbus, fetcher, scheduler)
+    assert "/g.ics" not in feed_server.hits
 
 
 async def test_a_pending_job_refuses_a_second_one_for_the_same_source(bus):
