@@ -1,18 +1,23 @@
 """Parse throughput per format, in events/s (median of several runs).
 
-    python -m bench.parse [--events 500] [--runs 5]
+    python -m bench.parse [--events 500] [--runs 5] [--pool]
+
+``--pool`` parses through the harvester's parse pool (a parser process and its reply sent
+back to the harvester), as a harvest does, instead of in this process.
 """
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import time
 from datetime import UTC, datetime, timedelta
 
 from bench.common import machine, median
 from services.harvester.formats import parse_document
-from services.harvester.formats.base import ParseContext
+from services.harvester.formats.base import ParseContext, ParseResult
+from services.harvester.parse_pool import ParseJob, ParseLimits, ParsePool
 
 #: The first generated event: the next hour, so that every event falls in the harvest window
 #: whatever the day the bench runs (a fixed date fell out of it once passed).
@@ -82,13 +87,39 @@ def run(n: int, runs: int) -> dict[str, float]:
     return rates
 
 
+async def run_pool(n: int, runs: int) -> dict[str, float]:
+    """The same documents parsed through a parse pool of one process, as a harvest does."""
+    ctx = ParseContext(source_id="bench", now=NOW, window_future=timedelta(days=3650))
+    pool = ParsePool(ParseLimits(timeout_s=120.0, workers=1))
+    rates = {}
+    try:
+        await pool.parse(ParseJob(ics(1), ctx, "ics"))  # start the process
+        for name, make in FORMATS.items():
+            job = ParseJob(make(n), ctx, name)
+            times = []
+            for _ in range(runs):
+                t0 = time.perf_counter()
+                result = await pool.parse(job)
+                times.append(time.perf_counter() - t0)
+                assert isinstance(result, ParseResult) and len(result.events) == n, name
+            rates[name] = n / median(times)
+    finally:
+        await pool.close()
+    return rates
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--events", type=int, default=500)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--pool", action="store_true", help="through the parse pool")
     args = parser.parse_args()
-    print(f"# parse throughput ({machine()}); {args.events} events, median of {args.runs} runs")
-    for name, rate in run(args.events, args.runs).items():
+    where = "parse pool" if args.pool else "in process"
+    print(f"# parse throughput, {where} ({machine()}); {args.events} events, "
+          f"median of {args.runs} runs")
+    rates = (asyncio.run(run_pool(args.events, args.runs)) if args.pool
+             else run(args.events, args.runs))
+    for name, rate in rates.items():
         print(f"{name:12s} {rate:10.0f} events/s")
 
 

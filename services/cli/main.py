@@ -106,7 +106,8 @@ def cmd_parse(args: argparse.Namespace) -> int:
         document_budget_s=settings.parse_timeout * DOCUMENT_SHARE,
         options={"dates_in_text": args.dates_in_text},
     )
-    limits = ParseLimits(settings.parse_timeout, settings.parse_memory_mb, workers=1)
+    limits = ParseLimits(settings.parse_timeout, settings.parse_memory_mb, workers=1,
+                         reply_bytes=settings.parse_reply_bytes)
     result = asyncio.run(_parse_bounded(ParseJob(body, ctx, args.format, content_type), limits))
     assert isinstance(result, ParseResult)  # events, not calls
     out = sys.stdout

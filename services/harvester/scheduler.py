@@ -8,7 +8,11 @@ Every replica runs the same two loops:
   (source and slot) is the same on every replica, so N schedulers queue one job;
 * the **workers** pull jobs from one durable consumer shared by all replicas: each job goes to
   one replica, which harvests, saves the state and only then acks. A replica killed mid-job
-  never acks, so the job is redelivered to another after ``ack_wait``.
+  never acks, so the job is redelivered to another after ``ack_wait``. A scheduler reads a
+  source's state, then queues its job: another replica may harvest the source in between, save
+  its state and ack, so the queue takes the second job as a new one. The worker that takes a
+  job its scheduler queued therefore reads the state again and drops the job when the source
+  is no longer due (a job an operator asked for is always harvested).
 
 The slot (the time the job was due, in microseconds) is the version of everything the harvest
 publishes, so a redelivered job re-publishes the same message ids. A source never harvested
@@ -28,7 +32,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from nats.aio.msg import Msg
 from nats.js.errors import APIError
@@ -44,11 +48,19 @@ log = logging.getLogger(__name__)
 
 JOBS_DURABLE = "harvesters"
 ACK_WAIT_S = 60
+SLOT_ROUNDING = timedelta(milliseconds=1)
 
 
-async def enqueue(bus: Bus, source_id: str, slot: int) -> bool:
-    """Queue a harvest of ``source_id``; False when one is already pending."""
-    payload = json.dumps({"source_id": source_id, "slot": slot}).encode()
+async def enqueue(bus: Bus, source_id: str, slot: int, *, scheduled: bool = False) -> bool:
+    """Queue a harvest of ``source_id``; False when one is already pending.
+
+    ``scheduled``: queued because the source was due (by a scheduler), not asked for by an
+    operator; the worker that takes it checks that the source is still due (see
+    :meth:`Scheduler.run_job`)."""
+    job: dict[str, object] = {"source_id": source_id, "slot": slot}
+    if scheduled:
+        job["scheduled"] = True
+    payload = json.dumps(job).encode()
     try:
         return await bus.publish(
             f"{JOBS_SUBJECT}.{subject_token(source_id)}", payload, f"job.{source_id}.{slot}"
@@ -96,7 +108,8 @@ class Scheduler:
             if not source.enabled:
                 continue
             state = await self.states.get(source.id)
-            changed = self._changed_since_harvest(source.id, state)
+            record = self.catalog.sources.get(source.id) if self.catalog else None
+            changed = _changed_since_harvest(record, state)
             if changed is not None:
                 due = changed
             elif not state.due(now):
@@ -105,7 +118,7 @@ class Scheduler:
                 due = datetime.fromisoformat(state.next_check)
             else:
                 due = self._first_due(source.id) or now
-            if await enqueue(self.bus, source.id, now_version(due)):
+            if await enqueue(self.bus, source.id, now_version(due), scheduled=True):
                 queued += 1
         return queued
 
@@ -114,17 +127,6 @@ class Scheduler:
         if record is None or not record.updated_at:
             return None
         return datetime.fromisoformat(record.updated_at)
-
-    def _changed_since_harvest(self, source_id: str, state: SourceState) -> datetime | None:
-        """When the source's record changed, if it did after the harvest that made ``state``
-        (an address fixed by an operator is fetched now, not at the next check). The time is
-        the same on every replica, so they queue one job."""
-        record = self.catalog.sources.get(source_id) if self.catalog else None
-        if (record is None or not record.updated_at or state.disabled
-                or state.record_updated_at is None):  # None: harvested before this was kept
-            return None
-        changed = datetime.fromisoformat(record.updated_at)
-        return changed if changed > datetime.fromisoformat(state.record_updated_at) else None
 
     async def current(self, source_id: str) -> RegisteredSource | None:
         """The source as it is now (read from the registry), or None if removed."""
@@ -179,7 +181,9 @@ class Scheduler:
         try:
             job = json.loads(msg.data)
             source_id, slot = str(job["source_id"]), int(job["slot"])
-        except (ValueError, KeyError, TypeError):
+            scheduled = bool(job.get("scheduled", False))
+            slot_time = datetime.fromtimestamp(slot / 1e6, UTC)
+        except (ValueError, KeyError, TypeError, OverflowError, OSError):
             log.error("unreadable job dropped", extra={"subject": msg.subject})
             with contextlib.suppress(Exception):
                 await msg.term()
@@ -201,6 +205,18 @@ class Scheduler:
         keepalive = asyncio.create_task(_keep_alive(msg, self.ack_wait_s / 3))
         try:
             state = await self.states.get(source.id)
+            # Due at its slot (the scheduler's reading, whatever this replica's clock says;
+            # 1 ms for the rounding of the slot) or now: not harvested since it was queued.
+            due = max(self.clock(), slot_time + SLOT_ROUNDING)
+            if scheduled and not (state.due(due)
+                                  or _changed_since_harvest(record, state) is not None):
+                # Queued on a state read before another replica's harvest of the source
+                # saved its own, then acked (the work queue took this job as a new one).
+                log.info("job dropped: the source was harvested since it was queued",
+                         extra={"source_id": source.id})
+                with contextlib.suppress(Exception):
+                    await msg.ack()
+                return
             await self.harvester.harvest(source, state, version=slot)
             state.record_updated_at = record.updated_at or None
             await self.states.put(source.id, state)
@@ -216,6 +232,19 @@ class Scheduler:
 
     async def run(self) -> None:
         await asyncio.gather(self.run_scheduler(), self.run_workers())
+
+
+def _changed_since_harvest(
+    record: RegisteredSource | None, state: SourceState
+) -> datetime | None:
+    """When the source's record changed, if it did after the harvest that made ``state``
+    (an address fixed by an operator is fetched now, not at the next check). The time is
+    the same on every replica, so they queue one job."""
+    if (record is None or not record.updated_at or state.disabled
+            or state.record_updated_at is None):  # None: harvested before this was kept
+        return None
+    changed = datetime.fromisoformat(record.updated_at)
+    return changed if changed > datetime.fromisoformat(state.record_updated_at) else None
 
 
 async def _keep_alive(msg: Msg, every_s: float) -> None:

@@ -97,6 +97,13 @@ SETTINGS: tuple[Setting, ...] = COMMON + METRICS_SETTINGS + (
         as_int,
     ),
     Setting(
+        "MAILLAGE_PARSE_REPLY_BYTES",
+        str(64 * 1024 * 1024),
+        "Longest reply a parser process may send back (the parsed events, as JSON); a longer "
+        "one is refused and the harvest fails.",
+        as_int,
+    ),
+    Setting(
         "MAILLAGE_PARSE_WORKERS",
         "2",
         "Parser processes of one harvester replica (documents parsed at once).",

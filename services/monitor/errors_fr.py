@@ -53,6 +53,8 @@ KIND_FR: dict[str, str] = {
     "ou trop nombreuses)\u00a0: Maillage l’a arrêtée. Les événements déjà publiés sont gardés.",
     "parse_memory": "Le document demande trop de mémoire\u00a0: Maillage a arrêté sa lecture. "
     "Les événements déjà publiés sont gardés.",
+    "parse_reply": "La lecture du document a produit une réponse invalide ou démesurée\u00a0: "
+    "Maillage l’a refusée. Les événements déjà publiés sont gardés.",
     "too_many_occurrences": "Le document produit trop de dates d’événements (au-delà de la "
     "limite MAILLAGE_MAX_SOURCE_OCCURRENCES)\u00a0: rien n’est publié et les événements déjà "
     "publiés sont gardés.",

@@ -15,6 +15,7 @@ from functools import partial
 
 import pytest
 from aiohttp import web
+from nats.js.errors import NotFoundError
 
 from services.harvester.fetcher import Fetcher
 from services.harvester.scheduler import JOBS_DURABLE, Scheduler, enqueue
@@ -90,6 +91,63 @@ async def test_two_replicas_harvest_each_source_exactly_once(bus, nats_server, f
     }
 
 
+class StatesReadThenHeld(StateStore):
+    """The harvest state, read from the bucket, then handed over only once ``release`` is
+    set: a scheduler tick that read a source's state before another replica saved its own."""
+
+    def __init__(self, kv, release: asyncio.Event) -> None:
+        super().__init__(kv)
+        self.release = release
+
+    async def get(self, source_id: str):
+        state = await super().get(source_id)
+        await self.release.wait()
+        return state
+
+
+async def test_a_job_queued_on_a_state_read_before_another_replicas_harvest_is_dropped(
+        bus, nats_server, feed_server):
+    """Replica B's scheduler reads the state of a source never harvested; meanwhile replica A
+    harvests it, saves its state and acks its job; then B queues its own job (a new slot, so
+    the queue takes it). Before, that job was harvested again: the source twice at once."""
+    source = Source("raced", feed_server.put("r.ics", calendar("r"), "text/calendar"),
+                    interval=3600)
+    a_bus, a_fetcher, a = await replica(nats_server.url, [source])
+    b_bus, b_fetcher, b = await replica(nats_server.url, [source])
+    release = asyncio.Event()
+    b.states = StatesReadThenHeld(b.states.kv, release)
+    tick = asyncio.create_task(b.schedule_due())
+    workers = asyncio.create_task(a.run_workers())
+    try:
+        assert await a.schedule_due() == 1
+        await eventually(lambda: _harvested(bus, "raced"), within=20)
+        await eventually(partial(_jobs_left, bus, 0), within=20)  # A acked its job
+        release.set()
+        assert await tick == 1  # the queue took B's job: the one before was acked
+        await eventually(partial(_jobs_left, bus, 0), within=20)  # ...and A took it
+    finally:
+        release.set()
+        for task in (tick, workers):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await stop(a_bus, a_fetcher, a)
+        await stop(b_bus, b_fetcher, b)
+    assert feed_server.hits["/r.ics"] == 1
+
+
+async def _harvested(bus: Bus, source_id: str) -> bool:
+    return bool((await StateStore(await bus.kv("harvest_state")).get(source_id)).last_success)
+
+
+async def _jobs_left(bus: Bus, count: int) -> bool:
+    try:
+        info = await bus.js.consumer_info("JOBS", JOBS_DURABLE)
+    except NotFoundError:  # no worker has made the consumer yet
+        return False
+    return info.num_pending + info.num_ack_pending == count
+
+
 async def test_job_of_a_replica_that_died_is_harvested_by_another(bus, nats_server, feed_server):
     source = Source("orphan", feed_server.put("o.ics", calendar("o"), "text/calendar"))
     assert await enqueue(bus, source.id, slot=1)
@@ -114,6 +172,24 @@ async def test_job_of_a_replica_that_died_is_harvested_by_another(bus, nats_serv
             await task
         await stop(rbus, fetcher, scheduler)
     assert feed_server.hits["/o.ics"] == 1
+
+
+async def test_a_job_whose_slot_is_no_time_is_dropped_not_retried(bus, nats_server, feed_server):
+    """A job's slot is read as a time (is the source still due then?); one out of any
+    datetime's range is an unreadable job, dropped, not a harvest failed and retried."""
+    good = Source("good", feed_server.put("g.ics", calendar("g"), "text/calendar"))
+    payload = json.dumps({"source_id": "good", "slot": 10**30, "scheduled": True}).encode()
+    assert await bus.publish(f"{JOBS_SUBJECT}.good", payload, "job.good.huge")
+    rbus, fetcher, scheduler = await replica(nats_server.url, [good])
+    task = asyncio.create_task(scheduler.run_workers())
+    try:
+        await eventually(partial(_jobs_left, bus, 0), within=20)
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        await stop(rbus, fetcher, scheduler)
+    assert "/g.ics" not in feed_server.hits
 
 
 async def test_a_pending_job_refuses_a_second_one_for_the_same_source(bus):

@@ -99,3 +99,21 @@ async def test_good_sources_are_harvested_while_a_hostile_one_is_parsed(
     status = await hostile_task
     assert (status.ok, status.error_kind) == (False, "parse_timeout")  # ...and it was stopped
     assert max(finished[s.id] for s in good) < finished["never"]
+
+
+async def test_a_reply_too_large_for_the_harvester_fails_with_a_french_reason(
+    make_harvester, feed_server
+) -> None:
+    """The parser process's reply is bounded (MAILLAGE_PARSE_REPLY_BYTES): past it, it is
+    refused unread and the harvest fails, the source's events kept."""
+    harvester = make_harvester(MAILLAGE_PARSE_REPLY_BYTES="20000", MAILLAGE_PARSE_WORKERS="1")
+    url = feed_server.put("big.ics", hostile_ics.good(DAY, uid="earlier"), "text/calendar")
+    source, state = Source("assoc", url), SourceState()
+    assert (await harvester.harvest(source, state)).ok
+    published = dict(state.published)
+
+    feed_server.put("big.ics", hostile_ics.many_events(200), "text/calendar")
+    status = await harvester.harvest(source, state)
+    assert (status.ok, status.error_kind, status.removed) == (False, "parse_reply", 0)
+    assert error_fr(status.error_kind).startswith("La lecture du document a produit une réponse")
+    assert state.published == published

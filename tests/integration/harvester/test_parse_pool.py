@@ -11,11 +11,21 @@ import os
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from services.harvester.formats.base import ParseContext
-from services.harvester.parse_pool import ParseJob, ParseLimits, ParsePool
+from services.harvester.parse_pool import (
+    _ENCODER,
+    CHILD_ENV,
+    EventsReply,
+    ParseJob,
+    ParseLimits,
+    ParsePool,
+    decode_reply,
+    run_job,
+)
 from shared.errors import ParseError
 from tests.unit.harvester import hostile_ics
 
@@ -114,4 +124,78 @@ async def test_close_stops_every_child() -> None:
     children = [c.process for c in made._idle]
     assert children
     await made.close()
-    assert made.pids() == [] and not any(p.is_alive() for p in children)
+    assert made.pids() == [] and all(p.poll() is not None for p in children)
+
+
+COMPROMISED = "tests.integration.harvester.compromised_parser:main"
+
+
+@pytest.fixture
+async def compromised(monkeypatch) -> AsyncIterator[ParsePool]:
+    """A pool whose parser process is the stand-in of compromised_parser.py (the parser
+    processes import what the harvester's import path holds: here the repository too)."""
+    monkeypatch.syspath_prepend(str(Path(__file__).parents[3]))
+    made = ParsePool(ParseLimits(workers=1), entry=COMPROMISED)
+    try:
+        yield made
+    finally:
+        await made.close()
+
+
+async def test_a_parser_process_holds_none_of_the_harvesters_secrets(monkeypatch) -> None:
+    """Before, the parser processes were forked with the harvester's whole environment: a
+    code-execution bug in a parser library could read the push secrets, SMTP password..."""
+    monkeypatch.setenv("MAILLAGE_PUSH_SECRETS", "pub:s3cr3t-push")
+    monkeypatch.setenv("MAILLAGE_SMTP_PASSWORD", "s3cr3t-smtp")
+    monkeypatch.setenv("TZ", "Europe/Paris")
+    made = ParsePool(ParseLimits(workers=1))
+    try:
+        assert [e.title for e in (await made.parse(job(GOOD))).events] == ["good"]
+        [pid] = made.pids()
+        environ = await asyncio.to_thread(Path(f"/proc/{pid}/environ").read_bytes)
+        names = {item.split(b"=", 1)[0].decode() for item in environ.split(b"\0") if item}
+    finally:
+        await made.close()
+    assert "TZ" in names and "PATH" in names
+    assert names <= set(CHILD_ENV), names - set(CHILD_ENV)
+
+
+async def test_a_pickled_reply_is_refused_and_never_executed(compromised, tmp_path) -> None:
+    marker = tmp_path / "executed"
+    with pytest.raises(ParseError) as info:
+        await compromised.parse(job(GOOD, options={"reply": "pickle", "marker": str(marker)}))
+    assert info.value.kind == "parse_reply" and "not valid data" in info.value.message
+    assert compromised.pids() == []  # the process that sent it was stopped
+    assert not marker.exists()
+
+
+@pytest.mark.parametrize(("reply", "reason"), [
+    ("other_source", "an event of another source"),
+    ("wrong_type", "Expected `str`, got `int`"),
+    ("bad_kind", "at `$.kind`"),
+])
+async def test_a_reply_outside_the_schema_is_refused(compromised, reply: str, reason: str) -> None:
+    with pytest.raises(ParseError) as info:
+        await compromised.parse(job(GOOD, options={"reply": reply}))
+    assert info.value.kind == "parse_reply" and reason in info.value.message
+
+
+async def test_a_reply_longer_than_the_limit_is_refused_and_the_child_replaced() -> None:
+    made = ParsePool(ParseLimits(workers=1, reply_bytes=20_000))
+    try:
+        assert [e.title for e in (await made.parse(job(GOOD))).events] == ["good"]
+        [before] = made.pids()
+        with pytest.raises(ParseError) as info:
+            await made.parse(job(hostile_ics.many_events(200)))
+        assert info.value.kind == "parse_reply" and "20,000 bytes" in info.value.message
+        assert before not in made.pids()
+        assert [e.title for e in (await made.parse(job(GOOD))).events] == ["good"]
+    finally:
+        await made.close()
+
+
+def test_a_reply_gives_back_the_parsed_document_as_it_was() -> None:
+    body = hostile_ics.many_events(3)
+    parsed = run_job(job(body))
+    raw = _ENCODER.encode(EventsReply(parsed))
+    assert decode_reply(raw, job(body)).result == parsed
