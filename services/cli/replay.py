@@ -4,8 +4,9 @@
 and republishes a record's payload to its original subject, with a new message id so the
 stream's duplicate window does not drop it. ``reindex`` empties the search store and replays the
 EVENTS stream from its start through the indexer's own ``consume`` (a batch is prepared while
-the previous one is written), on an ephemeral pull consumer: the live indexer keeps running, and writes are idempotent by version; then the
-directory of associations likewise from the association records of RECORDS.
+the previous one is written), on an ephemeral pull consumer: the live indexer keeps running,
+and writes are idempotent by version; then the directory of associations likewise from the
+association records of RECORDS.
 """
 
 from __future__ import annotations
