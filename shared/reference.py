@@ -236,6 +236,19 @@ def _areas(features: list[dict[str, Any]], code_key: str, name_key: str) -> Area
     return AreaIndex(areas)
 
 
+def area_features(directory: Path, kind: str) -> list[tuple[str, str, dict[str, Any]]]:
+    """``(code, name, GeoJSON geometry)`` of each ``quartier`` or ``commune`` of the directory
+    (the commune codes are INSEE codes of five digits)."""
+    name, code_key = (("rennes_quartiers.geojson", "nuquart") if kind == "quartier"
+                      else ("rennes_metropole_communes.geojson", "code_insee"))
+    out = []
+    for feat in _geojson(directory, name):
+        props = feat.get("properties") or {}
+        code = _insee(props[code_key]) if kind == "commune" else str(props[code_key])
+        out.append((code, str(props["nom"]), feat["geometry"]))
+    return out
+
+
 def _communes(directory: Path) -> tuple[AreaIndex, dict[str, Commune]]:
     features = _geojson(directory, "rennes_metropole_communes.geojson")
     for feat in features:

@@ -10,6 +10,7 @@ from services.indexer.settings import STORE_SETTINGS
 from services.ingest.settings import CALL_STORE_SETTINGS
 from services.query.trust import parse_networks
 from services.sources_self.settings import SOURCES_SELF_SETTINGS
+from shared.reference import REFERENCE_SETTING
 from shared.settings import COMMON, Setting, as_bool, as_float, as_port
 
 
@@ -75,13 +76,15 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "MAILLAGE_TILE_URL",
         "https://tile.openstreetmap.org/{z}/{x}/{y}.png",
-        "Map tile URL pattern for the web page (empty: no map, only the list of places).",
+        "Map tile URL pattern for the web page (empty: the map shows only the quartier and "
+        "commune boundaries of MAILLAGE_REFERENCE_DIR).",
     ),
     Setting(
         "MAILLAGE_TILE_ATTRIBUTION",
         "© les contributeurs d'OpenStreetMap",
         "Attribution shown on the map.",
     ),
+    REFERENCE_SETTING,  # the quartier and commune outlines drawn under the map
     Setting(
         "MAILLAGE_ALLOW_PRIVATE",
         "false",

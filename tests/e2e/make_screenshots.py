@@ -1,6 +1,7 @@
 """Take the README screenshots of the main views from the seeded agenda (tests/e2e/site.py).
 
-    .venv/bin/python tests/e2e/make_screenshots.py [OUTPUT_DIR]     # default docs/screenshots
+    .venv/bin/python tests/e2e/make_screenshots.py [OUTPUT_DIR] [--only a.png,b.png]
+                                                  # default docs/screenshots, every shot
 
 Needs /usr/bin/chromium and the playwright package, like the browser tests. Everything is
 served on loopback (the map tiles are plain offline stand-ins).
@@ -39,10 +40,14 @@ SHOTS = (
     ("api-390.png", "/api", PHONE, False),
     ("erreur-404.png", "/page-inconnue", WIDE, False),
     ("erreur-404-390.png", "/page-inconnue", PHONE, False),
+    ("carte-sans-tuiles.png", "/?vue=carte", WIDE, False),
+    ("carte-sans-tuiles-390.png", "/?vue=carte", PHONE, False),
 )
+#: Shots taken with the tile server unreachable (the map's own base layer alone).
+NO_TILES = ("carte-sans-tuiles.png", "carte-sans-tuiles-390.png")
 
 
-def main(out: Path) -> None:
+def main(out: Path, only: set[str] | None = None) -> None:
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         module = load_site()
@@ -53,15 +58,21 @@ def main(out: Path) -> None:
                 browser = pw.chromium.launch(executable_path=str(CHROMIUM),
                                              args=[*CHROMIUM_ARGS, "--lang=fr-FR"])
                 for name, path, viewport, full in SHOTS:
+                    if only and name not in only:
+                        continue
                     context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
                                                   viewport=viewport)
                     page = context.new_page()
+                    if name in NO_TILES:
+                        page.route("**/tiles/**", lambda route: route.abort())
                     base = site.other_url if path.startswith("other:") else site.url
                     page.goto(base + path.removeprefix("other:"))
                     if name == "evenement.png":
                         page.locator(".event .title a").first.click()
                         page.wait_for_url("**/evenement/**")
-                    if "carte" in name:
+                    if name in NO_TILES:
+                        page.wait_for_selector("path.area-quartier")
+                    elif "carte" in name:
                         page.wait_for_selector(".leaflet-tile-loaded")
                     if name == "widget.png":
                         page.wait_for_selector("iframe")
@@ -76,4 +87,10 @@ def main(out: Path) -> None:
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "screenshots")
+    args = sys.argv[1:]
+    chosen = None
+    if "--only" in args:
+        at = args.index("--only")
+        chosen = set(args[at + 1].split(","))
+        del args[at:at + 2]
+    main(Path(args[0]) if args else REPO / "docs" / "screenshots", chosen)

@@ -127,7 +127,7 @@ def test_map_shows_one_marker_per_place_on_local_tiles(site: Any, page: Any) -> 
     page.wait_for_selector(".leaflet-marker-icon")
     page.wait_for_selector(".leaflet-tile-loaded")
     places = page.locator(".places > li").count()
-    assert page.locator(".leaflet-marker-icon").count() == places
+    assert page.locator(".leaflet-marker-icon:not(.area-label)").count() == places
     assert page.console_errors == []
 
 
@@ -153,8 +153,10 @@ def test_map_shows_a_commune_known_only_as_an_area(site: Any, page: Any) -> None
     assert page.console_errors == []
 
 
-def test_map_degrades_to_the_list_of_places_when_tiles_fail(site: Any, page: Any) -> None:
+def test_map_degrades_to_the_list_of_places_when_tiles_and_outlines_fail(
+        site: Any, page: Any) -> None:
     page.route("**/tiles/**", lambda route: route.abort())
+    page.route("**/carte/limites.geojson*", lambda route: route.abort())
     page.goto(site.url + "/?vue=carte")
     page.wait_for_selector("#carte-hors-ligne:not([hidden])")
     assert page.locator("#carte").is_hidden()

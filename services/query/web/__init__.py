@@ -8,15 +8,18 @@ Routes
     ``/integrer``          how to embed the agenda, with a snippet generator
     ``/api``               the open API and the feeds, in French (what, where, reuse)
     ``/static/...``        CSS, scripts, the vendored Leaflet
+    ``/carte/limites.geojson``  the map's base layer: quartier and commune outlines
 
 Settings read (with defaults when the service's table lacks them): ``MAILLAGE_TILE_URL``
-(map tiles; empty: no map, only the list of places) and ``MAILLAGE_TILE_ATTRIBUTION``.
+(map tiles; empty: the map shows only the boundaries), ``MAILLAGE_TILE_ATTRIBUTION`` and
+``MAILLAGE_REFERENCE_DIR`` (the boundaries, :mod:`.boundaries`).
 """
 
 from __future__ import annotations
 
 from aiohttp import web
 
+from .boundaries import setup_boundaries
 from .embed import integrer, widget, widget_js
 from .event import event_page
 from .pages import api_page, home
@@ -34,3 +37,4 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/integrer", integrer)
     app.router.add_get("/api", api_page)
     app.router.add_static("/static", STATIC)
+    setup_boundaries(app)

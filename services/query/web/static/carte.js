@@ -1,6 +1,9 @@
 /* The map of the agenda's "Carte" view (Leaflet, served from this site).
-   The list of places under it is the page without JavaScript; if the tiles cannot be loaded
-   (offline, tile server down), the map is removed and that list remains. */
+   The list of places under it is the page without JavaScript. Under the markers, the outlines
+   of the quartiers and communes (data-boundaries, from this site) are the map's own base
+   layer: with no tile server configured, or when its tiles cannot be loaded (offline, server
+   down), the map shows them alone, labelled. Only when neither can be drawn is the map
+   removed, and the list of places remains. */
 (function () {
   'use strict';
   var el = document.getElementById('carte');
@@ -39,17 +42,92 @@
   } else {
     attribution.textContent = label;
   }
-  var tiles = L.tileLayer(el.getAttribute('data-tile-url'), {
-    maxZoom: 19, attribution: attribution.innerHTML
-  });
-  var loaded = false;
-  var failures = 0;
-  tiles.on('tileload', function () { loaded = true; });
-  tiles.on('tileerror', function () {
-    failures += 1;
-    if (!loaded && failures >= 2) { offline(); }
-  });
-  tiles.addTo(map);
+  var tileUrl = el.getAttribute('data-tile-url');
+  var boundariesUrl = el.getAttribute('data-boundaries');
+  var tilesOk = Boolean(tileUrl);
+  var boundariesOk = Boolean(boundariesUrl);
+  var tiles = null;
+  if (tileUrl) {
+    tiles = L.tileLayer(tileUrl, { maxZoom: 19, attribution: attribution.innerHTML });
+    var loaded = false;
+    var failures = 0;
+    tiles.on('tileload', function () { loaded = true; });
+    tiles.on('tileerror', function () {
+      failures += 1;
+      if (!loaded && failures >= 2 && tilesOk) {
+        tilesOk = false;
+        map.removeLayer(tiles);
+        withoutTiles();
+      }
+    });
+    tiles.addTo(map);
+  } else {
+    withoutTiles();
+  }
+
+  // The base layer of this site: outlines under the markers, names at their label points.
+  map.createPane('limites').style.zIndex = 250;  // over the tiles, under the markers
+  map.createPane('noms').style.zIndex = 260;
+  if (boundariesUrl) {
+    fetch(boundariesUrl, { credentials: 'same-origin' })
+      .then(function (r) {
+        if (!r.ok) { throw new Error('HTTP ' + r.status); }
+        return r.json();
+      })
+      .then(drawBoundaries)
+      .catch(function () {
+        boundariesOk = false;
+        if (!tilesOk) { offline(); }
+      });
+  }
+
+  function drawBoundaries(data) {
+    L.geoJSON(data, {
+      pane: 'limites',
+      interactive: false,
+      attribution: 'Limites des quartiers et communes\u202f: Rennes Métropole (ODbL)',
+      style: function (feature) {
+        var kind = feature.properties.kind;
+        return {
+          className: 'area area-' + kind,
+          color: kind === 'quartier' ? '#5b6770' : '#3d4850',
+          weight: kind === 'quartier' ? 1.5 : 2,
+          dashArray: kind === 'quartier' ? '5 4' : null,
+          fill: true,
+          fillColor: kind === 'quartier' ? '#f3efe4' : '#faf8f2',
+          fillOpacity: 0
+        };
+      }
+    }).addTo(map);
+    data.features.forEach(function (feature) {
+      var p = feature.properties;
+      var name = document.createElement('span');
+      name.textContent = p.name;
+      L.marker([p.label[1], p.label[0]], {
+        pane: 'noms', interactive: false, keyboard: false,
+        icon: L.divIcon({
+          className: 'area-label area-label-' + p.kind +
+            (p.kind === 'commune' && p.code === '35238' ? ' area-label-rennes' : ''),
+          html: name, iconSize: null
+        })
+      }).addTo(map);
+    });
+    zoomClasses();
+  }
+
+  function zoomClasses() {
+    var zoom = map.getZoom();
+    el.classList.toggle('zoom-loin', zoom < 11);
+    el.classList.toggle('zoom-quartiers', zoom >= 12);
+  }
+  map.on('zoomend', zoomClasses);
+
+  function withoutTiles() {
+    if (!boundariesOk) { offline(); return; }
+    el.classList.add('sans-tuiles');
+    var note = document.getElementById('carte-limites');
+    if (note && tileUrl) { note.hidden = false; }
+  }
 
   function popup(place) {
     var box = document.createElement('div');
@@ -106,6 +184,10 @@
   }
 
   function offline() {
+    if (el.classList.contains('hors-ligne')) { return; }
+    el.classList.add('hors-ligne');
+    var limites = document.getElementById('carte-limites');
+    if (limites) { limites.hidden = true; }
     map.remove();
     el.hidden = true;
     var note = document.getElementById('carte-hors-ligne');
