@@ -40,6 +40,7 @@ SHOTS = (
     ("api-390.png", "/api", PHONE, False),
     ("erreur-404.png", "/page-inconnue", WIDE, False),
     ("erreur-404-390.png", "/page-inconnue", PHONE, False),
+    ("evenement-390.png", "/?q=fest-noz", PHONE, True),
     ("carte-sans-tuiles.png", "/?vue=carte", WIDE, False),
     ("carte-sans-tuiles-390.png", "/?vue=carte", PHONE, False),
 )
@@ -67,9 +68,11 @@ def main(out: Path, only: set[str] | None = None) -> None:
                         page.route("**/tiles/**", lambda route: route.abort())
                     base = site.other_url if path.startswith("other:") else site.url
                     page.goto(base + path.removeprefix("other:"))
-                    if name == "evenement.png":
+                    if name.startswith("evenement"):
                         page.locator(".event .title a").first.click()
                         page.wait_for_url("**/evenement/**")
+                        page.request.get(page.url + "/image")  # its poster, now cached
+                        page.reload()
                     if name in NO_TILES:
                         page.wait_for_selector("path.area-quartier")
                     elif "carte" in name:

@@ -11,7 +11,9 @@ thread, with a tile server next to it so that the map can be shown without any n
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import gzip
+import io
 import socket
 import struct
 import threading
@@ -23,8 +25,10 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
+from services.harvester.fetcher import FetchConfig, Fetcher
 from services.query.app import create_app
 from services.query.settings import SETTINGS
+from services.query.web.images import IMAGES, ImageCache
 from shared.calls import Amount, Call, CallMessage
 from shared.model import Event, EventMessage, Location, Occurrence, Status, ThemeTag, now_version
 from shared.settings import Settings, load
@@ -187,12 +191,21 @@ def seed_events(today: date) -> list[Event]:
     ]
 
 
-def seed_store(path: Path, today: date | None = None, *, hostile: bool = True) -> SqliteStore:
+#: The host name of the association's site giving the fest-noz its poster (the fake
+#: resolver of :class:`Site` sends it to the loopback server beside the agenda).
+POSTER_HOST = "affiches.example"
+
+
+def seed_store(path: Path, today: date | None = None, *, hostile: bool = True,
+               poster_url: str | None = None) -> SqliteStore:
     store = SqliteStore(path)
     version = now_version()
     events = seed_events(today or datetime.now(PARIS).date())
     if not hostile:  # the README screenshots show what visitors normally see
         events = [e for e in events if e.source_uid != "hostile"]
+    if poster_url:  # the fest-noz's source gives an image (a poster larger than shown)
+        events = [dataclasses.replace(e, image=poster_url) if e.source_uid == "fest-noz"
+                  else e for e in events]
     store.apply_sync([EventMessage.upsert(e, version) for e in events])
     return store
 
@@ -254,6 +267,31 @@ async def keep_html(request: web.Request, handler: Any) -> web.StreamResponse:
             body = gzip.decompress(body)
         SERVED_HTML[str(request.rel_url)] = body.decode(response.charset or "utf-8")
     return response
+def poster_png() -> bytes:
+    """A 2400×1600 poster (stripes of Breton colours), bigger than the page shows."""
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (2400, 1600), (250, 250, 245))
+    draw = ImageDraw.Draw(img)
+    for n in range(9):
+        draw.rectangle((0, n * 178, 2400, n * 178 + 89), fill=(20, 20, 20) if n % 2 else
+                       (235, 235, 230))
+    draw.rectangle((0, 0, 900, 800), fill=(25, 70, 140))
+    out = io.BytesIO()
+    img.save(out, "PNG")
+    return out.getvalue()
+
+
+class LoopbackResolver:
+    """Sends the given host names to 127.0.0.1 (and no other name anywhere)."""
+
+    def __init__(self, names: set[str]) -> None:
+        self.names = names
+
+    async def resolve(self, host: str, port: int) -> list[str]:
+        if host not in self.names:
+            raise OSError(f"unknown host {host}")
+        return ["127.0.0.1"]
 
 
 HOST_PAGE = """<!doctype html><html lang="fr"><head><meta charset="utf-8">
@@ -273,7 +311,9 @@ class Site:
         self.url = f"http://127.0.0.1:{self.port}"
         self.other_url = f"http://127.0.0.1:{self.tile_port}"
         self.tile_url = f"{self.other_url}/tiles/{{z}}/{{x}}/{{y}}.png"
-        self.store = seed_store(data_dir / "index.sqlite", hostile=hostile)
+        self.poster_url = f"http://{POSTER_HOST}:{self.tile_port}/affiches/fest-noz.png"
+        self.store = seed_store(data_dir / "index.sqlite", hostile=hostile,
+                                poster_url=self.poster_url)
         base = load(SETTINGS, {
             "MAILLAGE_DATA_DIR": str(data_dir), "MAILLAGE_RATE_LIMIT": "0",
             "MAILLAGE_SQLITE_PATH": str(data_dir / "index.sqlite"),
@@ -296,7 +336,11 @@ class Site:
     async def _start(self) -> None:
         app = create_app(self.settings, self.store, clock=self.clock)
         app.middlewares.insert(0, keep_html)
+        # images of events come from "the web": a fake resolver names the loopback server
+        app[IMAGES] = ImageCache(app[IMAGES].directory, Fetcher(
+            FetchConfig(allow_private=True), LoopbackResolver({POSTER_HOST})))
         tile = png_tile()
+        poster = poster_png()
 
         async def tile_handler(request: web.Request) -> web.Response:
             return web.Response(body=tile, content_type="image/png")
@@ -305,8 +349,12 @@ class Site:
             # Another site embedding the agenda with the script snippet.
             return web.Response(text=HOST_PAGE.format(site=self.url), content_type="text/html")
 
+        async def poster_handler(request: web.Request) -> web.Response:
+            return web.Response(body=poster, content_type="image/png")
+
         tiles = web.Application()
         tiles.router.add_get("/tiles/{z}/{x}/{y}.png", tile_handler)
+        tiles.router.add_get("/affiches/fest-noz.png", poster_handler)
         tiles.router.add_get("/hote", host_page)
         self._runners = [web.AppRunner(app, access_log=None),
                          web.AppRunner(tiles, access_log=None)]

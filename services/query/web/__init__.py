@@ -2,7 +2,10 @@
 
 Routes
     ``/``                  the agenda: search, filters with counts, list / month / week / map
-    ``/evenement/{id}``    one occurrence, with JSON-LD, its sources and related events
+    ``/evenement/{id}``    one occurrence, with JSON-LD, its sources and related events,
+                           "add to my calendar", share, link-preview tags
+    ``/evenement/{id}/agenda.ics``  that occurrence alone, for a calendar (:mod:`.event_actions`)
+    ``/evenement/{id}/image``       the source's image, resized and cached here (:mod:`.images`)
     ``/widget``            the embeddable agenda (any site may frame it)
     ``/widget.js``         a script that inserts the widget's frame
     ``/integrer``          how to embed the agenda, with a snippet generator
@@ -22,6 +25,8 @@ from aiohttp import web
 from .boundaries import setup_boundaries
 from .embed import integrer, widget, widget_js
 from .event import event_page
+from .event_actions import setup_event_actions
+from .images import setup_images
 from .pages import api_page, home
 from .respond import STATIC, setup_templates
 
@@ -38,3 +43,5 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/api", api_page)
     app.router.add_static("/static", STATIC)
     setup_boundaries(app)
+    setup_event_actions(app)
+    setup_images(app)

@@ -19,6 +19,8 @@ from services.query.exports.feed import Feed
 from shared.model import exact_point
 
 from . import fr
+from .event_actions import google_url, link_preview, outlook_url
+from .images import IMAGES, image_url, local_url
 from .respond import render
 from .state import back_url
 
@@ -76,14 +78,18 @@ async def event_page(request: web.Request) -> web.Response:
     loc = doc.get("location") or {}
     point = exact_point(loc)
     commune_only = point is None and loc.get("lat") is not None and bool(loc.get("commune"))
+    page_url = f"{base}/evenement/{doc['id']}"
+    when = fr.period(doc, tz, today)
+    place = fr.place_label(doc)
+    image = shown_image(request, doc)
     return render(
         request,
         "event.html",
         item=doc,
         today=today,
-        when=fr.period(doc, tz, today),
+        when=when,
         start=fr.bounds(doc, tz)[0],
-        place=fr.place_label(doc),
+        place=place,
         location=loc,
         description=sanitize(doc.get("description") or ""),
         status_text=fr.status_label(doc.get("status")),
@@ -92,8 +98,28 @@ async def event_page(request: web.Request) -> web.Response:
         sources=merged_sources([doc, *siblings]),
         related=[(d, fr.period(d, tz, today)) for d in related],
         json_ld=json_ld(doc, base, request),
-        page_url=f"{base}/evenement/{doc['id']}",
+        page_url=page_url,
         commune_only=commune_only,
         map_url=map_url(loc, point, commune_only),
         back_url=back_url(request),
+        image=image,
+        ics_url=f"/evenement/{doc['id']}/agenda.ics",
+        google_url=google_url(doc, tz, page_url),
+        outlook_url=outlook_url(doc, tz, page_url),
+        preview=link_preview(doc, page_url=page_url, when=when, place=place,
+                             image=base + image["url"] if image else None),
     )
+
+
+def shown_image(request: web.Request, doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The source's image once it is in this site's cache (``url``, ``width``, ``height``);
+    until then ``None``, and it is fetched in the background for the next visitor."""
+    url = image_url(doc)
+    if url is None:
+        return None
+    images = request.app[IMAGES]
+    size = images.size(url)
+    if size is None:
+        images.warm(url)
+        return None
+    return {"url": local_url(doc, url), "width": size[0], "height": size[1]}
