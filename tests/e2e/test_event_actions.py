@@ -105,3 +105,17 @@ def test_event_without_image_has_a_summary_card(site: Any, page: Any) -> None:
 def test_event_page_with_actions_passes_axe(site: Any, axe_page: Any, axe: Any) -> None:
     open_event(site, axe_page, "Fest-noz de la Saint-Martin")
     assert axe(axe_page) == []
+
+
+def test_recurring_event_is_one_card_with_its_rhythm_and_its_dates(
+        site: Any, page: Any) -> None:
+    page.goto(site.url + "/")
+    cards = page.locator(".event", has_text="Atelier d’autoréparation de vélos")
+    assert cards.count() == 1
+    assert cards.locator(".series").inner_text().startswith("Tous les samedis, 3 dates")
+    cards.get_by_role("link", name="voir les dates").click()
+    page.wait_for_url("**/evenement/**#dates")
+    dates = page.get_by_role("region", name="Dates")
+    assert "Tous les samedis, 3 dates à venir." in dates.inner_text()
+    assert dates.locator("li").count() == 3
+    assert dates.locator("[aria-current='page']").count() == 1

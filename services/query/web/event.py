@@ -18,14 +18,14 @@ from services.query.exports import jsonld
 from services.query.exports.feed import Feed
 from shared.model import exact_point
 
-from . import fr
+from . import fr, series
 from .event_actions import google_url, link_preview, outlook_url
 from .images import IMAGES, image_url, local_url
 from .respond import render
 from .state import back_url
 
 RELATED_LIMIT = 6
-OTHER_DATES_LIMIT = 12
+DATES_LIMIT = 24
 
 
 def merged_sources(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -71,8 +71,7 @@ async def event_page(request: web.Request) -> web.Response:
         return render(request, "not_found.html", status=404)
     siblings = await store.event_docs(doc["event_id"])
     now = datetime.now(UTC)
-    others = [d for d in siblings if d["id"] != doc["id"]
-              and datetime.fromisoformat(d.get("end") or d["start"]) >= now]
+    dates = series.upcoming(siblings, now)  # the coming dates of the event, this one too
     related = await store.related(doc, limit=RELATED_LIMIT) or []
     base = base_url(request)
     loc = doc.get("location") or {}
@@ -93,8 +92,9 @@ async def event_page(request: web.Request) -> web.Response:
         location=loc,
         description=sanitize(doc.get("description") or ""),
         status_text=fr.status_label(doc.get("status")),
-        others=[(d, fr.period(d, tz, today)) for d in others[:OTHER_DATES_LIMIT]],
-        more_dates=max(0, len(others) - OTHER_DATES_LIMIT),
+        dates=[(d, fr.period(d, tz, today)) for d in dates[:DATES_LIMIT]],
+        more_dates=max(0, len(dates) - DATES_LIMIT),
+        rhythm=series.rhythm(dates, tz),
         sources=merged_sources([doc, *siblings]),
         related=[(d, fr.period(d, tz, today)) for d in related],
         json_ld=json_ld(doc, base, request),

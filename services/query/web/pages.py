@@ -21,7 +21,7 @@ from shared.store.base import SearchPage, SearchQuery
 from shared.taxonomy import THEME_BY_CODE
 from shared.vocab import ACCESSIBILITY, ACCESSIBILITY_FAMILIES
 
-from . import fr, views
+from . import fr, series, views
 from .respond import render
 from .search import build_query, french_error, resolve_names, search
 from .state import CHIP_NAMES, PageState, chip_value
@@ -180,6 +180,8 @@ async def home(request: web.Request) -> web.Response:
         page = await search(request, query)
     except ApiError as exc:
         error, status, page = french_error(exc), 400, SearchPage(total=0, items=[])
+    if state.view == "liste":  # a recurring event once, at its next date, with its rhythm
+        page.items[:] = await series.fold(request.app[STORE], page.items, tz)
     base = base_url(request)
     context = {
         "state": state, "today": today, "period": period, "page": page, "error": error,
