@@ -6,7 +6,8 @@ so the same query string serves the page, ``/v1/events.ics`` and ``/v1/events.rs
 request, so a subscription or a widget made from them stays current; dates typed in the
 form (``from``, ``to``) take precedence over a period. The page
 adds its own: ``vue`` (liste, calendrier, semaine, carte), ``mois`` (``2026-12``) and
-``semaine`` (any day of the week shown). Empty form fields and unknown parameters (tracking
+``semaine`` (any day of the week shown), and ``autour`` (the address a visitor gave for
+``near``, shown instead of coordinates). Empty form fields and unknown parameters (tracking
 tags and the like) are dropped instead of being refused: a visitor never gets a 400 for them.
 """
 
@@ -44,6 +45,10 @@ class Chip:
     remove_url: str
 
 
+#: Filters whose one value holds commas (coordinates): kept whole, the last one given.
+WHOLE = ("near", "bbox")
+
+
 def split_values(raw: Iterable[str]) -> list[str]:
     values: list[str] = []
     for item in raw:
@@ -58,7 +63,10 @@ class PageState:
         self.path = path
         self.filters: MultiDict[str] = MultiDict()
         for name in FILTERS:
-            for value in split_values(query.getall(name, [])):
+            raw = query.getall(name, [])
+            if name in WHOLE:
+                raw = [raw[-1].replace(" ", "")] if raw and raw[-1].strip() else []
+            for value in raw if name in WHOLE else split_values(raw):
                 self.filters.add(name, value)
         chosen = (query.get("quand") or "").strip()
         if chosen in fr.PERIODS:  # a "Quand ?" button of the form: it replaces any dates
@@ -70,6 +78,8 @@ class PageState:
             self.filters.popall("period", None)
         elif self.value("period") not in fr.PERIODS:
             self.filters.popall("period", None)
+        near = "near" in self.filters
+        self.around = " ".join(query.get("autour", "").split())[:120] if near else ""
         view = query.get("vue", "liste")
         self.view = view if view in VIEWS else "liste"
         self.cursor = (query.get("cursor") or "").strip() or None
@@ -129,6 +139,8 @@ class PageState:
             page.setdefault("mois", self.month or None)
         if self.view == "semaine":
             page.setdefault("semaine", self.week or None)
+        if "near" in (filters if filters is not None else self.filters):
+            page.setdefault("autour", self.around or None)
         qs = self.query_string(filters, **page)
         return (path or self.path) + (f"?{qs}" if qs else "")
 
@@ -145,7 +157,10 @@ class PageState:
 
     def remove_url(self, name: str, value: str | None = None) -> str:
         keep = [v for v in self.values(name) if value is not None and v != value]
-        return self.url(self.with_filter(name, keep))
+        filters = self.with_filter(name, keep)
+        if name == "near":  # a radius means nothing without its centre
+            filters.popall("radius_km", None)
+        return self.url(filters)
 
     def view_url(self, view: str) -> str:
         return self.url(vue=view if view != "liste" else None, mois=None, semaine=None)
@@ -169,7 +184,9 @@ class PageState:
         chips = []
         for name, label in CHIP_NAMES.items():
             for value in self.values(name):
-                chips.append(Chip(f"{label} : {chip_value(name, value)}",
+                shown = self.around if name == "near" and self.around else chip_value(
+                    name, value)
+                chips.append(Chip(f"{label} : {shown}",
                                   self.remove_url(name, value)))
         return chips
 
@@ -220,4 +237,8 @@ def chip_value(name: str, value: str) -> str:
         return fr.status_label(value) or value
     if name == "period":
         return fr.PERIODS.get(value, value).lower()
+    if name == "near":
+        return "ma position"
+    if name == "radius_km":
+        return f"{value.replace('.', ',')}\u00a0km"
     return value
