@@ -41,6 +41,8 @@ SHOTS = (
     ("erreur-404.png", "/page-inconnue", WIDE, False),
     ("erreur-404-390.png", "/page-inconnue", PHONE, False),
     ("evenement-390.png", "/?q=fest-noz", PHONE, True),
+    ("autour-de-moi.png", "/?autour=Les+Champs+Libres&radius_km=1", WIDE, False),
+    ("autour-de-moi-390.png", "/?autour=Les+Champs+Libres&radius_km=1", PHONE, True),
     ("carte-sans-tuiles.png", "/?vue=carte", WIDE, False),
     ("carte-sans-tuiles-390.png", "/?vue=carte", PHONE, False),
 )

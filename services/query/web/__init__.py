@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .around import setup_around
 from .boundaries import setup_boundaries
 from .embed import integrer, widget, widget_js
 from .event import event_page
@@ -43,5 +44,6 @@ def setup_web(app: web.Application) -> None:
     app.router.add_get("/api", api_page)
     app.router.add_static("/static", STATIC)
     setup_boundaries(app)
+    setup_around(app)
     setup_event_actions(app)
     setup_images(app)

@@ -21,7 +21,7 @@ from shared.store.base import SearchPage, SearchQuery
 from shared.taxonomy import THEME_BY_CODE
 from shared.vocab import ACCESSIBILITY, ACCESSIBILITY_FAMILIES
 
-from . import fr, series, views
+from . import around, fr, series, views
 from .respond import render
 from .search import build_query, french_error, resolve_names, search
 from .state import CHIP_NAMES, PageState, chip_value
@@ -175,6 +175,7 @@ async def home(request: web.Request) -> web.Response:
     span = {"from": period.first.isoformat(), "to": period.last.isoformat()} if period else {}
     error, status, query = None, 200, None
     await resolve_names(request, state)
+    around_error = await around.resolve(request, state)  # an address: redirects to near=
     try:
         query = build_query(request, state, limit=limit, **span)
         page = await search(request, query)
@@ -182,6 +183,9 @@ async def home(request: web.Request) -> web.Response:
         error, status, page = french_error(exc), 400, SearchPage(total=0, items=[])
     if state.view == "liste":  # a recurring event once, at its next date, with its rhythm
         page.items[:] = await series.fold(request.app[STORE], page.items, tz)
+    if around_error:
+        error, status = around_error, 400
+    around.annotate(page.items, state)
     base = base_url(request)
     context = {
         "state": state, "today": today, "period": period, "page": page, "error": error,
