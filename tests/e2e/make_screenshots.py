@@ -43,6 +43,8 @@ SHOTS = (
     ("evenement-390.png", "/?q=fest-noz", PHONE, True),
     ("autour-de-moi.png", "/?autour=Les+Champs+Libres&radius_km=1", WIDE, False),
     ("autour-de-moi-390.png", "/?autour=Les+Champs+Libres&radius_km=1", PHONE, True),
+    ("abonnement.png", "/?theme=sport", WIDE, False),
+    ("abonnement-390.png", "/?theme=sport", PHONE, False),
     ("carte-sans-tuiles.png", "/?vue=carte", WIDE, False),
     ("carte-sans-tuiles-390.png", "/?vue=carte", PHONE, False),
 )
@@ -83,7 +85,11 @@ def main(out: Path, only: set[str] | None = None) -> None:
                         page.wait_for_selector("iframe")
                         page.frame_locator("iframe").locator(".event").first.wait_for()
                     page.wait_for_timeout(400)
-                    page.screenshot(path=str(out / name), full_page=full)
+                    if name.startswith("abonnement"):  # the subscription box, steps open
+                        page.locator(".subscribe details summary").click()
+                        page.locator(".subscribe").screenshot(path=str(out / name))
+                    else:
+                        page.screenshot(path=str(out / name), full_page=full)
                     context.close()
                     print(out / name)
                 browser.close()

@@ -21,6 +21,7 @@ from services.query.context import SETTINGS, TZ, base_url, public_item, run_sear
 from services.query.context import now as clock_now
 from services.query.exports import csv, ics, jsonld, rss
 from services.query.exports.feed import Feed
+from services.query.exports.naming import selection_name
 from services.query.params import parse_search
 from services.query.web.fr import typo
 from shared.store.base import SearchQuery
@@ -75,10 +76,11 @@ def typeset(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def make_feed(request: web.Request, query: SearchQuery) -> Feed:
     base = base_url(request)
     settings = request.app[SETTINGS]
-    title = settings.calendar_name + (f" : {query.q}" if query.q else "")
     qs = request.rel_url.query_string
     tz = request.app[TZ]
     today = datetime.combine(clock_now(request).astimezone(tz).date(), time.min, tz)
+    # what the calendar holds ("Agenda Maillage — Sport, week-end du samedi 5 décembre")
+    title = selection_name(request.rel_url.query, today.date(), settings.calendar_name)
     return Feed(
         title=title,
         description=DESCRIPTION,

@@ -11,12 +11,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from services.query.context import STORE, TZ, base_url, now
+from services.query.context import SETTINGS, STORE, TZ, base_url, now
 from services.query.errors import ApiError
+from services.query.exports.naming import selection_name
 from shared.store.base import SearchPage, SearchQuery
 from shared.taxonomy import THEME_BY_CODE
 from shared.vocab import ACCESSIBILITY, ACCESSIBILITY_FAMILIES
@@ -29,6 +31,8 @@ from .state import CHIP_NAMES, PageState, chip_value
 LIST_LIMIT = 30
 CALENDAR_LIMIT = 500
 MAP_LIMIT = 300
+#: Google Agenda's "add by URL" (``cid``: the webcal address of the subscription).
+GOOGLE_SUBSCRIBE = "https://calendar.google.com/calendar/render?"
 VIEW_TABS = (("liste", "Liste"), ("calendrier", "Mois"), ("semaine", "Semaine"),
              ("carte", "Carte"))
 
@@ -195,6 +199,10 @@ async def home(request: web.Request) -> web.Response:
         "presets": state.date_presets(),
         "ics_url": state.feed_url(base, "ics"), "rss_url": state.feed_url(base, "rss"),
         "webcal_url": "webcal://" + state.feed_url(base, "ics").split("://", 1)[-1],
+        "google_subscribe_url": GOOGLE_SUBSCRIBE + urlencode(
+            {"cid": "webcal://" + state.feed_url(base, "ics").split("://", 1)[-1]}),
+        "calendar_title": selection_name(state.search_params(), today,
+                                         request.app[SETTINGS].calendar_name),
         "widget_url": state.url(path="/integrer", vue=None, mois=None, semaine=None),
         **view_context(state, page, query, period, tz, today),
     }

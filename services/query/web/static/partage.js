@@ -1,34 +1,38 @@
-/* The event page's share box: copy the link, or the system's share sheet (Web Share API)
-   where the browser has one. Without JavaScript the link stays in its read-only field. */
+/* Copy and share: a "Copier" button (data-copy: the id of the read-only field holding the
+   address; data-status: where to say it is done) shown where the clipboard can be written,
+   and a "Partager" button (id partager) where the browser has a share sheet (Web Share
+   API). Without JavaScript the address stays in its field, selectable. */
 (function () {
   'use strict';
-  var field = document.getElementById('lien');
-  var copy = document.getElementById('copier-lien');
-  var share = document.getElementById('partager');
-  var status = document.getElementById('partage-statut');
-  if (!field) { return; }
 
-  function say(text) { if (status) { status.textContent = text; } }
+  Array.prototype.forEach.call(document.querySelectorAll('input[readonly][data-select]'),
+    function (field) { field.addEventListener('focus', function () { field.select(); }); });
 
-  field.addEventListener('focus', function () { field.select(); });
-
-  if (copy && navigator.clipboard && window.isSecureContext !== false) {
-    copy.hidden = false;
-    copy.addEventListener('click', function () {
+  Array.prototype.forEach.call(document.querySelectorAll('button[data-copy]'), function (button) {
+    var field = document.getElementById(button.getAttribute('data-copy'));
+    var status = document.getElementById(button.getAttribute('data-status'));
+    if (!field || !navigator.clipboard || window.isSecureContext === false) { return; }
+    button.hidden = false;
+    button.addEventListener('click', function () {
       navigator.clipboard.writeText(field.value).then(function () {
-        say('Lien copié dans le presse-papiers.');
+        if (status) { status.textContent = button.getAttribute('data-done') || 'Copié.'; }
       }, function () {
         field.focus();
-        say('Copie impossible\u202f: le lien est sélectionné, copiez-le avec Ctrl+C.');
+        if (status) {
+          status.textContent = 'Copie impossible\u202f: l’adresse est sélectionnée, ' +
+            'copiez-la avec Ctrl+C.';
+        }
       });
     });
-  }
+  });
 
-  if (share && navigator.share) {
+  var share = document.getElementById('partager');
+  var link = document.getElementById('lien');
+  if (share && link && navigator.share) {
     share.hidden = false;
     share.addEventListener('click', function () {
       navigator.share({ title: share.getAttribute('data-title') || document.title,
-                        url: field.value })
+                        url: link.value })
         .catch(function () { /* closed by the visitor */ });
     });
   }
