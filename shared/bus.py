@@ -130,6 +130,9 @@ LIMITS: dict[str, StreamSpec] = {
         # account forms posted by one client (IP): 30 in 10 minutes
         StreamSpec("LIMIT_ACCOUNT_CLIENT", ("maillage.limit.account-client.>",),
                    max_age_s=600, max_msgs_per_subject=30, discard_new_per_subject=True),
+        # error reports on events sent by one client (IP): 5 an hour
+        StreamSpec("LIMIT_REPORT_CLIENT", ("maillage.limit.report-client.>",),
+                   max_age_s=3600, max_msgs_per_subject=5, discard_new_per_subject=True),
     )
 }
 STREAMS += tuple(LIMITS.values())

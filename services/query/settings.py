@@ -133,6 +133,12 @@ SETTINGS: tuple[Setting, ...] = (
         as_positive_int,
     ),
     Setting(
+        "MAILLAGE_CONTACT_EMAIL",
+        "",
+        "Address the site's contact and accessibility pages give (empty: they point to the "
+        "forms of the site only).",
+    ),
+    Setting(
         "MAILLAGE_CALENDAR_NAME",
         "Maillage – agenda des associations rennaises",
         "Name of the exported calendars and feeds (X-WR-CALNAME, RSS channel title).",

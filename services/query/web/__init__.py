@@ -10,6 +10,9 @@ Routes
     ``/widget.js``         a script that inserts the widget's frame
     ``/integrer``          how to embed the agenda, with a snippet generator
     ``/api``               the open API and the feeds, in French (what, where, reuse)
+    ``/evenement/{id}/signaler``    "Signaler une erreur", to the operators' queue
+                           ``/operateurs/signalements`` (:mod:`.report`)
+    ``/participer``, ``/contact``, ``/accessibilite``  information pages (:mod:`.info`)
     ``/static/...``        CSS, scripts, the vendored Leaflet
     ``/carte/limites.geojson``  the map's base layer: quartier and commune outlines
 
@@ -28,6 +31,7 @@ from .embed import integrer, widget, widget_js
 from .event import event_page
 from .event_actions import setup_event_actions
 from .images import setup_images
+from .info import setup_info
 from .pages import api_page, home
 from .respond import STATIC, setup_templates
 
@@ -47,3 +51,7 @@ def setup_web(app: web.Application) -> None:
     setup_around(app)
     setup_event_actions(app)
     setup_images(app)
+    setup_info(app)
+    from .report import setup_report  # after this package: it uses the accounts' forms
+
+    setup_report(app)
