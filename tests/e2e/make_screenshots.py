@@ -45,6 +45,12 @@ SHOTS = (
     ("autour-de-moi-390.png", "/?autour=Les+Champs+Libres&radius_km=1", PHONE, True),
     ("abonnement.png", "/?theme=sport", WIDE, False),
     ("abonnement-390.png", "/?theme=sport", PHONE, False),
+    ("participer.png", "/participer", WIDE, False),
+    ("participer-390.png", "/participer", PHONE, False),
+    ("signaler.png", "/?q=fest-noz", WIDE, False),
+    ("signaler-390.png", "/?q=fest-noz", PHONE, True),
+    ("accessibilite.png", "/accessibilite", WIDE, False),
+    ("accessibilite-390.png", "/accessibilite", PHONE, False),
     ("carte-sans-tuiles.png", "/?vue=carte", WIDE, False),
     ("carte-sans-tuiles-390.png", "/?vue=carte", PHONE, False),
 )
@@ -72,6 +78,10 @@ def main(out: Path, only: set[str] | None = None) -> None:
                         page.route("**/tiles/**", lambda route: route.abort())
                     base = site.other_url if path.startswith("other:") else site.url
                     page.goto(base + path.removeprefix("other:"))
+                    if name.startswith("signaler"):
+                        page.locator(".event .title a").first.click()
+                        page.get_by_role("link", name="Signaler une erreur").click()
+                        page.wait_for_url("**/signaler")
                     if name.startswith("evenement"):
                         page.locator(".event .title a").first.click()
                         page.wait_for_url("**/evenement/**")
