@@ -135,7 +135,7 @@ class ImageCache:
                     return path
                 return await self._fetch(url)
         finally:
-            if not lock.locked() and not lock._waiters:  # type: ignore[attr-defined]
+            if not lock.locked():  # a late waiter keeps its lock; at worst a second fetch
                 self._locks.pop(key(url), None)
 
     async def _fetch(self, url: str) -> Path | None:
