@@ -4,11 +4,14 @@
 answer if they want one); ``POST`` checks it (CSRF and origin as every form of the site,
 :mod:`services.accounts.web`), counts it against the shared limit ``LIMIT_REPORT_CLIENT``
 (:data:`shared.bus.LIMITS`: a few reports an hour per client, for every replica) and writes a
-``report`` record to the store of record (``maillage.rec.report.<id>``, see
+``report`` record to the store of record (``maillage.rec.report.<person>.<id>``, the person
+being ``visiteur`` when nobody is signed in; see
 docs/decisions/0001-store-of-record.md): the operators' queue, ``/operateurs/signalements``,
 lists the open ones and marks them handled (the record's history says who and when).
 
 The reply address is private: only operators see it, and it never reaches a search store.
+A person who erases their account erases their reports with it (an erasure hook of
+:mod:`services.accounts`), and their data export lists them.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from typing import Any
 
 from aiohttp import web
 
+from services.accounts.storage import Stores
 from services.accounts.web import (
+    SITE,
     checked_form,
     client,
     limit,
@@ -33,6 +38,7 @@ from services.query.context import STORE
 from shared.records import NotFound, now_iso
 
 REPORT = "report"
+VISITOR = "visiteur"  # the owner of reports sent by nobody signed in
 OPEN, DONE = "open", "done"
 KINDS = {
     "date": "La date ou l’heure",
@@ -87,12 +93,13 @@ async def report_send(request: web.Request) -> web.Response:
     await limit(request, "LIMIT_REPORT_CLIENT", client(request))
     person = person_of(request)
     report_id = secrets.token_hex(8)
-    record = {"id": report_id, "occurrence": doc["id"], "event_id": doc.get("event_id"),
-              "title": doc.get("title") or "", "kind": values["kind"],
-              "message": values["message"], "contact": values["contact"],
+    owner = person.id if person else VISITOR
+    record = {"id": report_id, "owner": owner, "occurrence": doc["id"],
+              "event_id": doc.get("event_id"), "title": doc.get("title") or "",
+              "kind": values["kind"], "message": values["message"], "contact": values["contact"],
               "person": person.id if person else None, "at": now_iso(), "state": OPEN}
     records = site(request).ready().records
-    await records.create(records.subject(REPORT, report_id), record,
+    await records.create(records.subject(REPORT, owner, report_id), record,
                          actor=person.id if person else "visitor", reason="error report")
     raise redirect(f"/evenement/{doc['id']}/signaler?envoye=1")
 
@@ -118,7 +125,8 @@ async def queue_handle(request: web.Request) -> web.Response:
     actor = operator(request)
     form = await checked_form(request)
     records = site(request).ready().records
-    subject = records.subject(REPORT, str(form.get("signalement", "")))
+    owner, _, report_id = str(form.get("signalement", "")).partition(".")
+    subject = records.subject(REPORT, owner, report_id)
 
     def handled(record: dict[str, Any]) -> dict[str, Any]:
         if record.get("state") != OPEN:
@@ -132,7 +140,25 @@ async def queue_handle(request: web.Request) -> web.Response:
     raise redirect("/operateurs/signalements")
 
 
+async def erase_reports(stores: Stores, pid: str) -> None:
+    """Erasure hook: the person's reports go, history included."""
+    await stores.records.purge(f"{stores.records.subject(REPORT, pid)}.*")
+
+
+async def export_reports(stores: Stores, pid: str) -> dict[str, Any]:
+    entries = await stores.records.latest(f"{stores.records.subject(REPORT, pid)}.*")
+    return {"reports": [e.record for e in entries if e.record]}
+
+
+async def register_hooks(app: web.Application) -> None:
+    """The accounts domain is mounted after the web pages: its hooks are reached at start."""
+    hooks = app[SITE].hooks
+    hooks.erasers.append(erase_reports)
+    hooks.exporters.append(export_reports)
+
+
 def setup_report(app: web.Application) -> None:
+    app.on_startup.append(register_hooks)
     app.router.add_get("/evenement/{id}/signaler", report_form)
     app.router.add_post("/evenement/{id}/signaler", report_send)
     app.router.add_get("/operateurs/signalements", queue_page)
