@@ -1,7 +1,9 @@
 """The name of a subscribed calendar or feed: what it holds, in French.
 
 A visitor who subscribes to "Sport" events of "Ce week-end" sees, in the list of their
-calendars, ``Agenda Maillage — Sport, week-end du samedi 5 décembre`` rather than the same
+calendars, ``Agenda Maillage — Sport et plein air, ce week-end`` (a rolling period, resolved
+at each request) or, for dates typed in the form, ``…, week-end du samedi 5 décembre``,
+rather than the same
 generic name for every subscription. Without filters the name is the setting
 ``MAILLAGE_CALENDAR_NAME``.
 """
@@ -80,8 +82,11 @@ def selection_name(params: MultiMapping[str], today: date, default: str) -> str:
         parts.append("autour d’un lieu")
     if len(parts) > MAX_PARTS:
         parts = [*parts[:MAX_PARTS], "…"]
-    period = period_label(_parse_day(params.get("from", "")), _parse_day(params.get("to", "")),
-                          today)
+    from services.query.web.fr import PERIODS  # the page's words (no import cycle here)
+
+    rolling = params.get("period", "")
+    period = PERIODS[rolling].lower() if rolling in PERIODS else period_label(
+        _parse_day(params.get("from", "")), _parse_day(params.get("to", "")), today)
     if period:
         parts.append(period)
     if not parts:

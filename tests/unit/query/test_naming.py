@@ -45,3 +45,9 @@ def test_periods() -> None:
     assert period_label(None, date(2027, 1, 4), TODAY) == "jusqu’au lundi 4 janvier 2027"
     assert period_label(date(2026, 12, 2), date(2026, 12, 31), TODAY) == (
         "du mercredi 2 décembre au jeudi 31 décembre")
+
+
+def test_rolling_periods_are_named_as_such() -> None:
+    assert name(theme="sport", period="weekend") == (
+        "Agenda Maillage — Sport et plein air, ce week-end")
+    assert name(period="30d") == "Agenda Maillage — Dans les 30 jours"
