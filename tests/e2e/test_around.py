@@ -31,9 +31,9 @@ def test_an_address_and_a_distance_without_javascript(site: Any, nojs_page: Any)
     assert params["near"] == ["48.10544,-1.67486"] and params["radius_km"] == ["1"]
     assert params["theme"] == ["culture"]  # the other filters stay
     chips = page.locator(".chips").inner_text()
-    assert "Autour de : Les Champs Libres" in chips and "Rayon : 1\u00a0km" in chips
+    assert "Autour de\u00a0: Les Champs Libres" in chips and "Rayon\u00a0: 1\u00a0km" in chips
     titles = page.locator(".event .title").all_inner_texts()
-    assert "Exposition : Rennes au fil de la Vilaine" in titles
+    assert "Exposition\u00a0: Rennes au fil de la Vilaine" in titles
     assert not any("jazz" in t for t in titles)  # the Jardin Moderne is 2.7 km away
     found = distances_km(page)
     assert found and all(d <= 1.0 for d in found)
@@ -42,7 +42,7 @@ def test_an_address_and_a_distance_without_javascript(site: Any, nojs_page: Any)
     assert page.get_by_label("Adresse ou lieu").input_value() == "Les Champs Libres"
     page.get_by_label("Gratuit uniquement").check()
     page.get_by_role("button", name="Appliquer les filtres").click()
-    assert "Autour de : Les Champs Libres" in page.locator(".chips").inner_text()
+    assert "Autour de\u00a0: Les Champs Libres" in page.locator(".chips").inner_text()
 
 
 def test_a_quartier_name_is_a_place_too(site: Any, nojs_page: Any) -> None:
@@ -70,7 +70,7 @@ def test_the_browser_position_with_a_distance(site: Any, browser: Any, axe: Any)
         page.wait_for_url("**near=**")
         params = parse_qs(urlsplit(page.url).query)
         assert params["near"] == ["48.086,-1.660"]  # rounded: about 100 m
-        assert "Autour de : ma position" in page.locator(".chips").inner_text()
+        assert "Autour de\u00a0: ma position" in page.locator(".chips").inner_text()
         card = page.locator(".event", has_text="Vide-grenier du Blosne")
         assert card.locator(".distance").inner_text() == "À 10\u00a0m"
         assert all(d <= 2.0 for d in distances_km(page))
