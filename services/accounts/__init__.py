@@ -124,8 +124,8 @@ async def _connect(state: Site) -> None:
         try:
             await bus.ensure()
             await _ready(state, bus)
-        except Exception:
-            log.exception("store of record not ready; retrying")
+        except Exception as exc:  # noqa: BLE001 - e.g. a JetStream timeout while the server restarts
+            log.warning("store of record not ready: %s; retrying", exc or type(exc).__name__)
             await bus.close()
             await asyncio.sleep(CONNECT_RETRY)
             continue

@@ -23,7 +23,9 @@ PREVIEW_NAMES = frozenset({
 _COMMON = {s.name for s in COMMON}
 
 SOURCES_SELF_SETTINGS: tuple[Setting, ...] = tuple(
-    s for s in HARVESTER_SETTINGS if s.name in PREVIEW_NAMES and s.name not in _COMMON
+    s for s in HARVESTER_SETTINGS
+    # every parser setting: the preview parses with the harvester's own pool and limits
+    if (s.name in PREVIEW_NAMES or s.name.startswith("MAILLAGE_PARSE_")) and s.name not in _COMMON
 ) + (
     Setting("MAILLAGE_SOURCES_APPROVAL", "false",
             "Sources an association adds on the site wait for an operator's approval "

@@ -183,6 +183,7 @@ async def test_a_running_indexer_uses_new_reference_data(
     settings = load(INDEXER_SETTINGS, {"MAILLAGE_REFERENCE_DIR": str(target)})
 
     class Holder:  # what follow_reference swaps: the indexer's enrich function
+        pool = None  # no enrichment workers
         enrich = make_enricher(settings).enrich
 
     event = Event.create(source_id="s", source_uid="u", title="Réunion",
