@@ -166,6 +166,17 @@ async def decide(records: Records, lid: str, part: str, association: str, *,
     return entry.record
 
 
+async def registry_sources(bus: Any) -> list[Any]:
+    """The event sources of the registry (their ``id``, ``url``, ``organizer``)."""
+    from services.harvester.registry import SourceRegistry
+
+    try:
+        return [r.source for r in await SourceRegistry(bus).list() if r.source.kind != "calls"]
+    except Exception:  # noqa: BLE001 - no registry yet: the organizers alone
+        log.debug("source registry unavailable for linking", exc_info=True)
+        return []
+
+
 async def organizers(store: Any, *, limit: int = 5000) -> list[str]:
     """The organizers of the search store's upcoming events."""
     terms = await store.terms("organizer", limit=limit)

@@ -80,17 +80,6 @@ async def review_decide(request: web.Request) -> web.Response:
     raise redirect("/operateurs/liens?fait=1")
 
 
-async def _sources(stores: Any) -> list[Any]:
-    from services.harvester.registry import SourceRegistry
-
-    try:
-        return [r.source for r in await SourceRegistry(stores.bus).list()
-                if r.source.kind != "calls"]
-    except Exception:  # noqa: BLE001 - no registry yet: the organizers alone
-        log.debug("source registry unavailable for linking", exc_info=True)
-        return []
-
-
 async def linking_loop(app: web.Application, every_s: float = links.REFRESH_S,
                        check_s: float = CHECK_S) -> None:
     state = app[SITE]
@@ -100,7 +89,7 @@ async def linking_loop(app: web.Application, every_s: float = links.REFRESH_S,
         stores = state.stores
         if stores is not None:
             try:
-                sources = await _sources(stores)
+                sources = await links.registry_sources(stores.bus)
                 names = await links.organizers(app[STORE])
                 fingerprint = hashlib.sha256(repr((names, [
                     (s.id, s.url, s.organizer) for s in sources])).encode()).hexdigest()
