@@ -236,11 +236,8 @@ class Linker:
             code = acronym_key(acronym)
             if len(code) >= 2:
                 self.acronyms[code].add(aid)
-        sites = _strings(r.get("website"))
-        links = r.get("links") or r.get("social") or {}
-        if isinstance(links, Mapping):
-            sites += [str(v) for v in links.values() if isinstance(v, str)]
-        for site in sites:
+        # the website only: a social network's domain (mastodon.social) is everyone's
+        for site in _strings(r.get("website")):
             domain = domain_of(site)
             if domain:
                 self.domains[domain].add(aid)
