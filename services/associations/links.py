@@ -166,15 +166,28 @@ async def decide(records: Records, lid: str, part: str, association: str, *,
     return entry.record
 
 
-async def registry_sources(bus: Any) -> list[Any]:
-    """The event sources of the registry (their ``id``, ``url``, ``organizer``)."""
+@dataclass(frozen=True, slots=True)
+class RegisteredSource:
+    """What linking and the directory read of a registry source."""
+
+    id: str
+    url: str
+    format: str | None
+    organizer: str | None
+    owner: str | None  # the association that added it itself
+
+
+async def registry_sources(bus: Any) -> list[RegisteredSource]:
+    """The event sources of the registry."""
     from services.harvester.registry import SourceRegistry
 
     try:
-        return [r.source for r in await SourceRegistry(bus).list() if r.source.kind != "calls"]
+        registered = await SourceRegistry(bus).list()
     except Exception:  # noqa: BLE001 - no registry yet: the organizers alone
         log.debug("source registry unavailable for linking", exc_info=True)
         return []
+    return [RegisteredSource(r.source.id, r.source.url, r.source.format, r.source.organizer,
+                             r.owner) for r in registered if r.source.kind != "calls"]
 
 
 async def organizers(store: Any, *, limit: int = 5000) -> list[str]:

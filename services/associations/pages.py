@@ -97,8 +97,11 @@ async def _managed(request: web.Request) -> tuple[Association, Session]:
 
 
 async def association_page(request: web.Request) -> web.Response:
+    from services.associations.directory_pages import association_extras
+
     association, membership = await _association(request)
     return page(request, "associations/association.html", association=association,
+                **await association_extras(request, association),
                 membership=membership, manage=can_manage(person_of(request), membership),
                 notice=NOTICES.get(request.query.get("fait", ""), ""),
                 state_labels=STATE_LABELS, role_labels=ROLE_LABELS,

@@ -41,7 +41,7 @@ from services.associations.links import (
 from services.associations.model import ASSOCIATION
 from shared.bus import Bus
 from shared.model import Event
-from shared.records import Records
+from shared.records import Records, follow
 
 log = logging.getLogger(__name__)
 
@@ -117,24 +117,6 @@ class AssociationContext:
     async def follow(self, bus: Bus, every_s: float = RELOAD_EVERY_S) -> None:
         """Reload on each change of an association or a link (runs until cancelled)."""
         records = Records(bus.js)
-        changed = asyncio.Event()
-
-        async def mark(_msg: Any) -> None:
-            changed.set()
-
-        subs = [await bus.nc.subscribe(records.subject(kind) + ".>", cb=mark)
-                for kind in (ASSOCIATION, LINK)]
-        try:
-            await self.reload(records)
-            while True:
-                await changed.wait()
-                await asyncio.sleep(every_s)  # let a burst of writes (an import) settle
-                changed.clear()
-                try:
-                    await self.reload(records)
-                except Exception:  # noqa: BLE001 - keep the last state, try at the next change
-                    log.warning("associations not reloaded", exc_info=True)
-                    changed.set()
-        finally:
-            for sub in subs:
-                await sub.unsubscribe()
+        await follow(bus.nc, [records.subject(k) + ".>" for k in (ASSOCIATION, LINK)],
+                     lambda: self.reload(records), settle_s=every_s,
+                     on_error=lambda exc: log.warning("associations not reloaded: %s", exc))

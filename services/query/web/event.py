@@ -44,9 +44,13 @@ def json_ld(item: dict[str, Any], base: str, request: web.Request) -> str:
     feed = Feed(title=request.app[SETTINGS].calendar_name, description="", base_url=base,
                 self_url=url, html_url=url, tz=request.app[TZ],
                 generated=datetime.now(UTC))
-    data = {"@context": "https://schema.org", **jsonld.event(item, feed)}
+    return script_json({"@context": "https://schema.org", **jsonld.event(item, feed)})
+
+
+def script_json(data: Any) -> str:
+    """``data`` as JSON, safe inside a ``<script>`` element: ``</script>`` or ``<!--`` in a
+    title must not end or confuse the element."""
     raw = json.dumps(data, ensure_ascii=False)
-    # "</script>" or "<!--" in a title must not end or confuse the element.
     return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 

@@ -1,0 +1,138 @@
+"""The directory /associations, an association's page and the inventory /outils, through the
+site with a real nats-server, the real registry of sources and a real SQLite search store."""
+
+from __future__ import annotations
+
+import asyncio
+import html as htmllib
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.accounts.web import SITE
+from services.associations import links
+from services.associations.directory_pages import DIRECTORY
+from services.associations.model import DISSOLVED
+from services.associations.storage import Associations
+from services.harvester.registry import SourceRegistry
+from services.harvester.sources import parse_source
+from services.query.context import STORE
+from shared.model import Event, EventMessage, Occurrence
+
+from .conftest import Site
+
+pytestmark = pytest.mark.integration
+
+LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+async def populate(site: Site) -> None:
+    stores = site.app[SITE].ready()
+    associations = Associations(stores)
+    await associations.create({
+        "name": "Union Rennes Basket 35", "acronym": "URB 35", "rna": "W353009001",
+        "siren": "775688732", "purpose": "Pratique du basket-ball en compétition et loisir.",
+        "themes": ["sport"], "rna_themes": ["011000"], "website": "https://www.urb35.fr",
+        "links": {"mastodon": "https://mastodon.social/@urb35"},
+        "address": {"street": "6 cours des Alliés", "postcode": "35000", "city": "Rennes"},
+        "quartiers": ["Bréquigny"], "tools": ["helloasso", "google-agenda"]},
+        actor="test", aid="urb35")
+    await associations.create({
+        "name": "Ciné-club des Lices", "themes": ["culture"], "purpose": "Projections.",
+        "address": {"city": "Cesson-Sévigné", "postcode": "35510"}},
+        actor="test", aid="cine-lices", state=DISSOLVED)
+    await SourceRegistry(stores.bus).add(parse_source({
+        "id": "urb35-agenda", "organizer": "URB 35",
+        "url": "https://calendar.google.com/calendar/ical/urb35/public/basic.ics"}, "test"),
+        actor="test")
+    start = datetime.now(UTC) + timedelta(days=5)
+    await site.app[STORE].apply([EventMessage.upsert(Event.create(
+        source_id="urb35-agenda", source_uid="j5", title="[M15] Journée 5", organizer="URB 35",
+        occurrences=(Occurrence(start=start),)), 1)])
+    named = await links.named_in(site.app[STORE], await links.registry_sources(stores.bus))
+    await links.refresh(stores.records, named, actor="test")
+    await site.app[DIRECTORY].reload(stores.records, site.app[STORE], stores.bus)
+
+
+async def test_directory_search_filters_and_facets(site: Site, browser) -> None:
+    await populate(site)
+    b = await browser()
+    status, page = await b.get("/associations")
+    assert status == 200, page
+    assert "Union Rennes Basket 35" in page and "Roazhon Vélo Solidaire" in page  # + the demo
+    assert "Dissoute" in page  # the dissolved one is listed, marked
+    status, page = await b.get("/associations?q=basket")
+    assert "1 association" in page and "Union Rennes Basket 35" in page
+    assert "Roazhon Vélo Solidaire" not in page
+    status, page = await b.get("/associations?q=URB+35")
+    assert "Union Rennes Basket 35" in page
+    status, page = await b.get("/associations?a_venir=oui")
+    assert "1 association" in page and "Union Rennes Basket 35" in page
+    status, page = await b.get("/associations?outil=google-agenda")
+    assert "Union Rennes Basket 35" in page and "1 association" in page
+    status, page = await b.get("/associations?commune=Cesson-S%C3%A9vign%C3%A9")
+    assert "Ciné-club des Lices" in page and "1 association" in page
+    status, page = await b.get("/associations?theme=sport&quartier=Br%C3%A9quigny")
+    assert "1 association" in page
+    # a facet counts its values among what the other filters keep: in Bréquigny, one for
+    # sport, none for culture (not offered)
+    themes = page[page.index("<legend>Thèmes</legend>"):]
+    themes = themes[:themes.index("</fieldset>")]
+    assert re.search(r'value="sport" checked>\s*<label[^>]*>Sport[^<]*<span class="n">\(1<',
+                     themes), themes
+    assert 'value="culture"' not in themes
+    status, page = await b.get("/associations?quartier=Br%C3%A9quigny")
+    quartiers = page[page.index("<legend>Quartiers</legend>"):]
+    assert re.search(r'Bréquigny <span class="n">\(1<', quartiers[:quartiers.index("</fieldset>")])
+    status, page = await b.get("/associations?q=zzzz")
+    assert status == 200 and "Aucune association ne correspond" in page
+
+
+async def test_association_page_shows_events_identity_sources_tools(site: Site,
+                                                                  browser) -> None:
+    await populate(site)
+    b = await browser()
+    status, page = await b.get("/associations/urb35")
+    assert status == 200, page
+    assert "[M15] Journée 5" in page  # upcoming, from the agenda
+    assert "Pratique du basket-ball" in page and "Bréquigny" in page
+    assert "https://annuaire-entreprises.data.gouv.fr/rechercher?terme=W353009001" in page
+    assert "https://annuaire-entreprises.data.gouv.fr/entreprise/775688732" in page
+    assert "calendar.google.com" in page and "Google Agenda" in page  # source and tool
+    assert "HelloAsso" in page and "repéré par Maillage" in page  # declared and detected
+    data = json.loads(htmllib.unescape(LD.search(page).group(1)))  # type: ignore[union-attr]
+    assert data["@type"] == "NGO" and data["name"] == "Union Rennes Basket 35"
+    assert {"@type": "PropertyValue", "propertyID": "RNA", "value": "W353009001"} in data[
+        "identifier"]
+    assert {i["propertyID"] for i in data["identifier"]} == {"RNA", "SIREN"}
+    assert "https://www.urb35.fr" in data["sameAs"]
+    assert data["address"]["addressLocality"] == "Rennes"
+
+
+async def test_tools_inventory(site: Site, browser) -> None:
+    await populate(site)
+    b = await browser()
+    status, page = await b.get("/outils")
+    assert status == 200, page
+    row = re.search(r'<a href="/associations\?outil=google-agenda">Google Agenda</a></th>\s*'
+                    r"<td>(\d+)", page)
+    assert row and row.group(1) == "1"
+    assert "Rejoindre Maillage" in page
+    helloasso = re.search(r'outil=helloasso">HelloAsso</a></th>\s*<td>1 <span class="hint">'
+                          r"\(1 déclarée, 0 repérée\)", page)
+    assert helloasso, page
+
+
+async def test_the_directory_follows_new_associations(site: Site, browser) -> None:
+    stores = site.app[SITE].ready()
+    directory = site.app[DIRECTORY]
+    await Associations(stores).create({"name": "Les Amis du Thabor"}, actor="test",
+                                      aid="amis-thabor")
+    deadline = asyncio.get_running_loop().time() + 15
+    while directory.get("amis-thabor") is None:  # a bounded wait, not a timing test
+        assert asyncio.get_running_loop().time() < deadline, "not followed"
+        await asyncio.sleep(0.1)
+    b = await browser()
+    assert "Les Amis du Thabor" in (await b.get("/associations?q=thabor"))[1]
