@@ -23,7 +23,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,7 +215,7 @@ class Directory:
         acronym = q.strip().upper()
         matched = [e for e in self.entries.values()
                    if not wanted or wanted <= e.words or acronym == e.acronym.upper()]
-        filters = {
+        filters: dict[str, tuple[set[str], Callable[[Entry], set[str]]]] = {
             "theme": (set(themes), lambda e: set(e.themes)),
             "quartier": (set(quartiers), lambda e: set(e.quartiers)),
             "commune": (set(communes), lambda e: {e.commune} if e.commune else set()),

@@ -22,7 +22,7 @@ when there is one, else the proposal when it was linked without review.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +61,7 @@ def subject(records: Records, lid: str) -> str:
     return records.subject(LINK, lid)
 
 
-def effective(record: Record) -> list[dict[str, Any]]:
+def effective(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The associations ``record`` names for good: ``[{association, confidence, reason,
     part}]``, operators' decisions first."""
     decisions: dict[str, str] = record.get("decisions") or {}
@@ -77,11 +77,13 @@ def effective(record: Record) -> list[dict[str, Any]]:
         if aid:
             out.append({"association": aid, "confidence": 1.0, "reason": "operator",
                         "part": part})
-    seen: set[str] = set()
-    return [e for e in out if not (e["association"] in seen or seen.add(e["association"]))]
+    unique: dict[str, dict[str, Any]] = {}
+    for e in out:
+        unique.setdefault(e["association"], e)
+    return list(unique.values())
 
 
-def pending(record: Record) -> list[dict[str, Any]]:
+def pending(record: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The proposals of ``record`` waiting for an operator (review, not decided yet)."""
     decisions = record.get("decisions") or {}
     return [link for link in record.get("links") or ()
