@@ -23,9 +23,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from pyroaring import BitMap
 
 from services.associations import links, tools
 from services.associations.model import ASSOCIATION, LISTED, Address
@@ -35,6 +37,10 @@ from shared.taxonomy import THEME_BY_CODE, rna_themes
 from shared.text import fold, stems
 
 log = logging.getLogger(__name__)
+
+#: The directory's filters (query parameters and facets).
+FILTERS = ("theme", "quartier", "commune", "tool", "upcoming")
+EMPTY = BitMap()
 
 #: Seconds between two reloads when nothing was written (the search store's upcoming events
 #: and the registry's sources change without a record write).
@@ -104,9 +110,10 @@ def _geocoder() -> Any:
 class Directory:
     def __init__(self, geocoder: Any = None) -> None:
         self.entries: dict[str, Entry] = {}
+        self.index([])
         self.geocoder = geocoder
         self._geocoder_loaded = geocoder is not None
-        self.loaded = False
+        self.loaded = False  # set by the first reload
 
     # -- building -------------------------------------------------------------------------------
 
@@ -155,8 +162,7 @@ class Directory:
                 entry.name, entry.acronym, *(r.get("aliases") or ()), entry.purpose,
                 *organizers])))
             entries[aid] = entry
-        self.entries = dict(sorted(entries.items(), key=lambda kv: fold(kv[1].name)))
-        self.loaded = True
+        self.index(sorted(entries.values(), key=lambda e: fold(e.name)))
 
     def _place(self, entry: Entry, address: Address, quartiers: list[str]) -> None:
         entry.address = address.label()
@@ -206,37 +212,57 @@ class Directory:
     def get(self, aid: str) -> Entry | None:
         return self.entries.get(aid)
 
+    def index(self, entries: list[Entry]) -> None:
+        """Make ``entries`` (in display order) the directory, with a bitmap per word and per
+        filter value (an entry's number is its place in the order)."""
+        postings: dict[str, dict[str, BitMap]] = {name: {} for name in FILTERS}
+        words: dict[str, BitMap] = {}
+        acronyms: dict[str, BitMap] = {}
+        for n, e in enumerate(entries):
+            for name, values in (("theme", e.themes), ("quartier", e.quartiers),
+                                 ("commune", [e.commune] if e.commune else []),
+                                 ("tool", e.tool_codes),
+                                 ("upcoming", ["oui"] if e.upcoming else [])):
+                for value in values:
+                    postings[name].setdefault(value, BitMap()).add(n)
+            for word in e.words:
+                words.setdefault(word, BitMap()).add(n)
+            if e.acronym:
+                acronyms.setdefault(e.acronym.upper(), BitMap()).add(n)
+        self.ordered = entries
+        self.entries = {e.id: e for e in entries}
+        self.postings, self.words, self.acronyms = postings, words, acronyms
+        self.every = BitMap(range(len(entries)))
+        self.loaded = True
+
     def search(self, q: str = "", *, themes: Sequence[str] = (), quartiers: Sequence[str] = (),
                communes: Sequence[str] = (), tool_codes: Sequence[str] = (),
                upcoming: bool = False, offset: int = 0, limit: int = PAGE) -> Found:
         """Entries matching every filter (any value within one filter), by name; facets count
         each filter's values among the entries matching the other filters."""
-        wanted = set(stems(q)) if q.strip() else set()
-        acronym = q.strip().upper()
-        matched = [e for e in self.entries.values()
-                   if not wanted or wanted <= e.words or acronym == e.acronym.upper()]
-        filters: dict[str, tuple[set[str], Callable[[Entry], set[str]]]] = {
-            "theme": (set(themes), lambda e: set(e.themes)),
-            "quartier": (set(quartiers), lambda e: set(e.quartiers)),
-            "commune": (set(communes), lambda e: {e.commune} if e.commune else set()),
-            "tool": (set(tool_codes), lambda e: e.tool_codes),
-            "upcoming": ({"oui"} if upcoming else set(),
-                         lambda e: {"oui"} if e.upcoming else set()),
-        }
-
-        def passes(e: Entry, skip: str = "") -> bool:
-            return all(not chosen or chosen & values(e)
-                       for name, (chosen, values) in filters.items() if name != skip)
-
+        base = self.every
+        if q.strip():
+            wanted = [self.words.get(w, EMPTY) for w in set(stems(q))]
+            base = BitMap.intersection(*wanted) if len(wanted) > 1 else (
+                wanted[0] if wanted else self.every)
+            base = base | self.acronyms.get(q.strip().upper(), EMPTY)
+        chosen = {"theme": themes, "quartier": quartiers, "commune": communes,
+                  "tool": tool_codes, "upcoming": ["oui"] if upcoming else []}
+        within: dict[str, BitMap] = {}
+        for name, values in chosen.items():
+            if values:
+                found = [self.postings[name].get(v, EMPTY) for v in values]
+                within[name] = BitMap.union(*found) if len(found) > 1 else found[0]
         facets: dict[str, Counter[str]] = {}
-        for name, (_chosen, values) in filters.items():
-            counts: Counter[str] = Counter()
-            for e in matched:
-                if passes(e, skip=name):
-                    counts.update(values(e))
-            facets[name] = counts
-        found = [e for e in matched if passes(e)]
-        return Found(len(found), found[offset:offset + limit], facets)
+        for name in FILTERS:
+            others = BitMap.intersection(base, *(b for f, b in within.items() if f != name)) \
+                if len(within) - (name in within) else base
+            facets[name] = Counter({v: others.intersection_cardinality(b)
+                                    for v, b in self.postings[name].items()})
+        matched = BitMap.intersection(base, *within.values()) if within else base
+        page = [self.ordered[n] for n in matched[offset:offset + limit]] if len(matched) > \
+            offset else []
+        return Found(len(matched), page, facets)
 
     def inventory(self) -> dict[str, Any]:
         """For the tools page: per tool, how many listed associations use it (declared or

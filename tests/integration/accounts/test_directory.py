@@ -116,13 +116,15 @@ async def test_tools_inventory(site: Site, browser) -> None:
     b = await browser()
     status, page = await b.get("/outils")
     assert status == 200, page
-    row = re.search(r'<a href="/associations\?outil=google-agenda">Google Agenda</a></th>\s*'
-                    r"<td>(\d+)", page)
+    cells = r'</a></th>\s*<td data-label="Associations">'
+    row = re.search(r'<a href="/associations\?outil=google-agenda">Google Agenda' + cells
+                    + r"(\d+)", page)
     assert row and row.group(1) == "3"  # 2 demo associations declare it, 1 is seen
-    assert re.search(r'outil=google-agenda">Google Agenda</a></th>\s*<td>3 <span class="hint">'
-                     r"\(2 déclarées, 1 repérée\)</span></td>\s*<td>1 ", page)  # harvested
+    assert re.search(r'outil=google-agenda">Google Agenda' + cells + r'3 <span class="hint">'
+                     r"\(2 déclarées, 1 repérée\)</span></td>\s*"
+                     r'<td data-label="Moissonnées par Maillage">1 ', page)  # harvested
     assert "Rejoindre Maillage" in page
-    helloasso = re.search(r'outil=helloasso">HelloAsso</a></th>\s*<td>3 <span class="hint">'
+    helloasso = re.search(r'outil=helloasso">HelloAsso' + cells + r'3 <span class="hint">'
                           r"\(3 déclarées, 0 repérée\)", page)
     assert helloasso, page
 
