@@ -30,9 +30,11 @@ from services.accounts.web import SITE, page
 from services.associations.directory import PAGE, Directory, Entry
 from services.associations.interests import INTEREST
 from services.associations.model import LINK_KINDS, Association
+from services.associations.tools import DETECTED, tools_of
 from services.query.context import STORE, TZ, base_url
 from services.query.web import fr
 from services.query.web.event import script_json
+from services.query.web.respond import JINJA
 from services.query.web.views import options
 from shared.records import token
 from shared.store.base import SearchQuery
@@ -234,7 +236,9 @@ async def association_extras(request: web.Request, association: Association
             events = await upcoming_events(request, entry)
         except Exception:  # noqa: BLE001 - the page stays without them
             log.warning("upcoming events unavailable", exc_info=True)
+    seen = [t["code"] for t in entry.tools if t["how"] == DETECTED] if entry else []
     return {"entry": entry, "events": events,
+            "tools": tools_of(association.tools, seen),  # the record's, as just written
             "calls": await teamed_calls(request, association.id),
             "json_ld": organization_ld(association, entry, url), "page_url": url,
             "rna_url": rna_url(association.rna) if association.rna else "",
@@ -277,6 +281,7 @@ async def tools_page(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     app[DIRECTORY] = Directory()
+    app[JINJA].globals.update(tool_families=TOOL_FAMILIES, tools_vocabulary=TOOLS)
     app.router.add_get("/associations", directory_page)
     app.router.add_get("/outils", tools_page)
     tasks: list[asyncio.Task[None]] = []

@@ -140,3 +140,34 @@ async def test_the_directory_follows_new_associations(site: Site, browser) -> No
         await asyncio.sleep(0.1)
     b = await browser()
     assert "Les Amis du Thabor" in (await b.get("/associations?q=thabor"))[1]
+
+
+async def test_an_association_declares_its_tools_on_its_form(site: Site, browser) -> None:
+    from .test_associations import operator
+
+    b = await operator(site, browser)
+    status, form = await b.get("/associations/velo-solidaire/modifier")
+    assert status == 200 and 'name="tools" value="google-agenda" checked' in form  # the demo's
+    version = re.search(r'name="version" value="(\d+)"', form)
+    assert version
+    base = {"name": "Roazhon Vélo Solidaire", "website": "https://velo-solidaire.test/",
+            "organizers": "Roazhon Vélo Solidaire", "version": version.group(1)}
+    refused = await b.post("/associations/velo-solidaire/modifier", {
+        **base, "name": "", "tools": ["paheko", "loomio"]},  # type: ignore[dict-item]
+        token_from="/associations/velo-solidaire/modifier")
+    text = await refused.text()
+    assert refused.status == 422
+    assert 'value="paheko" checked' in text and 'value="loomio" checked' in text
+    assert 'value="google-agenda" checked' not in text
+    bad = await b.post("/associations/velo-solidaire/modifier", {
+        **base, "tools": ["paheko", "minitel"]},  # type: ignore[dict-item]
+        token_from="/associations/velo-solidaire/modifier")
+    assert bad.status == 422 and "Choisissez les outils" in await bad.text()
+    done = await b.post("/associations/velo-solidaire/modifier", {
+        **base, "tools": ["loomio", "paheko"]},  # type: ignore[dict-item]
+        token_from="/associations/velo-solidaire/modifier")
+    assert done.status == 200, await done.text()
+    found = await Associations(site.app[SITE].ready()).get("velo-solidaire")
+    assert found is not None and found.tools == ("paheko", "loomio")  # the vocabulary's order
+    status, page = await b.get("/associations/velo-solidaire")
+    assert "Paheko (ex-Garradin)" in page and "Loomio" in page
