@@ -77,10 +77,17 @@ def test_co_organizers_are_linked_each(linker: Linker) -> None:
     assert [(lk.association, lk.status) for lk in links] == [("alb", LINKED), ("velo", LINKED)]
 
 
-def test_labelled_set_held_out_precision_and_recall(script) -> None:
-    """The measured figures (scripts/eval_links.py) must not fall: precision 0.95 and recall
-    0.84 on the held-out part when this was written."""
-    score = script("eval_links").evaluate("heldout")
-    assert score.rows >= 60
-    assert score.precision >= 0.95
-    assert score.recall >= 0.8
+@pytest.mark.parametrize(("split", "rows", "precision", "recall"), [
+    ("heldout", 60, 0.95, 0.8),
+    # written after the rules, run once, never tuned on: precision 0.96, recall 0.69 (7 of the
+    # 8 links sent to review proposed the right association)
+    ("heldout2", 40, 0.95, 0.65),
+])
+def test_labelled_set_held_out_precision_and_recall(script, split: str, rows: int,
+                                                    precision: float, recall: float) -> None:
+    """The measured figures (scripts/eval_links.py) must not fall: on ``heldout`` precision
+    0.95 and recall 0.84 when this was written."""
+    score = script("eval_links").evaluate(split)
+    assert score.rows >= rows
+    assert score.precision >= precision
+    assert score.recall >= recall
