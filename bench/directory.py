@@ -7,7 +7,9 @@ records (names and purposes from a small vocabulary, themes, RNA codes, quartier
 communes, declared tools, some with upcoming events), then times searches as the page makes
 them: every filter's facet counts plus one page of results, for a mix of no filter, a word,
 one or two filters and a word with filters. Prints the build time and the p50/p99 of a search.
-Target (issue 20): p50 <= 5 ms, p99 <= 25 ms over 20,000 associations.
+Target (issue 20): p50 <= 5 ms, p99 <= 25 ms over 20,000 associations. Then the linker
+(:class:`services.associations.linking.Linker`) over the same associations: its build time
+and the time to link one organizer (names, unknown names, names with a typo).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import time
 
 from bench.common import machine, median, percentile
 from services.associations.directory import Directory
+from services.associations.linking import Linker
 from shared.taxonomy import THEMES
 from shared.vocab import TOOLS
 
@@ -96,6 +99,19 @@ def main() -> None:
     print(f"directory of {len(directory.entries):,} associations built in {built:.2f} s")
     print(f"search with facets ({len(timings):,} queries): p50 {median(timings):.2f} ms, "
           f"p99 {percentile(timings, 99):.2f} ms (target p50 <= 5 ms, p99 <= 25 ms)")
+    started = time.perf_counter()
+    linker = Linker(generated)
+    built = time.perf_counter() - started
+    organizers = [str(r["name"]) for r in rng.sample(generated, 200)]
+    organizers += [f"{rng.choice(WORDS)} {rng.choice(WORDS)} {n}" for n in range(200)]
+    organizers += [str(r["name"])[:-3] + "x" for r in rng.sample(generated, 100)]  # typos
+    link_ms = []
+    for organizer in organizers:
+        t0 = time.perf_counter()
+        linker.link(organizer)
+        link_ms.append((time.perf_counter() - t0) * 1000)
+    print(f"linker over {len(generated):,} associations built in {built:.2f} s; linking one "
+          f"organizer p50 {median(link_ms):.2f} ms, p99 {percentile(link_ms, 99):.2f} ms")
 
 
 if __name__ == "__main__":

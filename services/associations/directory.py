@@ -73,6 +73,16 @@ class Entry:
         return {t["code"] for t in self.tools}
 
 
+@dataclass(frozen=True, slots=True)
+class _Index:
+    ordered: list[Entry]
+    entries: dict[str, Entry]
+    postings: dict[str, dict[str, BitMap]]
+    words: dict[str, BitMap]
+    acronyms: dict[str, BitMap]
+    every: BitMap
+
+
 @dataclass(slots=True)
 class Found:
     total: int
@@ -109,7 +119,6 @@ def _geocoder() -> Any:
 
 class Directory:
     def __init__(self, geocoder: Any = None) -> None:
-        self.entries: dict[str, Entry] = {}
         self.index([])
         self.geocoder = geocoder
         self._geocoder_loaded = geocoder is not None
@@ -196,8 +205,8 @@ class Directory:
         if store is not None:
             busy = await links.organizers(store, limit=100_000)
             busy_sources = [str(t["value"]) for t in await store.terms("sources", limit=100_000)]
-        self.build([e.record for e in associations], [e.record for e in link_records], sources,
-                   busy, busy_sources)
+        await asyncio.to_thread(self.build, [e.record for e in associations],
+                                [e.record for e in link_records], sources, busy, busy_sources)
 
     async def follow(self, bus: Any, store: Any, every_s: float = REFRESH_S,
                      settle_s: float = 2.0) -> None:
@@ -229,38 +238,42 @@ class Directory:
                 words.setdefault(word, BitMap()).add(n)
             if e.acronym:
                 acronyms.setdefault(e.acronym.upper(), BitMap()).add(n)
-        self.ordered = entries
-        self.entries = {e.id: e for e in entries}
-        self.postings, self.words, self.acronyms = postings, words, acronyms
-        self.every = BitMap(range(len(entries)))
+        # one assignment: a search running meanwhile sees the old index or the new one whole
+        self._index = _Index(entries, {e.id: e for e in entries}, postings, words, acronyms,
+                             BitMap(range(len(entries))))
         self.loaded = True
+
+    @property
+    def entries(self) -> dict[str, Entry]:
+        return self._index.entries
 
     def search(self, q: str = "", *, themes: Sequence[str] = (), quartiers: Sequence[str] = (),
                communes: Sequence[str] = (), tool_codes: Sequence[str] = (),
                upcoming: bool = False, offset: int = 0, limit: int = PAGE) -> Found:
         """Entries matching every filter (any value within one filter), by name; facets count
         each filter's values among the entries matching the other filters."""
-        base = self.every
+        ix = self._index
+        base = ix.every
         if q.strip():
-            wanted = [self.words.get(w, EMPTY) for w in set(stems(q))]
+            wanted = [ix.words.get(w, EMPTY) for w in set(stems(q))]
             base = BitMap.intersection(*wanted) if len(wanted) > 1 else (
-                wanted[0] if wanted else self.every)
-            base = base | self.acronyms.get(q.strip().upper(), EMPTY)
+                wanted[0] if wanted else ix.every)
+            base = base | ix.acronyms.get(q.strip().upper(), EMPTY)
         chosen = {"theme": themes, "quartier": quartiers, "commune": communes,
                   "tool": tool_codes, "upcoming": ["oui"] if upcoming else []}
         within: dict[str, BitMap] = {}
         for name, values in chosen.items():
             if values:
-                found = [self.postings[name].get(v, EMPTY) for v in values]
+                found = [ix.postings[name].get(v, EMPTY) for v in values]
                 within[name] = BitMap.union(*found) if len(found) > 1 else found[0]
         facets: dict[str, Counter[str]] = {}
         for name in FILTERS:
             others = BitMap.intersection(base, *(b for f, b in within.items() if f != name)) \
                 if len(within) - (name in within) else base
             facets[name] = Counter({v: others.intersection_cardinality(b)
-                                    for v, b in self.postings[name].items()})
+                                    for v, b in ix.postings[name].items()})
         matched = BitMap.intersection(base, *within.values()) if within else base
-        page = [self.ordered[n] for n in matched[offset:offset + limit]] if len(matched) > \
+        page = [ix.ordered[n] for n in matched[offset:offset + limit]] if len(matched) > \
             offset else []
         return Found(len(matched), page, facets)
 

@@ -51,6 +51,8 @@ AUTO = 0.85
 REVIEW = 0.55
 #: How far the best association must lead the next one to be linked without review.
 MARGIN = 0.1
+#: A word held by more names than this is too common to find close names by.
+SIMILAR_POOL = 500
 
 LINKED = "linked"
 TO_REVIEW = "review"
@@ -200,6 +202,9 @@ class Linker:
         self.rna: dict[str, str] = {}
         self._choices: list[str] = []
         self._owners: list[str] = []
+        #: word -> the choices holding it: close names are looked for among those only
+        self._holding: dict[str, list[int]] = defaultdict(list)
+        self._by_prefix: dict[str, list[str]] | None = None
         for record in records:
             self._add(record)
 
@@ -218,6 +223,8 @@ class Linker:
         key = name_key(name)
         if key:
             self.names[key].add(aid)
+            for word in key.split():
+                self._holding[word].append(len(self._choices))
             self._choices.append(key)
             self._owners.append(aid)
         ordered = [w for w in words(name) if w not in _ARTICLES | LEGAL_WORDS]
@@ -293,7 +300,21 @@ class Linker:
     def _similar(self, key: str) -> list[Evidence]:
         out: list[Evidence] = []
         size = len(key.split())
-        for choice, score, index in process.extract(key, self._choices,
+        # a close name shares a word, or nearly (one typo away, same first three letters):
+        # the names holding one of its words that few names hold; when every word is
+        # common, those holding its two rarest
+        words = sorted(set(key.split()), key=lambda w: len(self._holding.get(w, ())))
+        near = [o for w in words if len(w) >= 4 for o in self._prefixed(w[:3])
+                if o != w and fuzz.ratio(w, o) >= 80]
+        pool: set[int] = set()
+        for word in words + near:
+            holding = self._holding.get(word, ())
+            if len(holding) <= SIMILAR_POOL:
+                pool.update(holding)
+        if not pool and len(words) >= 2:
+            pool = set(self._holding.get(words[0], ())) & set(self._holding.get(words[1], ()))
+        choices = {i: self._choices[i] for i in pool}
+        for choice, score, index in process.extract(key, choices,
                                                     scorer=fuzz.token_set_ratio,
                                                     limit=5, score_cutoff=80):
             aid = self._owners[index]
@@ -312,6 +333,15 @@ class Linker:
             elif ratio >= 85:
                 out.append(Evidence(aid, 0.6, "similar", self.entries[aid].name))
         return out
+
+    def _prefixed(self, prefix: str) -> list[str]:
+        """The names' words that start with ``prefix``."""
+        if self._by_prefix is None:
+            by: dict[str, list[str]] = defaultdict(list)
+            for word in self._holding:
+                by[word[:3]].append(word)
+            self._by_prefix = by
+        return self._by_prefix.get(prefix, [])
 
     # -- decision -------------------------------------------------------------------------------
 

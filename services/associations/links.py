@@ -21,6 +21,7 @@ when there is one, else the proposal when it was linked without review.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -123,13 +124,20 @@ async def refresh(records: Records, named: Iterable[Named], *, actor: str,
                   linker: Linker | None = None) -> Refreshed:
     """Link each of ``named`` with the current association records and write the records whose
     proposals changed (a second run with nothing new writes nothing); decisions are kept."""
+    named = list(named)
     if linker is None:
-        linker = Linker(await associations_records(records))
+        linker = await asyncio.to_thread(Linker, await associations_records(records))
+
+    def propose(linker: Linker = linker) -> list[list[dict[str, Any]]]:
+        return [[lk.as_dict() for lk in linker.link(item.text, context=item.context)]
+                for item in named]
+
+    # CPU work off the event loop: the site keeps serving meanwhile
+    all_proposals = await asyncio.to_thread(propose)
     known = {r["id"]: r for r in await all_links(records)}  # one read, then only changes
     counts = Refreshed()
-    for item in named:
+    for item, proposals in zip(named, all_proposals, strict=True):
         counts.seen += 1
-        proposals = [lk.as_dict() for lk in linker.link(item.text, context=item.context)]
         lid = link_id(item.kind, item.value)
 
         def change(current: Record | None, item: Named = item, lid: str = lid,

@@ -68,9 +68,8 @@ class AssociationContext:
     def load(self, associations: Iterable[Mapping[str, Any]],
              link_records: Iterable[Mapping[str, Any]]) -> None:
         found = [a for a in associations if a.get("state", "active") == "active"]
-        self.themes = {str(a["id"]): declared_themes(a) for a in found}
-        self.links = {str(r["id"]): [e["association"] for e in effective(r)]
-                      for r in link_records}
+        themes = {str(a["id"]): declared_themes(a) for a in found}
+        links = {str(r["id"]): [e["association"] for e in effective(r)] for r in link_records}
         linker = Linker(found)
 
         @lru_cache(maxsize=CACHE)
@@ -79,7 +78,8 @@ class AssociationContext:
                                                               else ())
                          if lk.status == LINKED)
 
-        self._link = link
+        # loaded in a thread while events are enriched: the three together, built first
+        self.themes, self.links, self._link = themes, links, link
 
     def associations_of(self, event: Event) -> list[str]:
         ids: list[str] = []
@@ -112,7 +112,8 @@ class AssociationContext:
         except NotFoundError:  # a stack older than the store of record: no associations yet
             log.info("no RECORDS stream: events are themed without their associations")
             return
-        self.load([e.record for e in associations], [e.record for e in link_records])
+        await asyncio.to_thread(self.load, [e.record for e in associations],
+                                [e.record for e in link_records])
 
     async def follow(self, bus: Bus, every_s: float = RELOAD_EVERY_S) -> None:
         """Reload on each change of an association or a link (runs until cancelled)."""
