@@ -50,7 +50,8 @@ async def populate(site: Site) -> None:
     start = datetime.now(UTC) + timedelta(days=5)
     await site.app[STORE].apply([EventMessage.upsert(Event.create(
         source_id="urb35-agenda", source_uid="j5", title="[M15] Journée 5", organizer="URB 35",
-        occurrences=(Occurrence(start=start),)), 1)])
+        occurrences=(Occurrence(start=start),),
+        extra={"associations": ["urb35", "gone"]}), 1)])  # as the indexer links it
     named = await links.named_in(site.app[STORE], await links.registry_sources(stores.bus))
     await links.refresh(stores.records, named, actor="test")
     await site.app[DIRECTORY].reload(stores.records, site.app[STORE], stores.bus)
@@ -109,6 +110,13 @@ async def test_association_page_shows_events_identity_sources_tools(site: Site,
     assert {i["propertyID"] for i in data["identifier"]} == {"RNA", "SIREN"}
     assert "https://www.urb35.fr" in data["sameAs"]
     assert data["address"]["addressLocality"] == "Rennes"
+    # and the event's page links to the association's
+    event = re.search(r'<a href="/evenement/([^"]+)">\[M15\] Journée 5</a>', page)
+    assert event, page
+    status, event_page = await b.get(f"/evenement/{event.group(1)}")
+    assert status == 200
+    assert '<dt>Association</dt><dd><a href="/associations/urb35">Union Rennes Basket 35</a>' \
+        in event_page  # an id the directory does not know is left out
 
 
 async def test_tools_inventory(site: Site, browser) -> None:
