@@ -74,6 +74,7 @@ async def test_organizers_are_linked_and_uncertain_ones_reviewed(site: Site, bro
     status, _ = await anonymous.get("/operateurs/liens", allow_redirects=False)
     assert status == 303
     ops = await operator(site, browser)
+    assert 'href="/operateurs/liens"' in (await ops.get("/compte"))[1]  # found from the account
     status, html = await ops.get("/operateurs/liens")
     assert status == 200 and "Roazhon Velo Solidair" in html and "nom proche" in html
     assert "LES JARDINS" not in html  # linked for sure: not asked
