@@ -207,16 +207,22 @@ async def organizers(store: Any, *, limit: int = 5000) -> list[str]:
 
 
 async def named_in(store: Any, sources: Sequence[Any] = (), *,
-                   names: Sequence[str] | None = None) -> list[Named]:
+                   names: Sequence[str] | None = None,
+                   contexts: dict[str, tuple[str, ...]] | None = None) -> list[Named]:
     """What the search store's upcoming events and the sources name: each organizer (of
     ``names``, else of :func:`organizers`) with the URLs of a few of its events (a website's
-    domain is evidence), each source with its declared organizer and its URL."""
+    domain is evidence; read once per organizer when ``contexts`` keeps them between calls),
+    each source with its declared organizer and its URL."""
     from shared.store.base import SearchQuery
 
     out: list[Named] = []
+    contexts = {} if contexts is None else contexts
     for organizer in names if names is not None else await organizers(store):
-        page = await store.search(SearchQuery(organizers=(organizer,), limit=3))
-        context = tuple(str(d["url"]) for d in page.items if d.get("url"))
+        context = contexts.get(organizer)
+        if context is None:
+            page = await store.search(SearchQuery(organizers=(organizer,), limit=3))
+            context = contexts[organizer] = tuple(str(d["url"]) for d in page.items
+                                                  if d.get("url"))
         out.append(Named(ORGANIZER, organizer, organizer, organizer, context))
     for source in sources:
         declared = getattr(source, "organizer", None) or ""

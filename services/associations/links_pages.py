@@ -85,6 +85,7 @@ async def linking_loop(app: web.Application, every_s: float = links.REFRESH_S,
     state = app[SITE]
     last_fingerprint = ""
     since = every_s
+    contexts: dict[str, tuple[str, ...]] = {}
     while True:
         stores = state.stores
         if stores is not None:
@@ -94,7 +95,10 @@ async def linking_loop(app: web.Application, every_s: float = links.REFRESH_S,
                 fingerprint = hashlib.sha256(repr((names, [
                     (s.id, s.url, s.organizer) for s in sources])).encode()).hexdigest()
                 if fingerprint != last_fingerprint or since >= every_s:
-                    named = await links.named_in(app[STORE], sources, names=names)
+                    if since >= every_s:
+                        contexts.clear()  # the events' URLs read again now and then
+                    named = await links.named_in(app[STORE], sources, names=names,
+                                                 contexts=contexts)
                     await links.refresh(stores.records, named, actor=ACTOR)
                     last_fingerprint, since = fingerprint, 0.0
             except asyncio.CancelledError:
