@@ -203,8 +203,9 @@ class Directory:
         busy: list[str] = []
         busy_sources: list[str] = []
         if store is not None:
-            busy = await links.organizers(store, limit=100_000)
-            busy_sources = [str(t["value"]) for t in await store.terms("sources", limit=100_000)]
+            busy = await links.organizers(store)
+            busy_sources = [str(t["value"])
+                            for t in await store.terms("sources", limit=links.MAX_TERMS)]
         await asyncio.to_thread(self.build, [e.record for e in associations],
                                 [e.record for e in link_records], sources, busy, busy_sources)
 

@@ -200,8 +200,13 @@ async def registry_sources(bus: Any) -> list[RegisteredSource]:
                              r.owner) for r in registered if r.source.kind != "calls"]
 
 
-async def organizers(store: Any, *, limit: int = 5000) -> list[str]:
-    """The organizers of the search store's upcoming events."""
+#: Organizers (and sources) read from the search store at most: under Elasticsearch's
+#: default bucket limit, and more than a city's associations publish under.
+MAX_TERMS = 10_000
+
+
+async def organizers(store: Any, *, limit: int = MAX_TERMS) -> list[str]:
+    """The organizers of the search store's upcoming events, the most frequent first."""
     terms = await store.terms("organizer", limit=limit)
     return [o for o in (str(t.get("value") or "").strip() for t in terms) if o]
 
