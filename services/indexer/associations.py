@@ -8,7 +8,8 @@ it gives the associations its organizer and its source are linked to:
   the links made without review (:func:`~services.associations.links.effective`);
 * an organizer no link record knows yet (the site links new organizers within a minute) is
   linked on the spot by the same :class:`~services.associations.linking.Linker`, confident
-  links only.
+  links only; so is a source's declared organizer (``extra["source_organizer"]``) when no
+  link record knows the source yet.
 
 :meth:`AssociationContext.annotate` writes them into ``extra["associations"]`` (ids) and
 ``extra["association_themes"]`` (their declared themes: taxonomy codes or RNA codes, read by
@@ -86,7 +87,11 @@ class AssociationContext:
         if event.organizer and event.organizer.strip():
             known = self.links.get(link_id(ORGANIZER, event.organizer))
             ids += known if known is not None else self._link(event.organizer, event.url or "")
-        ids += self.links.get(link_id(SOURCE, event.source_id), [])
+        source = self.links.get(link_id(SOURCE, event.source_id))
+        declared = str(event.extra.get("source_organizer") or "").strip()
+        if source is None and declared:  # the source's declared organizer speaks for it
+            source = list(self._link(declared, ""))
+        ids += source or []
         return [a for i, a in enumerate(ids) if a in self.themes and a not in ids[:i]]
 
     def annotate(self, event: Event) -> Event:

@@ -50,6 +50,9 @@ def test_link_records_win_and_sources_count_too() -> None:
     assert context.associations_of(event("Plateau", "REC Volley")) == []  # an operator said no
     assert context.associations_of(event("Troc", None, "agenda-jardins")) == ["jardins"]
     assert context.associations_of(event("Match", "Club dissous")) == []
+    declared = event("Compost", "Jardins Blosne", "jardins-src")
+    declared = declared.with_(extra={"source_organizer": "Les Jardins du Blosne"})
+    assert context.associations_of(declared) == ["jardins"]  # its source's organizer
     out = context.annotate(event("Troc", "Inconnu", "agenda-jardins"))
     assert out.extra == {"associations": ["jardins"], "association_themes": ["environnement"]}
     assert context.annotate(event("Fête", "Inconnu")).extra == {}
