@@ -93,7 +93,17 @@ async def test_directory_search_filters_and_facets(site: Site, browser) -> None:
 
 async def test_association_page_shows_events_identity_sources_tools(site: Site,
                                                                   browser) -> None:
+    from services.associations import interests
+
+    from .test_interests import a_call
+
     await populate(site)
+    records = site.app[SITE].ready().records
+    teamed, hidden = await a_call(site), await a_call(site, joint=False)
+    for cid in (teamed, hidden):
+        await interests.declare(records, cid, "urb35", "Union Rennes Basket 35", "contact",
+                                "Un gymnase", actor="test", association_id="urb35")
+    await interests.hide(records, hidden, "urb35", actor="test")
     b = await browser()
     status, page = await b.get("/associations/urb35")
     assert status == 200, page
@@ -103,6 +113,9 @@ async def test_association_page_shows_events_identity_sources_tools(site: Site,
     assert "https://annuaire-entreprises.data.gouv.fr/entreprise/775688732" in page
     assert "calendar.google.com" in page and "Google Agenda" in page  # source and tool
     assert "HelloAsso" in page and "repéré par Maillage" in page  # declared and detected
+    calls = page[page.index("Appels à projets où elle cherche des partenaires"):]
+    assert f'href="/appels/{teamed}">Jardins partagés' in calls
+    assert f'/appels/{hidden}"' not in calls  # the publisher hid that one
     data = json.loads(htmllib.unescape(LD.search(page).group(1)))  # type: ignore[union-attr]
     assert data["@type"] == "NGO" and data["name"] == "Union Rennes Basket 35"
     assert {"@type": "PropertyValue", "propertyID": "RNA", "value": "W353009001"} in data[
