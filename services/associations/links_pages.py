@@ -69,6 +69,11 @@ async def review_decide(request: web.Request) -> web.Response:
     form = await checked_form(request)
     stores = site(request).ready()
     choice = str(form.get("association", ""))
+    if choice == "autre":
+        choice = str(form.get("autre", "")).strip().rstrip("/").rpartition("/")[2]
+        if not choice:
+            raise refuse(request, 422, "invalid_body", "Indiquez l’identifiant de l’autre "
+                         "association.")
     if choice and await Associations(stores).get(choice) is None:
         raise refuse(request, 422, "invalid_body", "Cette association n’existe pas.")
     try:

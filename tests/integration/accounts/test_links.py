@@ -110,6 +110,17 @@ async def test_a_decision_names_an_existing_association(site: Site, browser) -> 
     resp = await ops.post("/operateurs/liens", {
         "link": "o-unknown", "part": "x", "association": ""}, token_from="/operateurs/liens")
     assert resp.status == 409
+    resp = await ops.post("/operateurs/liens", {
+        "link": waiting[0]["id"], "part": "Roazhon Velo Solidair", "association": "autre",
+        "autre": ""}, token_from="/operateurs/liens")
+    assert resp.status == 422 and "Indiquez l’identifiant" in await resp.text()
+    resp = await ops.post("/operateurs/liens", {  # another one, pasted as its page's address
+        "link": waiting[0]["id"], "part": "Roazhon Velo Solidair", "association": "autre",
+        "autre": f"{site.url}/associations/jardins-blosne"}, token_from="/operateurs/liens")
+    assert resp.status == 200
+    decided = await records.get(links.subject(records, waiting[0]["id"]))
+    assert decided is not None and decided.record["decisions"] == {
+        "Roazhon Velo Solidair": "jardins-blosne"}
 
 
 async def _all_named(records):  # type: ignore[no-untyped-def]
