@@ -21,6 +21,7 @@ FULL = [
     ["bench.push_latency", "--calls", "200"],
     ["bench.signin", "--docs", "20000", "--requests", "200", "--burst", "200"],
     ["bench.associations", "--rows", "20000"],
+    ["bench.directory", "--associations", "20000", "--queries", "2000"],
 ]
 QUICK = [  # a few seconds each: checks that every benchmark still runs to its end
     ["bench.parse", "--events", "50", "--runs", "1"],
@@ -31,6 +32,7 @@ QUICK = [  # a few seconds each: checks that every benchmark still runs to its e
     ["bench.push_latency", "--calls", "5"],
     ["bench.signin", "--docs", "200", "--requests", "5", "--burst", "10", "--seconds", "1"],
     ["bench.associations", "--rows", "500", "--docs", "500", "--runs", "5"],
+    ["bench.directory", "--associations", "500", "--queries", "50"],
 ]
 #: Seconds a benchmark may run before it is stopped and reported as failed (they bound their
 #: own waits; this is the last resort, so that ``python -m bench`` never hangs).

@@ -27,6 +27,7 @@ class DemoEvent:
     free: bool | None = None
     lat: float | None = None
     lon: float | None = None
+    organizer: str | None = None  # as the feed writes it, when not the association's name
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,10 @@ class Association:
     path: str
     events: tuple[DemoEvent, ...] = field(default_factory=tuple)
     themes: tuple[str, ...] = ()  # the association's declared RNA theme codes
+    purpose: str = ""
+    quartiers: tuple[str, ...] = ()
+    tools: tuple[str, ...] = ()  # declared, codes of shared.vocab.TOOLS
+    address: tuple[str, str, str] = ("", "", "")  # street, postcode, city
 
 
 CONCERT = dict(
@@ -51,6 +56,13 @@ CONCERT = dict(
 ASSOCIATIONS: tuple[Association, ...] = (
     Association(
         id="velo-solidaire",
+        purpose=(
+            "Atelier participatif d’autoréparation de vélos, bourse aux vélos et balades pour"
+            " apprendre à circuler à vélo en ville."
+        ),
+        quartiers=("Centre", "Thabor - Saint-Hélier - Alphonse Guérin - Baud-Chardonnet"),
+        tools=("google-agenda", "helloasso", "lettre-information", "nextcloud"),
+        address=("6 cours des Alliés", "35000", "Rennes"),
         themes=("011000",),
         name="Roazhon Vélo Solidaire",
         format="ics",
@@ -93,11 +105,19 @@ ASSOCIATIONS: tuple[Association, ...] = (
                 address="Place du Haut des Lices, 35000 Rennes",
                 description="Achetez ou vendez un vélo d'occasion, contrôlé par nos mécaniciens.",
                 categories=("Vélo", "Économie circulaire"),
+                organizer="Roazhon Vélo Solidaire / Repair Café Villejean",
             ),
         ),
     ),
     Association(
         id="jardins-blosne",
+        purpose=(
+            "Jardins partagés au pied des immeubles du Blosne\xa0: cultiver ensemble, composter,"
+            " échanger graines et savoirs."
+        ),
+        quartiers=("Le Blosne",),
+        tools=("site-agenda", "facebook", "tableur"),
+        address=("7 boulevard de Yougoslavie", "35200", "Rennes"),
         themes=("024000",),
         name="Les Jardins Partagés du Blosne",
         format="rss",
@@ -139,11 +159,18 @@ ASSOCIATIONS: tuple[Association, ...] = (
                 address="boulevard de Yougoslavie, 35200 Rennes",
                 description="Apprendre à composter ses déchets de cuisine en habitat collectif.",
                 categories=("Environnement", "Déchets"),
+                organizer="Jardins du Blosne",  # written short: an operator confirms the link
             ),
         ),
     ),
     Association(
         id="choeur-arc-en-ciel",
+        purpose=(
+            "Chœur amateur ouvert à toutes et tous, répertoire du monde, concerts solidaires."
+        ),
+        quartiers=("Centre",),
+        tools=("google-agenda", "helloasso", "google-drive"),
+        address=("", "35000", "Rennes"),
         themes=("006000",),
         name="Chœur Arc-en-Ciel de Rennes",
         format="ics",
@@ -184,6 +211,13 @@ ASSOCIATIONS: tuple[Association, ...] = (
     ),
     Association(
         id="acces-culture",
+        purpose=(
+            "Rendre les sorties culturelles accessibles aux personnes en situation de "
+            "handicap\xa0: LSF, audiodescription, visites tactiles."
+        ),
+        quartiers=("Centre", "Maurepas - Bellangerais"),
+        tools=("site-agenda", "mastodon", "paheko"),
+        address=("", "35000", "Rennes"),
         themes=("006000",),
         name="Collectif Accès Culture Rennes",
         format="rss",
@@ -225,6 +259,12 @@ ASSOCIATIONS: tuple[Association, ...] = (
     ),
     Association(
         id="repair-cafe-villejean",
+        purpose=(
+            "Réparer ensemble petits appareils, vêtements et vélos plutôt que jeter."
+        ),
+        quartiers=("Villejean - Beauregard",),
+        tools=("wordpress-agenda", "framasoft", "liste-diffusion"),
+        address=("", "35000", "Rennes"),
         themes=("024000",),
         name="Repair Café Villejean",
         format="html",

@@ -60,7 +60,8 @@ def write_ics(assoc: Association, today: date) -> str:
         if ev.weekly_count:
             vevent.add("rrule", {"freq": "weekly", "count": ev.weekly_count})
         vevent.add("status", "CANCELLED" if ev.cancelled else "CONFIRMED")
-        vevent.add("organizer", f"mailto:contact@{assoc.id}.demo", parameters={"cn": assoc.name})
+        vevent.add("organizer", f"mailto:contact@{assoc.id}.demo",
+                   parameters={"cn": ev.organizer or assoc.name})
         cal.add_component(vevent)
     text: str = cal.to_ical().decode()
     return text
@@ -83,7 +84,7 @@ def write_rss(assoc: Association, today: date, base_url: str) -> str:
             f"<ev:startdate>{start.isoformat()}</ev:startdate>"
             f"<ev:enddate>{end.isoformat()}</ev:enddate>"
             f"<ev:location>{xml_escape(ev.venue + ', ' + ev.address)}</ev:location>"
-            f"<ev:organizer>{xml_escape(assoc.name)}</ev:organizer>"
+            f"<ev:organizer>{xml_escape(ev.organizer or assoc.name)}</ev:organizer>"
             "</item>"
         )
     return (
@@ -113,7 +114,7 @@ def write_html(assoc: Association, today: date, base_url: str) -> str:
             "url": f"{base_url}/{assoc.id}/#{ev.uid}",
             "eventStatus": "https://schema.org/EventScheduled",
             "isAccessibleForFree": bool(ev.free),
-            "organizer": {"@type": "Organization", "name": assoc.name},
+            "organizer": {"@type": "Organization", "name": ev.organizer or assoc.name},
             "location": {
                 "@type": "Place",
                 "name": ev.venue,

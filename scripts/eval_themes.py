@@ -11,6 +11,17 @@ Two sets, in ``tests/data``:
     subject. Its split was fixed by a hash of the id before any tuning; the ``test`` part
     (about a third) is held out: tune on ``dev`` only.
 
+``themes_association.jsonl`` (``--set association``)
+    Events with the themes of the association that publishes them (``association_themes``,
+    taxonomy or RNA codes, as the indexer fills ``extra["association_themes"]`` from the
+    association records): events of club, company, garden, charity and meetup calendars
+    written for it (``A...``: titles that only make sense knowing who publishes them,
+    ``[M15] Journée 5``, and events off the association's subject, ``Loto du club``), and
+    lines ``{"ref": "real:R001", "association_themes": [...]}`` that give the events of one
+    organizer of ``themes_real.jsonl`` (a sports club, a parish, programming meetups) their
+    association. ``--no-association`` drops the association's themes: the figures with and
+    without say what the prior brings.
+
 ``themes_classes.jsonl`` (``--set classes``)
     Development cases, all ``dev``, written for the failure classes a blind evaluation found
     (``scripts/eval_blind.py``; issue 16, second round): team fixtures named by their teams
@@ -29,7 +40,7 @@ event is designed for that public, not merely open to it; an empty list when the
 nothing about the subject.
 
     .venv/bin/python scripts/eval_themes.py [--set own|real|classes] [--split dev|test|all]
-        [--errors]
+        [--errors] [--no-association]
 
 Prints precision, recall and F1 per theme, then micro and macro averages.
 """
@@ -56,11 +67,14 @@ SETS = {
     "own": DATA_DIR / "themes_labelled.jsonl",
     "real": DATA_DIR / "themes_real.jsonl",
     "classes": DATA_DIR / "themes_classes.jsonl",
+    "association": DATA_DIR / "themes_association.jsonl",
 }
 
 
 def to_event(row: dict) -> Event:
     extra = {"organizer_themes": row["organizer_themes"]} if row.get("organizer_themes") else {}
+    if row.get("association_themes"):
+        extra["association_themes"] = row["association_themes"]
     return Event.create(
         source_id=row["source_kind"],
         source_uid=row["id"],
@@ -71,6 +85,23 @@ def to_event(row: dict) -> Event:
         keywords=tuple(row.get("keywords", ())),
         extra=extra,
     )
+
+
+def load_rows(path: Path, association: bool = True) -> list[dict]:
+    """The rows of a set; a ``ref`` line is the referenced row with the line's fields."""
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+    referenced: dict[str, dict[str, dict]] = {}
+    out = []
+    for row in rows:
+        if "ref" in row:
+            which, _, rid = row["ref"].partition(":")
+            if which not in referenced:
+                referenced[which] = {r["id"]: r for r in load_rows(SETS[which])}
+            row = {**referenced[which][rid], **{k: v for k, v in row.items() if k != "ref"}}
+        if not association:
+            row = {k: v for k, v in row.items() if k != "association_themes"}
+        out.append(row)
+    return out
 
 
 def prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
@@ -85,11 +116,13 @@ def main() -> None:
     parser.add_argument("--set", choices=sorted(SETS), default="own", dest="which")
     parser.add_argument("--split", choices=("dev", "test", "all"), default="all")
     parser.add_argument("--errors", action="store_true", help="list wrong predictions")
+    parser.add_argument("--no-association", action="store_true",
+                        help="leave the associations' themes out")
     args = parser.parse_args()
 
     enricher = Enricher(load_reference(reference_dir(os.environ)))
     data = SETS[args.which]
-    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines() if line]
+    rows = load_rows(data, association=not args.no_association)
     if args.split != "all":
         rows = [r for r in rows if r.get("split") == args.split]
 

@@ -496,3 +496,43 @@ class RateLimit:
         if oldest.time is None:
             return window
         return max(1.0, window - (self.clock() - oldest.time.timestamp()))
+
+
+async def follow(nc: Any, subjects: Sequence[str], reload: Callable[[], Awaitable[None]], *,
+                 settle_s: float = 5.0, every_s: float | None = None,
+                 on_error: Callable[[BaseException], None] | None = None) -> None:
+    """Keep a process's view of some records current (runs until cancelled): ``reload()``
+    once, then again after each write under ``subjects`` (a core subscription: JetStream
+    publishes reach it too), waiting ``settle_s`` first so that a burst of writes (an
+    import) costs one reload, and every ``every_s`` seconds anyway when given. A failed
+    reload keeps the previous view (``on_error`` is told) and is tried again."""
+    changed = asyncio.Event()
+
+    async def mark(_msg: Any) -> None:
+        changed.set()
+
+    subs = [await nc.subscribe(subject, cb=mark) for subject in subjects]
+    try:
+        first = True
+        while True:
+            if not first:
+                try:
+                    await asyncio.wait_for(changed.wait(), every_s)
+                except TimeoutError:
+                    pass
+                else:
+                    await asyncio.sleep(settle_s)
+            first = False
+            changed.clear()
+            try:
+                await reload()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - keep the last view, try again
+                if on_error is not None:
+                    on_error(exc)
+                changed.set()
+                await asyncio.sleep(settle_s)
+    finally:
+        for sub in subs:
+            await sub.unsubscribe()

@@ -11,10 +11,22 @@ Accessibility (``Event.accessibility``)
 Audience (``Event.audience``)
     Who an event is meant for, as stated by the source or found in its text. Sorted in the
     order of :data:`AUDIENCES`.
+
+Tools (an association's ``tools``, the inventory page ``/outils``)
+    The software and services associations use, in five families (:data:`TOOL_FAMILIES`):
+    ``agenda`` (where their events are published), ``communication`` (reaching the public and
+    members), ``gestion`` (accounts, members' files, documents), ``adhesions`` (membership
+    and payments) and ``collaboration`` (working together). Each tool (:data:`TOOLS`) has a
+    French label, its family and, for an agenda, the source format Maillage harvests it with
+    (``harvest``: empty when Maillage cannot read it). An association declares the tools it
+    uses; Maillage adds the ones it sees in its sources' addresses and formats and in its
+    links (:mod:`services.associations.tools`). ``autre-*`` codes stand for "another tool of
+    this family".
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from types import MappingProxyType
 
 #: code -> French label, in display order (families first).
@@ -72,6 +84,74 @@ AUDIENCES = MappingProxyType(
         "seniors": "Seniors",
         "tout-public": "Tout public",
     }
+)
+
+
+#: family code -> French label, in display order.
+TOOL_FAMILIES = MappingProxyType(
+    {
+        "agenda": "Agenda",
+        "communication": "Communication",
+        "gestion": "Gestion",
+        "adhesions": "Adhésions et paiements",
+        "collaboration": "Travail collaboratif",
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Tool:
+    code: str
+    label: str
+    family: str
+    harvest: str = ""  # the source format Maillage reads it with; "" when it cannot
+
+
+def _tools(*rows: tuple[str, str, str, str]) -> MappingProxyType[str, Tool]:
+    return MappingProxyType({code: Tool(code, label, family, harvest)
+                             for code, label, family, harvest in rows})
+
+
+#: code -> tool, in display order (by family).
+TOOLS = _tools(
+    ("google-agenda", "Google Agenda", "agenda", "ics"),
+    ("nextcloud-agenda", "Nextcloud Agenda", "agenda", "ics"),
+    ("framagenda", "Framagenda", "agenda", "ics"),
+    ("outlook", "Outlook, Microsoft 365", "agenda", "ics"),
+    ("icloud", "Calendrier iCloud", "agenda", "ics"),
+    ("zoho-calendar", "Zoho Calendar", "agenda", "ics"),
+    ("openagenda", "OpenAgenda", "agenda", "openagenda"),
+    ("mobilizon", "Mobilizon", "agenda", "activitypub"),
+    ("gancio", "Gancio", "agenda", "activitypub"),
+    ("wordpress-agenda", "WordPress (The Events Calendar)", "agenda", "wordpress"),
+    ("site-agenda", "Agenda sur son site (page ou flux RSS)", "agenda", "rss"),
+    ("autre-agenda", "Autre agenda", "agenda", ""),
+    ("site-web", "Site web", "communication", ""),
+    ("lettre-information", "Lettre d’information (Brevo, Mailchimp…)", "communication", ""),
+    ("liste-diffusion", "Liste de diffusion (Sympa, Framaliste…)", "communication", ""),
+    ("facebook", "Facebook", "communication", ""),
+    ("instagram", "Instagram", "communication", ""),
+    ("mastodon", "Mastodon", "communication", ""),
+    ("peertube", "PeerTube", "communication", ""),
+    ("whatsapp", "WhatsApp", "communication", ""),
+    ("signal", "Signal", "communication", ""),
+    ("autre-communication", "Autre outil de communication", "communication", ""),
+    ("paheko", "Paheko (ex-Garradin)", "gestion", ""),
+    ("assoconnect", "AssoConnect", "gestion", ""),
+    ("dolibarr", "Dolibarr", "gestion", ""),
+    ("tableur", "Tableur (Excel, LibreOffice, Google Sheets)", "gestion", ""),
+    ("autre-gestion", "Autre outil de gestion", "gestion", ""),
+    ("helloasso", "HelloAsso", "adhesions", ""),
+    ("billetweb", "Billetweb", "adhesions", ""),
+    ("weezevent", "Weezevent", "adhesions", ""),
+    ("autre-adhesions", "Autre outil d’adhésion ou de paiement", "adhesions", ""),
+    ("nextcloud", "Nextcloud", "collaboration", ""),
+    ("google-drive", "Google Drive, Docs", "collaboration", ""),
+    ("framasoft", "Outils Framasoft (Framapad, Framadate…)", "collaboration", ""),
+    ("slack", "Slack", "collaboration", ""),
+    ("discord", "Discord", "collaboration", ""),
+    ("loomio", "Loomio", "collaboration", ""),
+    ("autre-collaboration", "Autre outil collaboratif", "collaboration", ""),
 )
 
 

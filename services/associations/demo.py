@@ -31,8 +31,13 @@ async def seed(stores: Stores) -> int:
     for demo in ASSOCIATIONS:
         if await associations.get(demo.id) is not None:
             continue
+        street, postcode, city = demo.address
         values = {"name": demo.name, "website": website(demo.id), "organizers": [demo.name],
-                  "contact": {"email": f"contact@{demo.id}.test"}, "contact_public": False}
+                  "contact": {"email": f"contact@{demo.id}.test"}, "contact_public": False,
+                  "purpose": demo.purpose, "rna_themes": list(demo.themes),
+                  "quartiers": list(demo.quartiers), "tools": list(demo.tools),
+                  "address": {k: v for k, v in (("street", street), ("postcode", postcode),
+                                                ("city", city)) if v}}
         try:
             await associations.create(values, actor=ACTOR, aid=demo.id)
         except (Conflict, InvalidInput):  # another replica created it just now

@@ -97,8 +97,11 @@ async def _managed(request: web.Request) -> tuple[Association, Session]:
 
 
 async def association_page(request: web.Request) -> web.Response:
+    from services.associations.directory_pages import association_extras
+
     association, membership = await _association(request)
     return page(request, "associations/association.html", association=association,
+                **await association_extras(request, association),
                 membership=membership, manage=can_manage(person_of(request), membership),
                 notice=NOTICES.get(request.query.get("fait", ""), ""),
                 state_labels=STATE_LABELS, role_labels=ROLE_LABELS,
@@ -113,7 +116,12 @@ def _form_values(association: Association | None) -> dict[str, Any]:
             "contact_email": association.contact.get("email", ""),
             "contact_phone": association.contact.get("phone", ""),
             "contact_public": association.contact_public,
-            "organizers": "\n".join(association.organizers)}
+            "organizers": "\n".join(association.organizers), "tools": list(association.tools)}
+
+
+def _sent(form: Any) -> dict[str, Any]:
+    """The values a refused form shows again (every tool ticked, not only the first)."""
+    return {**dict(form), "tools": form.getall("tools", [])}
 
 
 async def new_form(request: web.Request) -> web.Response:
@@ -135,7 +143,7 @@ async def create(request: web.Request) -> web.Response:
             created = await store(request).create(values, actor=person.id, state=PENDING,
                                                   founder=person)
     except InvalidInput as exc:
-        return page(request, "associations/form.html", status=422, values=dict(form),
+        return page(request, "associations/form.html", status=422, values=_sent(form),
                     errors=exc.errors, creating=True, operator=person.operator)
     raise redirect(f"/associations/{created.id}?fait="
                    + ("cree" if created.active else "demandee"))
@@ -160,7 +168,7 @@ async def edit(request: web.Request) -> web.Response:
                                   source=OPERATOR if session.person.operator else SELF)
     except InvalidInput as exc:
         return page(request, "associations/form.html", status=422, association=association,
-                    values=dict(form), errors=exc.errors, creating=False, version=version)
+                    values=_sent(form), errors=exc.errors, creating=False, version=version)
     except Conflict:
         fresh = await store(request).get(association.id) or association
         entry = await store(request).records.get(store(request).subject(association.id))

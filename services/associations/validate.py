@@ -16,6 +16,7 @@ from publicsuffixlist import PublicSuffixList
 from services.accounts.validate import email_address
 from services.associations.identifiers import rna_number
 from shared.errors import InvalidInput
+from shared.vocab import TOOLS
 
 PHONE = re.compile(r"\+?[0-9 .()-]{6,25}")
 MAX_NAME = 150
@@ -100,6 +101,11 @@ def association_form(data: Mapping[str, Any], *, demo: bool = False) -> dict[str
         errors["organizers"] = (f"Au plus {MAX_ORGANIZERS} noms, d’au plus {MAX_NAME} "
                                 "caractères chacun.")
     out["organizers"] = organizers
+    raw_tools = data.getall("tools", []) if hasattr(data, "getall") else data.get("tools") or []
+    tools = [str(t) for t in ([raw_tools] if isinstance(raw_tools, str) else raw_tools)]
+    if any(t not in TOOLS for t in tools):
+        errors["tools"] = "Choisissez les outils dans la liste proposée."
+    out["tools"] = [t for t in TOOLS if t in tools]  # the vocabulary's order, once each
     if errors:
         raise InvalidInput(errors)
     return out

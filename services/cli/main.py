@@ -165,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     from services.cli.associations import register as register_associations
 
     register_associations(sub)
+
+    from services.cli.association_links import register as register_association_links
+
+    register_association_links(sub)
     return parser
 
 

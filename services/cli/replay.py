@@ -126,18 +126,21 @@ async def _replay(bus: Bus, projector: Projector[Any], progress: Progress,
 
 
 async def reindex(args: argparse.Namespace, settings: Settings) -> int:
+    from services.indexer.associations import AssociationContext
     from services.indexer.consumer import Indexer
     from services.indexer.records_consumer import RecordsIndexer
     from services.indexer.service import make_enricher, make_pool
-    from shared.records import RECORDS_STREAM
+    from shared.records import RECORDS_STREAM, Records
     from shared.store.factory import open_directory_store, open_store
 
-    enricher = make_enricher(settings)
+    context = AssociationContext()
+    enricher = make_enricher(settings, context)
     store = open_store(settings)
     directory = open_directory_store(settings)
     bus = await connect(settings)
     pool = make_pool(settings)
     try:
+        await context.reload(Records(bus.js))  # the themes' prior of each event
         total = (await bus.js.stream_info("EVENTS")).state.messages
         await store.reset()
         indexer = Indexer(bus, store, enricher.enrich, batch_size=args.batch_size,

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 
+from services.indexer.associations import AssociationContext
 from services.indexer.calls_consumer import run_calls
 from services.indexer.consumer import DURABLE, Indexer
 from services.indexer.enrich import Enricher
@@ -15,7 +16,7 @@ from services.indexer.records_consumer import RecordsIndexer
 from shared.bus import Bus
 from shared.errors import ConfigError
 from shared.metrics import start_metrics_server, stop_metrics_server, watch_consumer
-from shared.records import RECORDS_STREAM
+from shared.records import RECORDS_STREAM, Records
 from shared.reference import Reference, directory_stamp, load_reference, reference_dir
 from shared.settings import Settings
 from shared.store.factory import open_call_store, open_directory_store, open_store
@@ -23,13 +24,17 @@ from shared.store.factory import open_call_store, open_directory_store, open_sto
 log = logging.getLogger(__name__)
 
 
-def make_enricher(settings: Settings) -> Enricher:
+def make_enricher(settings: Settings,
+                  associations: AssociationContext | None = None) -> Enricher:
     """The enricher, with reference data from MAILLAGE_REFERENCE_DIR (relative to the repo).
 
     Without the reference data the indexer still runs: events are indexed, themed and
     sanitized, but not placed in quartiers; the log says so and where to get the data.
     """
-    return enricher_for(settings.reference_dir, settings.timezone)
+    enricher = enricher_for(settings.reference_dir, settings.timezone)
+    if associations is not None:  # the associations' themes as a prior (in this process)
+        enricher.associations = associations.annotate
+    return enricher
 
 
 def enricher_for(reference: str, timezone: str) -> Enricher:
@@ -53,7 +58,8 @@ def make_pool(settings: Settings) -> EnrichPool | None:
 
 
 async def follow_reference(settings: Settings, indexer: Indexer, every_s: float = 30,
-                           records: RecordsIndexer | None = None) -> None:
+                           records: RecordsIndexer | None = None,
+                           associations: AssociationContext | None = None) -> None:
     """Load the reference data again when its directory changes (``maillage reference
     fetch``): the events indexed from then on use it; those indexed before keep their
     places until ``maillage reindex``."""
@@ -65,7 +71,7 @@ async def follow_reference(settings: Settings, indexer: Indexer, every_s: float 
         if current == stamp:
             continue
         stamp = current
-        enricher = await asyncio.to_thread(make_enricher, settings)
+        enricher = await asyncio.to_thread(make_enricher, settings, associations)
         indexer.enrich = enricher.enrich
         if records is not None:
             records.geocode = enricher.geocoder.geocode
@@ -75,7 +81,8 @@ async def follow_reference(settings: Settings, indexer: Indexer, every_s: float 
 
 
 async def run(settings: Settings) -> None:
-    enricher = make_enricher(settings)
+    associations = AssociationContext()
+    enricher = make_enricher(settings, associations)
     pool = make_pool(settings)
     store = open_store(settings)
     calls_store = open_call_store(settings)
@@ -85,6 +92,7 @@ async def run(settings: Settings) -> None:
     lags: list[asyncio.Task[None]] = []
     try:
         await bus.ensure()
+        await associations.reload(Records(bus.js))  # before the first event: its themes' prior
         lags = [asyncio.create_task(watch_consumer(bus, "EVENTS", DURABLE)),
                 asyncio.create_task(watch_consumer(bus, RECORDS_STREAM, RECORDS_DURABLE))]
         indexer = Indexer(
@@ -105,7 +113,9 @@ async def run(settings: Settings) -> None:
         log.info("indexer started")
         await asyncio.gather(indexer.run(), run_calls(settings, bus, calls_store),
                              records.run(), follow_reference(settings, indexer,
-                                                             records=records))
+                                                             records=records,
+                                                             associations=associations),
+                             associations.follow(bus))
     finally:
         for lag in lags:
             lag.cancel()

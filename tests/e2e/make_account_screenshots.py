@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -26,8 +29,9 @@ from test_accounts_pages import _grant, seed_call, sign_in, site_class  # noqa: 
 VIEW = {"width": 1100, "height": 900}
 
 
-def main(out: Path) -> None:
-    out.mkdir(parents=True, exist_ok=True)
+@contextmanager
+def site_and_browser() -> Iterator[tuple[Any, Any]]:
+    """The seeded site with its store of record (an operator granted) and a French chromium."""
     with tempfile.TemporaryDirectory() as tmp:
         seed_call(Path(tmp) / "calls.sqlite")
         site = site_class()(Path(tmp)).start()
@@ -36,52 +40,60 @@ def main(out: Path) -> None:
             with sync_playwright() as pw:
                 browser = pw.chromium.launch(executable_path=str(CHROMIUM),
                                              args=[*CHROMIUM_ARGS, "--lang=fr-FR"])
-                context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
-                                              viewport=VIEW)
-                page = context.new_page()
-                page.goto(site.url + "/connexion")
-                page.screenshot(path=str(out / "connexion.png"))
-                page.get_by_label("Adresse électronique").fill("camille@velo-solidaire.test")
-                page.get_by_role("button", name="Recevoir un lien de connexion").click()
-                page.goto(site.url + "/demo/courrier")
-                page.screenshot(path=str(out / "courrier-demo.png"))
-                page.get_by_role("link", name="Ouvrir le lien du message").first.click()
-                page.get_by_role("button", name="Me connecter").click()
-                page.get_by_label("Rejoindre une association").select_option("velo-solidaire")
-                page.get_by_role("button", name="Demander à rejoindre").click()
-                page.screenshot(path=str(out / "association.png"))
-                page.get_by_role("link", name="Les sources de l’agenda de l’association").click()
-                page.get_by_label("Adresse de l’agenda ou du flux").fill(site.calendar_url)
-                page.get_by_role("button", name="Voir ce que Maillage y trouve").click()
-                page.get_by_role("button", name="Confirmer").wait_for()
-                page.screenshot(path=str(out / "source-apercu.png"), full_page=True)
-                page.get_by_role("button", name="Confirmer").click()
-                page.get_by_text("La source est enregistrée").wait_for()
-                page.screenshot(path=str(out / "sources-association.png"), full_page=True)
-                page.goto(site.url + "/sources/guides")
-                page.screenshot(path=str(out / "guides-sources.png"))
-                context.close()
-                context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
-                                              viewport=VIEW)
-                page = context.new_page()
-                sign_in(page, site, "ops@ville.example")
-                page.goto(site.url + "/associations/velo-solidaire/modifier")
-                page.get_by_label("Sigle").fill("RVS")
-                page.get_by_label("Numéro RNA").fill("W353012345")
-                page.get_by_role("button", name="Enregistrer").click()
-                page.goto(site.url + "/associations/velo-solidaire/historique")
-                page.screenshot(path=str(out / "historique.png"))
-                page.goto(site.url + "/compte")
-                page.screenshot(path=str(out / "compte.png"), full_page=True)
-                page.goto(site.url + "/appels/publier")
-                page.screenshot(path=str(out / "appel-publier.png"), full_page=True)
-                for name in ("connexion", "courrier-demo", "association", "historique",
-                             "compte", "source-apercu", "sources-association",
-                             "guides-sources", "appel-publier"):
-                    print(out / f"{name}.png")
-                browser.close()
+                try:
+                    yield site, browser
+                finally:
+                    browser.close()
         finally:
             site.stop()
+
+
+def main(out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    with site_and_browser() as (site, browser):
+        context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
+                                      viewport=VIEW)
+        page = context.new_page()
+        page.goto(site.url + "/connexion")
+        page.screenshot(path=str(out / "connexion.png"))
+        page.get_by_label("Adresse électronique").fill("camille@velo-solidaire.test")
+        page.get_by_role("button", name="Recevoir un lien de connexion").click()
+        page.goto(site.url + "/demo/courrier")
+        page.screenshot(path=str(out / "courrier-demo.png"))
+        page.get_by_role("link", name="Ouvrir le lien du message").first.click()
+        page.get_by_role("button", name="Me connecter").click()
+        page.get_by_label("Rejoindre une association").select_option("velo-solidaire")
+        page.get_by_role("button", name="Demander à rejoindre").click()
+        page.screenshot(path=str(out / "association.png"))
+        page.get_by_role("link", name="Les sources de l’agenda de l’association").click()
+        page.get_by_label("Adresse de l’agenda ou du flux").fill(site.calendar_url)
+        page.get_by_role("button", name="Voir ce que Maillage y trouve").click()
+        page.get_by_role("button", name="Confirmer").wait_for()
+        page.screenshot(path=str(out / "source-apercu.png"), full_page=True)
+        page.get_by_role("button", name="Confirmer").click()
+        page.get_by_text("La source est enregistrée").wait_for()
+        page.screenshot(path=str(out / "sources-association.png"), full_page=True)
+        page.goto(site.url + "/sources/guides")
+        page.screenshot(path=str(out / "guides-sources.png"))
+        context.close()
+        context = browser.new_context(locale="fr-FR", timezone_id="Europe/Paris",
+                                      viewport=VIEW)
+        page = context.new_page()
+        sign_in(page, site, "ops@ville.example")
+        page.goto(site.url + "/associations/velo-solidaire/modifier")
+        page.get_by_label("Sigle").fill("RVS")
+        page.get_by_label("Numéro RNA").fill("W353012345")
+        page.get_by_role("button", name="Enregistrer").click()
+        page.goto(site.url + "/associations/velo-solidaire/historique")
+        page.screenshot(path=str(out / "historique.png"))
+        page.goto(site.url + "/compte")
+        page.screenshot(path=str(out / "compte.png"), full_page=True)
+        page.goto(site.url + "/appels/publier")
+        page.screenshot(path=str(out / "appel-publier.png"), full_page=True)
+        for name in ("connexion", "courrier-demo", "association", "historique",
+                     "compte", "source-apercu", "sources-association",
+                     "guides-sources", "appel-publier"):
+            print(out / f"{name}.png")
 
 
 if __name__ == "__main__":

@@ -339,6 +339,7 @@ class Site:
         # images of events come from "the web": a fake resolver names the loopback server
         app[IMAGES] = ImageCache(app[IMAGES].directory, Fetcher(
             FetchConfig(allow_private=True), LoopbackResolver({POSTER_HOST})))
+        self.app = app
         tile = png_tile()
         poster = poster_png()
 

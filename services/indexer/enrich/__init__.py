@@ -9,7 +9,10 @@
   plain text (when the description is empty, the source's ``description_text`` is kept,
   whitespace-normalized);
 * ``themes`` (:mod:`.themes`, taxonomy :mod:`shared.taxonomy`), each with its reason, from
-  the text, the categories and the source's own keywords;
+  the text, the categories, the source's own keywords and, when the enricher is given an
+  ``associations`` step (:class:`services.indexer.associations.AssociationContext`), the
+  themes of the associations the event comes from (``extra["associations"]``,
+  ``extra["association_themes"]``);
 * ``keywords`` as normalized slugs (:mod:`.keywords`);
 * ``location`` completed (:mod:`.geocode`): coordinates, commune, INSEE code, quartier,
   precision and reason; a ``moved_online`` event is treated as online;
@@ -23,6 +26,7 @@ It never changes identity, dates, title, URL or the source's categories, and
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -49,8 +53,11 @@ MEMO_SIZE = 2048
 class Enricher:
     """Holds the reference data and the indexes built from it; reuse one instance."""
 
-    def __init__(self, reference: Reference, timezone: str = "Europe/Paris") -> None:
+    def __init__(self, reference: Reference, timezone: str = "Europe/Paris",
+                 associations: Callable[[Event], Event] | None = None) -> None:
         self.reference = reference
+        #: adds the associations the event comes from (``extra``), read by the themes
+        self.associations = associations
         self.timezone = timezone  # reserved for date-dependent rules; none yet
         self.geocoder = Geocoder(reference)
         self.accessibility = AccessibilityMatcher(reference.accessibility)
@@ -58,6 +65,8 @@ class Enricher:
         self._texts: OrderedDict[tuple[str, str], tuple[str, str]] = OrderedDict()
 
     def enrich(self, event: Event) -> Event:
+        if self.associations is not None:  # before the memo: its extra is part of the key
+            event = self.associations(event)
         key = _content_key(event)
         fields = self._memo.get(key) if key is not None else None
         if fields is None:

@@ -22,6 +22,11 @@ Evidence, in order of trust:
    association's RNA record). An organizer does many kinds of things, so its themes are
    assigned only when the event text supports them (any lexicon hit for that theme) or when
    nothing else gave the event a theme. Reason ``rna:<code>``.
+   The themes of the associations the event's organizer or source is linked to
+   (``Event.extra["association_themes"]``, taxonomy codes or RNA codes, filled by the
+   indexer from the association records, :mod:`services.indexer.associations`) are a prior
+   by the same rule: a volleyball club's ``[M15] Journée 5`` is sport. Reason
+   ``association:<code>`` (shown as "thème de l'association").
 5. The lexicon, matched on the stems of the title and of the plain description (first
    :data:`DESCRIPTION_CHARS` characters), read by :class:`TextHits`. Matching is greedy
    longest-first, so the words of ``don du sang`` do not also count as ``don``. Each
@@ -70,7 +75,9 @@ from .theme_text import DESCRIPTION_CHARS, TextHits, match_terms
 __all__ = [
     "DESCRIPTION_CHARS",
     "TextHits",
+    "ASSOCIATION_REASON",
     "assign_themes",
+    "association_themes",
     "lexicon_scores",
     "match_terms",
     "organizer_codes",
@@ -83,6 +90,7 @@ MAX_THEMES = 4
 WEIGHTS = {STRONG: (3.0, 2.0), NORMAL: (2.0, 1.0), WEAK: (1.0, 0.5)}
 
 _NAMES = {fold(t.label): t.code for t in THEMES} | {t.code: t.code for t in THEMES}
+_CODES = frozenset(t.code for t in THEMES)
 
 
 def _place_scores(
@@ -161,6 +169,26 @@ def organizer_codes(extra: Mapping[str, Any]) -> list[str]:
     return [str(c).strip() for c in raw if str(c).strip()]
 
 
+#: The reason of a theme that comes from the organizing association's record.
+ASSOCIATION_REASON = "association:"
+
+
+def association_themes(extra: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(code as declared, taxonomy theme) of the themes of the associations an event is
+    linked to (``extra["association_themes"]``: taxonomy codes or 6-digit RNA codes)."""
+    raw = extra.get("association_themes")
+    if isinstance(raw, str):
+        raw = raw.replace(";", ",").split(",")
+    if not isinstance(raw, list | tuple):
+        return []
+    out: list[tuple[str, str]] = []
+    for item in raw:
+        code = str(item).strip()
+        themes = rna_themes(code) if code.isdigit() else (code,) if code in _CODES else ()
+        out += [(code, t) for t in themes if (code, t) not in out]
+    return out
+
+
 def assign_themes(
     categories: Sequence[str],
     extra: Mapping[str, Any],
@@ -204,5 +232,10 @@ def assign_themes(
                 if f"rna:{code}" not in reasons[theme]:
                     reasons[theme].append(f"rna:{code}")
                 rank[theme] = rank.get(theme, 0.0) + 1.0
+    for code, theme in association_themes(extra):
+        if nothing_else or theme in rank or theme in supported:
+            if f"{ASSOCIATION_REASON}{code}" not in reasons[theme]:
+                reasons[theme].append(f"{ASSOCIATION_REASON}{code}")
+            rank[theme] = rank.get(theme, 0.0) + 1.0
     order = sorted(rank, key=lambda t: (-rank[t], t))[:MAX_THEMES]
     return tuple(ThemeTag(t, "; ".join(reasons[t])) for t in order)

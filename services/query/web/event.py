@@ -44,9 +44,23 @@ def json_ld(item: dict[str, Any], base: str, request: web.Request) -> str:
     feed = Feed(title=request.app[SETTINGS].calendar_name, description="", base_url=base,
                 self_url=url, html_url=url, tz=request.app[TZ],
                 generated=datetime.now(UTC))
-    data = {"@context": "https://schema.org", **jsonld.event(item, feed)}
+    return script_json({"@context": "https://schema.org", **jsonld.event(item, feed)})
+
+
+def associations_of(request: web.Request, doc: dict[str, Any]) -> list[tuple[str, str]]:
+    """(name, page) of the listed associations the event comes from (the indexer's links)."""
+    from services.associations.directory_pages import DIRECTORY
+
+    directory = request.app.get(DIRECTORY)
+    ids = (doc.get("extra") or {}).get("associations") or []
+    found = [directory.get(str(aid)) for aid in ids] if directory is not None else []
+    return [(e.name, f"/associations/{e.id}") for e in found if e is not None]
+
+
+def script_json(data: Any) -> str:
+    """``data`` as JSON, safe inside a ``<script>`` element: ``</script>`` or ``<!--`` in a
+    title must not end or confuse the element."""
     raw = json.dumps(data, ensure_ascii=False)
-    # "</script>" or "<!--" in a title must not end or confuse the element.
     return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
@@ -108,6 +122,7 @@ async def event_page(request: web.Request) -> web.Response:
         outlook_url=outlook_url(doc, tz, page_url),
         preview=link_preview(doc, page_url=page_url, when=when, place=place,
                              image=base + image["url"] if image else None),
+        associations=associations_of(request, doc),
     )
 
 

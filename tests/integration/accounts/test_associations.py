@@ -241,9 +241,12 @@ async def test_an_operator_edit_is_marked_so_and_no_import_overwrites_it(
     edited = await Associations(stores).get("velo-solidaire")
     assert edited is not None and edited.provenance["name"] == "operator"
     row = ImportRow(2, {"rna": "W353000999", "name": "VELO SOLIDAIRE", "purpose": "Du vélo",
-                        "state": "active"})
+                        "founded": "2010-05-01", "state": "active"})
     summary = await Importer(stores, "rna").run([row], Summary("rna"))
-    assert summary.updated == 1  # the purpose, which no one wrote
+    assert summary.updated == 1  # the founding date, which no one wrote
     after = await Associations(stores).get("velo-solidaire")
     assert after is not None and after.name == "Vélo Solidaire (corrigé)"
-    assert after.purpose == "Du vélo" and after.provenance["purpose"] == "rna"
+    assert after.founded == "2010-05-01" and after.provenance["founded"] == "rna"
+    # the demo association wrote its purpose itself: the register does not replace it
+    assert after.purpose.startswith("Atelier participatif") and after.provenance[
+        "purpose"] == "self"

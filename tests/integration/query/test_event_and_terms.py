@@ -113,3 +113,20 @@ async def test_keyword_suggestions_are_spelled_as_the_events_write_them(
     items = (await get_json(client, "/v1/suggest", q="atelier"))["items"]
     texts = [i["text"] for i in items if i["kind"] == "keyword"]
     assert "atelier vélo" in texts and "atelier-velo" not in texts
+
+
+async def test_event_page_says_a_theme_comes_from_the_association(client, store_path) -> None:
+    from shared.model import ThemeTag
+
+    store = SqliteStore(store_path)
+    await seed(store, [Event.create(
+        source_id="volley", source_uid="j5", title="[M15] Journée 5", occurrences=[occ(4, 15)],
+        themes=(ThemeTag("sport", "association:011170"), ThemeTag("jeunesse", "age:M15")))])
+    await store.close()
+    resp = await client.get(f"/evenement/{await first_id(client, source='volley')}")
+    html = await resp.text()
+    assert resp.status == 200, html
+    assert html.count("(thème de l’association)") == 1
+    tags = html[html.index("<dt>Thèmes</dt>"):]
+    tags = tags[:tags.index("</ul>")]
+    assert tags.index("Sport") < tags.index("(thème de l’association)") < tags.index("Jeunesse")

@@ -365,3 +365,20 @@ def test_christmas_markets_and_fairs_are_festive_outings():
     assert set(themes("Foire aux greniers")) == {"loisirs"}
     assert set(themes("Foire aux livres")) == {"culture"}
     assert set(themes("Foire exposition de Rennes")) == {"economie"}
+
+
+def test_association_theme_gives_a_cryptic_fixture_its_subject():
+    assert themes("[M15] Journée 5") == {}
+    assert themes("[M15] Journée 5", extra={"association_themes": ["011170"]}) == {
+        "sport": "association:011170"}
+    assert themes("Permanence", extra={"association_themes": ["sport", "culture"]}) == {
+        "sport": "association:sport", "culture": "association:culture"}
+
+
+def test_association_theme_not_added_to_an_event_off_its_subject():
+    assert themes("Loto du club", "Nombreux lots et buvette.",
+                  extra={"association_themes": ["011170"]}) == {"loisirs": "lexicon:loto"}
+
+
+def test_association_theme_ignores_unknown_codes():
+    assert themes("Permanence", extra={"association_themes": ["nope", "999999"]}) == {}

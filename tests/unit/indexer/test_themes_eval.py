@@ -19,13 +19,10 @@ from services.indexer.enrich.themes import TextHits, assign_themes
 DATA = Path(__file__).resolve().parents[2] / "data"
 
 
-def micro_pr(name: str, split: str) -> tuple[float, float]:
+def rows_pr(rows: list[dict]) -> tuple[float, float]:
     tp = fp = fn = 0
-    for line in (DATA / name).read_text(encoding="utf-8").splitlines():
-        row = json.loads(line)
-        if row["split"] != split:
-            continue
-        extra = {"organizer_themes": row["organizer_themes"]} if row.get("organizer_themes") else {}
+    for row in rows:
+        extra = {k: row[k] for k in ("organizer_themes", "association_themes") if row.get(k)}
         hits = TextHits.of(row["title"], html_to_text(sanitize(row["description"])))
         made = make_keywords(row["categories"], row.get("keywords", ()), row["title"], hits)
         given = source_keywords(made, row["categories"], row["title"], hits)
@@ -33,6 +30,11 @@ def micro_pr(name: str, split: str) -> tuple[float, float]:
         want = set(row["expected"])
         tp, fp, fn = tp + len(got & want), fp + len(got - want), fn + len(want - got)
     return tp / (tp + fp), tp / (tp + fn)
+
+
+def micro_pr(name: str, split: str) -> tuple[float, float]:
+    rows = [json.loads(line) for line in (DATA / name).read_text(encoding="utf-8").splitlines()]
+    return rows_pr([r for r in rows if r["split"] == split])
 
 
 @pytest.mark.parametrize(
@@ -46,3 +48,17 @@ def micro_pr(name: str, split: str) -> tuple[float, float]:
 def test_precision_and_recall(name, split, precision, recall):
     p, r = micro_pr(name, split)
     assert p >= precision and r >= recall, f"{name}: P {p:.2f} R {r:.2f}"
+
+
+def association_pr(script, split: str, association: bool) -> tuple[float, float]:
+    rows = script("eval_themes").load_rows(DATA / "themes_association.jsonl", association)
+    return rows_pr([r for r in rows if r["split"] == split])
+
+
+def test_association_prior_raises_recall_and_keeps_precision(script):
+    """Measured when the prior was added (held-out part of themes_association.jsonl): without
+    the associations' themes P 0.92 R 0.73, with them P 0.89 R 0.92."""
+    p_without, r_without = association_pr(script, "test", association=False)
+    p_with, r_with = association_pr(script, "test", association=True)
+    assert r_with >= r_without + 0.15, (r_with, r_without)
+    assert p_with >= 0.87 and r_with >= 0.89, (p_with, r_with)

@@ -1,4 +1,5 @@
-/* The map of the agenda's "Carte" view (Leaflet, served from this site).
+/* The map of the agenda's "Carte" view (Leaflet, served from this site), and of the
+   directory of associations (a place per association, with its "label").
    The list of places under it is the page without JavaScript. Under the markers, the outlines
    of the quartiers and communes (data-boundaries, from this site) are the map's own base
    layer: with no tile server configured, or when its tiles cannot be loaded (offline, server
@@ -143,10 +144,11 @@
     place.events.forEach(function (ev) {
       var li = document.createElement('li');
       var link = document.createElement('a');
-      link.href = ev.url.indexOf('/evenement/') === 0 ? ev.url : '#';
+      var local = ev.url.indexOf('/evenement/') === 0 || ev.url.indexOf('/associations/') === 0;
+      link.href = local ? ev.url : '#';
       link.textContent = ev.title;
       li.appendChild(link);
-      li.appendChild(document.createTextNode(' — ' + ev.when));
+      if (ev.when) { li.appendChild(document.createTextNode(' — ' + ev.when)); }
       ul.appendChild(li);
     });
     if (place.more) {
@@ -161,7 +163,8 @@
   var bounds = [];
   places.forEach(function (place) {
     var n = place.events.length + place.more;
-    var name = place.name + ' : ' + n + (n > 1 ? ' événements' : ' événement');
+    // a place of the agenda says how many events; another map (the directory) its label
+    var name = place.label || (place.name + ' : ' + n + (n > 1 ? ' événements' : ' événement'));
     if (place.commune_only) {
       // Only the commune is known: an area around its centre, never a pin on a false place.
       name = place.name + ' (lieu précis non communiqué) : ' + n +

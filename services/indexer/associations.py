@@ -1,0 +1,128 @@
+"""Which associations an event comes from, for the enrichment (the themes' prior).
+
+:class:`AssociationContext` holds, read from the store of record (``RECORDS``), the
+association records and the link records (:mod:`services.associations.links`). For an event
+it gives the associations its organizer and its source are linked to:
+
+* a link record for the organizer string (or the source) says it: operators' decisions and
+  the links made without review (:func:`~services.associations.links.effective`);
+* an organizer no link record knows yet (the site links new organizers within a minute) is
+  linked on the spot by the same :class:`~services.associations.linking.Linker`, confident
+  links only; so is a source's declared organizer (``extra["source_organizer"]``) when no
+  link record knows the source yet.
+
+:meth:`AssociationContext.annotate` writes them into ``extra["associations"]`` (ids) and
+``extra["association_themes"]`` (their declared themes: taxonomy codes or RNA codes, read by
+:func:`services.indexer.enrich.themes.assign_themes` as a prior, reason ``association:``).
+
+:meth:`AssociationContext.follow` keeps it current: a change of an association or a link
+(a core subscription to their subjects) reloads both, at most every
+:data:`RELOAD_EVERY_S` seconds. Events indexed before a change keep their themes until they
+change or ``maillage reindex``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from typing import Any
+
+from nats.js.errors import NotFoundError
+
+from services.associations.linking import LINKED, Linker
+from services.associations.links import (
+    LINK,
+    ORGANIZER,
+    SOURCE,
+    effective,
+    link_id,
+)
+from services.associations.model import ASSOCIATION
+from shared.bus import Bus
+from shared.model import Event
+from shared.records import Records, follow
+
+log = logging.getLogger(__name__)
+
+RELOAD_EVERY_S = 5.0
+#: Organizer strings whose links are remembered between reloads.
+CACHE = 20_000
+
+
+def declared_themes(record: Mapping[str, Any]) -> list[str]:
+    """An association's themes as declared: taxonomy codes and RNA codes."""
+    out: list[str] = []
+    for key in ("themes", "rna_themes"):
+        value = record.get(key)
+        items = [value] if isinstance(value, str) else value if isinstance(value, list) else []
+        out += [str(v).strip() for v in items if str(v).strip() and str(v).strip() not in out]
+    return out
+
+
+class AssociationContext:
+    def __init__(self, associations: Iterable[Mapping[str, Any]] = (),
+                 link_records: Iterable[Mapping[str, Any]] = ()) -> None:
+        self.load(associations, link_records)
+
+    def load(self, associations: Iterable[Mapping[str, Any]],
+             link_records: Iterable[Mapping[str, Any]]) -> None:
+        found = [a for a in associations if a.get("state", "active") == "active"]
+        themes = {str(a["id"]): declared_themes(a) for a in found}
+        links = {str(r["id"]): [e["association"] for e in effective(r)] for r in link_records}
+        linker = Linker(found)
+
+        @lru_cache(maxsize=CACHE)
+        def link(organizer: str, url: str) -> tuple[str, ...]:
+            return tuple(lk.association for lk in linker.link(organizer, context=(url,) if url
+                                                              else ())
+                         if lk.status == LINKED)
+
+        # loaded in a thread while events are enriched: the three together, built first
+        self.themes, self.links, self._link = themes, links, link
+
+    def associations_of(self, event: Event) -> list[str]:
+        ids: list[str] = []
+        if event.organizer and event.organizer.strip():
+            known = self.links.get(link_id(ORGANIZER, event.organizer))
+            ids += known if known is not None else self._link(event.organizer, event.url or "")
+        source = self.links.get(link_id(SOURCE, event.source_id))
+        declared = str(event.extra.get("source_organizer") or "").strip()
+        if source is None and declared:  # the source's declared organizer speaks for it
+            source = list(self._link(declared, ""))
+        ids += source or []
+        return [a for i, a in enumerate(ids) if a in self.themes and a not in ids[:i]]
+
+    def annotate(self, event: Event) -> Event:
+        ids = self.associations_of(event)
+        themes: list[str] = []
+        for aid in ids:
+            themes += [t for t in self.themes[aid] if t not in themes]
+        extra = {k: v for k, v in event.extra.items()
+                 if k not in ("associations", "association_themes")}
+        if ids:
+            extra["associations"] = ids
+        if themes:
+            extra["association_themes"] = themes
+        return event if extra == event.extra else event.with_(extra=extra)
+
+    # -- from the store of record ---------------------------------------------------------------
+
+    async def reload(self, records: Records) -> None:
+        try:
+            associations, link_records = await asyncio.gather(
+                records.latest(records.subject(ASSOCIATION) + ".*"),
+                records.latest(records.subject(LINK) + ".*"))
+        except NotFoundError:  # a stack older than the store of record: no associations yet
+            log.info("no RECORDS stream: events are themed without their associations")
+            return
+        await asyncio.to_thread(self.load, [e.record for e in associations],
+                                [e.record for e in link_records])
+
+    async def follow(self, bus: Bus, every_s: float = RELOAD_EVERY_S) -> None:
+        """Reload on each change of an association or a link (runs until cancelled)."""
+        records = Records(bus.js)
+        await follow(bus.nc, [records.subject(k) + ".>" for k in (ASSOCIATION, LINK)],
+                     lambda: self.reload(records), settle_s=every_s,
+                     on_error=lambda exc: log.warning("associations not reloaded: %s", exc))

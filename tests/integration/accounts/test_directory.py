@@ -1,0 +1,194 @@
+"""The directory /associations, an association's page and the inventory /outils, through the
+site with a real nats-server, the real registry of sources and a real SQLite search store."""
+
+from __future__ import annotations
+
+import asyncio
+import html as htmllib
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.accounts.web import SITE
+from services.associations import links
+from services.associations.directory_pages import DIRECTORY
+from services.associations.model import DISSOLVED
+from services.associations.storage import Associations
+from services.harvester.registry import SourceRegistry
+from services.harvester.sources import parse_source
+from services.query.context import STORE
+from shared.model import Event, EventMessage, Occurrence
+
+from .conftest import Site
+
+pytestmark = pytest.mark.integration
+
+LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.S)
+
+
+async def populate(site: Site) -> None:
+    stores = site.app[SITE].ready()
+    associations = Associations(stores)
+    await associations.create({
+        "name": "Union Rennes Basket 35", "acronym": "URB 35", "rna": "W353009001",
+        "siren": "775688732", "purpose": "Pratique du basket-ball en compétition et loisir.",
+        "themes": ["sport"], "rna_themes": ["011000"], "website": "https://www.urb35.fr",
+        "links": {"mastodon": "https://mastodon.social/@urb35"},
+        "address": {"street": "6 cours des Alliés", "postcode": "35000", "city": "Rennes"},
+        "quartiers": ["Bréquigny"], "tools": ["helloasso"]},
+        actor="test", aid="urb35")
+    await associations.create({
+        "name": "Ciné-club des Lices", "themes": ["culture"], "purpose": "Projections.",
+        "address": {"city": "Cesson-Sévigné", "postcode": "35510"}},
+        actor="test", aid="cine-lices", state=DISSOLVED)
+    await SourceRegistry(stores.bus).add(parse_source({
+        "id": "urb35-agenda", "organizer": "URB 35",
+        "url": "https://calendar.google.com/calendar/ical/urb35/public/basic.ics"}, "test"),
+        actor="test")
+    start = datetime.now(UTC) + timedelta(days=5)
+    await site.app[STORE].apply([EventMessage.upsert(Event.create(
+        source_id="urb35-agenda", source_uid="j5", title="[M15] Journée 5", organizer="URB 35",
+        occurrences=(Occurrence(start=start),),
+        extra={"associations": ["urb35", "gone"]}), 1)])  # as the indexer links it
+    named = await links.named_in(site.app[STORE], await links.registry_sources(stores.bus))
+    await links.refresh(stores.records, named, actor="test")
+    await site.app[DIRECTORY].reload(stores.records, site.app[STORE], stores.bus)
+
+
+async def test_directory_search_filters_and_facets(site: Site, browser) -> None:
+    await populate(site)
+    b = await browser()
+    status, page = await b.get("/associations")
+    assert status == 200, page
+    assert "Union Rennes Basket 35" in page and "Roazhon Vélo Solidaire" in page  # + the demo
+    assert "Dissoute" in page  # the dissolved one is listed, marked
+    status, page = await b.get("/associations?q=basket")
+    assert "1 association" in page and "Union Rennes Basket 35" in page
+    assert "Roazhon Vélo Solidaire" not in page
+    status, page = await b.get("/associations?q=URB+35")
+    assert "Union Rennes Basket 35" in page
+    status, page = await b.get("/associations?a_venir=oui")
+    assert "1 association" in page and "Union Rennes Basket 35" in page
+    status, page = await b.get("/associations?outil=google-agenda")  # seen in its source
+    assert "Union Rennes Basket 35" in page and "3 associations" in page  # 2 of the demo
+    status, page = await b.get("/associations?commune=Cesson-S%C3%A9vign%C3%A9")
+    assert "Ciné-club des Lices" in page and "1 association" in page
+    status, page = await b.get("/associations?theme=sport&quartier=Br%C3%A9quigny")
+    assert "1 association" in page
+    # a facet counts its values among what the other filters keep: in Bréquigny, one for
+    # sport, none for culture (not offered)
+    themes = page[page.index("<legend>Thèmes</legend>"):]
+    themes = themes[:themes.index("</fieldset>")]
+    assert re.search(r'value="sport" checked>\s*<label[^>]*>Sport[^<]*<span class="n">\(1<',
+                     themes), themes
+    assert 'value="culture"' not in themes
+    status, page = await b.get("/associations?quartier=Br%C3%A9quigny")
+    quartiers = page[page.index("<legend>Quartiers</legend>"):]
+    assert re.search(r'Bréquigny <span class="n">\(1<', quartiers[:quartiers.index("</fieldset>")])
+    status, page = await b.get("/associations?q=zzzz")
+    assert status == 200 and "Aucune association ne correspond" in page
+
+
+async def test_association_page_shows_events_identity_sources_tools(site: Site,
+                                                                  browser) -> None:
+    from services.associations import interests
+
+    from .test_interests import a_call
+
+    await populate(site)
+    records = site.app[SITE].ready().records
+    teamed, hidden = await a_call(site), await a_call(site, joint=False)
+    for cid in (teamed, hidden):
+        await interests.declare(records, cid, "urb35", "Union Rennes Basket 35", "contact",
+                                "Un gymnase", actor="test", association_id="urb35")
+    await interests.hide(records, hidden, "urb35", actor="test")
+    b = await browser()
+    status, page = await b.get("/associations/urb35")
+    assert status == 200, page
+    assert "[M15] Journée 5" in page  # upcoming, from the agenda
+    assert "Pratique du basket-ball" in page and "Bréquigny" in page
+    assert "https://annuaire-entreprises.data.gouv.fr/rechercher?terme=W353009001" in page
+    assert "https://annuaire-entreprises.data.gouv.fr/entreprise/775688732" in page
+    assert "calendar.google.com" in page and "Google Agenda" in page  # source and tool
+    assert "HelloAsso" in page and "repéré par Maillage" in page  # declared and detected
+    calls = page[page.index("Appels à projets où elle cherche des partenaires"):]
+    assert f'href="/appels/{teamed}">Jardins partagés' in calls
+    assert f'/appels/{hidden}"' not in calls  # the publisher hid that one
+    data = json.loads(htmllib.unescape(LD.search(page).group(1)))  # type: ignore[union-attr]
+    assert data["@type"] == "NGO" and data["name"] == "Union Rennes Basket 35"
+    assert {"@type": "PropertyValue", "propertyID": "RNA", "value": "W353009001"} in data[
+        "identifier"]
+    assert {i["propertyID"] for i in data["identifier"]} == {"RNA", "SIREN"}
+    assert "https://www.urb35.fr" in data["sameAs"]
+    assert data["address"]["addressLocality"] == "Rennes"
+    # and the event's page links to the association's
+    event = re.search(r'<a href="/evenement/([^"]+)">\[M15\] Journée 5</a>', page)
+    assert event, page
+    status, event_page = await b.get(f"/evenement/{event.group(1)}")
+    assert status == 200
+    assert '<dt>Association</dt><dd><a href="/associations/urb35">Union Rennes Basket 35</a>' \
+        in event_page  # an id the directory does not know is left out
+
+
+async def test_tools_inventory(site: Site, browser) -> None:
+    await populate(site)
+    b = await browser()
+    status, page = await b.get("/outils")
+    assert status == 200, page
+    cells = r'</a></th>\s*<td data-label="Associations">'
+    row = re.search(r'<a href="/associations\?outil=google-agenda">Google Agenda' + cells
+                    + r"(\d+)", page)
+    assert row and row.group(1) == "3"  # 2 demo associations declare it, 1 is seen
+    assert re.search(r'outil=google-agenda">Google Agenda' + cells + r'3 <span class="hint">'
+                     r"\(2 déclarées, 1 repérée\)</span></td>\s*"
+                     r'<td data-label="Moissonnées par Maillage">1 ', page)  # harvested
+    assert "Rejoindre Maillage" in page
+    helloasso = re.search(r'outil=helloasso">HelloAsso' + cells + r'3 <span class="hint">'
+                          r"\(3 déclarées, 0 repérée\)", page)
+    assert helloasso, page
+
+
+async def test_the_directory_follows_new_associations(site: Site, browser) -> None:
+    stores = site.app[SITE].ready()
+    directory = site.app[DIRECTORY]
+    await Associations(stores).create({"name": "Les Amis du Thabor"}, actor="test",
+                                      aid="amis-thabor")
+    deadline = asyncio.get_running_loop().time() + 15
+    while directory.get("amis-thabor") is None:  # a bounded wait, not a timing test
+        assert asyncio.get_running_loop().time() < deadline, "not followed"
+        await asyncio.sleep(0.1)
+    b = await browser()
+    assert "Les Amis du Thabor" in (await b.get("/associations?q=thabor"))[1]
+
+
+async def test_an_association_declares_its_tools_on_its_form(site: Site, browser) -> None:
+    from .test_associations import operator
+
+    b = await operator(site, browser)
+    status, form = await b.get("/associations/velo-solidaire/modifier")
+    assert status == 200 and 'name="tools" value="google-agenda" checked' in form  # the demo's
+    version = re.search(r'name="version" value="(\d+)"', form)
+    assert version
+    base = {"name": "Roazhon Vélo Solidaire", "website": "https://velo-solidaire.test/",
+            "organizers": "Roazhon Vélo Solidaire", "version": version.group(1)}
+    refused = await b.post("/associations/velo-solidaire/modifier", {
+        **base, "name": "", "tools": ["paheko", "loomio"]},  # type: ignore[dict-item]
+        token_from="/associations/velo-solidaire/modifier")
+    text = await refused.text()
+    assert refused.status == 422
+    assert 'value="paheko" checked' in text and 'value="loomio" checked' in text
+    assert 'value="google-agenda" checked' not in text
+    bad = await b.post("/associations/velo-solidaire/modifier", {
+        **base, "tools": ["paheko", "minitel"]},  # type: ignore[dict-item]
+        token_from="/associations/velo-solidaire/modifier")
+    assert bad.status == 422 and "Choisissez les outils" in await bad.text()
+    done = await b.post("/associations/velo-solidaire/modifier", {
+        **base, "tools": ["loomio", "paheko"]},  # type: ignore[dict-item]
+        token_from="/associations/velo-solidaire/modifier")
+    assert done.status == 200, await done.text()
+    found = await Associations(site.app[SITE].ready()).get("velo-solidaire")
+    assert found is not None and found.tools == ("paheko", "loomio")  # the vocabulary's order
+    status, page = await b.get("/associations/velo-solidaire")
+    assert "Paheko (ex-Garradin)" in page and "Loomio" in page
