@@ -5,6 +5,7 @@ whose events are in the agenda, have upcoming events."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -12,10 +13,16 @@ from pathlib import Path
 import pytest
 
 from shared.natsserver import free_port
+from shared.reference import reference_dir
 from tests.integration.faults.procs import wait_until_sync
 from tests.integration.test_run import get_json, run_env, stop_cleanly
 
-pytestmark = pytest.mark.integration
+#: The official reference data (communes of the Métropole for the import's scope, polygons for the
+#: geocoder) cannot be committed; where it is absent these tests say so (reference fetch).
+NEEDS_REFERENCE = pytest.mark.skipif(
+    not (reference_dir(os.environ) / "rennes_metropole_communes.csv").is_file(),
+    reason=f"reference data not found at {reference_dir(os.environ)} (set MAILLAGE_REFERENCE_DIR)")
+pytestmark = [pytest.mark.integration, NEEDS_REFERENCE]
 REPO = Path(__file__).resolve().parents[3]
 FIXTURES = REPO / "tests" / "fixtures" / "associations"
 
