@@ -56,6 +56,7 @@ from shared.store.parsed import ParsedDocuments
 from shared.store.snippets import highlight
 from shared.store.sqlite_bitmaps import BitmapIndex
 from shared.store.sqlite_docs import HASH_BITS, doc_rowid, index_text
+from shared.store.sqlite_open import connect_wal
 from shared.store.sqlite_query import BODY, build_search
 from shared.store.sqlite_write import BatchWriter
 
@@ -185,11 +186,7 @@ class SqliteStore:
 
     def _connect(self) -> sqlite3.Connection:
         """A new connection with the store's settings."""
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None,
-                               check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=30000")
+        conn = connect_wal(self.path)
         conn.execute(f"PRAGMA cache_size=-{int(self.cache_mb) * 1024}")
         conn.execute("PRAGMA temp_store=MEMORY")
         # checkpoint every ~64 MB of WAL rather than 4 MB: a batch writes thousands of
