@@ -9,11 +9,11 @@ from __future__ import annotations
 from aiohttp import web
 
 from services.ingest.push import PushState, setup_push
-from services.ingest.ratelimit import RateLimiter
 from services.query.errors import error_middleware
 from shared.bus import Bus
 from shared.errors import ConfigError
 from shared.metrics import setup_metrics
+from shared.ratelimit import RateLimiter
 from shared.settings import Settings
 
 BUS = web.AppKey("bus", Bus)

@@ -40,13 +40,13 @@ from nats.js.errors import BucketNotFoundError, KeyNotFoundError, KeyWrongLastSe
 from nats.js.kv import KeyValue
 
 from services.associations import interests
-from services.ingest.ratelimit import RateLimiter
 from services.ingest.signatures import SignatureError, target_payload, verify
 from services.ingest.validate import ValidationFailed, parse_calls
 from services.query.errors import ApiError
 from shared.bus import Bus
 from shared.calls import CallMessage, call_id, calls_subject
 from shared.model import now_version
+from shared.ratelimit import RateLimiter
 from shared.records import Records
 
 log = logging.getLogger(__name__)

@@ -30,6 +30,7 @@ from services.monitor.metrics import monitor_registry
 from services.monitor.tracker import Tracker
 from services.query.errors import ApiError, error_middleware
 from shared.metrics import setup_metrics
+from shared.ratelimit import RateLimiter
 
 Enqueue = Callable[[str], Awaitable[bool]]
 
@@ -46,13 +47,34 @@ class Monitor:
 
 MONITOR = web.AppKey("monitor", Monitor)
 CREDENTIALS = web.AppKey("credentials", tuple)
+FAILURES = web.AppKey("failed_sign_ins", RateLimiter)
 REGISTRY_KEY = web.AppKey("monitor_registry", CollectorRegistry)
 
 OPEN_PATHS = frozenset({"/healthz", "/metrics"})
+# Wrong credentials a client may send: 10 at once, then one every 6 s (10 a minute). A
+# client past it is refused with 429 before its credentials are read, right or wrong, so
+# the answer tells a guesser nothing.
+FAILURE_RATE, FAILURE_BURST = 1 / 6, 10
 CHALLENGE = {"WWW-Authenticate": 'Basic realm="maillage-monitor", charset="UTF-8"'}
 
 
 def check_auth(request: web.Request) -> None:
+    failures = request.app[FAILURES]
+    client = request.remote or ""
+    wait = failures.wait(client)
+    if wait > 0:
+        retry = failures.retry_after(wait)
+        raise ApiError(429, "too many wrong credentials: wait before trying again",
+                       details={"retry_after": int(retry)}, headers={"Retry-After": retry})
+    try:
+        _check_credentials(request)
+    except ApiError as exc:
+        if exc.status == 401 and "Authorization" in request.headers:
+            failures.take(client)
+        raise
+
+
+def _check_credentials(request: web.Request) -> None:
     user, password = request.app[CREDENTIALS]
     header = request.headers.get("Authorization", "")
     if not header.startswith("Basic "):
@@ -128,6 +150,7 @@ def create_app(monitor: Monitor, user: str, password: str) -> web.Application:
     setup_metrics(app, "monitor", handler=metrics)
     app[MONITOR] = monitor
     app[CREDENTIALS] = (user, password)
+    app[FAILURES] = RateLimiter(FAILURE_RATE, FAILURE_BURST)
     app[REGISTRY_KEY] = monitor_registry(monitor.tracker, monitor.bus)
     app.router.add_get("/healthz", health)
     views.add_routes(app)

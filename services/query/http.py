@@ -30,9 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import math
-import time
-from collections.abc import Callable
-from dataclasses import dataclass
 
 from aiohttp import hdrs, web
 from aiohttp.typedefs import Middleware
@@ -47,6 +44,7 @@ from services.query.trust import (
     forwarded_for,
     host_middleware,
 )
+from shared.ratelimit import RateLimiter
 from shared.settings import Settings
 
 CORS_PREFIXES = ("/v1/", "/openapi.json", "/healthz")
@@ -162,52 +160,6 @@ def gzip_body(body: bytes) -> bytes:
     compression (and each pool thread grew its own malloc arena)."""
     compressor = isal_zlib.compressobj(GZIP_LEVEL, isal_zlib.DEFLATED, 16 + isal_zlib.MAX_WBITS)
     return compressor.compress(body) + compressor.flush()
-
-
-@dataclass(slots=True)
-class Bucket:
-    tokens: float
-    updated: float
-
-
-class RateLimiter:
-    """Token buckets keyed by client: ``rate`` tokens per second, up to ``burst``.
-
-    Buckets that have refilled completely carry no information and are dropped when the
-    table grows past ``max_clients``, so memory stays bounded whatever the traffic.
-    """
-
-    def __init__(self, rate: float, burst: int, *, max_clients: int = 10_000,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self.burst = float(burst)
-        self.max_clients = max_clients
-        self.clock = clock
-        self.buckets: dict[str, Bucket] = {}
-
-    def take(self, client: str) -> float:
-        """Spend one token of ``client``: 0 if allowed, else seconds until one is available."""
-        now = self.clock()
-        bucket = self.buckets.get(client)
-        if bucket is None:
-            if len(self.buckets) >= self.max_clients:
-                self.prune(now)
-            bucket = self.buckets[client] = Bucket(self.burst, now)
-        else:
-            bucket.tokens = min(self.burst, bucket.tokens + (now - bucket.updated) * self.rate)
-            bucket.updated = now
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return 0.0
-        return (1.0 - bucket.tokens) / self.rate
-
-    def prune(self, now: float) -> None:
-        full = [k for k, b in self.buckets.items()
-                if b.tokens + (now - b.updated) * self.rate >= self.burst]
-        for key in full:
-            del self.buckets[key]
-        while len(self.buckets) >= self.max_clients:  # all busy: drop the oldest
-            del self.buckets[next(iter(self.buckets))]
 
 
 def rate_limit_middleware(limiter: RateLimiter, proxies: tuple[Network, ...],

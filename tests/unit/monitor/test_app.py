@@ -48,6 +48,26 @@ async def test_wrong_password_is_401(client: TestClient) -> None:
     assert (await client.get("/v1/sources", headers=bad)).status == 401
 
 
+async def test_a_guesser_is_slowed_down_right_or_wrong(client: TestClient) -> None:
+    bad = {"Authorization": "Basic " + base64.b64encode(b"operateur:nope").decode()}
+    statuses = [(await client.get("/v1/sources", headers=bad)).status for _ in range(10)]
+    assert statuses == [401] * 10
+    refused = await client.get("/v1/sources", headers=bad)
+    assert refused.status == 429
+    assert int(refused.headers["Retry-After"]) >= 1
+    body = await refused.json()
+    assert body["error"]["code"] == "rate_limited"
+    assert body["error"]["details"]["retry_after"] >= 1
+    # the right password from the same client now gets the same answer: no oracle
+    assert (await client.get("/v1/sources", headers=AUTH)).status == 429
+
+
+async def test_asking_without_credentials_costs_no_attempt(client: TestClient) -> None:
+    for _ in range(20):  # a browser's first request carries none: it must not lock anyone out
+        assert (await client.get("/")).status == 401
+    assert (await client.get("/", headers=AUTH)).status == 200
+
+
 async def test_healthz_and_metrics_need_no_credentials(client: TestClient) -> None:
     assert (await client.get("/healthz")).status == 200
     body = await (await client.get("/metrics")).text()

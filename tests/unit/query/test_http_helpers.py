@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from services.query.http import RateLimiter, accepts_gzip, body_etag, etag_matches
+from services.query.http import accepts_gzip, body_etag, etag_matches
+from shared.ratelimit import RateLimiter
 
 
 class Clock:
