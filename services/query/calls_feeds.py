@@ -10,11 +10,15 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
 from xml.sax import saxutils
+from zoneinfo import ZoneInfo
 
 from icalendar import Alarm, Calendar, Event
 
+from services.query.web.fr import clock, day_label
 from shared.calls import PERIMETERS
 from shared.clean import http_url, xml_text
+
+PARIS = ZoneInfo("Europe/Paris")  # the city's calls are dated in its time
 
 
 def escape(text: str, entities: dict[str, str] | None = None) -> str:
@@ -24,20 +28,21 @@ def escape(text: str, entities: dict[str, str] | None = None) -> str:
 
 
 def _summary_lines(doc: dict[str, Any]) -> list[str]:
-    lines = [f"Financeur : {doc['funder']}"]
+    lines = [f"Financeur\u00a0: {doc['funder']}"]
     amount = doc.get("amount") or {}
     if amount.get("max") or amount.get("min"):
-        lines.append("Montant : " + " – ".join(
-            f"{v:,.0f} €".replace(",", " ") for v in (amount.get("min"), amount.get("max")) if v))
+        bounds = (v for v in (amount.get("min"), amount.get("max")) if v)
+        lines.append("Montant\u00a0: " + " – ".join(
+            f"{v:,.0f}\u00a0€".replace(",", "\u202f") for v in bounds))
     if amount.get("rate"):
-        lines.append(f"Taux : {amount['rate']:g} %")
+        lines.append(f"Taux\u00a0: {amount['rate']:g}\u00a0%")
     if amount.get("text"):
         lines.append(amount["text"])
     where = PERIMETERS.get(doc.get("perimeter") or "", "")
     if doc.get("quartier"):
         where = f"Quartier {doc['quartier']}"
     if where:
-        lines.append(f"Périmètre : {where}")
+        lines.append(f"Périmètre\u00a0: {where}")
     if doc.get("joint_welcome"):
         lines.append("Candidatures communes bienvenues")
     return lines
@@ -58,15 +63,15 @@ def calls_ics(docs: list[dict[str, Any]], base_url: str, name: str) -> bytes:
         ev.add("dtstamp", stamp)
         ev.add("dtstart", deadline)
         ev.add("dtend", deadline)
-        ev.add("summary", f"Date limite : {doc['title']}")
+        ev.add("summary", f"Date limite\u00a0: {doc['title']}")
         apply = http_url(doc.get("application_url")) or page  # stored before the rule
-        body = _summary_lines(doc) + [f"Candidater : {apply}"]
+        body = _summary_lines(doc) + [f"Candidater\u00a0: {apply}"]
         ev.add("description", "\n".join(body))
         ev.add("url", page)
         ev.add("transp", "TRANSPARENT")
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", f"Date limite dans une semaine : {doc['title']}")
+        alarm.add("description", f"Date limite dans une semaine\u00a0: {doc['title']}")
         alarm.add("trigger", timedelta(days=-7))
         ev.add_component(alarm)
         cal.add_component(ev)
@@ -78,9 +83,9 @@ def calls_rss(docs: list[dict[str, Any]], base_url: str, self_url: str, title: s
     items = []
     for doc in docs:
         page = f"{base_url}/appels/{doc['id']}"
-        deadline = datetime.fromisoformat(doc["deadline"])
+        deadline = datetime.fromisoformat(doc["deadline"]).astimezone(PARIS)
         text = _summary_lines(doc) + [
-            "Date limite : " + deadline.strftime("%d/%m/%Y %H:%M"),
+            f"Date limite\u00a0: {day_label(deadline.date())} à {clock(deadline)}",
         ]
         if doc.get("description_text"):
             text.append(doc["description_text"][:1000])

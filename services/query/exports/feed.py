@@ -7,9 +7,6 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-DAYS = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
-MONTHS = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre"]
 STATUS_FR = {
     "cancelled": "Annulé",
     "postponed": "Reporté",
@@ -58,25 +55,25 @@ def all_day_dates(item: dict[str, Any], tz: ZoneInfo) -> tuple[date, date]:
     return first, max(last, first + timedelta(days=1))
 
 
-def french_day(value: date) -> str:
-    return f"{DAYS[value.weekday()]} {value.day} {MONTHS[value.month - 1]} {value.year}"
-
-
 def when_fr(item: dict[str, Any], tz: ZoneInfo) -> str:
-    """``samedi 5 décembre 2026, 20:00–22:00`` (or the days of an all-day occurrence)."""
+    """``samedi 5 décembre 2026, de 20 h à 22 h`` (or the days of an all-day occurrence), in
+    the page's words (:mod:`services.query.web.fr`), with the year: a feed is read later."""
+    from services.query.web.fr import clock, day_label
+
     if item.get("all_day"):
         first, after = all_day_dates(item, tz)
         last = after - timedelta(days=1)
         if last == first:
-            return french_day(first)
-        return f"du {french_day(first)} au {french_day(last)}"
+            return day_label(first)
+        return f"du {day_label(first)} au {day_label(last)}"
     start = moment(item["start"]).astimezone(tz)
     end = moment(item["end"]).astimezone(tz)
-    text = f"{french_day(start.date())}, {start:%H:%M}"
-    if end > start:
-        text += f"–{end:%H:%M}" if end.date() == start.date() else (
-            f" au {french_day(end.date())}, {end:%H:%M}")
-    return text
+    if end <= start:
+        return f"{day_label(start.date())}, {clock(start)}"
+    if end.date() == start.date():
+        return f"{day_label(start.date())}, de {clock(start)} à {clock(end)}"
+    since, until = day_label(start.date()), day_label(end.date())
+    return f"du {since} à {clock(start)} au {until} à {clock(end)}"
 
 
 def place_label(item: dict[str, Any]) -> str:

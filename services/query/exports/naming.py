@@ -15,7 +15,6 @@ from datetime import date, timedelta
 
 from multidict import MultiMapping
 
-from services.query.exports.feed import DAYS, MONTHS
 from shared.taxonomy import theme_label
 from shared.vocab import ACCESSIBILITY, AUDIENCES
 
@@ -24,9 +23,9 @@ MAX_PARTS = 6
 
 
 def _day(value: date, today: date) -> str:
-    text = f"{DAYS[value.weekday()]} {value.day}{'er' if value.day == 1 else ''} " \
-           f"{MONTHS[value.month - 1]}"
-    return text if value.year == today.year else f"{text} {value.year}"
+    from services.query.web.fr import day_label  # the page's words (no import cycle here)
+
+    return day_label(value, today)
 
 
 def _parse_day(raw: str) -> date | None:

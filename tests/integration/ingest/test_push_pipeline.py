@@ -221,7 +221,7 @@ async def test_interest_and_exports_and_page(stack) -> None:
         listing = await resp.text()
     assert resp.status == 200 and "Jardins partagés" in listing and "calls.ics?theme=" in listing
     async with stack.session.get(stack.query + "v1/calls.ics?theme=environnement") as resp:
-        assert "Date limite : Jardins partagés" in await resp.text()
+        assert "Date limite\u00a0: Jardins partagés" in await resp.text()
     async with stack.session.get(stack.query + "v1/calls.rss") as resp:
         assert "<title>Jardins partagés</title>" in await resp.text()
     async with stack.session.get(stack.query + "v1/search", params={"q": "jardin"}) as resp:

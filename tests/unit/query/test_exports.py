@@ -117,7 +117,15 @@ def test_all_day_end_at_midnight_is_exclusive() -> None:
 
 
 def test_when_fr_formats_in_french() -> None:
-    assert when_fr(docs()[0], PARIS) == "samedi 5 décembre 2026, 20:00–22:00"
+    assert when_fr(docs()[0], PARIS) == "samedi 5 décembre 2026, de 20\u00a0h à 22\u00a0h"
+
+
+def test_when_fr_names_minutes_the_first_of_the_month_and_an_overnight_end() -> None:
+    start = datetime(2027, 1, 1, 20, 30, tzinfo=PARIS)
+    item = docs(occurrences=[Occurrence(start=start, end=start + timedelta(hours=5))])[0]
+    assert when_fr(item, PARIS) == (
+        "du vendredi 1er janvier 2027 à 20\u00a0h\u00a030"
+        " au samedi 2 janvier 2027 à 1\u00a0h\u00a030")
 
 
 def test_rss_is_a_valid_feed_with_one_item_per_occurrence() -> None:
