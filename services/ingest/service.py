@@ -9,6 +9,7 @@ import logging
 from aiohttp import web
 
 from services.ingest.app import create_app
+from services.query.errors import AppRunner
 from shared.bus import Bus
 from shared.settings import Settings
 
@@ -23,7 +24,7 @@ async def run(settings: Settings) -> None:
     await bus.ensure()
     if not settings.push_secrets:
         log.warning("no MAILLAGE_PUSH_SECRETS: every push will be refused")
-    runner = web.AppRunner(create_app(bus, settings), access_log=None)
+    runner = AppRunner(create_app(bus, settings), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.ingest_host, settings.ingest_port).start()
     url = f"http://{settings.ingest_host}:{settings.ingest_port}"

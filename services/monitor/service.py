@@ -16,6 +16,7 @@ from services.monitor.alerts import AlertPolicy
 from services.monitor.app import Monitor, create_app
 from services.monitor.backlog import BusHealth, poll
 from services.monitor.tracker import Policy, Tracker
+from services.query.errors import AppRunner
 from shared.bus import STATUS_SUBJECT, Bus
 from shared.errors import ConfigError
 from shared.model import HarvestStatus, now_version
@@ -71,7 +72,7 @@ async def run(settings: Settings) -> None:
     await follow(bus, monitor.tracker)
     poller = asyncio.create_task(poll_forever(bus, monitor, settings))
     app = create_app(monitor, settings.monitor_user, settings.monitor_password)
-    runner = web.AppRunner(app, access_log=None)
+    runner = AppRunner(app, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.monitor_host, settings.monitor_port).start()
     url = f"http://{settings.monitor_host}:{settings.monitor_port}"

@@ -18,6 +18,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
+from aiohttp.web_protocol import RequestHandler
+from aiohttp.web_request import BaseRequest
 
 log = logging.getLogger(__name__)
 
@@ -122,3 +125,39 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("unexpected error", extra={"url": str(request.rel_url)})
         return answer(request, 500, error_body(500, "internal error"))
+
+
+class _ShapedErrors(RequestHandler):
+    """aiohttp's connection handler, answering a request it cannot even parse (raw bytes in
+    the URL, a broken header line, TLS sent to the plain port) in the one error shape, and
+    logging it as one line: such requests are the client's fault and come by the thousand
+    from scanners, so neither a traceback nor the ERROR level fits them."""
+
+    def handle_error(self, request: BaseRequest, status: int = 500,
+                     exc: BaseException | None = None,
+                     message: str | None = None) -> web.StreamResponse:
+        if not (400 <= status < 500 and isinstance(exc, HttpProcessingError)):
+            return super().handle_error(request, status, exc, message)
+        reason = (exc.message or CODES.get(status, "error")).splitlines()[0].rstrip(" :")
+        log.info("malformed request refused",
+                 extra={"remote": request.remote, "error": reason[:200]})
+        if request.writer.output_size > 0:  # aiohttp's own rule: too late for an answer
+            raise ConnectionError("response already started")
+        response = error_response(status, error_body(status, f"malformed request: {reason}"))
+        response.force_close()
+        return response
+
+
+class _ShapedServer(web.Server):
+    def __call__(self) -> RequestHandler:
+        return _ShapedErrors(self, loop=self._loop, **self._kwargs)
+
+
+class AppRunner(web.AppRunner):
+    """:class:`aiohttp.web.AppRunner` whose connections answer unparsable requests in the
+    error shape (:class:`_ShapedErrors`); every service's listener runs on it."""
+
+    async def _make_server(self) -> web.Server:
+        server = await super()._make_server()
+        server.__class__ = _ShapedServer
+        return server

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from services.query.app import create_app
+from services.query.errors import AppRunner
 from shared.settings import Settings
 from shared.store.base import SearchStore
 from shared.store.factory import open_store
@@ -30,7 +31,7 @@ async def run(
     # page bodies, so a small one keeps each worker's memory low (the OS caches the file)
     store = store or open_store(settings, cache_mb=READER_CACHE_MB, reader=True)
     app = create_app(settings, store, connect=True)
-    runner = web.AppRunner(app, access_log=None)
+    runner = AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, settings.http_host, settings.http_port, reuse_port=reuse_port)
     await site.start()
