@@ -161,6 +161,10 @@ class Entry:
         )
 
 
+#: What an entry's change says of an erased field's former value (:meth:`Records.forget`).
+ERASED = "(erased)"
+
+
 def diff(before: Record | None, after: Record | None) -> tuple[Change, ...]:
     """The fields that differ between two states, in a stable order."""
     old, new = before or {}, after or {}
@@ -267,11 +271,12 @@ class Records:
     # -- writes ------------------------------------------------------------------------------
 
     async def write(self, subject: str, change: ChangeFn, *, actor: str,
-                    reason: str = "") -> Entry | None:
+                    reason: str = "", redact: frozenset[str] = frozenset()) -> Entry | None:
         """Apply ``change`` to the current state (``None`` when there is none) and store its
         result (``None``: delete). Another writer in between: read again, apply again. A
         change that changes nothing writes nothing and returns the current entry.
-        ``change`` may raise to refuse (the error reaches the caller)."""
+        ``change`` may raise to refuse (the error reaches the caller). The entry's changes
+        say that the fields of ``redact`` changed without saying what they were."""
         for attempt in range(self.attempts):
             if attempt:  # others are writing this record: let them finish, not all at once
                 await asyncio.sleep(random.uniform(0, BACKOFF * 2 ** attempt))
@@ -283,8 +288,10 @@ class Records:
             if live is not None and new is not None and new == live:
                 return current
             op = "create" if live is None else "delete" if new is None else "update"
+            changes = tuple(c._replace(before=ERASED) if c.field in redact and c.before else c
+                            for c in diff(live, new))
             entry = Entry(subject, 0, op, new if new is not None else live or {},
-                          diff(live, new), actor, now_iso(), reason)
+                          changes, actor, now_iso(), reason)
             expected = str(current.seq if current is not None else 0)
             try:
                 ack = await self.js.publish(subject, entry.to_json(),
@@ -371,6 +378,29 @@ class Records:
     async def purge(self, subject: str) -> None:
         """Erase every message of ``subject`` (wildcards allowed): history included."""
         await self.js.purge_stream(self.stream, subject=subject)
+
+    async def forget(self, subject: str, change: Callable[[Record], Record],
+                     fields: frozenset[str], *, actor: str, reason: str = "") -> Entry:
+        """Update the record with ``change``, which drops ``fields`` (personal data kept no
+        longer than needed), then erase its earlier history, which still holds them: the
+        record keeps one entry, saying who changed it, when and why, and that those fields
+        were erased (:data:`ERASED`), not what they held."""
+
+        def dropped(current: Record) -> Record:
+            new = change(current)
+            if fields & {k for k, v in new.items() if v}:
+                raise ValueError(f"{subject}: the change keeps {sorted(fields)}")
+            return new
+
+        def existing(current: Record | None) -> Record:
+            if current is None:
+                raise NotFound(f"no record {subject}")
+            return dropped(current)
+
+        entry = await self.write(subject, existing, actor=actor, reason=reason, redact=fields)
+        assert entry is not None
+        await self.js.purge_stream(self.stream, subject=subject, keep=1)
+        return entry
 
 
 def claim_key(kind: str, value: str) -> str:

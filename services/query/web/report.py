@@ -9,7 +9,9 @@ being ``visiteur`` when nobody is signed in; see
 docs/decisions/0001-store-of-record.md): the operators' queue, ``/operateurs/signalements``,
 lists the open ones and marks them handled (the record's history says who and when).
 
-The reply address is private: only operators see it, and it never reaches a search store.
+The reply address is private: only operators see it, it never reaches a search store, and it
+is kept only while the report is open: handling it erases the address from the record and its
+history (:meth:`shared.records.Records.forget`).
 A person who erases their account erases their reports with it (an erasure hook of
 :mod:`services.accounts`), and their data export lists them.
 """
@@ -48,6 +50,8 @@ KINDS = {
     "doublon": "L’événement apparaît deux fois",
     "autre": "Autre chose",
 }
+#: Fields of a report kept only while it is open (erased with their history once handled).
+PRIVATE = frozenset({"contact"})
 MAX_MESSAGE = 2000
 MAX_CONTACT = 254
 
@@ -131,10 +135,10 @@ async def queue_handle(request: web.Request) -> web.Response:
     def handled(record: dict[str, Any]) -> dict[str, Any]:
         if record.get("state") != OPEN:
             raise NotFound(subject)
-        return {**record, "state": DONE}
+        return {**record, "state": DONE, "contact": ""}
 
-    try:
-        await records.update(subject, handled, actor=actor, reason="report handled")
+    try:  # the reply address was for this report only: it goes, history included
+        await records.forget(subject, handled, PRIVATE, actor=actor, reason="report handled")
     except NotFound:
         raise refuse(request, 409, "conflict", "Ce signalement a déjà été traité.") from None
     raise redirect("/operateurs/signalements")

@@ -98,3 +98,31 @@ async def test_the_operators_queue_lists_and_closes_reports(
     assert resp.status == 200 and "Aucun signalement en attente." in await resp.text()
     resp = await ops.post("/operateurs/signalements", form)  # a second click, another tab
     assert resp.status == 409
+
+
+async def test_handling_a_report_erases_its_reply_address_history_included(
+        event_site: tuple[Site, str], browser, bus: Bus) -> None:  # type: ignore[no-untyped-def]
+    site, doc_id = event_site
+    path = f"/evenement/{doc_id}/signaler"
+    visitor = await browser(site.url)
+    await visitor.post(path, {"nature": "lieu", "message": "Salle changée.",
+                              "contact": "paul@exemple.fr"}, token_from=path)
+    records = site.app[SITE].ready().records
+    (entry,) = await records.latest("maillage.rec.report.>")
+    assert entry.record["contact"] == "paul@exemple.fr"
+    stores = await Stores.open(bus)
+    await stores.people.set_role("ops@ville.example", "operator", True, actor="cli")
+    ops = await browser(site.url)
+    await ops.sign_in(site, "ops@ville.example")
+    form = {"signalement": f"visiteur.{entry.record['id']}",
+            "csrf": await ops.token("/operateurs/signalements")}
+    assert (await ops.post("/operateurs/signalements", form)).status == 200
+
+    (history,) = await records.history(entry.subject)  # one entry left
+    assert history.record["state"] == "done" and history.record["message"] == "Salle changée."
+    assert history.actor == (await stores.people.by_email("ops@ville.example")).id
+    assert b"paul@exemple.fr" not in history.to_json()
+    raw = await bus.js.get_msg("RECORDS", seq=0, subject=entry.subject, next=True)
+    assert b"paul@exemple.fr" not in raw.data
+    assert {"field": "contact", "before": "(erased)", "after": ""} in [
+        c.as_dict() for c in history.changes]
