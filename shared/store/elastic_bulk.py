@@ -20,10 +20,10 @@ import asyncio
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from elasticsearch import AsyncElasticsearch
 
 from shared.errors import TransientError
+from shared.store.sqlite_docs import dumps
 
 CHUNK_BYTES = 8 * 1024 * 1024
 RETRIES_429 = 5
@@ -111,7 +111,8 @@ async def bulk(es: AsyncElasticsearch, ops: list[dict[str, Any]], *, refresh: bo
     """Send ``ops`` (bulk lines); the result of each action, in order. 409s are results when
     ``conflicts_ok``, 404s when ``missing_ok``."""
     actions = pairs(ops)
-    lines = [b"".join(orjson.dumps(part) + b"\n" for part in action) for action in actions]
+    # sqlite_docs.dumps: orjson, or json for what orjson refuses (an integer over 64 bits)
+    lines = [b"".join(dumps(part).encode() + b"\n" for part in action) for action in actions]
     results: list[dict[str, Any]] = [{} for _ in actions]
     todo = list(range(len(actions)))
     rejected: list[Rejection] = []

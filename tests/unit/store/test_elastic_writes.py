@@ -342,3 +342,15 @@ async def test_the_bulk_helper_sorts_store_faults_from_document_faults(break_it,
             await elastic_bulk.bulk(store.es, [
                 {"index": {"_index": "t-meta", "_id": "x", "require_alias": True}}, {"a": 2}])
         await store.close()
+
+
+async def test_an_integer_over_64_bits_is_written_not_a_failed_batch() -> None:
+    # a source's JSON may carry one in an event's ``extra``; orjson refuses it, JSON does not
+    async with running() as fake:
+        store = ElasticStore(fake.url, "t")
+        await store.ensure()
+        huge = 2**70
+        await elastic_bulk.bulk(store.es, [{"index": {"_index": "t", "_id": "x"}},
+                                           {"extra": {"id": huge}}])
+        assert fake.source("t", "x") == {"extra": {"id": huge}}
+        await store.close()
