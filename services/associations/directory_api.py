@@ -6,13 +6,17 @@
     GET /v1/associations.csv         the same search exported (every result, up to
     GET /v1/associations.json        :data:`EXPORT_MAX`), CSV (RFC 4180) or JSON
 
-"Has upcoming events" compares each association's names (its name and the organizer names it
-declared) with the organizers of the upcoming events in the events' store, read at most
-every :data:`ORGANIZERS_TTL` seconds.
+"Has upcoming events" compares each association's names (its name and the organizer names
+declared or linked to it) and its sources with the organizers and the sources of the upcoming
+events in the events' store, read at most every :data:`ORGANIZERS_TTL` seconds.
+
+The pages (:mod:`services.associations.directory_pages`) search the same store through the
+same :func:`parse_query` and :func:`run_query`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import re
@@ -27,7 +31,12 @@ from multidict import MultiMapping
 from services.query.context import SETTINGS, STORE, json_response
 from services.query.errors import invalid_parameter
 from services.query.params import list_values, parse_bool, single
-from shared.store.directory_base import DirectoryQuery, DirectoryStore, organizer_key
+from shared.store.directory_base import (
+    DirectoryQuery,
+    DirectoryStore,
+    organizer_key,
+    source_key,
+)
 from shared.store.factory import open_directory_store
 from shared.taxonomy import THEMES
 
@@ -93,12 +102,17 @@ def parse_query(params: MultiMapping[str], max_limit: int) -> DirectoryQuery:
 
 
 async def organizers_with_events(app: web.Application) -> frozenset[str]:
-    """The organizer names (compared as :func:`organizer_key`) of upcoming events."""
+    """The organizer names (:func:`organizer_key`) and the sources (:func:`source_key`) of
+    upcoming events."""
     cached = app[ORGANIZERS]
     if cached and time.monotonic() - cached["at"] < ORGANIZERS_TTL:
         return frozenset(cached["names"])
-    terms = await app[STORE].terms("organizer", start=datetime.now(UTC), limit=MAX_ORGANIZERS)
-    names = frozenset(organizer_key(str(t["value"])) for t in terms if t.get("value"))
+    now = datetime.now(UTC)
+    organizers, sources = await asyncio.gather(
+        app[STORE].terms("organizer", start=now, limit=MAX_ORGANIZERS),
+        app[STORE].terms("sources", start=now, limit=MAX_ORGANIZERS))
+    names = frozenset({organizer_key(str(t["value"])) for t in organizers if t.get("value")}
+                      | {source_key(str(t["value"])) for t in sources if t.get("value")})
     cached.update(at=time.monotonic(), names=names)
     return names
 

@@ -140,7 +140,7 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
     bus = await connect(settings)
     pool = make_pool(settings)
     try:
-        await context.reload(Records(bus.js))  # the themes' prior of each event
+        await context.reload(Records(bus.js), bus)  # the themes' prior, the links
         total = (await bus.js.stream_info("EVENTS")).state.messages
         await store.reset()
         indexer = Indexer(bus, store, enricher.enrich, batch_size=args.batch_size,
@@ -149,6 +149,7 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
         records = RecordsIndexer(bus, directory, enricher.geocoder.geocode,
                                  batch_size=args.batch_size, max_deliver=settings.max_deliver,
                                  retry_delay_s=settings.retry_delay)
+        records.context = context  # what the associations' events come by
         progress = Progress(total, "reindexing")
         try:
             await _replay(bus, indexer, progress, args.batch_size)

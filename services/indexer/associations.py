@@ -15,9 +15,15 @@ it gives the associations its organizer and its source are linked to:
 ``extra["association_themes"]`` (their declared themes: taxonomy codes or RNA codes, read by
 :func:`services.indexer.enrich.themes.assign_themes` as a prior, reason ``association:``).
 
-:meth:`AssociationContext.follow` keeps it current: a change of an association or a link
-(a core subscription to their subjects) reloads both, at most every
-:data:`RELOAD_EVERY_S` seconds. Events indexed before a change keep their themes until they
+It also holds what the directory's projection needs beyond an association's own record
+(:func:`services.associations.project.related`: the organizer names linked to it, its
+sources), and says after each reload which associations that changed for
+(:attr:`AssociationContext.listeners`), so that the indexer projects them again.
+
+:meth:`AssociationContext.follow` keeps it current: a change of an association, a link or a
+source an association added (a core subscription to their subjects) reloads them, at most
+every :data:`RELOAD_EVERY_S` seconds, and the registry's sources every
+:data:`SOURCES_EVERY_S` seconds. Events indexed before a change keep their themes until they
 change or ``maillage reindex``.
 """
 
@@ -25,7 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -40,6 +46,7 @@ from services.associations.links import (
     link_id,
 )
 from services.associations.model import ASSOCIATION
+from services.associations.project import Related, related
 from shared.bus import Bus
 from shared.model import Event
 from shared.records import Records, follow
@@ -47,6 +54,12 @@ from shared.records import Records, follow
 log = logging.getLogger(__name__)
 
 RELOAD_EVERY_S = 5.0
+#: Seconds between two reads of the registry's sources (no record says it changed).
+SOURCES_EVERY_S = 60.0
+#: Records of the sources an association added itself (services/sources_self).
+SOURCE_RECORD = "source"
+#: Told, after a reload, the associations whose related part changed.
+Listener = Callable[[set[str]], Awaitable[None]]
 #: Organizer strings whose links are remembered between reloads.
 CACHE = 20_000
 
@@ -63,11 +76,20 @@ def declared_themes(record: Mapping[str, Any]) -> list[str]:
 
 class AssociationContext:
     def __init__(self, associations: Iterable[Mapping[str, Any]] = (),
-                 link_records: Iterable[Mapping[str, Any]] = ()) -> None:
-        self.load(associations, link_records)
+                 link_records: Iterable[Mapping[str, Any]] = (),
+                 sources: Sequence[Any] = ()) -> None:
+        self.related: dict[str, Related] = {}
+        self.listeners: list[Listener] = []
+        self.load(associations, link_records, sources)
 
     def load(self, associations: Iterable[Mapping[str, Any]],
-             link_records: Iterable[Mapping[str, Any]]) -> None:
+             link_records: Iterable[Mapping[str, Any]], sources: Sequence[Any] = ()
+             ) -> set[str]:
+        """Hold these records; the associations whose related part changed."""
+        link_records = list(link_records)
+        around = related(link_records, sources)
+        changed = {aid for aid in around.keys() | self.related.keys()
+                   if around.get(aid) != self.related.get(aid)}
         found = [a for a in associations if a.get("state", "active") == "active"]
         themes = {str(a["id"]): declared_themes(a) for a in found}
         links = {str(r["id"]): [e["association"] for e in effective(r)] for r in link_records}
@@ -79,8 +101,9 @@ class AssociationContext:
                                                               else ())
                          if lk.status == LINKED)
 
-        # loaded in a thread while events are enriched: the three together, built first
-        self.themes, self.links, self._link = themes, links, link
+        # loaded in a thread while events are enriched: all together, built first
+        self.themes, self.links, self._link, self.related = themes, links, link, around
+        return changed
 
     def associations_of(self, event: Event) -> list[str]:
         ids: list[str] = []
@@ -109,7 +132,11 @@ class AssociationContext:
 
     # -- from the store of record ---------------------------------------------------------------
 
-    async def reload(self, records: Records) -> None:
+    async def reload(self, records: Records, bus: Bus | None = None) -> None:
+        """Read the associations, the links and (with ``bus``) the registry's sources again,
+        then tell the listeners what changed."""
+        from services.associations.links import registry_sources
+
         try:
             associations, link_records = await asyncio.gather(
                 records.latest(records.subject(ASSOCIATION) + ".*"),
@@ -117,12 +144,20 @@ class AssociationContext:
         except NotFoundError:  # a stack older than the store of record: no associations yet
             log.info("no RECORDS stream: events are themed without their associations")
             return
-        await asyncio.to_thread(self.load, [e.record for e in associations],
-                                [e.record for e in link_records])
+        sources = await registry_sources(bus) if bus is not None else []
+        changed = await asyncio.to_thread(self.load, [e.record for e in associations],
+                                          [e.record for e in link_records], sources)
+        if changed:
+            for listener in self.listeners:
+                await listener(changed)
 
-    async def follow(self, bus: Bus, every_s: float = RELOAD_EVERY_S) -> None:
-        """Reload on each change of an association or a link (runs until cancelled)."""
+    async def follow(self, bus: Bus, every_s: float = RELOAD_EVERY_S,
+                     sources_every_s: float = SOURCES_EVERY_S) -> None:
+        """Reload on each change of an association, a link or an association's own source,
+        and every ``sources_every_s`` seconds (runs until cancelled)."""
         records = Records(bus.js)
-        await follow(bus.nc, [records.subject(k) + ".>" for k in (ASSOCIATION, LINK)],
-                     lambda: self.reload(records), settle_s=every_s,
+        await follow(bus.nc, [records.subject(k) + ".>"
+                              for k in (ASSOCIATION, LINK, SOURCE_RECORD)],
+                     lambda: self.reload(records, bus), settle_s=every_s,
+                     every_s=sources_every_s,
                      on_error=lambda exc: log.warning("associations not reloaded: %s", exc))

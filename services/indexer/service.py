@@ -92,7 +92,6 @@ async def run(settings: Settings) -> None:
     lags: list[asyncio.Task[None]] = []
     try:
         await bus.ensure()
-        await associations.reload(Records(bus.js))  # before the first event: its themes' prior
         lags = [asyncio.create_task(watch_consumer(bus, "EVENTS", DURABLE)),
                 asyncio.create_task(watch_consumer(bus, RECORDS_STREAM, RECORDS_DURABLE))]
         indexer = Indexer(
@@ -109,7 +108,11 @@ async def run(settings: Settings) -> None:
             max_deliver=settings.max_deliver,
             retry_delay_s=settings.retry_delay,
             ack_wait_s=settings.ack_wait,
+            context=associations,
         )
+        # before the first event (its themes' prior); the associations with links or sources
+        # are projected again, for what changed while the indexer was stopped
+        await associations.reload(Records(bus.js), bus)
         log.info("indexer started")
         await asyncio.gather(indexer.run(), run_calls(settings, bus, calls_store),
                              records.run(), follow_reference(settings, indexer,

@@ -7,8 +7,9 @@ beside the events' index) or Elasticsearch (the index ``<MAILLAGE_ES_INDEX>-asso
 
 :meth:`DirectoryStore.apply` takes :class:`DirectoryMessage` batches and is idempotent by
 the record's stream sequence: a message whose sequence is not above the stored one changes
-nothing (``Outcome.STALE``), a removal (``doc`` ``None``: deleted, refused, or no longer
-listed) leaves a tombstone so that an older message arriving late cannot bring it back.
+nothing (``Outcome.STALE``; a ``refresh`` of the stored sequence itself does), a removal
+(``doc`` ``None``: deleted, refused, or no longer listed) leaves a tombstone so that an
+older message arriving late cannot bring it back.
 
 A document is the association's public form (never its private fields: the projection is
 made from :meth:`services.associations.model.Association.public`) plus where it is: the
@@ -31,7 +32,8 @@ from shared.store.base import Outcome, SearchPage
 
 #: Facet name -> the document field holding its values (a list).
 FACETS = {"theme": "themes", "rna_theme": "rna_themes", "quartier": "quartier_values",
-          "commune": "commune_values", "tool": "tools", "state": "state_values"}
+          "commune": "commune_values", "tool": "tools", "state": "state_values",
+          "declared_tool": "declared_tools", "harvested_tool": "harvested_tools"}
 #: Document fields only the stores use (not shown by the API).
 INTERNAL = ("quartier_values", "commune_values", "state_values", "organizer_keys",
             "name_key")
@@ -45,6 +47,9 @@ class DirectoryMessage:
     aid: str
     seq: int
     doc: dict[str, Any] | None
+    #: The same record projected again because what is around it changed (its links, its
+    #: sources): applied when ``seq`` is the stored one too, not only above it.
+    refresh: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,8 +64,9 @@ class DirectoryQuery:
     #: ``True``: only associations with upcoming events; ``False``: only without;
     #: ``None``: both. Needs ``organizers_with_events``.
     has_events: bool | None = None
-    #: Organizer names (case-folded) that have upcoming events, for ``has_events`` and its
-    #: facet; ``None`` when unknown (then no ``has_events`` facet).
+    #: Organizer names (:func:`organizer_key`) and sources (:func:`source_key`) that have
+    #: upcoming events, for ``has_events`` and its facet; ``None`` when unknown (then no
+    #: ``has_events`` facet).
     organizers_with_events: frozenset[str] | None = None
     limit: int = 20
     cursor: str | None = None
@@ -70,6 +76,21 @@ class DirectoryQuery:
 def organizer_key(name: str) -> str:
     """How an organizer name is compared with the events' organizers."""
     return " ".join(name.casefold().split())
+
+
+def source_key(source_id: str) -> str:
+    """How a source an association's events come by is compared with the events' sources:
+    it starts with a space, which :func:`organizer_key` never gives."""
+    return " source " + source_id
+
+
+def event_keys(doc: dict[str, Any]) -> list[str]:
+    """The keys of what an association's events come by: its names and organizer names
+    (:func:`organizer_key`) and its sources (:func:`source_key`)."""
+    names = [doc.get("name") or "", *(doc.get("organizers") or ())]
+    return sorted({organizer_key(o) for o in names if o}
+                  | {source_key(str(s["id"])) for s in doc.get("sources") or ()
+                     if s.get("id")})
 
 
 def name_key(name: str) -> str:
@@ -90,9 +111,7 @@ def complete(doc: dict[str, Any]) -> dict[str, Any]:
             "quartier_values": list(dict.fromkeys(q for q in quartiers if q)),
             "commune_values": [doc["commune"]] if doc.get("commune") else [],
             "state_values": [doc.get("state") or "active"],
-            "organizer_keys": sorted({organizer_key(o) for o in
-                                      [doc.get("name") or "", *(doc.get("organizers") or ())]
-                                      if o}),
+            "organizer_keys": event_keys(doc),
             "name_key": name_key(str(doc.get("name") or ""))}
 
 

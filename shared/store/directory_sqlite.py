@@ -192,7 +192,7 @@ class SqliteDirectory(SqliteFile):
 
     def _apply_one(self, conn: sqlite3.Connection, msg: DirectoryMessage) -> Outcome:
         row = conn.execute("SELECT rowid, seq FROM assoc WHERE aid = ?", (msg.aid,)).fetchone()
-        if row is not None and row[1] >= msg.seq:
+        if row is not None and (row[1] > msg.seq or row[1] == msg.seq and not msg.refresh):
             return Outcome.STALE
         if row is not None:
             conn.execute("DELETE FROM assoc_tags WHERE rid = ?", (row[0],))

@@ -166,7 +166,8 @@ class ElasticDirectory:
         ops: list[dict[str, Any]] = []
         for msg in messages:
             ops += [{"index": {"_index": self.alias, "_id": msg.aid, "version": msg.seq,
-                               "version_type": "external", "require_alias": True}},
+                               "version_type": "external_gte" if msg.refresh else "external",
+                               "require_alias": True}},
                     directory_source(msg)]
         try:
             results = await bulk(self.es, ops, refresh=self.refresh, conflicts_ok=True)

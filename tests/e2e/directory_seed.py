@@ -41,8 +41,9 @@ UNCERTAIN = "La Petite Renes"
 async def seed(site: Any) -> None:
     from services.accounts.storage import Stores
     from services.associations import links
-    from services.associations.directory_pages import DIRECTORY
+    from services.associations.directory_api import DIRECTORY
     from services.associations.storage import Associations
+    from tests.directory_projection import project_directory, reference_geocode
 
     stores = await Stores.open(site.bus)
     associations = Associations(stores)
@@ -55,4 +56,5 @@ async def seed(site: Any) -> None:
     named = await links.named_in(site.store)
     named.append(links.Named(links.ORGANIZER, UNCERTAIN, UNCERTAIN, UNCERTAIN))
     await links.refresh(stores.records, named, actor="test")
-    await site.app[DIRECTORY].reload(stores.records, site.store, stores.bus)
+    # what the indexer does: the records, links and sources into the directory's store
+    await project_directory(site.bus, site.app[DIRECTORY], geocode=reference_geocode())

@@ -6,6 +6,7 @@ allowlist, idempotent) so that a document written by anything else cannot inject
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
@@ -47,14 +48,17 @@ def json_ld(item: dict[str, Any], base: str, request: web.Request) -> str:
     return script_json({"@context": "https://schema.org", **jsonld.event(item, feed)})
 
 
-def associations_of(request: web.Request, doc: dict[str, Any]) -> list[tuple[str, str]]:
-    """(name, page) of the listed associations the event comes from (the indexer's links)."""
-    from services.associations.directory_pages import DIRECTORY
+async def associations_of(request: web.Request, doc: dict[str, Any]
+                          ) -> list[tuple[str, str]]:
+    """(name, page) of the listed associations the event comes from (the indexer's links),
+    as the directory's projection knows them."""
+    from services.associations.directory_api import DIRECTORY
 
     directory = request.app.get(DIRECTORY)
     ids = (doc.get("extra") or {}).get("associations") or []
-    found = [directory.get(str(aid)) for aid in ids] if directory is not None else []
-    return [(e.name, f"/associations/{e.id}") for e in found if e is not None]
+    found = await asyncio.gather(*(directory.get(str(aid)) for aid in ids)) \
+        if directory is not None else []
+    return [(e["name"], f"/associations/{e['id']}") for e in found if e is not None]
 
 
 def script_json(data: Any) -> str:
@@ -122,7 +126,7 @@ async def event_page(request: web.Request) -> web.Response:
         outlook_url=outlook_url(doc, tz, page_url),
         preview=link_preview(doc, page_url=page_url, when=when, place=place,
                              image=base + image["url"] if image else None),
-        associations=associations_of(request, doc),
+        associations=await associations_of(request, doc),
     )
 
 

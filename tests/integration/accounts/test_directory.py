@@ -8,18 +8,22 @@ import html as htmllib
 import json
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
 from services.accounts.web import SITE
 from services.associations import links
-from services.associations.directory_pages import DIRECTORY
+from services.associations.directory_api import DIRECTORY
 from services.associations.model import DISSOLVED
 from services.associations.storage import Associations
 from services.harvester.registry import SourceRegistry
 from services.harvester.sources import parse_source
+from services.indexer.associations import AssociationContext
+from services.indexer.records_consumer import RecordsIndexer
 from services.query.context import STORE
 from shared.model import Event, EventMessage, Occurrence
+from tests.directory_projection import project_directory
 
 from .conftest import Site
 
@@ -54,7 +58,7 @@ async def populate(site: Site) -> None:
         extra={"associations": ["urb35", "gone"]}), 1)])  # as the indexer links it
     named = await links.named_in(site.app[STORE], await links.registry_sources(stores.bus))
     await links.refresh(stores.records, named, actor="test")
-    await site.app[DIRECTORY].reload(stores.records, site.app[STORE], stores.bus)
+    await project_directory(stores.bus, site.app[DIRECTORY])
 
 
 async def test_directory_search_filters_and_facets(site: Site, browser) -> None:
@@ -150,17 +154,54 @@ async def test_tools_inventory(site: Site, browser) -> None:
     assert helloasso, page
 
 
-async def test_the_directory_follows_new_associations(site: Site, browser) -> None:
+async def until(check: Any, what: str, within_s: float = 15) -> Any:
+    """Poll ``check()`` until it gives something (a bounded wait, not a timing test)."""
+    deadline = asyncio.get_running_loop().time() + within_s
+    while not (found := await check()):
+        assert asyncio.get_running_loop().time() < deadline, what
+        await asyncio.sleep(0.1)
+    return found
+
+
+async def test_the_indexer_projects_new_associations_and_their_new_links(site: Site,
+                                                                        browser) -> None:
+    """The indexer's records projection running as in a stack: a new association reaches the
+    page; a link an operator makes afterwards projects it again, with its organizer name, so
+    that its events count as its own in the filters."""
     stores = site.app[SITE].ready()
     directory = site.app[DIRECTORY]
-    await Associations(stores).create({"name": "Les Amis du Thabor"}, actor="test",
-                                      aid="amis-thabor")
-    deadline = asyncio.get_running_loop().time() + 15
-    while directory.get("amis-thabor") is None:  # a bounded wait, not a timing test
-        assert asyncio.get_running_loop().time() < deadline, "not followed"
-        await asyncio.sleep(0.1)
-    b = await browser()
-    assert "Les Amis du Thabor" in (await b.get("/associations?q=thabor"))[1]
+    context = AssociationContext()
+    indexer = RecordsIndexer(stores.bus, directory, None, context=context, batch_size=64)
+    tasks = [asyncio.create_task(indexer.run(idle_timeout=0.2)),
+             asyncio.create_task(context.follow(stores.bus, every_s=0.1))]
+    try:
+        start = datetime.now(UTC) + timedelta(days=2)
+        await site.app[STORE].apply([EventMessage.upsert(Event.create(
+            source_id="s-thabor", source_uid="1", title="Fête des fleurs",
+            organizer="Fête du Thabor", occurrences=(Occurrence(start=start),)), 1)])
+        await Associations(stores).create({"name": "Les Amis du Thabor"}, actor="test",
+                                          aid="amis-thabor")
+        await until(lambda: directory.get("amis-thabor"), "not projected")
+        b = await browser()
+        assert "Les Amis du Thabor" in (await b.get("/associations?q=thabor"))[1]
+        status, page = await b.get("/associations?a_venir=oui&q=thabor")
+        assert "Aucune association ne correspond" in page  # not its name, not linked yet
+        lid = links.link_id(links.ORGANIZER, "Fête du Thabor")
+        await stores.records.create(links.subject(stores.records, lid), {
+            "id": lid, "kind": links.ORGANIZER, "value": "Fête du Thabor", "label": "",
+            "links": [], "decisions": {"Fête du Thabor": "amis-thabor"}}, actor="operator")
+
+        async def linked() -> bool:
+            doc = await directory.get("amis-thabor")
+            return doc is not None and "Fête du Thabor" in doc["organizers"]
+
+        await until(linked, "not projected again after the link")
+        status, page = await b.get("/associations?a_venir=oui&q=thabor")
+        assert "1 association" in page and "Les Amis du Thabor" in page, page
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
 
 
 async def test_an_association_declares_its_tools_on_its_form(site: Site, browser) -> None:

@@ -504,6 +504,11 @@ class FakeElastic:
             return fail(409, "version_conflict_engine_exception",
                         f"[{doc_id}]: version conflict, current version [{current.version}] is"
                         f" higher or equal to the one provided [{meta['version']}]")
+        if (meta.get("version_type") == "external_gte" and current is not None
+                and current.version > int(meta["version"])):
+            return fail(409, "version_conflict_engine_exception",
+                        f"[{doc_id}]: version conflict, current version [{current.version}] is"
+                        f" higher than the one provided [{meta['version']}]")
         if kind == "delete":
             if current is None:
                 return {**out, "status": 404, "result": "not_found", "_version": 1}
@@ -518,7 +523,8 @@ class FakeElastic:
         else:
             source = body
         index.seq += 1
-        version = int(meta["version"]) if external else (current.version + 1 if current else 1)
+        version = int(meta["version"]) if external or meta.get("version_type") == "external_gte" \
+            else (current.version + 1 if current else 1)
         index.docs[doc_id] = Doc(source, index.seq, version)
         return {**out, "status": 201 if current is None else 200,
                 "result": "created" if current is None else "updated",

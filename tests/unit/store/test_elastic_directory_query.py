@@ -27,7 +27,8 @@ def test_facets_filter_and_aggregate_on_their_fields() -> None:
     assert {"terms": {"quartier_values": ["Centre", "Thabor"]}} in flt
     assert {"terms": {"state_values": ["active"]}} in flt
     assert body["sort"] == [{"name_key": "asc"}, {"aid": "asc"}]
-    assert set(body["aggs"]) == {"theme", "rna_theme", "quartier", "commune", "tool", "state"}
+    assert set(body["aggs"]) == {"theme", "rna_theme", "quartier", "commune", "tool", "state",
+                                 "declared_tool", "harvested_tool"}
     assert body["aggs"]["commune"]["terms"]["field"] == "commune_values"
 
 
