@@ -50,3 +50,4 @@ async def project_directory(bus: Bus, directory: DirectoryStore, *, geocode: Any
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+    await directory.settle()  # the pages read what was just written

@@ -157,6 +157,10 @@ class DirectoryStore(Protocol):
 
     async def count(self) -> int: ...
 
+    async def settle(self) -> None:
+        """Make every write made so far visible to searches now (searches may lag a write
+        by up to a second otherwise): for tools and tests that write, then read at once."""
+
     async def reset(self) -> None: ...
 
     async def close(self) -> None: ...

@@ -267,6 +267,12 @@ class SqliteDirectory(SqliteFile):
     async def count(self) -> int:
         return len(self.view().rowids)
 
+    async def settle(self) -> None:
+        conn = self._conn()
+        state = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
+        if state != self._view.version:
+            self._view = _View.load(conn, state)
+
     async def search(self, query: DirectoryQuery) -> SearchPage:
         offset = decode_offset(query.cursor) if query.cursor else 0
         view = self.view()

@@ -157,6 +157,10 @@ class ElasticDirectory:
     async def close(self) -> None:
         await self.es.close()
 
+    async def settle(self) -> None:
+        await self.ensure()
+        await self.es.indices.refresh(index=self.alias)
+
     async def apply(self, messages: Sequence[DirectoryMessage]) -> list[Outcome]:
         refused = {i: f"refused for Elasticsearch: {why}" for i, msg in enumerate(messages)
                    if (why := unwritable(msg.aid, msg.seq))}

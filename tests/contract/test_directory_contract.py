@@ -10,13 +10,20 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from shared.store.base import Outcome
-from shared.store.directory_base import DirectoryMessage, DirectoryQuery, DirectoryStore
+from shared.store.directory_base import (
+    DirectoryMessage,
+    DirectoryQuery,
+    DirectoryStore,
+    organizer_key,
+    source_key,
+)
 from tests.contract.conftest import ES_URL
 
 DIRECTORY_BACKENDS = ["sqlite", "elasticsearch-standin", *(["elasticsearch"] if ES_URL else [])]
@@ -137,6 +144,34 @@ async def test_facet_filters_and_counts(store: DirectoryStore) -> None:
     assert filtered.facets["tool"] == [{"value": "mobilizon", "count": 2},
                                        {"value": "framadate", "count": 1}]
     assert "has_events" not in filtered.facets  # unknown without the events' organizers
+
+
+async def test_a_refresh_of_the_stored_sequence_applies_an_older_one_does_not(
+        store: DirectoryStore) -> None:
+    """A record projected again (its links changed) carries its own sequence: it replaces
+    the stored document of that sequence, never a newer one."""
+    await store.apply(SEED)
+    assert await store.apply([msg("velo", 10, "Vélo Club, redelivered")]) == [Outcome.STALE]
+    again = replace(msg("velo", 10, "Vélo Club, linked", organizers=["VCA Rennes"]),
+                    refresh=True)
+    assert await store.apply([again]) == [Outcome.APPLIED]
+    assert (await store.get("velo") or {})["organizers"] == ["VCA Rennes"]
+    assert await store.apply([replace(msg("velo", 9, "Older"), refresh=True)]) == [
+        Outcome.STALE]
+    assert (await store.get("velo") or {})["name"] == "Vélo Club, linked"
+    assert await ids(store, has_events=True,
+                     organizers_with_events=frozenset({"vca rennes"})) == ["velo"]
+
+
+async def test_upcoming_events_by_sources(store: DirectoryStore) -> None:
+    await store.apply([*SEED, msg("cirque", 14, "Cirque du Blosne",
+                                  sources=[{"id": "cirque-agenda", "url": "https://x.test/a.ics",
+                                            "format": None, "tool": None}])])
+    having = frozenset({source_key("cirque-agenda")})
+    assert await ids(store, has_events=True, organizers_with_events=having) == ["cirque"]
+    # a source key is never an organizer name: an organizer named so does not match it
+    assert await ids(store, has_events=True, organizers_with_events=frozenset(
+        {organizer_key(" source cirque-agenda")})) == []
 
 
 async def test_upcoming_events_by_organizer_names(store: DirectoryStore) -> None:

@@ -9,6 +9,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -93,6 +94,75 @@ async def test_directory_search_filters_and_facets(site: Site, browser) -> None:
     assert re.search(r'Bréquigny <span class="n">\(1<', quartiers[:quartiers.index("</fieldset>")])
     status, page = await b.get("/associations?q=zzzz")
     assert status == 200 and "Aucune association ne correspond" in page
+
+
+#: The same searches as the page's parameters and as the API's.
+SAME_SEARCHES = [
+    ({}, {}),
+    ({"q": "basket"}, {"q": "basket"}),
+    ({"q": "URB 35"}, {"q": "URB 35"}),
+    ({"a_venir": "oui"}, {"has_events": "true"}),
+    ({"outil": "google-agenda"}, {"tool": "google-agenda"}),
+    ({"theme": ["sport", "culture"]}, {"theme": ["sport", "culture"]}),
+    ({"theme": "sport", "quartier": "Bréquigny"}, {"theme": "sport", "quartier": "Bréquigny"}),
+    ({"commune": "Cesson-Sévigné"}, {"commune": "Cesson-Sévigné"}),
+    ({"q": "vélo", "outil": "helloasso", "a_venir": "oui"},
+     {"q": "vélo", "tool": "helloasso", "has_events": "true"}),
+    ({"q": "zzzz"}, {"q": "zzzz"}),
+]
+FACET_OF = {"Thèmes": "theme", "Quartiers": "quartier", "Communes": "commune",
+            "Outils utilisés": "tool"}
+
+
+def as_query(params: dict[str, Any]) -> list[tuple[str, str]]:
+    return [(k, v) for k, values in params.items()
+            for v in (values if isinstance(values, list) else [values])]
+
+
+def read_page(page: str) -> dict[str, Any]:
+    """What the directory page shows: the number found, the associations listed (in order),
+    and each filter's counts."""
+    count = re.search(r'<p class="count">(Aucune|\d+) association', page)
+    listed = page[page.index('<div class="results">'):]
+    facets: dict[str, dict[str, int]] = {}
+    for legend, name in FACET_OF.items():
+        if f"<legend>{legend}</legend>" not in page:
+            facets[name] = {}
+            continue
+        box = page[page.index(f"<legend>{legend}</legend>"):]
+        box = box[:box.index("</fieldset>")]
+        facets[name] = {htmllib.unescape(v): int(n) for v, n in re.findall(
+            r'value="([^"]+)"[^>]*>\s*<label[^>]*>[^<]*<span class="n">\((\d+)', box)}
+    upcoming = re.search(r'id="a-venir"[^>]*>\s*<label[^>]*>[^<]*<span class="n">\((\d+)',
+                         page)
+    assert count and upcoming, page
+    return {"total": 0 if count.group(1) == "Aucune" else int(count.group(1)),
+            "ids": re.findall(r'<h2 class="title"><a href="/associations/([^"]+)">', listed),
+            "facets": facets, "upcoming": int(upcoming.group(1))}
+
+
+async def test_the_page_and_the_api_give_the_same_results_and_counts(site: Site,
+                                                                     browser) -> None:
+    await populate(site)
+    b = await browser()
+    for page_params, api_params in SAME_SEARCHES:
+        status, page = await b.get("/associations?" + urlencode(as_query(page_params)))
+        assert status == 200, page
+        shown = read_page(page)
+        status, text = await b.get("/v1/associations?" + urlencode(
+            [*as_query(api_params), ("facets", "true"), ("limit", "20")]))
+        api = json.loads(text)
+        assert shown["total"] == api["total"], page_params
+        assert shown["ids"] == [i["id"] for i in api["items"]], page_params
+        for name, counted in shown["facets"].items():
+            expected = {f["value"]: f["count"] for f in api["facets"][name]}
+            chosen = api_params.get(name, [])
+            chosen = chosen if isinstance(chosen, list) else [chosen]
+            # the page also offers the chosen values when they have no result (count 0)
+            assert counted == {**{v: 0 for v in chosen}, **expected}, (page_params, name)
+        having = {f["value"]: f["count"] for f in api["facets"]["has_events"]}
+        assert shown["upcoming"] == having.get("true", 0), page_params
+    assert read_page((await b.get("/associations?outil=google-agenda"))[1])["total"] == 3
 
 
 async def test_association_page_shows_events_identity_sources_tools(site: Site,

@@ -36,3 +36,17 @@ async def test_own_writes_are_seen_at_once(tmp_path: Path) -> None:
     assert (await store.search(DirectoryQuery())).total == 2
     assert store.building is None
     await store.close()
+
+
+async def test_settle_makes_another_writers_rows_searchable_at_once(tmp_path: Path) -> None:
+    writer = SqliteDirectory(tmp_path / "directory.sqlite")
+    reader = SqliteDirectory(tmp_path / "directory.sqlite", stale_s=3600)
+    await writer.apply([DirectoryMessage("a", 1, doc("a", "Alpha"))])
+    assert (await reader.search(DirectoryQuery())).total == 1
+    await writer.apply([DirectoryMessage("b", 2, doc("b", "Bravo"))])
+    assert (await reader.search(DirectoryQuery())).total == 1  # the view it had
+    await reader.settle()
+    assert (await reader.search(DirectoryQuery())).total == 2
+    await writer.close()
+    await reader.close()
+
