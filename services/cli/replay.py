@@ -138,7 +138,7 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
     store = open_store(settings)
     directory = open_directory_store(settings)
     bus = await connect(settings)
-    pool = make_pool(settings)
+    pool = make_pool(settings, context)
     try:
         await context.reload(Records(bus.js), bus)  # the themes' prior, the links
         total = (await bus.js.stream_info("EVENTS")).state.messages

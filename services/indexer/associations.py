@@ -80,13 +80,15 @@ class AssociationContext:
                  sources: Sequence[Any] = ()) -> None:
         self.related: dict[str, Related] = {}
         self.listeners: list[Listener] = []
+        #: one more on each load: the enrichment workers load the records again when it moved
+        self.version = 0
         self.load(associations, link_records, sources)
 
     def load(self, associations: Iterable[Mapping[str, Any]],
              link_records: Iterable[Mapping[str, Any]], sources: Sequence[Any] = ()
              ) -> set[str]:
         """Hold these records; the associations whose related part changed."""
-        link_records = list(link_records)
+        associations, link_records = list(associations), list(link_records)
         around = related(link_records, sources)
         changed = {aid for aid in around.keys() | self.related.keys()
                    if around.get(aid) != self.related.get(aid)}
@@ -103,7 +105,15 @@ class AssociationContext:
 
         # loaded in a thread while events are enriched: all together, built first
         self.themes, self.links, self._link, self.related = themes, links, link, around
+        self._records = {"associations": associations, "links": link_records}
+        self.version += 1
         return changed
+
+    def snapshot(self) -> dict[str, list[Mapping[str, Any]]]:
+        """The records it was loaded from (``AssociationContext(**snapshot)`` is the same
+        context): what the enrichment workers load (:mod:`services.indexer.enrich_pool`)."""
+        return {"associations": self._records["associations"],
+                "link_records": self._records["links"]}
 
     def associations_of(self, event: Event) -> list[str]:
         ids: list[str] = []

@@ -5,6 +5,13 @@ the store: on two cores, a worker process that decodes and enriches the next bat
 current one is written nearly halves the time per event. Each worker loads the reference data
 once (``MAILLAGE_REFERENCE_DIR``) and keeps its own enrichment memo.
 
+The workers give events the themes of their associations as the indexer's process does: with
+an :class:`~services.indexer.associations.AssociationContext` (kept current by the indexer),
+the pool writes the records the context holds to a file of its own each time the context is
+loaded again (:attr:`~services.indexer.associations.AssociationContext.version`), and each
+batch says which file and version it was prepared for: a worker that has not loaded that
+version yet builds its own context from the file first.
+
 A worker answers, for each raw message, ``("ok", EventMessage)`` (enriched),
 ``("poison", reason)`` (undecodable: dead-lettered at once) or ``("failed", repr)`` (a bug
 on that message: retried, then dead-lettered), the same outcomes as preparing it in the
@@ -14,24 +21,34 @@ indexer's process (:meth:`services.indexer.projector.Projector.prepare_batch`).
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from services.indexer.enrich import Enricher
 from shared.errors import InvalidMessage
 from shared.model import EventMessage
 
+if TYPE_CHECKING:
+    from services.indexer.associations import AssociationContext
+
 log = logging.getLogger(__name__)
 
 Outcome = tuple[str, Any]
+#: (file, version) of the association context a batch is prepared with
+Shared = tuple[str, int]
 
 _enricher: list[Enricher] = []  # the worker's enricher, made by _start
+_context_version: list[int] = []  # the version of the association context it loaded
 
 
 def _start(reference_dir: str, timezone: str, indexer_pid: int) -> None:
@@ -55,10 +72,24 @@ def _exit_with(pid: int, every_s: float = 1.0) -> None:
             os._exit(0)
 
 
-def prepare_raw(raws: list[bytes]) -> list[Outcome]:
-    """Decode and enrich ``raws`` (in a worker)."""
+def _use_context(shared: Shared) -> None:
+    """Load the association context of ``shared`` unless this worker has that version."""
+    from services.indexer.associations import AssociationContext
+
+    path, version = shared
+    if _context_version == [version]:
+        return
+    records = json.loads(Path(path).read_text(encoding="utf-8"))
+    _enricher[0].associations = AssociationContext(**records).annotate
+    _context_version[:] = [version]
+
+
+def prepare_raw(raws: list[bytes], shared: Shared | None = None) -> list[Outcome]:
+    """Decode and enrich ``raws`` (in a worker), with the association context of ``shared``."""
     from services.indexer.consumer import decode
 
+    if shared is not None:
+        _use_context(shared)
     enricher = _enricher[0]
     out: list[Outcome] = []
     for raw in raws:
@@ -78,11 +109,29 @@ class EnrichPool:
     """``workers`` processes (started by a fork server: no state of the event loop or of
     the NATS connection is copied) that prepare batches of raw messages."""
 
-    def __init__(self, workers: int, reference_dir: str, timezone: str) -> None:
+    def __init__(self, workers: int, reference_dir: str, timezone: str,
+                 associations: AssociationContext | None = None) -> None:
         self.workers = workers
         self.reference_dir = reference_dir
         self.timezone = timezone
+        self.associations = associations
+        self._shared: Shared | None = None
+        self._files = tempfile.mkdtemp(prefix="maillage-enrich-")
         self._executor = self._start()
+
+    async def shared(self) -> Shared | None:
+        """The file of the association context's current version, written when it moved
+        (the previous file stays for a batch still reading it; older ones go)."""
+        context = self.associations
+        if context is None:
+            return None
+        if self._shared is None or self._shared[1] != context.version:
+            version = context.version
+            path = Path(self._files) / f"associations-{version}.json"
+            keep = {path.name, Path(self._shared[0]).name if self._shared else ""}
+            await asyncio.to_thread(_write_json, path, context.snapshot(), keep)
+            self._shared = (str(path), version)
+        return self._shared
 
     def _start(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
@@ -92,9 +141,11 @@ class EnrichPool:
     async def prepare(self, raws: list[bytes]) -> list[Outcome]:
         """One outcome per raw message, in order; the batch is shared between the workers."""
         loop = asyncio.get_running_loop()
+        shared = await self.shared()
         size = -(-len(raws) // self.workers) or 1
         parts = [raws[i:i + size] for i in range(0, len(raws), size)]
-        done = await asyncio.gather(*(loop.run_in_executor(self._executor, prepare_raw, part)
+        done = await asyncio.gather(*(loop.run_in_executor(self._executor, prepare_raw, part,
+                                                           shared)
                                       for part in parts))
         return [outcome for part in done for outcome in part]
 
@@ -116,3 +167,15 @@ class EnrichPool:
 
     def close(self) -> None:
         self._executor.shutdown(wait=True, cancel_futures=True)
+        shutil.rmtree(self._files, ignore_errors=True)
+
+
+def _write_json(path: Path, data: Any, keep: set[str]) -> None:
+    """Write ``data`` to ``path`` whole (a worker never reads half a file); remove the other
+    files of its directory but those named in ``keep``."""
+    partial = path.with_suffix(".part")
+    partial.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    os.replace(partial, path)
+    for old in path.parent.glob("associations-*.json"):
+        if old.name not in keep:
+            old.unlink(missing_ok=True)

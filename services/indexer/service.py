@@ -50,11 +50,14 @@ def enricher_for(reference: str, timezone: str) -> Enricher:
     return Enricher(data, timezone=timezone)
 
 
-def make_pool(settings: Settings) -> EnrichPool | None:
-    """The enrichment workers (MAILLAGE_ENRICH_WORKERS; none: enrich in this process)."""
+def make_pool(settings: Settings,
+              associations: AssociationContext | None = None) -> EnrichPool | None:
+    """The enrichment workers (MAILLAGE_ENRICH_WORKERS; none: enrich in this process), with
+    the associations' themes as a prior as in this process."""
     if settings.enrich_workers <= 0:
         return None
-    return EnrichPool(settings.enrich_workers, settings.reference_dir, settings.timezone)
+    return EnrichPool(settings.enrich_workers, settings.reference_dir, settings.timezone,
+                      associations)
 
 
 async def follow_reference(settings: Settings, indexer: Indexer, every_s: float = 30,
@@ -83,7 +86,7 @@ async def follow_reference(settings: Settings, indexer: Indexer, every_s: float 
 async def run(settings: Settings) -> None:
     associations = AssociationContext()
     enricher = make_enricher(settings, associations)
-    pool = make_pool(settings)
+    pool = make_pool(settings, associations)
     store = open_store(settings)
     calls_store = open_call_store(settings)
     directory = open_directory_store(settings)
