@@ -148,7 +148,8 @@ def over_http(directory: Path, searches: list[list[tuple[str, str]]]) -> None:
     port = free_port()
     process = start_server(path, port, microcache=False, workers=1)
     try:
-        for name, target in (("page /associations", lambda p: "/associations?"
+        for name, target in (("/healthz (the HTTP stack alone)", lambda p: "/healthz"),
+                             ("page /associations", lambda p: "/associations?"
                               + urlencode(p)),
                              ("API /v1/associations", lambda p: "/v1/associations?"
                               + urlencode(as_api(p)))):

@@ -57,3 +57,18 @@ def test_place_pieces_are_said_once() -> None:
     assert join_place("Le Triangle", "le triangle", "35200  rennes", "Rennes") == (
         "Le Triangle, 35200 rennes")
     assert place_label({"location": {"online": True}}) == "En ligne"
+
+
+def test_texts_no_rule_changes_are_skipped_and_only_those() -> None:
+    """typo() skips a text without any rule's trigger (most of a page): it gives what every
+    rule applied in turn gives, for texts that each trigger one rule."""
+    from services.query.web.fr import _TYPO
+
+    samples = ["l'agenda", "l&#39;agenda", "l&#x27;agenda", "«poésie", "poésie »",
+               "Date limite : demain", "Quand ?", "Vite !", "a ; b", "de 9 h 30", "à 14 h",
+               "12 €", "50 %", "  ", "Bréquigny", "Sport et plein air", "Union 35"]
+    for text in samples:
+        every = text
+        for pattern, replacement in _TYPO:
+            every = pattern.sub(replacement, every)
+        assert typo(text) == every, text
