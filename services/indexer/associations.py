@@ -20,11 +20,14 @@ It also holds what the directory's projection needs beyond an association's own 
 sources), and says after each reload which associations that changed for
 (:attr:`AssociationContext.listeners`), so that the indexer projects them again.
 
+It says too what changed for the events (:attr:`AssociationContext.affected`, told to
+:attr:`AssociationContext.event_listeners`): the indexer publishes those events again
+(:mod:`services.indexer.relink`) so that they get their associations' themes now.
+
 :meth:`AssociationContext.follow` keeps it current: a change of an association, a link or a
 source an association added (a core subscription to their subjects) reloads them, at most
 every :data:`RELOAD_EVERY_S` seconds, and the registry's sources every
-:data:`SOURCES_EVERY_S` seconds. Events indexed before a change keep their themes until they
-change or ``maillage reindex``.
+:data:`SOURCES_EVERY_S` seconds.
 """
 
 from __future__ import annotations
@@ -47,6 +50,7 @@ from services.associations.links import (
 )
 from services.associations.model import ASSOCIATION
 from services.associations.project import Related, related
+from services.indexer.relink import Affected
 from shared.bus import Bus
 from shared.model import Event
 from shared.records import Records, follow
@@ -60,6 +64,8 @@ SOURCES_EVERY_S = 60.0
 SOURCE_RECORD = "source"
 #: Told, after a reload, the associations whose related part changed.
 Listener = Callable[[set[str]], Awaitable[None]]
+#: Told, after a reload, the organizers and sources whose events' associations changed.
+EventListener = Callable[[Affected], Awaitable[None]]
 #: Organizer strings whose links are remembered between reloads.
 CACHE = 20_000
 
@@ -79,7 +85,16 @@ class AssociationContext:
                  link_records: Iterable[Mapping[str, Any]] = (),
                  sources: Sequence[Any] = ()) -> None:
         self.related: dict[str, Related] = {}
+        self.themes: dict[str, list[str]] = {}
+        self.links: dict[str, list[str]] = {}
+        self._named: dict[str, tuple[str, str]] = {}  # link id -> (kind, value)
+        self._names: dict[str, set[str]] = {}  # association id -> its names
         self.listeners: list[Listener] = []
+        self.event_listeners: list[EventListener] = []
+        #: what the last load changed for events (nothing before the first reload from the
+        #: store of record: that one is what the events were indexed with, or a start)
+        self.affected = Affected()
+        self._followed = False
         #: one more on each load: the enrichment workers load the records again when it moved
         self.version = 0
         self.load(associations, link_records, sources)
@@ -95,6 +110,14 @@ class AssociationContext:
         found = [a for a in associations if a.get("state", "active") == "active"]
         themes = {str(a["id"]): declared_themes(a) for a in found}
         links = {str(r["id"]): [e["association"] for e in effective(r)] for r in link_records}
+        named = {str(r["id"]): (str(r.get("kind") or ""), str(r.get("value") or ""))
+                 for r in link_records}
+        names = {str(a["id"]): {str(n) for n in (a.get("name"), a.get("acronym"),
+                                                 *(a.get("aliases") or ()),
+                                                 *(a.get("organizers") or ())) if n}
+                 for a in found}
+        affected = self._affected(themes, links, named, names, around) if self._followed \
+            else Affected()
         linker = Linker(found)
 
         @lru_cache(maxsize=CACHE)
@@ -105,9 +128,35 @@ class AssociationContext:
 
         # loaded in a thread while events are enriched: all together, built first
         self.themes, self.links, self._link, self.related = themes, links, link, around
+        self._named, self._names, self.affected = named, names, affected
         self._records = {"associations": associations, "links": link_records}
         self.version += 1
         return changed
+
+    def _affected(self, themes: dict[str, list[str]], links: dict[str, list[str]],
+                  named: dict[str, tuple[str, str]], names: dict[str, set[str]],
+                  around: dict[str, Related]) -> Affected:
+        """What changes for events from the records held to these: the organizers and
+        sources whose link names other associations, and everything an association whose
+        themes changed (or that came or went) publishes under."""
+        out = Affected()
+        for lid in links.keys() | self.links.keys():
+            if links.get(lid, []) != self.links.get(lid, []):
+                kind, value = named.get(lid) or self._named.get(lid) or ("", "")
+                if value:
+                    (out.sources if kind == SOURCE else out.organizers).add(value)
+        moved = {aid for aid in themes.keys() | self.themes.keys()
+                 if themes.get(aid) != self.themes.get(aid)}
+        for aid in moved:
+            out.organizers |= names.get(aid) or self._names.get(aid) or set()
+            for lid, aids in (*links.items(), *self.links.items()):
+                if aid in aids:
+                    kind, value = named.get(lid) or self._named.get(lid) or ("", "")
+                    if value:
+                        (out.sources if kind == SOURCE else out.organizers).add(value)
+            for source in (around.get(aid) or self.related.get(aid) or Related()).sources:
+                out.sources.add(str(source["id"]))
+        return out
 
     def snapshot(self) -> dict[str, list[Mapping[str, Any]]]:
         """The records it was loaded from (``AssociationContext(**snapshot)`` is the same
@@ -157,9 +206,13 @@ class AssociationContext:
         sources = await registry_sources(bus) if bus is not None else []
         changed = await asyncio.to_thread(self.load, [e.record for e in associations],
                                           [e.record for e in link_records], sources)
+        self._followed = True
         if changed:
             for listener in self.listeners:
                 await listener(changed)
+        if self.affected:
+            for on_events in self.event_listeners:
+                await on_events(self.affected)
 
     async def follow(self, bus: Bus, every_s: float = RELOAD_EVERY_S,
                      sources_every_s: float = SOURCES_EVERY_S) -> None:

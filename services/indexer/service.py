@@ -13,6 +13,7 @@ from services.indexer.enrich import Enricher
 from services.indexer.enrich_pool import EnrichPool
 from services.indexer.records_consumer import DURABLE as RECORDS_DURABLE
 from services.indexer.records_consumer import RecordsIndexer
+from services.indexer.relink import Affected, reenrich
 from shared.bus import Bus
 from shared.errors import ConfigError
 from shared.metrics import start_metrics_server, stop_metrics_server, watch_consumer
@@ -113,6 +114,10 @@ async def run(settings: Settings) -> None:
             ack_wait_s=settings.ack_wait,
             context=associations,
         )
+        async def reenrich_events(affected: Affected) -> None:
+            await reenrich(bus, store, affected)
+
+        associations.event_listeners.append(reenrich_events)
         # before the first event (its themes' prior); the associations with links or sources
         # are projected again, for what changed while the indexer was stopped
         await associations.reload(Records(bus.js), bus)

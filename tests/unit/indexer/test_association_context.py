@@ -56,3 +56,25 @@ def test_link_records_win_and_sources_count_too() -> None:
     out = context.annotate(event("Troc", "Inconnu", "agenda-jardins"))
     assert out.extra == {"associations": ["jardins"], "association_themes": ["environnement"]}
     assert context.annotate(event("Fête", "Inconnu")).extra == {}
+
+
+def test_a_reload_says_what_changed_for_the_events() -> None:
+    """After the first reload, each load names the organizers and sources whose events must
+    be enriched again: a link that names another association, an association whose themes
+    changed (its names, its linked organizers and sources)."""
+    smashers = {"id": link_id(ORGANIZER, "Les Smashers"), "kind": ORGANIZER,
+                "value": "Les Smashers", "links": [], "decisions": {"Les Smashers": "rec-volley"}}
+    agenda = {"id": link_id(SOURCE, "agenda-jardins"), "kind": SOURCE, "value": "agenda-jardins",
+              "links": [], "decisions": {"": "jardins"}}
+    context = AssociationContext()
+    context.load(ASSOCIATIONS, [agenda])
+    assert not context.affected  # before the first reload: nothing is known to have changed
+    context._followed = True  # as after AssociationContext.reload
+    context.load(ASSOCIATIONS, [agenda])
+    assert not context.affected
+    context.load(ASSOCIATIONS, [agenda, smashers])
+    assert context.affected.organizers == {"Les Smashers"} and not context.affected.sources
+    retheme = [{**ASSOCIATIONS[1], "themes": ["culture"]}, *ASSOCIATIONS[::2]]
+    context.load(retheme, [agenda, smashers])
+    assert context.affected.organizers == {"Les Jardins du Blosne"}
+    assert context.affected.sources == {"agenda-jardins"}
