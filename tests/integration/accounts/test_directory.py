@@ -163,6 +163,12 @@ async def test_the_page_and_the_api_give_the_same_results_and_counts(site: Site,
         having = {f["value"]: f["count"] for f in api["facets"]["has_events"]}
         assert shown["upcoming"] == having.get("true", 0), page_params
     assert read_page((await b.get("/associations?outil=google-agenda"))[1])["total"] == 3
+    # what the API refuses, the page refuses too: in French, for a browser
+    status, page = await b.get("/associations?theme=inconnu",
+                               headers={"Accept": "text/html"})
+    assert status == 400 and '<html lang="fr">' in page, page
+    status, text = await b.get("/v1/associations?theme=inconnu")
+    assert status == 400 and json.loads(text)["error"]["details"]["parameter"] == "theme"
 
 
 async def test_association_page_shows_events_identity_sources_tools(site: Site,
