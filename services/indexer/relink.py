@@ -104,7 +104,7 @@ async def last_messages(bus: Bus, source_id: str, event_ids: set[str]
                                  ordered_consumer=True, deliver_policy=DeliverPolicy.ALL)
     try:
         info = await sub.consumer_info()
-        if info.num_pending or info.delivered.stream_seq:
+        if info.num_pending or (info.delivered and info.delivered.stream_seq):
             await asyncio.wait_for(done.wait(), READ_STALL)
     except TimeoutError:
         log.warning("events of a source not read in time", extra={"source_id": source_id})
