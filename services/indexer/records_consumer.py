@@ -37,6 +37,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DURABLE = "records-indexer"
+#: Associations projected again reading their records one by one, at most.
+ONE_BY_ONE = 50
 
 
 def decode(subject: str, seq: int, raw: bytes, geocode: Geocode | None,
@@ -70,14 +72,19 @@ class RecordsIndexer(Projector[DirectoryMessage]):
                       self.around)
 
     async def reproject(self, aids: Iterable[str]) -> None:
-        """Project the current records of ``aids`` again (their links or sources changed)."""
+        """Project the current records of ``aids`` again (their links or sources changed):
+        a few read one by one, more (the indexer's start) in one read of them all."""
         records = Records(self.bus.js)
-        messages = []
-        for aid in sorted(aids):
-            entry = await records.last(records.subject(ASSOCIATION, aid))
-            if entry is not None:
-                messages.append(replace(message(entry, self.geocode, self.around),
-                                        refresh=True))
+        wanted = {records.subject(ASSOCIATION, aid) for aid in aids}
+        if len(wanted) > ONE_BY_ONE:
+            entries = [e for e in await records.latest(records.subject(ASSOCIATION) + ".*",
+                                                       deleted=True) if e.subject in wanted]
+        else:
+            found = [await records.last(subject) for subject in sorted(wanted)]
+            entries = [e for e in found if e is not None]
+        messages = [replace(message(e, self.geocode, self.around), refresh=True)
+                    for e in entries]
+        for start in range(0, len(messages), self.batch_size):
+            await self.store.apply(messages[start:start + self.batch_size])
         if messages:
-            await self.store.apply(messages)
             log.info("associations projected again", extra={"count": len(messages)})

@@ -120,3 +120,30 @@ async def test_a_poison_record_is_dead_lettered_and_does_not_block_the_others(
     assert first["subject"] == "maillage.rec.association.broken"
     assert "undecodable association record" in first["reason"]
     await directory.close()
+
+
+async def test_links_made_before_the_projection_starts_are_in_every_document(
+        bus: Bus, tmp_path: Path) -> None:
+    """As at the indexer's start: the associations with links are projected again (more than
+    ONE_BY_ONE of them: in one read of all the records), and the consumer's own messages of
+    the same records, arriving after, do not take their links away."""
+    from services.associations import links
+    from services.indexer.records_consumer import ONE_BY_ONE
+    from tests.directory_projection import project_directory
+
+    stores = await Stores.open(bus)
+    associations = Associations(stores)
+    count = ONE_BY_ONE + 10
+    for n in range(count):
+        await associations.create({"name": f"Club numéro {n}"}, actor="test", aid=f"club-{n}")
+        lid = links.link_id(links.ORGANIZER, f"Les amis du club {n}")
+        await stores.records.create(links.subject(stores.records, lid), {
+            "id": lid, "kind": links.ORGANIZER, "value": f"Les amis du club {n}",
+            "links": [], "decisions": {f"Les amis du club {n}": f"club-{n}"}}, actor="op")
+    directory = SqliteDirectory(tmp_path / "directory.sqlite")
+    await project_directory(bus, directory)
+    assert await directory.count() == count
+    for n in range(count):
+        doc = await directory.get(f"club-{n}")
+        assert doc is not None and f"Les amis du club {n}" in doc["organizers"], n
+    await directory.close()
