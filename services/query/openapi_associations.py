@@ -24,7 +24,17 @@ ASSOCIATION = {
         "siret": NULLABLE, "purpose": NULLABLE, "themes": STRINGS, "rna_themes": STRINGS,
         "address": {"type": ["object", "null"]}, "quartiers": STRINGS, "website": NULLABLE,
         "links": {"type": "object", "additionalProperties": {"type": "string"}},
-        "tools": STRINGS, "organizers": STRINGS,
+        "tools": {**STRINGS, "description": "Tools it declared and tools Maillage saw in "
+                  "its sources, website and links (vocabulary: /outils)."},
+        "declared_tools": {**STRINGS, "description": "The tools it declared itself."},
+        "harvested_tools": {**STRINGS, "description": "The agenda tools of the sources "
+                            "Maillage harvests for it."},
+        "organizers": {**STRINGS, "description": "Organizer names its events go by: "
+                       "declared, or linked to it by Maillage or an operator."},
+        "sources": {"type": "array", "description": "The event sources Maillage links to it "
+                    "or it added itself.", "items": {"type": "object", "properties": {
+                        "id": {"type": "string"}, "url": {"type": "string"},
+                        "format": NULLABLE, "tool": NULLABLE}}},
         "state": {"type": "string", "enum": ["active", "dissolved"]},
         "founded": NULLABLE, "dissolved_on": NULLABLE, "city_id": NULLABLE,
         "city_category": NULLABLE,
@@ -48,7 +58,8 @@ DIRECTORY_PAGE = {
         "items": {"type": "array", "items": {"$ref": "#/components/schemas/Association"}},
         "next": {"type": ["string", "null"], "description": "Cursor of the next page."},
         "facets": {"type": "object", "description": "Counts over the filtered set: theme, "
-                   "rna_theme, quartier, commune, tool, state, has_events.",
+                   "rna_theme, quartier, commune, tool, state, declared_tool, "
+                   "harvested_tool, has_events.",
                    "additionalProperties": FACET},
     },
 }
@@ -67,11 +78,13 @@ def parameters(max_limit: int, *, export: bool = False) -> list[dict[str, Any]]:
               explode=True),
         param("commune", "Communes of the head office. " + LISTS, string_list(),
               explode=True),
-        param("tool", "Tools the association uses. " + LISTS, string_list(), explode=True),
+        param("tool", "Tools the association uses (declared, or seen by Maillage). " + LISTS,
+              string_list(), explode=True),
         param("state", "active or dissolved. " + LISTS, string_list(("active", "dissolved")),
               explode=True),
         param("has_events", "Only associations with (true) or without (false) upcoming "
-              "events in the agenda.", {"type": "boolean"}),
+              "events in the agenda (under their names and organizer names, or from their "
+              "sources).", {"type": "boolean"}),
     ]
     if not export:
         params += [
