@@ -95,6 +95,7 @@ class AssociationContext:
         #: store of record: that one is what the events were indexed with, or a start)
         self.affected = Affected()
         self._followed = False
+        self._records: dict[str, list[Mapping[str, Any]]] = {}
         #: one more on each load: the enrichment workers load the records again when it moved
         self.version = 0
         self.load(associations, link_records, sources)
@@ -105,6 +106,10 @@ class AssociationContext:
         """Hold these records; the associations whose related part changed."""
         associations, link_records = list(associations), list(link_records)
         around = related(link_records, sources)
+        if (around == self.related and self._records.get("associations") == associations
+                and self._records.get("links") == link_records):
+            self.affected = Affected()  # a periodic reload that found nothing new: the
+            return set()  # linker and the workers' copies stay as they are
         changed = {aid for aid in around.keys() | self.related.keys()
                    if around.get(aid) != self.related.get(aid)}
         found = [a for a in associations if a.get("state", "active") == "active"]

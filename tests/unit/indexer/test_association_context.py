@@ -78,3 +78,14 @@ def test_a_reload_says_what_changed_for_the_events() -> None:
     context.load(retheme, [agenda, smashers])
     assert context.affected.organizers == {"Les Jardins du Blosne"}
     assert context.affected.sources == {"agenda-jardins"}
+
+
+def test_a_reload_that_finds_nothing_new_keeps_the_version() -> None:
+    """The periodic reload (for the registry's sources) does not rebuild the linker, nor make
+    the enrichment workers load the same records again."""
+    context = AssociationContext(ASSOCIATIONS)
+    version = context.version
+    assert context.load([dict(a) for a in ASSOCIATIONS], []) == set()
+    assert context.version == version
+    context.load([*ASSOCIATIONS, {"id": "new", "name": "Nouvelle", "themes": ["culture"]}], [])
+    assert context.version == version + 1
