@@ -141,16 +141,16 @@ def event_docs(event: Event, data: dict[str, Any] | None = None) -> list[dict[st
 
 
 class DocRows:
-    """Canonical documents to insert, written with one ``executemany`` per table."""
+    """Canonical documents to insert, written with one ``executemany`` per table, in rowid
+    order: FTS5 starts a new segment whenever a rowid is not above the previous one (in the
+    order clusters come, every document became a segment of its own, merged again at
+    commit: four times the FTS time of a batch), and b-trees fill page after page."""
 
     def __init__(self, conn: sqlite3.Connection, gen: int = 0) -> None:
         self.conn = conn
         self.gen = gen
         self.span = 0
-        self.body: list[tuple[Any, ...]] = []
-        self.tags: list[tuple[Any, ...]] = []
-        self.geo: list[tuple[Any, ...]] = []
-        self.fts: list[tuple[Any, ...]] = []
+        self.docs: list[dict[str, Any]] = []
         self._text: dict[str | None, str] = {}
 
     def text(self, value: str | None) -> str:
@@ -160,34 +160,70 @@ class DocRows:
         return out
 
     def add(self, doc: dict[str, Any]) -> None:
-        loc = doc.get("location") or {}
-        rowid = insert_doc_row(self.conn, doc)
-        self.span = max(self.span, int(doc["end_ts"]) - int(doc["start_ts"]))
-        self.body.append((rowid, dumps(doc)))
-        self.tags += [(f, v, rowid) for f, v in sorted(doc_tags(doc))]
-        if loc.get("lat") is not None and loc.get("lon") is not None:
-            self.geo.append((rowid, loc["lat"], loc["lat"], loc["lon"], loc["lon"]))
-        self.fts.append((
-            rowid,
-            self.text(doc.get("title")),
-            self.text(doc.get("description_text") or doc.get("description")),
-            self.text(" ".join(str(v) for v in loc.values() if isinstance(v, str))),
-            self.text(" ".join([*doc.get("keywords", ()), *doc.get("categories", ()),
-                                doc.get("organizer") or ""])),
-        ))
+        self.docs.append(doc)
 
     def flush(self) -> None:
+        if not self.docs:
+            return
         conn = self.conn
-        conn.executemany("INSERT INTO docs_body VALUES (?, ?)", self.body)
-        conn.executemany("INSERT OR IGNORE INTO doc_tags VALUES (?, ?, ?)", self.tags)
-        conn.executemany("INSERT INTO docs_geo VALUES (?, ?, ?, ?, ?)", self.geo)
+        placed = sorted(zip(self._rowids(), self.docs, strict=True), key=lambda p: p[0])
+        body, tags, geo, fts = [], [], [], []
+        for rowid, doc in placed:
+            loc = doc.get("location") or {}
+            self.span = max(self.span, int(doc["end_ts"]) - int(doc["start_ts"]))
+            body.append((rowid, dumps(doc)))
+            tags += [(f, v, rowid) for f, v in sorted(doc_tags(doc))]
+            if loc.get("lat") is not None and loc.get("lon") is not None:
+                geo.append((rowid, loc["lat"], loc["lat"], loc["lon"], loc["lon"]))
+            fts.append((
+                rowid,
+                self.text(doc.get("title")),
+                self.text(doc.get("description_text") or doc.get("description")),
+                self.text(" ".join(str(v) for v in loc.values() if isinstance(v, str))),
+                self.text(" ".join([*doc.get("keywords", ()), *doc.get("categories", ()),
+                                    doc.get("organizer") or ""])),
+            ))
+        conn.executemany("INSERT INTO docs_body VALUES (?, ?)", body)
+        conn.executemany("INSERT OR IGNORE INTO doc_tags VALUES (?, ?, ?)", tags)
+        conn.executemany("INSERT INTO docs_geo VALUES (?, ?, ?, ?, ?)", geo)
         conn.executemany(
-            "INSERT INTO docs_fts(rowid, title, body, place, tags) VALUES (?, ?, ?, ?, ?)",
-            self.fts)
+            "INSERT INTO docs_fts(rowid, title, body, place, tags) VALUES (?, ?, ?, ?, ?)", fts)
         conn.executemany("INSERT INTO changes(gen, doc_rowid, added) VALUES (?, ?, 1)",
-                         [(self.gen, row[0]) for row in self.body])
+                         [(self.gen, row[0]) for row in body])
         conn.execute("UPDATE meta SET value = MAX(value, ?) WHERE key = 'max_span'", (self.span,))
-        self.body, self.tags, self.geo, self.fts = [], [], [], []
+        self.docs = []
+
+    def _rowids(self) -> list[int]:
+        """Insert the ``docs`` rows of the documents added: their rowids, in the same order.
+        One ``executemany`` in rowid order; when a rowid is taken (a hash collision, in the
+        store or in the batch), the batch's rows are inserted one by one, probing past it."""
+        rows = sorted((doc_rowid(doc), i) for i, doc in enumerate(self.docs))
+        conn = self.conn
+        conn.execute("SAVEPOINT doc_rows")
+        try:
+            conn.executemany(DOC_INSERT, [_doc_row(r, self.docs[i]) for r, i in rows])
+        except sqlite3.IntegrityError:
+            conn.execute("ROLLBACK TO doc_rows")
+            conn.execute("RELEASE doc_rows")
+            return [insert_doc_row(conn, doc) for doc in self.docs]
+        conn.execute("RELEASE doc_rows")
+        out = [0] * len(rows)
+        for rowid, i in rows:
+            out[i] = rowid
+        return out
+
+
+DOC_INSERT = ("INSERT INTO docs(rowid, id, event_id, start_ts, end_ts, status, quartier,"
+              " commune, organizer, source_id, is_free, lat, lon)"
+              " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+
+
+def _doc_row(rowid: int, doc: dict[str, Any]) -> tuple[Any, ...]:
+    loc = doc.get("location") or {}
+    return (rowid, doc["id"], doc["event_id"], doc["start_ts"], doc["end_ts"], doc["status"],
+            loc.get("quartier"), loc.get("commune"), doc.get("organizer"), doc["source_id"],
+            None if doc.get("is_free") is None else int(doc["is_free"]),
+            loc.get("lat"), loc.get("lon"))
 
 
 def delete_doc(conn: sqlite3.Connection, doc_id: str, gen: int = 0) -> None:
@@ -212,23 +248,11 @@ def insert_doc(conn: sqlite3.Connection, doc: dict[str, Any], gen: int = 0) -> N
 
 def insert_doc_row(conn: sqlite3.Connection, doc: dict[str, Any]) -> int:
     """Insert the ``docs`` row of ``doc`` (probing past rowid collisions); its rowid."""
-    loc = doc.get("location") or {}
     probe = 0
     while True:
         rowid = doc_rowid(doc, probe)
         try:
-            conn.execute(
-                "INSERT INTO docs(rowid, id, event_id, start_ts, end_ts, status, quartier,"
-                " commune, organizer, source_id, is_free, lat, lon)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (
-                    rowid, doc["id"], doc["event_id"], doc["start_ts"], doc["end_ts"],
-                    doc["status"], loc.get("quartier"), loc.get("commune"),
-                    doc.get("organizer"), doc["source_id"],
-                    None if doc.get("is_free") is None else int(doc["is_free"]),
-                    loc.get("lat"), loc.get("lon"),
-                ),
-            )
+            conn.execute(DOC_INSERT, _doc_row(rowid, doc))
             return rowid
         except sqlite3.IntegrityError:
             if conn.execute("SELECT 1 FROM docs WHERE id = ?", (doc["id"],)).fetchone():
