@@ -114,6 +114,10 @@ async def index_until(bus: Bus, store: SqliteStore, expected: int) -> float:
         elapsed = time.perf_counter() - t0
     finally:
         task.cancel()
+        # stopped before the caller closes the connection: nats-py turns a cancellation
+        # that meets a closed connection into ConnectionClosedError, which the fetch loop
+        # retries, and the run never ended
+        await asyncio.wait({task}, timeout=30)
         if pool is not None:
             pool.close()
     return elapsed
