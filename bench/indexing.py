@@ -24,7 +24,7 @@ from aiohttp import web
 
 from bench.common import Deadline, machine
 from bench.parse import ics
-from services.cli.replay import reindex
+from services.cli.replay import REINDEX_BATCH, reindex
 from services.harvester.fetcher import Fetcher
 from services.harvester.service import fetch_config
 from services.harvester.settings import SETTINGS as HARVESTER_SETTINGS
@@ -99,7 +99,7 @@ async def index_until(bus: Bus, store: SqliteStore, expected: int) -> float:
     settings = load(INDEXER_SETTINGS, os.environ)  # MAILLAGE_ENRICH_WORKERS as the indexer
     enricher = make_enricher(settings)
     pool = make_pool(settings)
-    indexer = Indexer(bus, store, enricher.enrich, batch_size=256, pool=pool)
+    indexer = Indexer(bus, store, enricher.enrich, batch_size=settings.batch_size, pool=pool)
     if pool is not None:  # started before the clock, as the indexer's are
         await pool.warm()
     t0 = time.perf_counter()
@@ -199,7 +199,7 @@ async def reindex_stream(n: int) -> None:
             settings = load(INDEXER_SETTINGS, {
                 **os.environ, "MAILLAGE_NATS_URL": server.url, "MAILLAGE_STORE": "sqlite",
                 "MAILLAGE_SQLITE_PATH": str(Path(tmp) / "index.sqlite")})
-            args = argparse.Namespace(batch_size=500, yes=True)
+            args = argparse.Namespace(batch_size=REINDEX_BATCH, yes=True)
             t0 = time.perf_counter()
             with contextlib.redirect_stdout(io.StringIO()) as report:
                 await bounded(reindex(args, settings), seconds_for(n), f"reindex of {n} events")

@@ -37,7 +37,7 @@ from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from services.cli.opstools import connect, stack_environ, table
-from services.cli.replay import confirm_reindex, dlq_list, dlq_replay, reindex
+from services.cli.replay import REINDEX_BATCH, confirm_reindex, dlq_list, dlq_replay, reindex
 from shared.errors import ConfigError, TransientError
 from shared.settings import Settings, load
 
@@ -436,5 +436,5 @@ def register(subparsers: Any) -> None:
 
     p = subparsers.add_parser("reindex", help="rebuild the search store from the events stream")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    p.add_argument("--batch-size", type=int, default=500)
+    p.add_argument("--batch-size", type=int, default=REINDEX_BATCH)
     p.set_defaults(func=_reindex)
