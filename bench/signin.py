@@ -1,6 +1,7 @@
 """Sign-in: request -> mail in the outbox, and a burst of 200 requests at once.
 
-    python -m bench.signin [--docs 20000] [--requests 200] [--burst 200]
+    python -m bench.signin [--docs 20000] [--requests 200] [--burst 200] [--rounds 5]
+        [--requests 0: the bursts only]
 
 Starts a nats-server and the site (``python -m services.query``, one process, SQLite store
 seeded with generated events, mail to the outbox directory) on loopback, then:
@@ -10,14 +11,19 @@ seeded with generated events, mail to the outbox directory) on loopback, then:
    time from sending the POST to its mail being a file of the outbox (p50, p99; target
    p99 < 1 s), and the answer time for addresses of existing accounts against new ones (the
    same work: nothing is looked up before answering);
-2. ``--burst`` requests at once from one client, for distinct addresses: every one answered,
-   the per-client limit (30 per 10 minutes) lets 30 through and refuses the rest with 429 and
-   ``Retry-After``; meanwhile another client searches without pause, and its latency is
-   compared with the same searches before and after the burst;
+2. ``--rounds`` bursts of ``--burst`` requests at once, each from a new client, for distinct
+   addresses: every one answered, the per-client limit (30 per 10 minutes) lets 30 through
+   and refuses the rest with 429 and ``Retry-After``; meanwhile another client searches
+   without pause. Interleaved with them, control bursts of as many cheap GETs at once (a
+   small static file, an API 404): what any burst of requests costs on this machine, where
+   the load generator runs too, against what the sign-in path adds. Reported: the searches'
+   latencies at rest and during each kind of burst (pooled, and the median of the bursts'
+   p50 and p99);
 3. ``--rate`` sign-in requests per second for ``--seconds`` from distinct clients, with the
    same searches alongside, against the searches just before;
 4. the CPU time the site process spends on bursts of ``--burst`` requests (from new clients,
-   no searches): unlike latencies on a shared machine, it does not depend on what else runs.
+   no searches), sign-in and controls: unlike latencies on a shared machine, it does not
+   depend on what else runs.
 """
 
 from __future__ import annotations
@@ -30,11 +36,15 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Awaitable, Callable
 from email import message_from_bytes
 from email.policy import default
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
+from aiohttp import hdrs
 
 from bench.common import Deadline, machine, median, percentile
 from bench.query_http import seed
@@ -42,6 +52,7 @@ from shared.natsserver import NatsServer, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+T = TypeVar("T")
 SEARCHES = ("/v1/events?q=concert", "/v1/events?theme=solidarite&facets=true",
             "/v1/events?q=atelier%20v%C3%A9lo")
 
@@ -132,6 +143,89 @@ async def searches(session: aiohttp.ClientSession, base: str, stop: asyncio.Even
         n += 1
 
 
+#: Control bursts: the same number of requests at once to cheap endpoints of the same site
+#: (a small static file; a 404 of the API, through every middleware), so that what any
+#: burst of requests costs on this machine (the load generator runs on it too) is told apart
+#: from what the sign-in path costs.
+CONTROLS = {"static file": "/static/favicon.svg", "API 404": "/v1/nulle-part"}
+
+
+async def search_while(searcher: aiohttp.ClientSession, base: str,
+                       work: Awaitable[T]) -> tuple[T, list[float]]:
+    """``work``'s result and the latencies of the searches made, one after the other,
+    while it ran."""
+    during: list[float] = []
+    stop = asyncio.Event()
+    probe = asyncio.create_task(searches(searcher, base, stop, during))
+    try:
+        result = await work
+    finally:
+        stop.set()
+        await probe
+    return result, during
+
+
+async def compare_bursts(session: aiohttp.ClientSession, searcher: aiohttp.ClientSession,
+                         base: str, csrf: str, burst: int, rounds: int) -> None:
+    """``rounds`` bursts of ``burst`` sign-in requests at once (each from a new client, so
+    that the per-client limit lets 30 through and refuses the rest with 429), interleaved
+    with control bursts of cheap GETs at the same concurrency; searches run alongside each
+    burst and, for a baseline, for a second before it."""
+
+    async def signin(n: int, r: int) -> tuple[int, str | None]:
+        async with session.post(base + "/connexion", headers={"X-Forwarded-For": f"10.3.3.{r}"},
+                                data={"email": f"rafale{r}-{n}@exemple.fr",
+                                      "csrf": csrf}) as resp:
+            await resp.read()
+            return resp.status, resp.headers.get(hdrs.RETRY_AFTER)
+
+    def getter(path: str) -> Callable[[int, int], Awaitable[tuple[int, str | None]]]:
+        async def get(n: int, r: int) -> tuple[int, str | None]:
+            async with session.get(base + path,
+                                   headers={"X-Forwarded-For": f"10.5.{r}.{n % 250}"}) as resp:
+                await resp.read()
+                return resp.status, None
+        return get
+
+    kinds = {"sign-in": signin, **{name: getter(path) for name, path in CONTROLS.items()}}
+    rest: list[float] = []
+    during: dict[str, list[list[float]]] = {kind: [] for kind in kinds}
+    took: dict[str, list[float]] = {kind: [] for kind in kinds}
+    statuses: dict[str, Counter[int]] = {kind: Counter() for kind in kinds}
+    retry_after = True
+    for r in range(rounds):
+        for kind, one in kinds.items():
+            _, before = await search_while(searcher, base, asyncio.sleep(1.0))
+            rest.extend(before)
+            started = time.perf_counter()
+            results, alongside = await search_while(searcher, base, asyncio.gather(
+                *(one(n, r) for n in range(burst)), return_exceptions=True))
+            took[kind].append(time.perf_counter() - started)
+            during[kind].append(alongside)
+            for result in results:
+                if isinstance(result, BaseException):
+                    statuses[kind]["error"] += 1  # type: ignore[index]
+                    continue
+                statuses[kind][result[0]] += 1
+                if kind == "sign-in" and result[0] == 429:
+                    retry_after = retry_after and bool(result[1])
+    print(f"{rounds} bursts of {burst} requests at once of each kind, interleaved, searches "
+          f"alongside (one after the other; at rest, the second before each burst: "
+          f"{len(rest)} searches, p50 {median(rest) * 1000:.1f} ms, "
+          f"p99 {percentile(rest, 99) * 1000:.1f} ms)")
+    for kind in kinds:
+        rounds_p50 = [median(d) * 1000 for d in during[kind] if d]
+        rounds_p99 = [percentile(d, 99) * 1000 for d in during[kind] if d]
+        pooled = [t for d in during[kind] for t in d]
+        print(f"  {kind:11} bursts in {median(took[kind]):.2f} s (median), statuses "
+              f"{dict(sorted(statuses[kind].items(), key=str))}; searches during them: "
+              f"{len(pooled)}, p50 {median(pooled) * 1000:.1f} ms, p99 "
+              f"{percentile(pooled, 99) * 1000:.1f} ms; per burst, median p50 "
+              f"{median(rounds_p50):.1f} ms, median p99 {median(rounds_p99):.1f} ms "
+              f"(p99s {', '.join(f'{v:.0f}' for v in rounds_p99)})")
+    print(f"  every 429 of the sign-in bursts with Retry-After: {retry_after}")
+
+
 async def paced(session: aiohttp.ClientSession, searcher: aiohttp.ClientSession, base: str,
                 csrf: str, rate: float, seconds: float) -> None:
     """Sign-in requests at ``rate`` per second from distinct clients for ``seconds``, with
@@ -179,9 +273,12 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def burst_cpu(session: aiohttp.ClientSession, base: str, csrf: str, pid: int,
-                    burst: int, rounds: int = 3) -> None:
-    """The site's CPU time per burst, mails included (each burst from a new client)."""
-    spent = []
+                    burst: int, rounds: int = 5) -> None:
+    """The site's CPU time per burst, mails included (each burst from a new client), against
+    control bursts of cheap GETs and a second without requests (what the site spends
+    anyway: following the index, timers)."""
+    spent: dict[str, list[float]] = {"sign-in": [], **{name: [] for name in CONTROLS},
+                                     "no request": []}
     for r in range(rounds):
         async def post(n: int, r: int = r) -> int:
             async with session.post(base + "/connexion",
@@ -191,15 +288,27 @@ async def burst_cpu(session: aiohttp.ClientSession, base: str, csrf: str, pid: i
                 await resp.read()
                 return resp.status
 
-        before = cpu_seconds(pid)
-        await asyncio.gather(*(post(n) for n in range(burst)))
-        await asyncio.sleep(1.0)  # the mail queue composes and writes the accepted ones
-        spent.append((cpu_seconds(pid) - before) * 1000)
-    print(f"site CPU per burst of {burst} sign-in requests (30 mails, 1 s after included): "
-          f"{', '.join(f'{s:.0f}' for s in spent)} ms (median {median(spent):.0f} ms)")
+        async def get(path: str, n: int, r: int = r) -> int:
+            async with session.get(base + path,
+                                   headers={"X-Forwarded-For": f"10.7.{r}.{n % 250}"}) as resp:
+                await resp.read()
+                return resp.status
 
+        for kind in spent:
+            before = cpu_seconds(pid)
+            if kind == "sign-in":
+                await asyncio.gather(*(post(n) for n in range(burst)))
+            elif kind in CONTROLS:
+                await asyncio.gather(*(get(CONTROLS[kind], n) for n in range(burst)))
+            await asyncio.sleep(1.0)  # the mail queue composes and writes the accepted ones
+            spent[kind].append((cpu_seconds(pid) - before) * 1000)
+    print(f"site CPU per burst of {burst} requests (1 s after included; sign-in: 30 mails):")
+    for kind, values in spent.items():
+        print(f"  {kind:11} {', '.join(f'{s:.0f}' for s in values)} ms "
+              f"(median {median(values):.0f} ms)")
 
-async def run(docs: int, requests: int, burst: int, rate: float, seconds: float) -> None:
+async def run(docs: int, requests: int, burst: int, rate: float, seconds: float,
+              rounds: int) -> None:
     print(f"# sign-in; {machine()}")
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp)
@@ -217,11 +326,11 @@ async def run(docs: int, requests: int, burst: int, rate: float, seconds: float)
                 csrf = await token(session, base)
                 # accounts for the "known address" half (and a warm-up)
                 known = [f"connue{n}@exemple.fr" for n in range(max(1, requests // 2))]
-                for n, address in enumerate(known):
+                for n, address in enumerate(known if requests else []):
                     await create_account(base, outbox, address, f"10.1.{n // 250}.{n % 250}")
                 answers: dict[str, list[float]] = {"known": [], "new": []}
                 to_mail: list[float] = []
-                for n in range(requests):
+                for n in range(requests):  # --requests 0: the bursts only
                     kind = "known" if n % 2 == 0 else "new"
                     address = (known[n // 2 % len(known)] if kind == "known"
                                else f"nouvelle{n}@exemple.fr")
@@ -229,62 +338,19 @@ async def run(docs: int, requests: int, burst: int, rate: float, seconds: float)
                         session, base, csrf, address, f"10.2.{n // 250}.{n % 250}", outbox)
                     answers[kind].append(answered)
                     to_mail.append(mailed)
-                print(f"request -> mail in the outbox, {requests} requests one at a time: "
-                      f"p50 {median(to_mail) * 1000:.1f} ms, "
-                      f"p99 {percentile(to_mail, 99) * 1000:.1f} ms "
-                      f"(target p99 < 1000 ms)")
-                for kind, values in answers.items():
-                    print(f"  answer time, {kind:5} addresses: p50 "
-                          f"{median(values) * 1000:.2f} ms, p99 "
-                          f"{percentile(values, 99) * 1000:.2f} ms")
-                # the burst, with searches alongside (their own connection: the burst takes
-                # the pool of its session)
+                if requests:
+                    print(f"request -> mail in the outbox, {requests} requests one at a "
+                          f"time: p50 {median(to_mail) * 1000:.1f} ms, "
+                          f"p99 {percentile(to_mail, 99) * 1000:.1f} ms "
+                          f"(target p99 < 1000 ms)")
+                    for kind, values in answers.items():
+                        print(f"  answer time, {kind:5} addresses: p50 "
+                              f"{median(values) * 1000:.2f} ms, p99 "
+                              f"{percentile(values, 99) * 1000:.2f} ms")
+                # the bursts, with searches alongside (their own connection: a burst takes
+                # the pool of its session), each kind against control bursts of cheap GETs
                 searcher = aiohttp.ClientSession()
-                baseline: list[float] = []
-                stop = asyncio.Event()
-                probe = asyncio.create_task(searches(searcher, base, stop, baseline))
-                await asyncio.sleep(3)
-                stop.set()
-                await probe
-                during: list[float] = []
-                stop = asyncio.Event()
-                probe = asyncio.create_task(searches(searcher, base, stop, during))
-
-                async def burst_one(n: int) -> tuple[int, str | None]:
-                    async with session.post(
-                            base + "/connexion", headers={"X-Forwarded-For": "10.3.3.3"},
-                            data={"email": f"rafale{n}@exemple.fr", "csrf": csrf}) as resp:
-                        await resp.read()
-                        return resp.status, resp.headers.get("Retry-After")
-
-                started = time.perf_counter()
-                results = await asyncio.gather(*(burst_one(n) for n in range(burst)),
-                                               return_exceptions=True)
-                took = time.perf_counter() - started
-                stop.set()
-                await probe
-                after: list[float] = []
-                stop = asyncio.Event()
-                probe = asyncio.create_task(searches(searcher, base, stop, after))
-                await asyncio.sleep(2)
-                stop.set()
-                await probe
-                errors = [r for r in results if isinstance(r, BaseException)]
-                statuses = [r for r in results if not isinstance(r, BaseException)]
-                ok = sum(1 for s, _ in statuses if s == 200)
-                limited = [(s, r) for s, r in statuses if s == 429]
-                print(f"burst of {burst} sign-in requests from one client in {took:.2f} s: "
-                      f"{len(statuses)} answered ({len(errors)} errors), {ok} accepted, "
-                      f"{len(limited)} refused with 429, all with Retry-After: "
-                      f"{all(r for _, r in limited)}; other statuses: "
-                      f"{sorted({s for s, _ in statuses} - {200, 429})}")
-                print(f"searches before the burst: {len(baseline)}, p50 "
-                      f"{median(baseline) * 1000:.1f} ms, p99 "
-                      f"{percentile(baseline, 99) * 1000:.1f} ms; during it: {len(during)}, "
-                      f"p50 {median(during) * 1000:.1f} ms, p99 "
-                      f"{percentile(during, 99) * 1000:.1f} ms; in the 2 s after: "
-                      f"{len(after)}, p50 {median(after) * 1000:.1f} ms, p99 "
-                      f"{percentile(after, 99) * 1000:.1f} ms")
+                await compare_bursts(session, searcher, base, csrf, burst, rounds)
                 await paced(session, searcher, base, csrf, rate, seconds)
                 await searcher.close()
                 await burst_cpu(session, base, csrf, site.pid, burst)
@@ -301,8 +367,11 @@ def main() -> None:
     parser.add_argument("--burst", type=int, default=200)
     parser.add_argument("--rate", type=float, default=20, help="sign-in requests per second")
     parser.add_argument("--seconds", type=float, default=5)
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="bursts of each kind (sign-in and the controls), interleaved")
     args = parser.parse_args()
-    asyncio.run(run(args.docs, args.requests, args.burst, args.rate, args.seconds))
+    asyncio.run(run(args.docs, args.requests, args.burst, args.rate, args.seconds,
+                    args.rounds))
 
 
 if __name__ == "__main__":
