@@ -33,6 +33,7 @@ from services.accounts.web import (
     current,
     limit,
     page,
+    page_once,
     redirect,
     refuse,
     refuse_if_remembered,
@@ -104,8 +105,8 @@ async def _signin_request(request: web.Request) -> web.Response:
     state.mail.put(Letter(state.settings.mail_from, email,
                           "Votre lien de connexion à Maillage", signin_text(link, minutes)))
     # Known or not, the same page at once: nothing was looked up, the mail leaves later.
-    return page(request, "accounts/signin_sent.html", email=email, minutes=minutes,
-                demo=state.settings.demo)
+    return page_once(request, "accounts/signin_sent.html", slot="email", text=email,
+                     minutes=minutes, demo=state.settings.demo)
 
 
 async def link_page(request: web.Request) -> web.Response:

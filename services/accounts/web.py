@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import html
 import ipaddress
 import logging
 import math
@@ -51,6 +52,8 @@ MAX_FORM = 16 * 1024
 GATE = 4
 #: Refusals remembered at most (see :func:`limit`).
 REFUSED_MAX = 10_000
+#: Pages rendered once kept at most (see :func:`page_once`): one per template and context.
+RENDERED_MAX = 64
 SKIP_PREFIXES = ("/static/", "/assets/", "/healthz", "/metrics")
 
 Ready = Callable[[Stores], Awaitable[object]]
@@ -77,6 +80,8 @@ class Site:
     refused: dict[tuple[str, str], float] = field(default_factory=dict)
     #: the French "too many requests" page of an anonymous visitor, rendered once
     busy_page: bytes = b""
+    #: pages of anonymous visitors rendered once (see :func:`page_once`)
+    rendered: dict[tuple[Any, ...], Rendered] = field(default_factory=dict)
 
     def ready(self) -> Stores:
         if self.stores is None:
@@ -362,6 +367,55 @@ def page(request: web.Request, template: str, *, status: int = 200,
     """A French page of the site's look, never cached by others (it may name the person)."""
     response = render(request, template, status=status, session=current(request),
                       person=person_of(request), csrf=csrf_token(request), **context)
+    response.headers[hdrs.CACHE_CONTROL] = "private, no-store"
+    return response
+
+
+#: Where a page rendered once takes its per-request text (see :func:`page_once`).
+SLOT = "\x00maillage-slot\x00"
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A page rendered once: its status, headers and body cut where the text goes."""
+
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    parts: tuple[bytes, ...]
+
+
+def page_once(request: web.Request, template: str, *, slot: str, text: str,
+              status: int = 200, **context: Any) -> web.Response:
+    """:func:`page` for an anonymous visitor's page that differs between requests only by
+    ``text`` (where the template shows ``{{ <slot> }}``): rendered once per template and
+    context (hashable values), then ``text``, escaped, put in its place. Rendering a page
+    (Jinja, then the French typography of its text) takes milliseconds of the event loop;
+    the sign-in confirmation, rendered for each of the requests of a burst the limit lets
+    through, held the searches of the same process that long. Only for pages without a form
+    (no CSRF token is rendered: a form would be refused) and without the person (a signed-in
+    visitor gets :func:`page`); ``text`` is shown as is, without the typography pass (an
+    address must read as typed)."""
+    if current(request) is not None:
+        values: dict[str, Any] = {**context, slot: text}
+        return page(request, template, status=status, **values)
+    state = site(request)
+    key = (template, status, slot, tuple(sorted(context.items())))
+    done = state.rendered.get(key)
+    if done is None:
+        values = {**context, slot: SLOT}
+        response = render(request, template, status=status, session=None, person=None,
+                          csrf="", **values)
+        headers = tuple((k, v) for k, v in response.headers.items()
+                        if k not in (hdrs.CONTENT_LENGTH, hdrs.CONTENT_TYPE))
+        body = response.body
+        assert isinstance(body, bytes)
+        done = Rendered(status, headers, tuple(body.split(SLOT.encode())))
+        if len(state.rendered) < RENDERED_MAX:
+            state.rendered[key] = done
+    value = html.escape(text).encode()
+    response = web.Response(status=done.status, body=value.join(done.parts),
+                            content_type="text/html", charset="utf-8")
+    response.headers.extend(done.headers)
     response.headers[hdrs.CACHE_CONTROL] = "private, no-store"
     return response
 

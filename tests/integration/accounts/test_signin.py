@@ -110,6 +110,37 @@ async def test_same_answer_whether_the_address_is_known_or_not(site: Site, brows
     await site.link_for("inconnue@exemple.fr")
 
 
+async def test_the_confirmation_is_rendered_once_and_shows_the_address_as_typed(
+        site: Site, browser) -> None:
+    """The page that answers a sign-in request is rendered once for anonymous visitors (a
+    burst's accepted requests do not each render it on the event loop) and the address put
+    in it: escaped, never retouched by the French typography (an apostrophe stays one)."""
+    pages = []
+    for address in ("o'brien@exemple.fr", "<b>x</b>@exemple.fr", "anne@exemple.fr"):
+        b = await browser()
+        resp = await b.post("/connexion", {"email": address}, token_from="/connexion")
+        pages.append((resp.status, await resp.text(), resp.headers))
+    status, html, headers = pages[0]
+    assert status == 200 and "<strong>o&#x27;brien@exemple.fr</strong>" in html
+    assert "’brien" not in html and "Se connecter" in html
+    assert headers["Cache-Control"] == "private, no-store"
+    assert headers["Content-Security-Policy"] and headers["X-Content-Type-Options"] == "nosniff"
+    assert pages[1][0] == 422  # not an address: the form again, with its error
+    assert pages[2][1].replace("anne@exemple.fr", "o&#x27;brien@exemple.fr") == html
+    assert len(site.app[SITE].rendered) == 1
+    await site.link_for("o'brien@exemple.fr")
+
+
+async def test_a_signed_in_person_asking_for_a_link_gets_their_own_page(
+        site: Site, browser) -> None:
+    b = await browser()
+    await b.sign_in(site, "anne@exemple.fr")
+    resp = await b.post("/connexion", {"email": "anne@exemple.fr"}, token_from="/compte")
+    html = await resp.text()
+    assert resp.status == 200 and "<strong>anne@exemple.fr</strong>" in html
+    assert "Mon compte" in html and "Se connecter" not in html
+
+
 async def test_a_post_without_a_valid_csrf_token_is_refused(site: Site, browser) -> None:
     b = await browser()
     await b.sign_in(site, "anne@exemple.fr")
