@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from services.accounts.mail import Letter, MailQueue, Smtp
+from services.accounts.mail import Letter, MailQueue, Smtp, compose
 from shared.bus import Bus
 from shared.natsserver import NatsServer, free_port
 
@@ -82,3 +82,26 @@ async def test_a_mail_server_down_for_a_moment_gets_the_mail_later() -> None:
         finally:
             controller.stop()
     assert queue.sent == 1 and queue.failed == 0
+
+
+def test_headers_encoded_once_stay_each_message_s_own() -> None:
+    """Subjects and senders are encoded once and reused: every message still reads its own
+    (accented names and subjects decode back), with its own Date and Message-ID."""
+    letters = [Letter("Maillage Rennes é <bonjour@maillage.example>", "a@exemple.fr",
+                      "Votre lien de connexion à Maillage", "Bonjour"),
+               Letter("Équipe <equipe@autre.example>", "b@exemple.fr", "Demande reçue", "Oui"),
+               Letter("Maillage Rennes é <bonjour@maillage.example>", "c@exemple.fr",
+                      "Votre lien de connexion à Maillage", "Encore")]
+    read = [email.message_from_bytes(compose(letter).as_bytes(), policy=email.policy.default)
+            for letter in letters]
+    assert [(m["From"].addresses[0].display_name, m["From"].addresses[0].addr_spec,
+             m["To"], m["Subject"]) for m in read] == [
+        ("Maillage Rennes é", "bonjour@maillage.example", "a@exemple.fr",
+         "Votre lien de connexion à Maillage"),
+        ("Équipe", "equipe@autre.example", "b@exemple.fr", "Demande reçue"),
+        ("Maillage Rennes é", "bonjour@maillage.example", "c@exemple.fr",
+         "Votre lien de connexion à Maillage")]
+    assert read[0]["Message-ID"].endswith("@maillage.example>")
+    assert read[1]["Message-ID"].endswith("@autre.example>")
+    assert len({m["Message-ID"] for m in read}) == 3
+    assert [m.get_content().strip() for m in read] == ["Bonjour", "Oui", "Encore"]
