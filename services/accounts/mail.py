@@ -47,6 +47,7 @@ ATTEMPTS = 3
 RETRY_PAUSE = 2.0
 SMTP_TIMEOUT = 20.0
 QUEUE_SIZE = 10_000
+_CRLF = email.policy.compat32.clone(linesep="\r\n")
 
 
 class Mailer(Protocol):
@@ -78,11 +79,14 @@ class Outbox:
         await asyncio.to_thread(self._write, message)
 
     def _write(self, message: Message) -> None:
-        raw = message.as_bytes(policy=email.policy.compat32.clone(linesep="\r\n"))
-        self.directory.mkdir(parents=True, exist_ok=True)
+        raw = message.as_bytes(policy=_CRLF)
         name = f"{time.time_ns()}-{secrets.token_hex(4)}.eml"
         tmp = self.directory / f".{name}.tmp"
-        tmp.write_bytes(raw)
+        try:
+            tmp.write_bytes(raw)
+        except FileNotFoundError:  # the first message (or the directory was removed)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            tmp.write_bytes(raw)
         os.replace(tmp, self.directory / name)
 
     def read(self, limit: int = 20) -> list[dict[str, Any]]:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import shutil
 from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
 
-from services.accounts.mail import Letter, MailQueue, Smtp, compose
+from services.accounts.mail import Letter, MailQueue, Outbox, Smtp, compose
 from shared.bus import Bus
 from shared.natsserver import NatsServer, free_port
 
@@ -105,3 +106,16 @@ def test_headers_encoded_once_stay_each_message_s_own() -> None:
     assert read[1]["Message-ID"].endswith("@autre.example>")
     assert len({m["Message-ID"] for m in read}) == 3
     assert [m.get_content().strip() for m in read] == ["Bonjour", "Oui", "Encore"]
+
+
+async def test_the_outbox_is_made_at_the_first_message_and_again_if_removed(
+        tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "var" / "outbox")
+    letter = Letter("a@maillage.example", "b@exemple.fr", "Essai", "Bonjour")
+    await outbox.send(compose(letter))
+    assert [m["to"] for m in outbox.read()] == ["b@exemple.fr"]
+    shutil.rmtree(tmp_path / "var")
+    await outbox.send(compose(letter))
+    await outbox.send(compose(letter))
+    assert len(outbox.read()) == 2
+    assert not list((tmp_path / "var" / "outbox").glob(".*"))  # no temporary file left
