@@ -84,14 +84,15 @@ async def signin_form(request: web.Request) -> web.Response:
 async def signin_request(request: web.Request) -> web.Response:
     async with site(request).gate:  # a burst goes through a few at a time: searches go on
         # a client already past its limit is refused before its form is even read
-        refuse_if_remembered(request, "LIMIT_ACCOUNT_CLIENT", client(request))
-        return await _signin_request(request)
+        who = client(request)  # worked out once (X-Forwarded-For read against the proxies)
+        refuse_if_remembered(request, "LIMIT_ACCOUNT_CLIENT", who)
+        return await _signin_request(request, who)
 
 
-async def _signin_request(request: web.Request) -> web.Response:
+async def _signin_request(request: web.Request, who: str) -> web.Response:
     form = await checked_form(request)
     next_path = local_path(form.get("suite", "/compte"))
-    await limit(request, "LIMIT_ACCOUNT_CLIENT", client(request))
+    await limit(request, "LIMIT_ACCOUNT_CLIENT", who)
     try:
         email = email_address(form.get("email"), demo=site(request).settings.demo)
     except InvalidInput as exc:
