@@ -125,6 +125,12 @@ def test_account_pages_have_no_serious_axe_violation(accounts: Any, axe_page: An
     accounts.run(accounts.bus and _grant(accounts))
     page.goto(accounts.url + "/connexion")
     assert axe(page) == [], "/connexion"
+    # the confirmation, rendered once and the address put in (an apostrophe kept as typed)
+    page.get_by_label("Adresse électronique").fill("o'brien@ville.example")
+    page.get_by_role("button", name="Recevoir un lien de connexion").click()
+    page.get_by_role("heading", name="Vérifiez votre messagerie").wait_for()
+    assert page.get_by_text("o'brien@ville.example", exact=True).is_visible()
+    assert axe(page) == [], "sign-in link sent"
     sign_in(page, accounts, "ops@ville.example")
     page.goto(accounts.url + "/connexion/lien?jeton=perime")
     assert axe(page) == [], "expired link"
