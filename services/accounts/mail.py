@@ -29,7 +29,7 @@ import os
 import secrets
 import time
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.charset import QP, Charset
 from email.header import Header
 from email.message import Message
@@ -53,22 +53,57 @@ _CRLF = email.policy.compat32.clone(linesep="\r\n")
 class Mailer(Protocol):
     async def send(self, message: Message) -> None: ...
 
+    async def idle(self) -> None:
+        """Nothing more to send for now (the queue is empty)."""
+
+
+SEND_ERRORS = (OSError, aiosmtplib.SMTPException, TimeoutError)
+
 
 @dataclass
 class Smtp:
+    """One connection to the SMTP server for all the messages queued together: opened by
+    the first, closed (QUIT) once the queue is empty. A connection per message cost a TCP
+    and TLS handshake, EHLO and login each time, so that the 30 mails of a sign-in burst
+    waited for each other's handshakes."""
+
     host: str
     port: int
     tls: str = "starttls"
     user: str = ""
     password: str = ""
+    client: aiosmtplib.SMTP | None = field(default=None, repr=False)
 
     async def send(self, message: Message) -> None:
-        await aiosmtplib.send(
-            message, hostname=self.host, port=self.port,
-            username=self.user or None, password=self.password or None,
-            use_tls=self.tls == "tls", start_tls=True if self.tls == "starttls" else False,
-            timeout=SMTP_TIMEOUT,
-        )
+        for last in (False, True):
+            reused = self.client is not None and self.client.is_connected
+            try:
+                await (await self._connected()).send_message(message)
+                return
+            except SEND_ERRORS:
+                await self.idle()  # the next attempt starts from a new connection
+                if last or not reused:
+                    raise
+                # the server may have dropped the connection kept open: once more, afresh
+
+    async def _connected(self) -> aiosmtplib.SMTP:
+        if self.client is None or not self.client.is_connected:
+            client = aiosmtplib.SMTP(
+                hostname=self.host, port=self.port,
+                username=self.user or None, password=self.password or None,
+                use_tls=self.tls == "tls", start_tls=self.tls == "starttls",
+                timeout=SMTP_TIMEOUT)
+            await client.connect()
+            self.client = client
+        return self.client
+
+    async def idle(self) -> None:
+        client, self.client = self.client, None
+        if client is not None and client.is_connected:
+            try:
+                await client.quit()
+            except SEND_ERRORS:
+                client.close()
 
 
 @dataclass
@@ -77,6 +112,9 @@ class Outbox:
 
     async def send(self, message: Message) -> None:
         await asyncio.to_thread(self._write, message)
+
+    async def idle(self) -> None:
+        pass
 
     def _write(self, message: Message) -> None:
         raw = message.as_bytes(policy=_CRLF)
@@ -178,6 +216,8 @@ class MailQueue:
             letter = await self.queue.get()
             try:
                 await self._send(letter)
+                if self.queue.empty():
+                    await self.mailer.idle()
             finally:
                 self.queue.task_done()
 
@@ -188,7 +228,7 @@ class MailQueue:
                 await self.mailer.send(message)
                 self.sent += 1
                 return
-            except (OSError, aiosmtplib.SMTPException, TimeoutError) as exc:
+            except SEND_ERRORS as exc:
                 log.warning("mail not sent (attempt %d of %d): %s", attempt, ATTEMPTS, exc,
                             extra={"subject": letter.subject})
                 if attempt < ATTEMPTS:
@@ -206,3 +246,4 @@ class MailQueue:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+            await self.mailer.idle()

@@ -23,9 +23,11 @@ pytestmark = pytest.mark.integration
 class Inbox:
     def __init__(self) -> None:
         self.messages: list[tuple[str, list[str], bytes]] = []
+        self.peers: list[object] = []  # the client's (address, port): one per connection
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]  # noqa: N802
         self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
+        self.peers.append(session.peer)
         return "250 Message accepted for delivery"
 
 
@@ -84,6 +86,46 @@ async def test_a_mail_server_down_for_a_moment_gets_the_mail_later() -> None:
             controller.stop()
     assert queue.sent == 1 and queue.failed == 0
 
+
+async def test_mails_queued_together_go_over_one_connection() -> None:
+    """The mails of a burst share one SMTP connection (no handshake, EHLO and login per
+    mail); it is closed once the queue is empty, and the next mails open another."""
+    port = free_port()
+    controller, inbox = smtp_server(port)
+    queue = MailQueue(Smtp("127.0.0.1", port, tls="none"))
+    try:
+        async with queue.running():
+            for n in range(10):
+                queue.put(Letter("a@maillage.example", f"p{n}@exemple.fr", "Essai", "Bonjour"))
+            await received(inbox, 10)
+            await queue.queue.join()
+            assert queue.mailer.client is None  # type: ignore[attr-defined]  # QUIT sent
+            for n in range(3):
+                queue.put(Letter("a@maillage.example", f"q{n}@exemple.fr", "Essai", "Bonjour"))
+            await received(inbox, 13)
+    finally:
+        controller.stop()
+    assert [r for _, (r,), _ in inbox.messages] == (
+        [f"p{n}@exemple.fr" for n in range(10)] + [f"q{n}@exemple.fr" for n in range(3)])
+    assert len(set(inbox.peers[:10])) == 1 and len(set(inbox.peers)) == 2
+    assert queue.sent == 13 and queue.failed == 0
+
+async def test_a_kept_connection_the_server_dropped_is_opened_again() -> None:
+    port = free_port()
+    controller, inbox = smtp_server(port)
+    smtp = Smtp("127.0.0.1", port, tls="none")
+    letter = Letter("a@maillage.example", "b@exemple.fr", "Essai", "Bonjour")
+    try:
+        await smtp.send(compose(letter))
+        assert smtp.client is not None and smtp.client.is_connected  # kept for the next
+        controller.stop()  # the server restarts: the kept connection is gone
+        controller, inbox = smtp_server(port)
+        await smtp.send(compose(letter))  # sent at the first attempt, afresh
+        assert len(inbox.messages) == 1
+    finally:
+        await smtp.idle()
+        controller.stop()
+    assert smtp.client is None
 
 def test_headers_encoded_once_stay_each_message_s_own() -> None:
     """Subjects and senders are encoded once and reused: every message still reads its own
