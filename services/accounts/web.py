@@ -119,13 +119,14 @@ def wants_html(request: web.Request) -> bool:
 
 def refuse(request: web.Request, status: int, code: str, message: str, *,
            title: str = "", headers: dict[str, str] | None = None,
-           details: dict[str, Any] | None = None) -> web.HTTPException:
-    """An error for the person: a French page for browsers, the JSON error shape otherwise.
-    Raise what it returns."""
+           details: dict[str, Any] | None = None,
+           back: tuple[str, str] = ("/", "Retour à l’agenda")) -> web.HTTPException:
+    """An error for the person: a French page for browsers (with the link ``back``, URL and
+    text), the JSON error shape otherwise. Raise what it returns."""
     if not wants_html(request):
         return ApiError(status, message, code=code, details=details, headers=headers)
     response = page(request, "accounts/error.html", status=status,
-                    title=title or "Demande refusée", message=message)
+                    title=title or "Demande refusée", message=message, back=back)
     for name, value in (headers or {}).items():
         response.headers[name] = value
     return HTMLError(response)

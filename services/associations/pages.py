@@ -33,7 +33,6 @@ from services.accounts.web import (
 )
 from services.associations import interests as interest_records
 from services.associations.model import (
-    ACTIVE,
     FIELD_LABELS,
     HOW_LABELS,
     MEMBER_ROLES,
@@ -74,16 +73,18 @@ def can_manage(person: Person | None, membership: Membership | None) -> bool:
 async def _association(request: web.Request, aid: str | None = None
                        ) -> tuple[Association, Membership | None]:
     """The association of the URL and the visitor's membership; 404 when it does not exist
-    or is still waiting for approval (except for its founder and operators)."""
+    or is still waiting for approval (except for its founder and operators). A dissolved one
+    is shown (marked), as the directory lists it."""
     aid = aid or request.match_info["id"]
     associations = store(request)
     found = await associations.get(aid)
     person = person_of(request)
     membership = await associations.membership(aid, person.id) if person else None
-    if found is None or (found.state != ACTIVE and not (
+    if found is None or (found.state == PENDING and not (
             person and (person.operator or membership is not None))):
         raise refuse(request, 404, "not_found", "Cette association n’existe pas (ou plus).",
-                     title="Association introuvable")
+                     title="Association introuvable",
+                     back=("/associations", "Retour à l’annuaire des associations"))
     return found, membership
 
 
