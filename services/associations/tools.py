@@ -53,9 +53,37 @@ def _on(host: str, suffix: str) -> bool:
     return host == suffix or host.endswith("." + suffix)
 
 
+#: URL shapes of the formats the harvester detects by itself (a source added without
+#: ``--format``, as most are): a calendar file or webcal, a feed, a web page.
+_SHAPES = (
+    (re.compile(r"^webcal://|\.ics$|/ical/|[?&](ical|ics)(=|&|$)|/calendar\.ics", re.I), "ics"),
+    (re.compile(r"\.(rss|xml|atom)$|/(feed|rss|atom)/?$|[?&]feed=", re.I), "rss"),
+    (re.compile(r"\.(html?|php)$|/$", re.I), "html"),
+)
+
+
+def source_format(url: str, fmt: str | None = None) -> str | None:
+    """The format of a source: the one it was added with, else the one its URL shows."""
+    if fmt:
+        return fmt
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    shape = parts.path + ("?" + parts.query if parts.query else "")
+    for pattern, name in _SHAPES:
+        if pattern.search(url.strip() if name == "ics" else shape):
+            return name
+    return None
+
+
 def source_tool(url: str, fmt: str | None = None) -> str | None:
-    """The agenda tool a source's URL or format shows, if any."""
+    """The agenda tool a source's URL or format shows, if any: a known host, a known path, a
+    format naming its tool, else, for a calendar file of an unknown host, ``autre-agenda``, and
+    for a feed or a web page, ``site-agenda`` (the format detected from the URL when the
+    source was added without one)."""
     host = _host(url)
+    fmt = source_format(url, fmt)
     for suffix, tool in _CALENDAR_HOSTS:
         if _on(host, suffix):
             return tool
@@ -71,6 +99,8 @@ def source_tool(url: str, fmt: str | None = None) -> str | None:
         return "wordpress-agenda"
     if fmt in ("rss", "html"):
         return "site-agenda"
+    if fmt == "ics":
+        return "autre-agenda"
     return None
 
 
