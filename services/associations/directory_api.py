@@ -39,6 +39,7 @@ from shared.store.directory_base import (
 )
 from shared.store.factory import open_directory_store
 from shared.taxonomy import THEMES
+from shared.vocab import TOOLS
 
 DIRECTORY = web.AppKey("directory", DirectoryStore)
 ORGANIZERS = web.AppKey("directory_organizers", dict)
@@ -76,6 +77,11 @@ def parse_query(params: MultiMapping[str], max_limit: int) -> DirectoryQuery:
     for code in rna_themes:
         if not RNA_CODE.fullmatch(code):
             raise invalid_parameter("rna_theme", f"{code!r} is not a 6-digit RNA code")
+    tools = list_values(params, "tool")
+    for tool in tools:
+        if tool not in TOOLS:
+            raise invalid_parameter("tool", f"unknown value {tool!r}; one of the codes of "
+                                    "the tools' inventory (/outils)")
     states = list_values(params, "state")
     for state in states:
         if state not in STATES:
@@ -96,7 +102,7 @@ def parse_query(params: MultiMapping[str], max_limit: int) -> DirectoryQuery:
     return DirectoryQuery(q=q, themes=themes, rna_themes=rna_themes,
                           quartiers=list_values(params, "quartier"),
                           communes=list_values(params, "commune"),
-                          tools=list_values(params, "tool"), states=states,
+                          tools=tools, states=states,
                           has_events=has_events, limit=limit,
                           cursor=single(params, "cursor") or None, facets=facets)
 

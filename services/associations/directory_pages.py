@@ -24,7 +24,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -42,12 +42,14 @@ from services.associations.interests import INTEREST
 from services.associations.model import LINK_KINDS, Association
 from services.associations.tools import tools_of
 from services.query.context import STORE, TZ, base_url
+from services.query.errors import ApiError
 from services.query.web import fr
 from services.query.web.event import script_json
 from services.query.web.respond import JINJA
+from services.query.web.search import PARAM_ERRORS
 from services.query.web.views import options
 from shared.records import token
-from shared.store.base import SearchQuery
+from shared.store.base import SearchPage, SearchQuery
 from shared.store.directory_base import (
     MAX_OFFSET,
     DirectoryQuery,
@@ -69,10 +71,25 @@ PAGE = 20
 LAST_PAGE = MAX_OFFSET // PAGE + 1
 #: The page's filters and the API's parameters they are.
 FILTERS = {"theme": "theme", "quartier": "quartier", "commune": "commune", "outil": "tool"}
+#: The French message of a refused filter, by the API's parameter (the agenda's for a theme).
+FILTER_ERRORS = {"theme": PARAM_ERRORS["theme"], "q": PARAM_ERRORS["q"],
+                 "tool": "Un des outils demandés n’existe pas.",
+                 "commune": "Une des communes demandées n’est pas dans Rennes Métropole."}
+GENERIC_ERROR = "Un des critères de recherche n’est pas valide."
 
 
 def rna_url(rna: str) -> str:
     return RNA_URL.format(urlencode({"terme": rna}))
+
+
+def french_day(iso: str) -> str:
+    """``2015-09-30`` as ``30 septembre 2015`` (``1er`` for the first); the text as is when
+    it is not a date."""
+    try:
+        day = date.fromisoformat(iso[:10])
+    except ValueError:
+        return iso
+    return f"{day.day}{'er' if day.day == 1 else ''} {fr.MONTHS[day.month - 1]} {day.year}"
 
 
 def theme_label(code: str) -> str:
@@ -134,13 +151,19 @@ async def directory_page(request: web.Request) -> web.Response:
     q = " ".join(request.query.get("q", "").split())[:MAX_Q]
     chosen = {name: _values(request, name) for name in FILTERS}
     upcoming = request.query.get("a_venir", "") in ("oui", "1", "true")
-    try:
+    try:  # huge numbers stop at the last page a search can show, never crash
         number = max(1, min(int(request.query.get("page", "1")), LAST_PAGE))
     except ValueError:
         number = 1
-    query = parse_query(api_params(q, chosen, upcoming, number), PAGE)
-    found, busy = await asyncio.gather(run_query(request, query),
-                                       organizers_with_events(request.app))
+    error, status = "", 200
+    try:  # refused like the API refuses it, in French, the filters kept removable
+        query = parse_query(api_params(q, chosen, upcoming, number), PAGE)
+        found, busy = await asyncio.gather(run_query(request, query),
+                                           organizers_with_events(request.app))
+    except ApiError as exc:
+        parameter = str(exc.body_data.get("error", {}).get("details", {}).get("parameter"))
+        error, status = FILTER_ERRORS.get(parameter, GENERIC_ERROR), 400
+        found, busy = SearchPage(total=0, items=[]), frozenset()
     items = [shown(doc, busy) for doc in found.items]
     params = {"q": [q] if q else [], **chosen, "a_venir": ["oui"] if upcoming else []}
     facets = found.facets or {}
@@ -161,11 +184,16 @@ async def directory_page(request: web.Request) -> web.Response:
     if upcoming:
         chips.append(("Avec des événements à venir", _url(params, a_venir=None)))
     pages = min(LAST_PAGE, max(1, -(-found.total // PAGE)))
-    return page(request, "associations/directory.html", q=q, total=found.total, items=items,
+    past_end = number > pages and found.total > 0
+    if past_end:
+        status = 404
+    return page(request, "associations/directory.html", status=status, q=q,
+                total=found.total, items=items, error=error,
                 filters=filters, chips=chips, upcoming=upcoming, hidden=params,
-                number=number, pages=pages,
-                prev_url=_url(params, page=number - 1 if number > 2 else None)
-                if number > 1 else None,
+                number=number, pages=pages, past_end=past_end,
+                last_url=_url(params, page=pages if pages > 1 else None),
+                prev_url=_url(params, page=min(number - 1, pages) if number > 2 else None)
+                if number > 1 and not past_end else None,
                 next_url=_url(params, page=number + 1) if number < pages else None,
                 clear_url="/associations" if chips or q else None,
                 map_data=[_place(e) for e in items if e.get("lat") is not None],
@@ -292,6 +320,8 @@ async def association_extras(request: web.Request, association: Association
             "json_ld": organization_ld(association, entry, url), "page_url": url,
             "rna_url": rna_url(association.rna) if association.rna else "",
             "siren_url": SIREN_URL.format(association.siren) if association.siren else "",
+            "dissolved_on": french_day(association.dissolved_on)
+            if association.dissolved_on else "",
             "theme_label": theme_label, "tool_label": tool_label, "link_kinds": LINK_KINDS,
             "tool_families": TOOL_FAMILIES}
 

@@ -309,3 +309,102 @@ async def test_an_association_declares_its_tools_on_its_form(site: Site, browser
     assert found is not None and found.tools == ("paheko", "loomio")  # the vocabulary's order
     status, page = await b.get("/associations/velo-solidaire")
     assert "Paheko (ex-Garradin)" in page and "Loomio" in page
+
+
+async def test_a_dissolved_association_has_its_page_marked_dissolved(site: Site,
+                                                                    browser) -> None:
+    """Issue 20: the directory lists a dissolved association, the API gives it: its page is
+    no 404, it says when it was dissolved (a French date), and an operator is not told it
+    waits for approval."""
+    from .test_associations import operator
+
+    await Associations(site.app[SITE].ready()).create({
+        "name": "Amicale des Anciens du Colombier", "rna": "W353000042",
+        "dissolved_on": "2015-09-30"}, actor="test", aid="amicale-colombier",
+        state=DISSOLVED)
+    await project_directory(site.app[SITE].ready().bus, site.app[DIRECTORY])
+    b = await browser()
+    status, page = await b.get("/associations/amicale-colombier")
+    assert status == 200, page
+    assert "Dissoute le 30 septembre 2015" in page and "2015-09-30</p>" not in page
+    assert "attend la validation" not in page
+    data = json.loads(htmllib.unescape(LD.search(page).group(1)))  # type: ignore[union-attr]
+    assert data["dissolutionDate"] == "2015-09-30"
+    ops = await operator(site, browser)
+    status, page = await ops.get("/associations/amicale-colombier")
+    assert status == 200 and "Dissoute le 30 septembre 2015" in page
+    assert "attend la validation" not in page
+    # a missing one is still a 404, which leads back to the directory
+    status, page = await b.get("/associations/nulle-part", headers={"Accept": "text/html"})
+    assert status == 404 and 'href="/associations">Retour à l’annuaire' in page
+    assert "Retour à l’agenda" not in page
+
+
+async def test_a_refused_filter_says_which_and_stays_removable(site: Site, browser) -> None:
+    """Issue 20: as on the agenda, a theme or a tool that does not exist is named in French
+    and its chip can be removed; the API refuses the same values."""
+    await populate(site)
+    b = await browser()
+    for params, message, chip in (
+            ("theme=nope", "Un des thèmes demandés n’existe pas.", "Thème\u00a0: nope"),
+            ("outil=zzz", "Un des outils demandés n’existe pas.", "Outil\u00a0: zzz")):
+        status, page = await b.get(f"/associations?q=basket&{params}",
+                                   headers={"Accept": "text/html"})
+        assert status == 400, page
+        assert message in page and "Annuaire des associations" in page
+        assert f'<li><a href="/associations?q=basket">{chip}' in page, page
+        assert "Aucune association ne correspond" not in page
+    status, text = await b.get("/v1/associations?tool=zzz")
+    assert status == 400 and json.loads(text)["error"]["details"]["parameter"] == "tool"
+    status, text = await b.get("/v1/associations?tool=google-agenda")
+    assert status == 200
+
+
+async def test_a_page_past_the_last_says_so_and_links_to_the_last(site: Site,
+                                                                  browser) -> None:
+    await populate(site)
+    b = await browser()
+    for number in ("4", "99999999999999999999", "9" * 5000):
+        status, page = await b.get(f"/associations?q=basket&page={number}")
+        if number == "9" * 5000:  # not a number Python reads: the first page
+            assert status == 200 and "Union Rennes Basket 35" in page
+            continue
+        assert status == 404, page
+        assert "Cette page n’existe pas" in page and "La liste s’arrête à la page 1." in page
+        assert '<a href="/associations?q=basket">Aller à la dernière page</a>' in page
+        assert "Aucune association ne correspond" not in page
+
+
+async def test_filter_counts_of_zero_and_one_are_singular(site: Site, browser) -> None:
+    await populate(site)
+    b = await browser()
+    status, page = await b.get("/associations?theme=sport&quartier=Br%C3%A9quigny"
+                               "&theme=education")
+    assert status == 200, page
+    assert '(0<span class="sr-only"> association</span>)' in page
+    assert '(1<span class="sr-only"> association</span>)' in page
+    assert '(0<span class="sr-only"> associations</span>)' not in page
+
+
+async def test_a_source_added_without_format_counts_as_harvested(site: Site,
+                                                                 browser) -> None:
+    """Issue 20: most sources are added without a format (the harvester detects it), as the
+    demo's: the inventory counts their tool as harvested and the API names it."""
+    stores = site.app[SITE].ready()
+    await SourceRegistry(stores.bus).add(parse_source({
+        "id": "urb35-matchs", "organizer": "URB 35",
+        "url": "http://127.0.0.1:9/urb35/matchs.ics"}, "test"), actor="test")
+    await site.app[STORE].apply([EventMessage.upsert(Event.create(
+        source_id="urb35-matchs", source_uid="m1", title="Match amical", organizer="URB 35",
+        occurrences=(Occurrence(start=datetime.now(UTC) + timedelta(days=3)),)), 1)])
+    await populate(site)
+    b = await browser()
+    status, text = await b.get("/v1/associations?q=basket")
+    sources = {s["id"]: s for s in json.loads(text)["items"][0]["sources"]}
+    assert sources["urb35-matchs"]["format"] is None
+    assert sources["urb35-matchs"]["tool"] == "autre-agenda"
+    status, page = await b.get("/outils")
+    assert status == 200, page
+    assert re.search(r'outil=autre-agenda">Autre agenda</a></th>\s*<td data-label='
+                     r'"Associations">1 [^\n]*</td>\s*<td data-label="Moissonnées par '
+                     r'Maillage">1', page), page
