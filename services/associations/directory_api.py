@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import logging
 import re
 import time
 from dataclasses import replace
@@ -31,6 +32,8 @@ from multidict import MultiMapping
 from services.query.context import SETTINGS, STORE, json_response
 from services.query.errors import invalid_parameter
 from services.query.params import list_values, parse_bool, single
+from shared.errors import ConfigError
+from shared.reference import metropole_communes, reference_dir
 from shared.store.directory_base import (
     DirectoryQuery,
     DirectoryStore,
@@ -38,10 +41,14 @@ from shared.store.directory_base import (
     source_key,
 )
 from shared.store.factory import open_directory_store
+from shared.store.suggest import folded
 from shared.taxonomy import THEMES
 from shared.vocab import TOOLS
 
+log = logging.getLogger(__name__)
 DIRECTORY = web.AppKey("directory", DirectoryStore)
+#: The communes of Rennes Métropole (folded names), read once from the reference data.
+COMMUNES = web.AppKey("directory_communes", dict)
 ORGANIZERS = web.AppKey("directory_organizers", dict)
 #: Seconds the organizers of upcoming events are reused before being read again.
 ORGANIZERS_TTL = 30.0
@@ -61,8 +68,11 @@ CSV_COLUMNS = ("id", "name", "acronym", "state", "rna", "siren", "siret", "commu
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def parse_query(params: MultiMapping[str], max_limit: int) -> DirectoryQuery:
-    """The validated query of a request (400 in the one error shape on bad input)."""
+def parse_query(params: MultiMapping[str], max_limit: int,
+                communes: frozenset[str] | None = None) -> DirectoryQuery:
+    """The validated query of a request (400 in the one error shape on bad input);
+    ``communes``: the folded names of the Métropole's communes (:func:`metropole`), when
+    known, that a ``commune`` must be one of."""
     for name in params:
         if name not in KNOWN:
             raise invalid_parameter(name, "unknown parameter")
@@ -77,6 +87,10 @@ def parse_query(params: MultiMapping[str], max_limit: int) -> DirectoryQuery:
     for code in rna_themes:
         if not RNA_CODE.fullmatch(code):
             raise invalid_parameter("rna_theme", f"{code!r} is not a 6-digit RNA code")
+    for commune in list_values(params, "commune"):
+        if communes and folded(commune) not in communes:
+            raise invalid_parameter("commune", f"{commune!r} is not a commune of Rennes "
+                                    "Métropole")
     tools = list_values(params, "tool")
     for tool in tools:
         if tool not in TOOLS:
@@ -105,6 +119,24 @@ def parse_query(params: MultiMapping[str], max_limit: int) -> DirectoryQuery:
                           tools=tools, states=states,
                           has_events=has_events, limit=limit,
                           cursor=single(params, "cursor") or None, facets=facets)
+
+
+async def metropole(app: web.Application) -> frozenset[str] | None:
+    """The folded names of the communes of Rennes Métropole, from the reference data
+    (``MAILLAGE_REFERENCE_DIR``), read once; ``None`` when they are missing."""
+    held = app[COMMUNES]
+    if "names" not in held:
+        configured = getattr(app[SETTINGS], "reference_dir", "") or ""
+        directory = reference_dir({"MAILLAGE_REFERENCE_DIR": configured} if configured
+                                  else {})
+        try:
+            names = await asyncio.to_thread(metropole_communes, directory)
+        except (ConfigError, OSError):
+            log.warning("communes of the Métropole unknown: the commune filter is not checked")
+            names = {}
+        held["names"] = frozenset(folded(n) for n in names.values()) or None
+    found: frozenset[str] | None = held["names"]
+    return found
 
 
 async def organizers_with_events(app: web.Application) -> frozenset[str]:
@@ -138,7 +170,8 @@ def _max_limit(request: web.Request) -> int:
 
 
 async def search_associations(request: web.Request) -> web.Response:
-    query = parse_query(request.rel_url.query, _max_limit(request))
+    query = parse_query(request.rel_url.query, _max_limit(request),
+                        await metropole(request.app))
     page = await run_query(request, query)
     body: dict[str, Any] = {"total": page.total, "items": page.items, "next": page.next}
     if query.facets:
@@ -153,7 +186,7 @@ async def _everything(request: web.Request) -> list[dict[str, Any]]:
     for name in ("limit", "cursor", "facets"):
         if name in params:
             raise invalid_parameter(name, "not for an export: it reads every result")
-    query = replace(parse_query(params, 100), limit=100)
+    query = replace(parse_query(params, 100, await metropole(request.app)), limit=100)
     items: list[dict[str, Any]] = []
     while len(items) < EXPORT_MAX:
         page = await run_query(request, query)
@@ -206,6 +239,7 @@ def setup_directory(app: web.Application, store: DirectoryStore | None = None) -
     if DIRECTORY not in app:
         app[DIRECTORY] = store if store is not None else open_directory_store(app[SETTINGS])
     app[ORGANIZERS] = {}
+    app[COMMUNES] = {}
     app.router.add_get("/v1/associations", search_associations)
     app.router.add_get("/v1/associations.csv", export_csv)
     app.router.add_get("/v1/associations.json", export_json)

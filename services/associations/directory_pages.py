@@ -34,6 +34,7 @@ from multidict import MultiDict
 from services.accounts.web import SITE, page
 from services.associations.directory_api import (
     DIRECTORY,
+    metropole,
     organizers_with_events,
     parse_query,
     run_query,
@@ -157,7 +158,8 @@ async def directory_page(request: web.Request) -> web.Response:
         number = 1
     error, status = "", 200
     try:  # refused like the API refuses it, in French, the filters kept removable
-        query = parse_query(api_params(q, chosen, upcoming, number), PAGE)
+        query = parse_query(api_params(q, chosen, upcoming, number), PAGE,
+                            await metropole(request.app))
         found, busy = await asyncio.gather(run_query(request, query),
                                            organizers_with_events(request.app))
     except ApiError as exc:

@@ -10,6 +10,7 @@ from typing import Any
 from services.query.openapi_schemas import FACET, LISTS, param, string_list
 from services.query.params import MAX_CURSOR, MAX_Q
 from shared.taxonomy import THEMES
+from shared.vocab import TOOLS
 
 NULLABLE = {"type": ["string", "null"]}
 STRINGS = {"type": "array", "items": {"type": "string"}}
@@ -76,10 +77,12 @@ def parameters(max_limit: int, *, export: bool = False) -> list[dict[str, Any]]:
               string_list(), explode=True),
         param("quartier", "Quartiers (head office or activity). " + LISTS, string_list(),
               explode=True),
-        param("commune", "Communes of the head office. " + LISTS, string_list(),
+        param("commune", "Communes of the head office, of Rennes Métropole (400 for another "
+              "one). " + LISTS, string_list(),
               explode=True),
-        param("tool", "Tools the association uses (declared, or seen by Maillage). " + LISTS,
-              string_list(), explode=True),
+        param("tool", "Tools the association uses (declared, or seen by Maillage), codes of "
+              "the inventory of tools (400 for another one). " + LISTS,
+              string_list(tuple(TOOLS)), explode=True),
         param("state", "active or dissolved. " + LISTS, string_list(("active", "dissolved")),
               explode=True),
         param("has_events", "Only associations with (true) or without (false) upcoming "

@@ -341,13 +341,16 @@ async def test_a_dissolved_association_has_its_page_marked_dissolved(site: Site,
 
 
 async def test_a_refused_filter_says_which_and_stays_removable(site: Site, browser) -> None:
-    """Issue 20: as on the agenda, a theme or a tool that does not exist is named in French
-    and its chip can be removed; the API refuses the same values."""
+    """Issue 20: as on the agenda, a theme or a tool that does not exist, a commune outside
+    Rennes Métropole, is named in French and its chip can be removed; the API refuses the
+    same values."""
     await populate(site)
     b = await browser()
     for params, message, chip in (
             ("theme=nope", "Un des thèmes demandés n’existe pas.", "Thème\u00a0: nope"),
-            ("outil=zzz", "Un des outils demandés n’existe pas.", "Outil\u00a0: zzz")):
+            ("outil=zzz", "Un des outils demandés n’existe pas.", "Outil\u00a0: zzz"),
+            ("commune=Saint-Malo", "Une des communes demandées n’est pas dans Rennes "
+             "Métropole.", "Commune\u00a0: Saint-Malo")):
         status, page = await b.get(f"/associations?q=basket&{params}",
                                    headers={"Accept": "text/html"})
         assert status == 400, page
@@ -356,8 +359,10 @@ async def test_a_refused_filter_says_which_and_stays_removable(site: Site, brows
         assert "Aucune association ne correspond" not in page
     status, text = await b.get("/v1/associations?tool=zzz")
     assert status == 400 and json.loads(text)["error"]["details"]["parameter"] == "tool"
-    status, text = await b.get("/v1/associations?tool=google-agenda")
-    assert status == 200
+    status, text = await b.get("/v1/associations?commune=Saint-Malo")
+    assert status == 400 and json.loads(text)["error"]["details"]["parameter"] == "commune"
+    status, text = await b.get("/v1/associations?tool=google-agenda&commune=Acign%C3%A9")
+    assert status == 200  # a commune of the Métropole with no association is no error
 
 
 async def test_a_page_past_the_last_says_so_and_links_to_the_last(site: Site,
