@@ -75,7 +75,9 @@ def test_the_directory_map_shows_the_placed_associations(directory_site: Any,
 PAGES = ("/associations", "/associations?q=v%C3%A9lo",
          "/associations?outil=helloasso&theme=culture", "/associations?q=zzzz",
          "/associations/jardin-moderne", "/associations/cine-lices", "/outils",
-         "/operateurs/liens")
+         "/operateurs/liens",
+         # a refused filter, a page past the last (issue 20)
+         "/associations?q=v%C3%A9lo&theme=nope&commune=Saint-Malo", "/associations?page=99")
 
 
 def test_directory_pages_have_no_serious_axe_violation(directory_site: Any, axe_page: Any,
