@@ -33,6 +33,7 @@ from services.accounts.web import (
 )
 from services.associations import interests as interest_records
 from services.associations.model import (
+    DISSOLVED,
     FIELD_LABELS,
     HOW_LABELS,
     MEMBER_ROLES,
@@ -187,6 +188,10 @@ async def join(request: web.Request) -> web.Response:
     await limit(request, "LIMIT_ACCOUNT_CLIENT", client(request))
     association, _ = await _association(request, str(form.get("association") or "")
                                         or request.match_info.get("id"))
+    if association.state == DISSOLVED:
+        raise refuse(request, 409, "dissolved", "Cette association est dissoute\u00a0: on ne "
+                     "peut plus la rejoindre.", back=(f"/associations/{association.id}",
+                                                      "Retour à sa fiche"))
     if not association.active:
         raise refuse(request, 409, "not_active", "Cette association attend encore la "
                      "validation d’un opérateur.")

@@ -334,6 +334,13 @@ async def test_a_dissolved_association_has_its_page_marked_dissolved(site: Site,
     status, page = await ops.get("/associations/amicale-colombier")
     assert status == 200 and "Dissoute le 30 septembre 2015" in page
     assert "attend la validation" not in page
+    assert "/associations/amicale-colombier/rejoindre" not in page  # no joining it
+    refused = await ops.post("/associations/amicale-colombier/rejoindre", {},
+                             token_from="/associations/nouvelle",
+                             headers={"Accept": "text/html"})
+    text = await refused.text()
+    assert refused.status == 409 and "Cette association est dissoute\u00a0: on ne peut plus" \
+        in text and "attend encore la validation" not in text
     # a missing one is still a 404, which leads back to the directory
     status, page = await b.get("/associations/nulle-part", headers={"Accept": "text/html"})
     assert status == 404 and 'href="/associations">Retour à l’annuaire' in page
