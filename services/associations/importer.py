@@ -8,10 +8,14 @@ store of record, in bulk.
    written — so a second import of the same file writes nothing at all.
 3. New associations get a stable id (a slug of their name) and claim their RNA number or
    city id (KV ``claims``, as the forms do): a number claimed meanwhile by an association
-   this import did not see is merged into that one instead. An organisation of the city's
-   layer seen for the first time whose name (accents, case and punctuation aside) is that
-   of exactly one association not yet linked to the city's layer is that association (the
-   national register's « VÉLO CLUB DES ALLIÉS » is the city's « Vélo Club des Alliés »).
+   this import did not see is merged into that one instead. A row of either register seen
+   for the first time whose name (accents, case and punctuation aside) is that of exactly
+   one association without that register's identifier is that association: the national
+   register's « VÉLO CLUB DES ALLIÉS » is the city's « Vélo Club des Alliés », and an
+   association created on Maillage without its RNA number gets it from the register (what
+   it wrote itself is kept, see :mod:`~services.associations.provenance`). When the name is
+   that of several such associations, the row is rejected for an operator to look at
+   rather than added as one more association of that name.
 4. The writes go to ``RECORDS`` with many in flight (:meth:`Records.write_many`), each with
    the sequence it was computed from; one that another writer changed in between is done
    again through :meth:`Records.write` (read, merge, write), so no one's edit is lost.
@@ -107,7 +111,8 @@ class Importer:
         self.window = window
         self.current: dict[str, Entry] = {}  # id -> last entry (deleted ones too)
         self.by_key: dict[tuple[str, str], str] = {}
-        self.by_name: dict[str, list[str]] = {}  # folded name -> ids without a city id
+        #: claim kind ("rna", "city") -> folded name -> ids without that identifier
+        self.by_name: dict[str, dict[str, list[str]]] = {"rna": {}, "city": {}}
 
     def subject(self, aid: str) -> str:
         return self.records.subject(ASSOCIATION, aid)
@@ -119,13 +124,12 @@ class Importer:
             self.current[aid] = entry
             if entry.deleted:
                 continue
-            if entry.record.get("rna"):
-                self.by_key[("rna", str(entry.record["rna"]))] = aid
-            if entry.record.get("city_id"):
-                self.by_key[("city", str(entry.record["city_id"]))] = aid
-            else:
-                self.by_name.setdefault(folded(str(entry.record.get("name", ""))),
-                                        []).append(aid)
+            for kind, key in (("rna", "rna"), ("city", "city_id")):
+                if entry.record.get(key):
+                    self.by_key[(kind, str(entry.record[key]))] = aid
+                else:
+                    self.by_name[kind].setdefault(folded(str(entry.record.get("name", ""))),
+                                                  []).append(aid)
 
     async def run(self, rows: Sequence[ImportRow], summary: Summary,
                   advance: Callable[[int], None] = lambda n: None) -> Summary:
@@ -158,6 +162,13 @@ class Importer:
     async def _chunk(self, rows: list[ImportRow], summary: Summary) -> None:
         writes: list[_Write] = []
         for row in rows:
+            namesakes = self._namesakes(row)
+            if len(namesakes) > 1:
+                summary.rejected.append((row.line, (
+                    f"{row.key[1]}: {len(namesakes)} associations are named "
+                    f"{row.fields.get('name')!r} ({', '.join(sorted(namesakes))}): left for an "
+                    "operator to say which one it is, rather than adding one more")))
+                continue
             planned = self._plan(row)
             if planned is None:
                 summary.unchanged += 1
@@ -176,15 +187,20 @@ class Importer:
             self.current[write.aid] = Entry(write.entry.subject, seq, write.entry.op,
                                             write.entry.record)
 
+    def _namesakes(self, row: ImportRow) -> list[str]:
+        """The associations without the row's identifier that bear its name (none when
+        the identifier is already known)."""
+        if row.key in self.by_key:
+            return []
+        return self.by_name[row.key[0]].get(folded(str(row.fields.get("name", ""))), [])
+
     def _plan(self, row: ImportRow) -> _Write | None:
         aid = self.by_key.get(row.key)
         claim = None
-        if aid is None and self.source == CITY_IMPORT:
-            same = self.by_name.get(folded(str(row.fields.get("name", ""))), [])
-            if len(same) == 1:
-                aid, claim = same[0], row.key
-                del self.by_name[folded(str(row.fields.get("name", "")))]
-                self.by_key[row.key] = aid
+        if aid is None and len(same := self._namesakes(row)) == 1:
+            aid, claim = same[0], row.key
+            del self.by_name[row.key[0]][folded(str(row.fields.get("name", "")))]
+            self.by_key[row.key] = aid
         if aid is not None:
             entry = self.current[aid]
             new = merge_import(entry.record, row.fields, self.source)
