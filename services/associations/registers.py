@@ -21,11 +21,15 @@ a wrong checksum) are dropped from an otherwise good row, with the reason.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import re
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from services.associations.identifiers import (
@@ -35,7 +39,7 @@ from services.associations.identifiers import (
     siret_number,
 )
 from services.associations.model import ACTIVE, DISSOLVED
-from services.associations.validate import website_url
+from services.associations.validate import MAX_NAME, website_url
 from shared.errors import MaillageError
 
 #: The columns of the waldec file an import needs (the file has more, see the README).
@@ -53,6 +57,17 @@ STREET_TYPES = {
 }
 REPETITIONS = {"B": "bis", "T": "ter", "Q": "quater"}
 MAX_ACRONYM = 20
+#: A purpose longer than this is cut (at a word), with a reason in the summary.
+MAX_PURPOSE = 2000
+#: A line with a longer field is rejected (the register's longest purposes are ~1,000
+#: characters); the CSV reader itself accepts up to :data:`MAX_READ`, so that such a line
+#: is rejected alone, at its own number, instead of stopping the import.
+MAX_FIELD = 10_000
+MAX_READ = 16 * 1024 * 1024
+#: Characters never kept from a register: controls and invisible formatting (bidi
+#: overrides such as U+202E, zero-width characters), which would show raw on pages.
+_INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn"))
+_BLANKS = re.compile(r"\s+")
 
 
 class NotARegister(MaillageError):
@@ -80,34 +95,119 @@ class ImportRow:
 def decode(data: bytes) -> tuple[str, str]:
     """The text of a register file and its encoding: UTF-8 (with or without BOM) when it
     decodes as such, else Windows-1252 (Latin-1 with the typographic apostrophe), else
-    Latin-1 (which decodes any byte)."""
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+    Latin-1 (which decodes any byte). A UTF-8 file with a few lines in another encoding (a
+    stray Latin-1 ``É``) stays UTF-8: only the bytes that are not UTF-8 are read as
+    Latin-1, and the encoding names their lines (``utf-8, line(s) 4, 9 read as latin-1``). A ZIP
+    archive or a UTF-16 file is refused, saying what to do."""
+    if data.startswith(b"PK\x03\x04"):
+        raise NotARegister("this looks like a ZIP archive: extract the "
+                           "rna_waldec_*_dpt_35.csv file (or the CSV inside) and import that")
+    head = data[:2000]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(0) > len(head) // 4:
+        raise NotARegister("this file is in UTF-16: save it as UTF-8 (or Latin-1) and "
+                           "import it again")
+    try:
+        return data.decode("utf-8-sig"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    lines = data.split(b"\n")
+    texts, other = [], []
+    any_utf8 = False
+    for number, line in enumerate(lines, start=1):
         try:
-            return data.decode(encoding), "latin-1" if encoding == "cp1252" else (
-                "utf-8" if encoding == "utf-8-sig" else encoding)
-        except UnicodeDecodeError:
-            continue
-    raise AssertionError("latin-1 decodes every byte")
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            any_utf8 = any_utf8 or not line.isascii()
+        except UnicodeDecodeError:  # only the bytes that are not UTF-8 are read as cp1252
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8", STRAY_BYTES)
+            other.append(number)
+        texts.append(text)
+    if not any_utf8:  # nothing says UTF-8: a Latin-1 file
+        return _single_byte(data), "latin-1"
+    shown = ", ".join(map(str, other[:10])) + (", ..." if len(other) > 10 else "")
+    return "\n".join(texts), f"utf-8, line(s) {shown} read as latin-1"
+
+
+def _stray_bytes(exc: UnicodeError) -> tuple[str, int]:
+    """The codec error handler :data:`STRAY_BYTES`: bytes that are not UTF-8, read as
+    Windows-1252 (Latin-1 where it has no character)."""
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    return _single_byte(exc.object[exc.start:exc.end]), exc.end
+
+
+STRAY_BYTES = "maillage-stray-bytes"
+codecs.register_error(STRAY_BYTES, _stray_bytes)
+
+
+def _single_byte(data: bytes) -> str:
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def _clean(value: Any) -> str:
-    return " ".join(str(value).split()) if value not in (None, "") else ""
+    """One line of text: blanks collapsed, controls and invisible characters removed."""
+    if value in (None, ""):
+        return ""
+    text = _BLANKS.sub(" ", str(value))
+    if not text.isprintable():
+        text = "".join(c for c in text if unicodedata.category(c) not in _INVISIBLE)
+    return " ".join(text.split())
 
 
-def _csv(text: str, required: tuple[str, ...], what: str) -> Iterator[dict[str, str]]:
+class _Malformed(dict[str, str]):
+    """A line of the CSV that is not a row of the layout (the reason says why)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+def _csv(text: str, required: tuple[str, ...],
+         what: str) -> Iterator[tuple[int, dict[str, str]]]:
+    """Each row of a CSV file with its line number (where the row starts); a line with
+    another number of fields than the header, or an oversized field, is a
+    :class:`_Malformed` row, not a reason to stop."""
     first = text.split("\n", 1)[0]
     delimiter = ";" if first.count(";") >= first.count(",") else ","
-    reader = csv.DictReader(io.StringIO(text, newline=""), delimiter=delimiter)
-    names = [n.strip().lower() for n in reader.fieldnames or ()]
-    missing = [c for c in required if c not in names]
-    if missing:
-        raise NotARegister(f"not {what}: missing column(s) {', '.join(missing)} "
-                           f"(found: {', '.join(names[:8]) or 'nothing'})")
-    reader.fieldnames = names
+    limit = csv.field_size_limit()
+    csv.field_size_limit(MAX_READ)
     try:
-        yield from reader
-    except csv.Error as exc:
-        raise NotARegister(f"{what}: unreadable CSV at line {reader.line_num}: {exc}") from exc
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+        try:
+            header = next(reader, [])
+        except csv.Error as exc:
+            raise NotARegister(f"not {what}: unreadable header ({exc})") from exc
+        names = [n.strip().lower() for n in header]
+        missing = [c for c in required if c not in names]
+        if missing:
+            raise NotARegister(f"not {what}: missing column(s) {', '.join(missing)} "
+                               f"(found: {', '.join(names[:8]) or 'nothing'})")
+        end = reader.line_num
+        while True:
+            start = end + 1
+            try:
+                values = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:
+                raise NotARegister(f"{what}: unreadable CSV at line {reader.line_num}: "
+                                   f"{exc}") from exc
+            end = reader.line_num
+            if not values or values == [""]:
+                continue
+            longest = max(len(v) for v in values)
+            if len(values) != len(names):
+                yield start, _Malformed(f"{len(values)} fields, {len(names)} expected "
+                                        "(an unquoted separator, or a cut line?)")
+            elif longest > MAX_FIELD:
+                yield start, _Malformed(f"a field of {longest} characters (at most "
+                                        f"{MAX_FIELD})")
+            else:
+                yield start, dict(zip(names, values, strict=True))
+    finally:
+        csv.field_size_limit(limit)
 
 
 def _street(row: Mapping[str, str]) -> str:
@@ -119,14 +219,28 @@ def _street(row: Mapping[str, str]) -> str:
     return " ".join(p for p in parts if p)
 
 
-def _date(raw: Any) -> str:
-    """An ISO date from the register's ``YYYY-MM-DD`` (or ``DD/MM/YYYY``); ``""`` else."""
+def _date(raw: Any, what: str = "", dropped: list[str] | None = None) -> str:
+    """An ISO date from the register's ``YYYY-MM-DD`` (or ``DD/MM/YYYY``); ``""`` else. A
+    date that does not exist (``2020-13-45``) or is still to come is left out, with the
+    reason in ``dropped``."""
     text = _clean(raw)[:10]
     if len(text) == 10 and text[4] == "-" and text[:4].isdigit():
-        return text if text != "0001-01-01" else ""
-    if len(text) == 10 and text[2] == "/" and text[6:].isdigit():
-        return f"{text[6:]}-{text[3:5]}-{text[:2]}"
-    return ""
+        iso = text if text != "0001-01-01" else ""
+    elif len(text) == 10 and text[2] == "/" and text[6:].isdigit():
+        iso = f"{text[6:]}-{text[3:5]}-{text[:2]}"
+    else:
+        iso = ""
+    if not iso:
+        return ""
+    try:
+        valid = date.fromisoformat(iso) <= date.today()
+    except ValueError:
+        valid = False
+    if not valid:
+        if dropped is not None:
+            dropped.append(f"{what}: {text} is not a possible date")
+        return ""
+    return iso
 
 
 def _theme_codes(raw: Iterable[Any], known: frozenset[str]) -> list[str]:
@@ -146,14 +260,26 @@ def _website(raw: Any, dropped: list[str]) -> str:
         return ""
     value, error = or_empty(website_url, text)
     if error:
-        dropped.append(f"website: {text[:60]}")
+        dropped.append(f"website: {text[:60]!r} is not an http(s) address")
     return value
+
+
+def _purpose(raw: Any, dropped: list[str]) -> str:
+    text = _clean(raw)
+    if len(text) <= MAX_PURPOSE:
+        return text
+    cut = text[:MAX_PURPOSE - 2].rsplit(" ", 1)[0].rstrip(" ,;:") + " …"
+    dropped.append(f"purpose: cut from {len(text)} to {MAX_PURPOSE} characters")
+    return cut
 
 
 def rna_row(line: int, row: Mapping[str, str], communes: Mapping[str, str],
             themes: frozenset[str] = frozenset()) -> ImportRow:
     """One line of the waldec file (``communes``: INSEE code → name of the communes kept)."""
     out = ImportRow(line)
+    if isinstance(row, _Malformed):
+        out.rejected = row.reason
+        return out
     insee = _clean(row.get("adrs_codeinsee")).zfill(5) if row.get("adrs_codeinsee") else ""
     if insee not in communes:
         out.skipped = "head office outside Rennes Métropole"
@@ -165,10 +291,14 @@ def rna_row(line: int, row: Mapping[str, str], communes: Mapping[str, str],
     rna, error = or_empty(rna_number, _clean(row.get("id")))
     name = _clean(row.get("titre"))
     if not rna:
-        out.rejected = f"RNA number {_clean(row.get('id'))!r}: {error or 'missing'}"
+        out.rejected = (f"RNA number {_clean(row.get('id'))[:40]!r}: "
+                        + ("not W followed by 9 digits" if error else "missing"))
         return out
     if not name:
         out.rejected = f"{rna}: no name (titre)"
+        return out
+    if len(name) > MAX_NAME:
+        out.rejected = f"{rna}: a name of {len(name)} characters (at most {MAX_NAME})"
         return out
     if position not in ("A", "D", ""):
         out.rejected = f"{rna}: unknown position {position!r} (A, D or S)"
@@ -179,7 +309,7 @@ def rna_row(line: int, row: Mapping[str, str], communes: Mapping[str, str],
                                ("siret", siret_number, "siret")):
         checked[key], error = or_empty(check, _clean(row.get(column)))
         if error:
-            dropped.append(f"{key}: {_clean(row.get(column))}")
+            dropped.append(f"{key}: {_clean(row.get(column))[:40]}")
     short = _clean(row.get("titre_court"))
     acronym = short if short and short != name and len(short) <= MAX_ACRONYM else ""
     aliases = [short] if short and short != name and not acronym else []
@@ -187,7 +317,7 @@ def rna_row(line: int, row: Mapping[str, str], communes: Mapping[str, str],
         "name": name, "acronym": acronym, "aliases": aliases, "rna": rna,
         "rna_old": checked["rna_old"], "siret": checked["siret"],
         "siren": checked["siret"][:9] if checked["siret"] else "",
-        "purpose": _clean(row.get("objet")),
+        "purpose": _purpose(row.get("objet"), dropped),
         "rna_themes": _theme_codes((row.get("objet_social1"), row.get("objet_social2")), themes),
         "address": {k: v for k, v in (
             ("street", _street(row)), ("complement", _clean(row.get("adrs_complement"))),
@@ -195,8 +325,9 @@ def rna_row(line: int, row: Mapping[str, str], communes: Mapping[str, str],
             ("city", _clean(row.get("adrs_libcommune")) or communes[insee]),
             ("insee", insee)) if v},
         "website": _website(row.get("siteweb"), dropped),
-        "founded": _date(row.get("date_creat")),
-        "dissolved_on": _date(row.get("date_disso")) if position == "D" else "",
+        "founded": _date(row.get("date_creat"), "founded", dropped),
+        "dissolved_on": (_date(row.get("date_disso"), "dissolved", dropped)
+                         if position == "D" else ""),
         "state": DISSOLVED if position == "D" else ACTIVE,
     }
     return out
@@ -207,7 +338,7 @@ def rna_rows(data: bytes, communes: Mapping[str, str],
     """Every line of a waldec file, and the encoding it was read in."""
     text, encoding = decode(data)
     rows = [rna_row(n, row, communes, themes)
-            for n, row in enumerate(_csv(text, RNA_REQUIRED, "an RNA waldec file"), start=2)]
+            for n, row in _csv(text, RNA_REQUIRED, "the RNA register's bulk file (waldec)")]
     return rows, encoding
 
 
@@ -217,6 +348,9 @@ CLOSED_STATES = ("dissou", "inactif", "ferm", "cess", "radi")
 
 def city_row(line: int, row: Mapping[str, Any]) -> ImportRow:
     out = ImportRow(line)
+    if isinstance(row, _Malformed):
+        out.rejected = row.reason
+        return out
     city_id, name = _clean(row.get("id_org")), _clean(row.get("nom_usage"))
     if not city_id:
         out.rejected = "no id_org"
@@ -263,9 +397,8 @@ def city_rows(data: bytes) -> tuple[list[ImportRow], str]:
     """Every organisation of the city's layer (CSV or JSON), and the encoding read."""
     text, encoding = decode(data)
     if text.lstrip()[:1] in ("[", "{"):
-        objects: Iterable[Mapping[str, Any]] = _json_objects(text)
-        start = 1
+        numbered: Iterable[tuple[int, Mapping[str, Any]]] = enumerate(_json_objects(text),
+                                                                      start=1)
     else:
-        objects = _csv(text, CITY_REQUIRED, "the city's organisations layer")
-        start = 2
-    return [city_row(n, row) for n, row in enumerate(objects, start=start)], encoding
+        numbered = _csv(text, CITY_REQUIRED, "the city's organisations layer")
+    return [city_row(n, row) for n, row in numbered], encoding

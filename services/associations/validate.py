@@ -15,10 +15,13 @@ from publicsuffixlist import PublicSuffixList
 
 from services.accounts.validate import email_address
 from services.associations.identifiers import rna_number
+from shared.clean import http_url
 from shared.errors import InvalidInput
 from shared.vocab import TOOLS
 
 PHONE = re.compile(r"\+?[0-9 .()-]{6,25}")
+#: ``javascript:``, ``mailto:``... : a scheme, not a host followed by a port.
+_OTHER_SCHEME = re.compile(r"[a-z][a-z0-9+.-]*:(?![0-9])", re.IGNORECASE)
 MAX_NAME = 150
 MAX_ACRONYM = 20
 MAX_ORGANIZERS = 10
@@ -55,10 +58,13 @@ def website_url(raw: str) -> str:
     text = raw.strip()
     if not text:
         return ""
-    if "://" not in text:
+    if "://" not in text and not _OTHER_SCHEME.match(text):
         text = "https://" + text
-    parts = urlsplit(text)
-    if parts.scheme not in ("http", "https") or not parts.hostname or " " in text:
+    try:
+        host = urlsplit(text).hostname
+    except ValueError:  # e.g. a malformed IPv6 literal
+        host = None
+    if not host or http_url(text) is None:  # http(s) only, no blank or control inside
         raise InvalidInput({"website": "Indiquez l’adresse du site, par exemple "
                                        "https://www.mon-asso.fr."})
     return text
