@@ -170,7 +170,7 @@ def _csv(text: str, required: tuple[str, ...],
     another number of fields than the header, or an oversized field, is a
     :class:`_Malformed` row, not a reason to stop."""
     first = text.split("\n", 1)[0]
-    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    delimiter = max(";,\t", key=first.count)  # the first of the most frequent
     limit = csv.field_size_limit()
     csv.field_size_limit(MAX_READ)
     try:

@@ -167,6 +167,12 @@ def test_imported_text_is_cleaned_and_capped_like_the_form() -> None:
     assert rows[2].dropped == ["founded: 2999-01-01 is not a possible date"]
 
 
+def test_a_file_saved_with_tabs_reads_the_same() -> None:
+    text = waldec(waldec_line("W353000201", "Club A", objet="sport, loisirs"))
+    rows, _ = rna_rows(text.replace(";", "\t").encode(), COMMUNES)
+    assert rows[0].fields["name"] == "Club A" and rows[0].fields["purpose"] == "sport, loisirs"
+
+
 def test_the_reasons_are_in_english_like_the_rest_of_the_cli() -> None:
     rows, _ = rna_rows(waldec(waldec_line("W35300010", "Club")).encode(), COMMUNES)
     assert rows[0].rejected == "RNA number 'W35300010': not W followed by 9 digits"
