@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from services.accounts.storage import Stores
+from services.associations import links
 from services.associations.importer import Importer, Summary
 from services.associations.registers import rna_row
 from services.associations.storage import Associations
@@ -53,3 +54,20 @@ async def test_a_name_borne_by_several_associations_is_left_for_review(bus: Bus)
     [(line, reason)] = summary.rejected
     assert line == 7 and "repair-cafe, repair-cafe-2" in reason
     assert sorted(a.id for a in await associations.all()) == ["repair-cafe", "repair-cafe-2"]
+
+
+async def test_an_organizer_linked_to_the_association_stays_linked_after_the_import(
+        bus: Bus) -> None:
+    stores = await Stores.open(bus)
+    await Associations(stores).create({"name": "Repair Café Villejean"}, actor="demo",
+                                      aid="repair-cafe-villejean")
+    named = [links.Named("organizer", name, name, name)
+             for name in ("Repair Café Villejean", "REPAIR CAFE VILLEJEAN")]
+    await links.refresh(stores.records, named, actor="test")
+    row = rna_row(2, register_row(2, "W353000557", "REPAIR CAFE VILLEJEAN", ""), COMMUNES)
+    await Importer(stores, "rna").run([row], Summary("rna"))
+    counts = await links.refresh(stores.records, named, actor="test")
+    assert (counts.linked, counts.review) == (2, 0)
+    for record in await links.all_links(stores.records):
+        assert [e["association"] for e in links.effective(record)] == [
+            "repair-cafe-villejean"]
