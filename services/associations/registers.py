@@ -358,6 +358,9 @@ def city_row(line: int, row: Mapping[str, Any]) -> ImportRow:
     if not name:
         out.rejected = f"{city_id}: no name (nom_usage)"
         return out
+    if len(name) > MAX_NAME:
+        out.rejected = f"{city_id}: a name of {len(name)} characters (at most {MAX_NAME})"
+        return out
     state = _clean(row.get("etat_organisme")).lower()
     acronym = _clean(row.get("sigle"))
     out.fields = {
@@ -365,7 +368,7 @@ def city_row(line: int, row: Mapping[str, Any]) -> ImportRow:
         "acronym": acronym if len(acronym) <= MAX_ACRONYM else "",
         "aliases": [acronym] if len(acronym) > MAX_ACRONYM else [],
         "website": _website(row.get("web"), out.dropped),
-        "purpose": _clean(row.get("description")),
+        "purpose": _purpose(row.get("description"), out.dropped),
         "city_category": _clean(row.get("code_nomenclature_principale")),
         "state": DISSOLVED if any(w in state for w in CLOSED_STATES) else ACTIVE,
     }

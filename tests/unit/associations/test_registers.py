@@ -1,5 +1,6 @@
 """Reading the official registers (our own small fixtures in the official layouts)."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -171,6 +172,16 @@ def test_a_file_saved_with_tabs_reads_the_same() -> None:
     text = waldec(waldec_line("W353000201", "Club A", objet="sport, loisirs"))
     rows, _ = rna_rows(text.replace(";", "\t").encode(), COMMUNES)
     assert rows[0].fields["name"] == "Club A" and rows[0].fields["purpose"] == "sport, loisirs"
+
+
+def test_the_city_layer_is_capped_and_cleaned_the_same() -> None:
+    rows, _ = city_rows(json.dumps([
+        {"id_org": "ORG-1", "nom_usage": "N" * 151},
+        {"id_org": "ORG-2", "nom_usage": "Club\u202e B\x00", "description": "mot " * 600,
+         "web": "javascript:alert(1)"}]).encode())
+    assert rows[0].rejected == "ORG-1: a name of 151 characters (at most 150)"
+    assert rows[1].fields["name"] == "Club B" and len(rows[1].fields["purpose"]) <= 2000
+    assert rows[1].fields["website"] == "" and len(rows[1].dropped) == 2
 
 
 def test_the_reasons_are_in_english_like_the_rest_of_the_cli() -> None:
