@@ -25,7 +25,6 @@ import codecs
 import csv
 import io
 import json
-import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -67,7 +66,6 @@ MAX_READ = 16 * 1024 * 1024
 #: Characters never kept from a register: controls and invisible formatting (bidi
 #: overrides such as U+202E, zero-width characters), which would show raw on pages.
 _INVISIBLE = frozenset(("Cc", "Cf", "Cs", "Co", "Cn"))
-_BLANKS = re.compile(r"\s+")
 
 
 class NotARegister(MaillageError):
@@ -111,20 +109,21 @@ def decode(data: bytes) -> tuple[str, str]:
     except UnicodeDecodeError:
         pass
     lines = data.split(b"\n")
-    texts, other = [], []
-    any_utf8 = False
+    utf8, other = False, []
     for number, line in enumerate(lines, start=1):
+        if line.isascii():
+            continue
         try:
-            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
-            any_utf8 = any_utf8 or not line.isascii()
-        except UnicodeDecodeError:  # only the bytes that are not UTF-8 are read as cp1252
-            text = line.decode("utf-8-sig" if number == 1 else "utf-8", STRAY_BYTES)
+            line.decode("utf-8")
+            utf8 = True
+        except UnicodeDecodeError:
             other.append(number)
-        texts.append(text)
-    if not any_utf8:  # nothing says UTF-8: a Latin-1 file
+    if not utf8:  # nothing says UTF-8: a Latin-1 file
         return _single_byte(data), "latin-1"
+    # only the bytes that are not UTF-8 are read as cp1252
+    text = data.decode("utf-8", STRAY_BYTES).removeprefix("\ufeff")
     shown = ", ".join(map(str, other[:10])) + (", ..." if len(other) > 10 else "")
-    return "\n".join(texts), f"utf-8, line(s) {shown} read as latin-1"
+    return text, f"utf-8, line(s) {shown} read as latin-1"
 
 
 def _stray_bytes(exc: UnicodeError) -> tuple[str, int]:
@@ -150,10 +149,11 @@ def _clean(value: Any) -> str:
     """One line of text: blanks collapsed, controls and invisible characters removed."""
     if value in (None, ""):
         return ""
-    text = _BLANKS.sub(" ", str(value))
-    if not text.isprintable():
-        text = "".join(c for c in text if unicodedata.category(c) not in _INVISIBLE)
-    return " ".join(text.split())
+    text = " ".join(str(value).split())
+    if text.isprintable():
+        return text
+    return " ".join("".join(c for c in text
+                            if unicodedata.category(c) not in _INVISIBLE).split())
 
 
 class _Malformed(dict[str, str]):
@@ -197,7 +197,7 @@ def _csv(text: str, required: tuple[str, ...],
             end = reader.line_num
             if not values or values == [""]:
                 continue
-            longest = max(len(v) for v in values)
+            longest = max(map(len, values))
             if len(values) != len(names):
                 yield start, _Malformed(f"{len(values)} fields, {len(names)} expected "
                                         "(an unquoted separator, or a cut line?)")
