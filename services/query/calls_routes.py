@@ -4,7 +4,7 @@
     GET    /v1/calls/{id}                one call and the associations interested in it
     GET    /v1/calls.ics | /v1/calls.rss deadlines as a calendar, new calls as a feed
     GET    /v1/search                    one search across kinds (events, calls, associations),
-                                         kind facet
+                                         kind facet, cursor (:mod:`services.query.search`)
     POST   /v1/calls/{id}/interests      declare interest (association bearer token; deprecated:
                                          members of an association use the call's page)
     DELETE /v1/calls/{id}/interests      withdraw it (deprecated likewise)
@@ -22,11 +22,9 @@ from typing import Any
 from aiohttp import web
 
 from services.query.calls_feeds import calls_ics, calls_rss
-from services.query.calls_params import parse_call_query, values
-from services.query.context import SETTINGS, STORE, TZ, base_url, public_item
+from services.query.calls_params import parse_call_query
+from services.query.context import SETTINGS, TZ, base_url
 from services.query.errors import ApiError, invalid_parameter
-from services.query.params import single
-from shared.store.base import SearchQuery
 from shared.store.calls_base import CallQuery, CallSort, CallsStore
 from shared.store.factory import open_call_store
 
@@ -105,41 +103,10 @@ async def calls_rss_export(request: web.Request) -> web.Response:
 
 
 async def search_all(request: web.Request) -> web.Response:
-    """Events, calls and associations for one text query; items carry ``kind``, facets
-    count each kind."""
-    params = request.rel_url.query
-    kinds = values(params, "kind") or KINDS
-    for kind in kinds:
-        if kind not in KINDS:
-            raise invalid_parameter("kind", f"unknown value {kind!r}; expected event, call "
-                                    "or association")
-    q = (single(params, "q") or "").strip() or None  # the rule of /v1/events: one q, 200 chars
-    limit = call_query(request).limit
-    now = datetime.now(UTC)
-    items: list[tuple[str, dict[str, Any]]] = []
-    counts = {}
-    if "event" in kinds:
-        page = await request.app[STORE].search(SearchQuery(q=q, start=now, limit=limit))
-        counts["event"] = page.total
-        items += [(d["start"], {"kind": "event", **public_item(d)}) for d in page.items]
-    if "call" in kinds:
-        query = CallQuery(now=now, q=q, statuses=("open", "upcoming"), limit=limit)
-        page = await request.app[CALL_STORE].search(query)
-        counts["call"] = page.total
-        items += [(d["deadline"], {"kind": "call", **d}) for d in page.items]
-    items.sort(key=lambda pair: datetime.fromisoformat(pair[0]))
-    if "association" in kinds:  # no date: after the dated items, best match first
-        from services.associations.directory_api import DIRECTORY
-        from shared.store.directory_base import DirectoryQuery
+    """Events, calls and associations for one text query (see :mod:`services.query.search`)."""
+    from services.query.search import cross_kind_search
 
-        found = await request.app[DIRECTORY].search(DirectoryQuery(q=q, limit=limit))
-        counts["association"] = found.total
-        items += [("", {**d, "kind": "association"}) for d in found.items]
-    return web.json_response({
-        "total": sum(counts.values()),
-        "items": [item for _, item in items[:limit]],
-        "facets": {"kind": [{"value": k, "count": n} for k, n in counts.items()]},
-    })
+    return web.json_response(await cross_kind_search(request))
 
 
 def setup_calls(app: web.Application, store: CallsStore | None = None,
