@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from services.query.openapi_associations import SCHEMAS as ASSOCIATION_SCHEMAS
+from services.query.openapi_calls import SCHEMAS as CALL_SCHEMAS
 from services.query.openapi_schemas import (
     ERROR,
     EVENT_DETAIL,
@@ -133,6 +134,10 @@ def paths(max_limit: int, export_max: int) -> dict[str, Any]:
     from services.query.openapi_associations import paths as association_paths
 
     out.update(association_paths(get, ok, max_limit, DIRECTORY_EXPORT_MAX))
+    from services.query.calls_routes import EXPORT_MAX as CALLS_EXPORT_MAX
+    from services.query.openapi_calls import paths as call_paths
+
+    out.update(call_paths(get, ok, max_limit, CALLS_EXPORT_MAX))
     out["/healthz"] = health
     out["/openapi.json"] = get("openapi", "This document.", [],
                                ok("OpenAPI 3.1.", "application/json", {"type": "object"}),
@@ -175,7 +180,8 @@ def spec(max_limit: int = 100, export_max: int = EXPORT_MAX_DEFAULT) -> dict[str
         "paths": paths(max_limit, export_max),
         "components": {
             "schemas": {"Occurrence": OCCURRENCE, "SearchPage": SEARCH_PAGE,
-                        "EventDetail": EVENT_DETAIL, "Error": ERROR, **ASSOCIATION_SCHEMAS},
+                        "EventDetail": EVENT_DETAIL, "Error": ERROR, **ASSOCIATION_SCHEMAS,
+                        **CALL_SCHEMAS},
             "headers": {
                 "ETag": {"description": "Weak validator: a hash of the body.",
                          "schema": {"type": "string"}},
@@ -191,7 +197,7 @@ def spec(max_limit: int = 100, export_max: int = EXPORT_MAX_DEFAULT) -> dict[str
                 "NotModified": {"description": "The ETag in If-None-Match still matches.",
                                 "headers": {"ETag": {"$ref": "#/components/headers/ETag"}}},
                 "BadRequest": bad_request(),
-                "NotFound": error_response("No such occurrence (code event_not_found)."),
+                "NotFound": error_response("No such occurrence, association or call."),
                 "MethodNotAllowed": error_response(
                     "Only GET, HEAD and OPTIONS are supported.",
                     {"Allow": {"$ref": "#/components/headers/Allow"}}),

@@ -16,6 +16,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from services.query.app import create_app
 from services.query.settings import SETTINGS as QUERY_SETTINGS
+from shared.calls import Call
 from shared.model import PARIS, Event, EventMessage, Location, Occurrence, ThemeTag, now_version
 from shared.settings import load
 from shared.store.sqlite import SqliteStore
@@ -116,6 +117,27 @@ async def seed(store: SqliteStore, events: list[Event] | None = None) -> list[Ev
 def query_settings(**env: str) -> Any:
     defaults = {"MAILLAGE_RATE_LIMIT": "0", "MAILLAGE_PUBLIC_URL": "https://maillage.example"}
     return load(QUERY_SETTINGS, {**defaults, **env})
+
+
+THEMES = ("sport", "culture", "environnement")
+QUARTIERS = ("Centre", "Sud-Gare")
+
+
+def seed_associations(count: int) -> list[dict[str, Any]]:
+    """Directory records: themes and quartiers in turn."""
+    return [{"id": f"asso{i:02d}", "name": f"Association numéro {i:02d}", "state": "active",
+             "themes": [THEMES[i % 3]], "quartiers": [QUARTIERS[i % 2]]}
+            for i in range(count)]
+
+
+def seed_calls(count: int) -> list[Call]:
+    """Open calls, deadlines 2 days apart from tomorrow; themes and quartiers in turn."""
+    now = datetime.now(PARIS)
+    return [Call.create(publisher="ville", publisher_id=f"appel{i}", title=f"Appel {i}",
+                        funder="Ville de Rennes", themes=(THEMES[i % 3],),
+                        quartier=QUARTIERS[i % 2],
+                        deadline=now + timedelta(days=1 + 2 * i, hours=3))
+            for i in range(count)]
 
 
 @pytest.fixture

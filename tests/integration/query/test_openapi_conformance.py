@@ -1,5 +1,7 @@
 """schemathesis against ``/openapi.json``: the query service runs as its own process on a
-loopback port over a real SQLite file seeded with the test events; every operation of the
+loopback port over real SQLite files seeded with the test events, a few calls for projects and
+associations (so that /v1/calls*, /v1/associations* and /v1/search answer items); every
+operation of the
 spec gets generated requests (valid and invalid); no answer may be a 5xx, and every answer
 must match the spec (status, content type, headers, body schema), invalid input must be
 rejected with a 4xx.
@@ -27,12 +29,17 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+from services.associations.project import searchable
 from services.query.openapi import spec
+from shared.calls import CallMessage
 from shared.natsserver import free_port
 from shared.process import stop_process
+from shared.store.calls_sqlite import CallStore
+from shared.store.directory_base import DirectoryMessage
+from shared.store.directory_sqlite import SqliteDirectory
 from shared.store.sqlite import SqliteStore
 
-from .conftest import seed
+from .conftest import seed, seed_associations, seed_calls
 
 pytestmark = pytest.mark.integration
 
@@ -49,6 +56,13 @@ def server_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         store = SqliteStore(path)
         await seed(store)
         await store.close()
+        calls = CallStore(directory / "calls.sqlite")
+        await calls.apply([CallMessage.upsert(call, 1) for call in seed_calls(3)])
+        await calls.close()
+        associations = SqliteDirectory(directory / "directory.sqlite")
+        await associations.apply([DirectoryMessage(r["id"], i + 1, searchable(r, None))
+                                  for i, r in enumerate(seed_associations(5))])
+        await associations.close()
 
     asyncio.run(prepare())
     port = free_port()

@@ -5,7 +5,7 @@ every result once."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,31 +14,14 @@ import pytest
 from services.associations.directory_api import DIRECTORY
 from services.associations.project import searchable
 from services.query.calls_routes import CALL_STORE
-from shared.calls import Call, CallMessage
+from shared.calls import CallMessage
 from shared.store.directory_base import DirectoryMessage
 
-from .conftest import MakeClient
+from .conftest import THEMES, MakeClient
+from .conftest import seed_associations as associations
+from .conftest import seed_calls as calls
 
 pytestmark = pytest.mark.integration
-
-THEMES = ("sport", "culture", "environnement")
-QUARTIERS = ("Centre", "Sud-Gare")
-
-
-def associations(count: int) -> list[dict[str, Any]]:
-    return [{"id": f"asso{i:02d}", "name": f"Association numéro {i:02d}", "state": "active",
-             "themes": [THEMES[i % 3]], "quartiers": [QUARTIERS[i % 2]]}
-            for i in range(count)]
-
-
-def calls(count: int) -> list[Call]:
-    now = datetime.now(UTC)
-    return [Call.create(publisher="ville", publisher_id=f"appel{i}", title=f"Appel {i}",
-                        funder="Ville de Rennes", themes=(THEMES[i % 3],),
-                        quartier=QUARTIERS[i % 2],
-                        deadline=now + timedelta(days=1 + 2 * i, hours=3))
-            for i in range(count)]
-
 
 @pytest.fixture
 async def client(make_client: MakeClient, tmp_path: Path) -> Any:
