@@ -9,7 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from services.query import search
-from services.query.openapi_schemas import FACET, LISTS, MOMENT, param, string_list
+from services.query.openapi_schemas import (
+    FACET,
+    LISTS,
+    MOMENT,
+    param,
+    search_page,
+    string_list,
+)
 from services.query.params import MAX_Q
 from shared.calls import CALL_AUDIENCES, PERIMETERS
 from shared.taxonomy import THEMES
@@ -38,18 +45,8 @@ CALL = {
         "first_seen": {"type": "string"}, "kind": {"const": "call"},
     },
 }
-CALLS_PAGE = {
-    "type": "object",
-    "required": ["total", "items", "next"],
-    "properties": {
-        "total": {"type": "integer", "minimum": 0},
-        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Call"}},
-        "next": {"type": ["string", "null"], "description": "Cursor of the next page."},
-        "facets": {"type": "object", "description": "Counts over the filtered set: themes, "
-                   "audiences, funder, perimeter, quartier, status.",
-                   "additionalProperties": FACET},
-    },
-}
+CALLS_PAGE = search_page("Call", "Counts over the filtered set: themes, audiences, funder, "
+                         "perimeter, quartier, status.")
 SEARCH_ALL_PAGE = {
     "type": "object",
     "required": ["total", "items", "next", "facets"],

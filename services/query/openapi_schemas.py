@@ -196,18 +196,23 @@ FACET = {
     },
 }
 
-SEARCH_PAGE = {
-    "type": "object",
-    "required": ["total", "items", "next"],
-    "properties": {
-        "total": {"type": "integer", "minimum": 0},
-        "items": {"type": "array", "items": {"$ref": "#/components/schemas/Occurrence"}},
-        "next": {"type": ["string", "null"], "description": "Cursor of the next page."},
-        "facets": {"type": "object", "description": "Counts over the whole filtered set, "
-                   "by facet (themes, quartier, accessibility, keywords, organizer, ...).",
-                   "additionalProperties": FACET},
-    },
-}
+def search_page(item: str, facets: str) -> dict[str, Any]:
+    """A page of a search: total, items (schema ``item``), next, optional ``facets``."""
+    return {
+        "type": "object",
+        "required": ["total", "items", "next"],
+        "properties": {
+            "total": {"type": "integer", "minimum": 0},
+            "items": {"type": "array", "items": {"$ref": f"#/components/schemas/{item}"}},
+            "next": {"type": ["string", "null"], "description": "Cursor of the next page."},
+            "facets": {"type": "object", "description": facets,
+                       "additionalProperties": FACET},
+        },
+    }
+
+
+SEARCH_PAGE = search_page("Occurrence", "Counts over the whole filtered set, by facet "
+                          "(themes, quartier, accessibility, keywords, organizer, ...).")
 
 EVENT_DETAIL = {
     "type": "object",
