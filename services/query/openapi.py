@@ -1,7 +1,8 @@
 """The OpenAPI 3.1 description of the query service, served at ``/openapi.json``.
 
 It describes every endpoint completely: parameters, every answer (200, 304, 400, 404, 405,
-429, 503) with its schema and headers, and the one error shape. The schemathesis test
+429, 503; and for the authenticated writes of :mod:`services.query.openapi_calls` 201, 401,
+409, 413, 415, 422) with its schema and headers, and the one error shape. The schemathesis test
 (tests/integration/query/test_openapi_conformance.py) checks the running service against it.
 """
 
@@ -136,8 +137,10 @@ def paths(max_limit: int, export_max: int) -> dict[str, Any]:
     out.update(association_paths(get, ok, max_limit, DIRECTORY_EXPORT_MAX))
     from services.query.calls_routes import EXPORT_MAX as CALLS_EXPORT_MAX
     from services.query.openapi_calls import paths as call_paths
+    from services.query.openapi_calls import write_paths
 
     out.update(call_paths(get, ok, max_limit, CALLS_EXPORT_MAX))
+    out.update(write_paths())
     out["/healthz"] = health
     out["/openapi.json"] = get("openapi", "This document.", [],
                                ok("OpenAPI 3.1.", "application/json", {"type": "object"}),
@@ -182,6 +185,9 @@ def spec(max_limit: int = 100, export_max: int = EXPORT_MAX_DEFAULT) -> dict[str
             "schemas": {"Occurrence": OCCURRENCE, "SearchPage": SEARCH_PAGE,
                         "EventDetail": EVENT_DETAIL, "Error": ERROR, **ASSOCIATION_SCHEMAS,
                         **CALL_SCHEMAS},
+            "securitySchemes": {"associationToken": {
+                "type": "http", "scheme": "bearer",
+                "description": "A token an operator issued to an association (mlg_...)."}},
             "headers": {
                 "ETag": {"description": "Weak validator: a hash of the body.",
                          "schema": {"type": "string"}},

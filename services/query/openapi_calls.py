@@ -161,3 +161,87 @@ def paths(get: Callable[..., dict[str, Any]], ok: Callable[..., dict[str, Any]],
 
 
 SCHEMAS = {"Call": CALL, "CallsPage": CALLS_PAGE, "SearchAllPage": SEARCH_ALL_PAGE}
+
+
+WRITE_ERRORS = {
+    "401": "No bearer token, or one invalid or revoked (codes unauthorized, invalid_token).",
+    "404": "No such call, alert or interest of this token.",
+    "409": "The call is closed or does not welcome joint applications, or too many alerts.",
+    "413": "Body larger than 16 KiB.",
+    "415": "The body is not application/json.",
+    "422": "Invalid fields (code invalid_body; details.errors lists path and reason).",
+    "503": "The store of record cannot be reached (interests).",
+}
+
+
+def write(method: str, operation_id: str, summary: str, status: str, result: dict[str, Any],
+          errors: tuple[str, ...], body: dict[str, Any] | None = None,
+          path_id: str | None = None, deprecated: bool = False) -> dict[str, Any]:
+    """An authenticated operation (``Authorization: Bearer mlg_...``, an operator-issued
+    association token: :mod:`services.query.calls_social`)."""
+    responses: dict[str, Any] = {
+        status: {"description": "Done.", "content": {"application/json": {"schema": result}}}}
+    for code in errors:
+        responses[code] = {"description": WRITE_ERRORS[code], "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    operation: dict[str, Any] = {
+        "operationId": operation_id, "summary": summary, "tags": ["calls"],
+        "security": [{"associationToken": []}], "responses": responses,
+        "parameters": [] if path_id is None else [{
+            "name": "id", "in": "path", "required": True, "description": path_id,
+            "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
+    }
+    if body is not None:
+        operation["requestBody"] = {"required": True,
+                                    "content": {"application/json": {"schema": body}}}
+    if deprecated:
+        operation["deprecated"] = True
+    return {method: operation}
+
+
+ALERT = {"type": "object", "required": ["id", "url", "query"], "properties": {
+    "id": {"type": "string"}, "url": {"type": "string"},
+    "query": {"type": "object", "additionalProperties": {"type": "array",
+                                                         "items": {"type": "string"}}},
+    "secret": {"type": "string", "description": "whsec_..., shown once, to check the "
+               "Standard Webhooks signature of each delivery."}}}
+
+
+def write_paths() -> dict[str, Any]:
+    """The authenticated writes: interest declarations (deprecated: members declare on the
+    call's page) and saved-search alerts."""
+    interests = {
+        **write("post", "declareInterest", "Declare the token's association interested in a "
+                "joint application (deprecated).", "201",
+                {"type": "object", "required": ["item"],
+                 "properties": {"item": {"type": "object"}}},
+                ("401", "404", "409", "413", "415", "422", "503"),
+                body={"type": "object", "required": ["contact", "brings"], "properties": {
+                    "contact": {"type": "string", "minLength": 1, "maxLength": 300},
+                    "brings": {"type": "string", "minLength": 1, "maxLength": 2000}}},
+                path_id="The call's id.", deprecated=True),
+        **write("delete", "withdrawInterest", "Withdraw it (deprecated).", "200",
+                {"type": "object", "properties": {"withdrawn": {"const": True}}},
+                ("401", "404", "503"), path_id="The call's id.", deprecated=True),
+    }
+    alerts = {
+        **write("post", "createAlert", "Save a calls search: each new matching call is "
+                "POSTed to url, signed (Standard Webhooks).", "201", ALERT,
+                ("401", "409", "413", "415", "422"),
+                body={"type": "object", "required": ["url"], "properties": {
+                    "url": {"type": "string", "maxLength": 2000,
+                            "description": "A public http(s) address."},
+                    "query": {"type": "object", "description": "Parameters of /v1/calls."}}}),
+        **write("get", "listAlerts", "The token's alerts.", "200",
+                {"type": "object", "required": ["items"],
+                 "properties": {"items": {"type": "array", "items": {"type": "object"}}}},
+                ("401",)),
+    }
+    return {
+        "/v1/calls/{id}/interests": interests,
+        "/v1/alerts": alerts,
+        "/v1/alerts/{id}": write("delete", "deleteAlert", "Delete one of the token's alerts.",
+                                 "200", {"type": "object",
+                                         "properties": {"deleted": {"const": True}}},
+                                 ("401", "404"), path_id="The alert's id."),
+    }
