@@ -164,6 +164,7 @@ SCHEMAS = {"Call": CALL, "CallsPage": CALLS_PAGE, "SearchAllPage": SEARCH_ALL_PA
 
 
 WRITE_ERRORS = {
+    "400": "The body is not JSON (code invalid_json).",
     "401": "No bearer token, or one invalid or revoked (codes unauthorized, invalid_token).",
     "404": "No such call, alert or interest of this token.",
     "409": "The call is closed or does not welcome joint applications, or too many alerts.",
@@ -215,7 +216,7 @@ def write_paths() -> dict[str, Any]:
                 "joint application (deprecated).", "201",
                 {"type": "object", "required": ["item"],
                  "properties": {"item": {"type": "object"}}},
-                ("401", "404", "409", "413", "415", "422", "503"),
+                ("400", "401", "404", "409", "413", "415", "422", "503"),
                 body={"type": "object", "required": ["contact", "brings"], "properties": {
                     "contact": {"type": "string", "minLength": 1, "maxLength": 300},
                     "brings": {"type": "string", "minLength": 1, "maxLength": 2000}}},
@@ -227,7 +228,7 @@ def write_paths() -> dict[str, Any]:
     alerts = {
         **write("post", "createAlert", "Save a calls search: each new matching call is "
                 "POSTed to url, signed (Standard Webhooks).", "201", ALERT,
-                ("401", "409", "413", "415", "422"),
+                ("400", "401", "409", "413", "415", "422"),
                 body={"type": "object", "required": ["url"], "properties": {
                     "url": {"type": "string", "maxLength": 2000,
                             "description": "A public http(s) address."},
