@@ -20,7 +20,7 @@ result of each kind, whatever the page.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from aiohttp import web
 from multidict import MultiMapping
@@ -38,7 +38,8 @@ PARAMETERS = frozenset({"q", "kind", "theme", "quartier", "limit", "cursor"})
 #: The cursor carries one store cursor per kind: longer than one store's.
 MAX_CURSOR = 1000
 CURSOR_TAG = "search"
-Position = str | bool | None  # a store cursor, False once every item was shown, None: start
+#: a store cursor; False once every item was shown; None: from the start
+Position = str | Literal[False] | None
 
 
 class Search:
@@ -74,9 +75,10 @@ class Search:
             from services.query.calls_routes import search_calls
             from shared.store.calls_base import CallQuery
 
-            return await search_calls(self.request, CallQuery(
+            calls: SearchPage = await search_calls(self.request, CallQuery(
                 now=self.now, q=self.q, themes=self.themes, quartiers=self.quartiers,
                 statuses=("open", "upcoming"), limit=limit, cursor=cursor))
+            return calls
         from services.associations.directory_api import run_query
         from shared.store.directory_base import DirectoryQuery
 
