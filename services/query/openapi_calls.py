@@ -185,6 +185,7 @@ def write(method: str, operation_id: str, summary: str, status: str, result: dic
     for code in errors:
         responses[code] = {"description": WRITE_ERRORS[code], "content": {
             "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    responses["429"] = {"$ref": "#/components/responses/RateLimited"}
     operation: dict[str, Any] = {
         "operationId": operation_id, "summary": summary, "tags": ["calls"],
         "security": [{"associationToken": []}], "responses": responses,
