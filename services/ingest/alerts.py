@@ -110,7 +110,7 @@ class AlertSender:
         try:
             query = parse_call_query(
                 MultiDict(alert["query"]), tz=self.tz, now=datetime.now(UTC),
-                after_seq=alert["last_seq"], sort=CallSort.NEW, limit=MAX_ITEMS,
+                after_seq=alert["last_seq"], sort=CallSort.NEW, limit=MAX_ITEMS, strict=False,
             )
         except Exception:  # a saved search no longer valid
             self.store.alert_failed(alert["id"], "invalid_search")

@@ -90,8 +90,22 @@ def flag(params: Params, name: str) -> bool:
     raise invalid_parameter(name, "expected true or false")
 
 
+#: The parameters of a search of calls (``/v1/calls``, its exports, a saved alert's search).
+CALL_PARAMS = frozenset({
+    "q", "status", "sort", "deadline_before", "deadline_after", "theme", "audience", "funder",
+    "perimeter", "quartier", "publisher", "limit", "cursor", "facets",
+})
+
+
 def parse_call_query(params: Params, *, tz: ZoneInfo, now: datetime, max_limit: int = 100,
-                     **overrides: Any) -> CallQuery:
+                     strict: bool = True, **overrides: Any) -> CallQuery:
+    """The :class:`CallQuery` of ``params``; a 400 :class:`ApiError` on bad input, an unknown
+    parameter included unless not ``strict`` (a saved alert from before names were checked
+    keeps being delivered)."""
+    if strict:
+        for name in params:
+            if name not in CALL_PARAMS:
+                raise invalid_parameter(name, "unknown parameter")
     q = (params.get("q") or "").strip() or None
     if q is not None and len(q) > 200:
         raise invalid_parameter("q", "at most 200 characters")

@@ -90,7 +90,7 @@ async def calls_page(request: web.Request) -> web.Response:
     params = request.rel_url.query
     error = None
     try:
-        page = await request.app[CALL_STORE].search(call_query(request, facets=True))
+        page = await request.app[CALL_STORE].search(call_query(request, facets=True, strict=False))
         items, total, next_cursor, facets = page.items, page.total, page.next, page.facets
     except (ApiError, ValueError) as exc:
         error = exc.body_data["error"]["message"] if isinstance(exc, ApiError) else str(exc)

@@ -120,6 +120,18 @@ async def test_bad_parameters_are_the_one_400(client: Any, params: dict[str, str
     assert body["error"]["details"]["parameter"] == name
 
 
+@pytest.mark.parametrize("path", ["/v1/calls", "/v1/calls.ics", "/v1/calls.rss"])
+async def test_calls_refuse_unknown_parameters_as_the_other_searches(client: Any,
+                                                                     path: str) -> None:
+    async with client.get(path, params={"themes": "sport"}) as resp:  # a typo of theme
+        body = await resp.json()
+    assert resp.status == 400, body
+    assert body["error"]["code"] == "invalid_parameter"
+    assert body["error"]["details"]["parameter"] == "themes"
+    async with client.get("/appels", params={"utm_source": "lettre"}) as resp:
+        assert resp.status == 200  # the page, as the agenda's, ignores a tracker's addition
+
+
 async def test_a_cursor_of_other_kinds_is_refused(client: Any) -> None:
     _, first = await get(client, "/v1/search", {"limit": "2"})
     status, body = await get(client, "/v1/search", {"kind": "association",
