@@ -29,6 +29,7 @@ the sessions and single-use sign-in links, each key with its own time to live.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import logging
@@ -138,6 +139,18 @@ LIMITS: dict[str, StreamSpec] = {
 STREAMS += tuple(LIMITS.values())
 
 KV_BUCKETS: tuple[str, ...] = ("harvest_state", "claims", "sessions", "signin")
+
+
+def end_if_cancelled() -> None:
+    """Raise :class:`asyncio.CancelledError` when the current task was asked to stop.
+
+    A loop around nats-py's ``fetch`` calls it each turn: on Python 3.11, ``asyncio.wait_for``
+    inside ``fetch`` returns (or times out) when a cancellation lands as the fetch completes,
+    so no ``CancelledError`` reaches the loop, but the request stays counted on the task
+    (``Task.cancelling()``); without this check the loop would fetch forever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError
 
 
 def subject_token(value: str) -> str:

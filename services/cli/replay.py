@@ -19,6 +19,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
 from services.cli.opstools import Progress, connect, table
+from shared.bus import end_if_cancelled
 from shared.errors import ConfigError
 from shared.settings import Settings
 
@@ -114,6 +115,7 @@ async def _replay(bus: Bus, projector: Projector[Any], progress: Progress,
 
     async def batches() -> AsyncIterator[list[Msg]]:
         while True:
+            end_if_cancelled()  # a cancellation nats-py's fetch swallowed (Python 3.11)
             try:
                 msgs = await sub.fetch(batch_size, timeout=2)
             except TimeoutError:

@@ -41,7 +41,7 @@ from services.harvester.registry import RegisteredSource, SourceCatalog, SourceR
 from services.harvester.sources import Source
 from services.harvester.state import SourceState, StateStore
 from services.harvester.worker import Harvester
-from shared.bus import JOBS_SUBJECT, Bus, subject_token
+from shared.bus import JOBS_SUBJECT, Bus, end_if_cancelled, subject_token
 from shared.model import now_version
 
 log = logging.getLogger(__name__)
@@ -154,6 +154,7 @@ class Scheduler:
         running: set[asyncio.Task[None]] = set()
         try:
             while True:
+                end_if_cancelled()  # a cancellation nats-py's fetch swallowed (Python 3.11)
                 if len(running) >= self.concurrency:
                     await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
                     continue

@@ -29,7 +29,7 @@ from typing import Any, Generic, TypeVar
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 
-from shared.bus import Bus
+from shared.bus import Bus, end_if_cancelled
 from shared.errors import InvalidMessage, RejectedMessages
 from shared.metrics import DEAD_LETTERS, INDEX_BATCH_FAILURES, record_batch
 
@@ -101,13 +101,8 @@ class Projector(Generic[M]):
 
     async def _fetch(self, sub: JetStreamContext.PullSubscription,
                      idle_timeout: float) -> AsyncIterator[list[Msg]]:
-        task = asyncio.current_task()
         while True:
-            # Python 3.11's asyncio.wait_for (inside nats-py's fetch) returns the result, or
-            # nats' TimeoutError, when a cancellation lands as the fetch ends: the request
-            # stays counted on the task, and this loop must end on it, not fetch forever
-            if task is not None and task.cancelling():
-                raise asyncio.CancelledError
+            end_if_cancelled()  # a cancellation nats-py's fetch swallowed (Python 3.11)
             try:
                 yield await sub.fetch(self.batch_size, timeout=idle_timeout)
             except TimeoutError:  # nothing to fetch (nats' TimeoutError subclasses it)
