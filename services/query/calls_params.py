@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from multidict import MultiDict, MultiDictProxy
 
 from services.query.errors import invalid_parameter
+from services.query.params import MAX_VALUES
 from shared.calls import CALL_AUDIENCES, PERIMETERS
 from shared.store.calls_sqlite import CallQuery, CallSort
 from shared.taxonomy import THEMES
@@ -35,6 +36,8 @@ Params = MultiDict[str] | MultiDictProxy[str] | Mapping[str, str]
 def values(params: Params, name: str) -> tuple[str, ...]:
     raw = params.getall(name, []) if hasattr(params, "getall") else (
         [params[name]] if name in params else [])
+    if len(raw) > MAX_VALUES:  # the spec's maxItems, as on /v1/events
+        raise invalid_parameter(name, f"at most {MAX_VALUES} values")
     out: list[str] = []
     for item in raw:
         for part in str(item).split(","):

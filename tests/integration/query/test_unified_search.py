@@ -128,6 +128,9 @@ async def test_calls_refuse_unknown_parameters_as_the_other_searches(client: Any
     assert resp.status == 400, body
     assert body["error"]["code"] == "invalid_parameter"
     assert body["error"]["details"]["parameter"] == "themes"
+    async with client.get(path, params=[("funder", "x")] * 51) as resp:  # the spec's maxItems
+        assert resp.status == 400
+        assert (await resp.json())["error"]["details"]["parameter"] == "funder"
     async with client.get("/appels", params={"utm_source": "lettre"}) as resp:
         assert resp.status == 200  # the page, as the agenda's, ignores a tracker's addition
 
