@@ -4,6 +4,7 @@ served from this site (issue 18, "the event page")."""
 from __future__ import annotations
 
 import io
+import json
 from datetime import UTC
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -91,6 +92,9 @@ def test_link_preview_tags_and_the_image_served_from_here(site: Any, page: Any) 
     assert "Salle de la Cité" in meta("property", "og:description")
     cached = page.request.get(meta("property", "og:image"))
     assert "immutable" in cached.headers["cache-control"]
+    # the structured data names the same copy, never the source's image
+    data = json.loads(page.locator("script[type='application/ld+json']").text_content())
+    assert data["image"] == meta("property", "og:image")
 
 
 def test_event_without_image_has_a_summary_card(site: Any, page: Any) -> None:

@@ -39,13 +39,20 @@ def merged_sources(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(seen.values())
 
 
-def json_ld(item: dict[str, Any], base: str, request: web.Request) -> str:
-    """The schema.org Event as JSON, safe inside a ``<script>`` element."""
+def json_ld(item: dict[str, Any], base: str, request: web.Request,
+            image: str | None = None) -> str:
+    """The schema.org Event as JSON, safe inside a ``<script>`` element. Its ``image`` is
+    ``image``, the copy this site serves (as ``og:image``), never the source's URL: a page
+    names no other site's image that a reader's robot would fetch."""
     url = f"{base}/evenement/{item['id']}"
     feed = Feed(title=request.app[SETTINGS].calendar_name, description="", base_url=base,
                 self_url=url, html_url=url, tz=request.app[TZ],
                 generated=datetime.now(UTC))
-    return script_json({"@context": "https://schema.org", **jsonld.event(item, feed)})
+    data = jsonld.event(item, feed)
+    data.pop("image", None)
+    if image:
+        data["image"] = image
+    return script_json({"@context": "https://schema.org", **data})
 
 
 async def associations_of(request: web.Request, doc: dict[str, Any]
@@ -99,6 +106,7 @@ async def event_page(request: web.Request) -> web.Response:
     when = fr.period(doc, tz, today)
     place = fr.place_label(doc)
     image = shown_image(request, doc)
+    image_abs = base + image["url"] if image else None
     return render(
         request,
         "event.html",
@@ -115,7 +123,7 @@ async def event_page(request: web.Request) -> web.Response:
         rhythm=series.rhythm(dates, tz),
         sources=merged_sources([doc, *siblings]),
         related=[(d, fr.period(d, tz, today)) for d in related],
-        json_ld=json_ld(doc, base, request),
+        json_ld=json_ld(doc, base, request, image_abs),
         page_url=page_url,
         commune_only=commune_only,
         map_url=map_url(loc, point, commune_only),
@@ -125,7 +133,7 @@ async def event_page(request: web.Request) -> web.Response:
         google_url=google_url(doc, tz, page_url),
         outlook_url=outlook_url(doc, tz, page_url),
         preview=link_preview(doc, page_url=page_url, when=when, place=place,
-                             image=base + image["url"] if image else None),
+                             image=image_abs),
         associations=await associations_of(request, doc),
     )
 
