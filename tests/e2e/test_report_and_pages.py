@@ -117,6 +117,7 @@ PAGES = {
     "/participer": "Faire apparaître vos événements",
     "/contact": "Contact",
     "/accessibilite": "Déclaration d’accessibilité",
+    "/entraide": "S’entraider entre associations",
 }
 
 
@@ -136,3 +137,17 @@ def test_accessibility_statement_states_the_rgaa_status(site: Any, page: Any) ->
     page.goto(site.url + "/participer")
     assert page.get_by_role("link", name="Connectez-vous").get_attribute("href") == (
         "/connexion?suite=/compte")
+
+
+def test_every_entry_of_the_entraide_hub_leads_to_its_page(accounts: Any, page: Any) -> None:
+    site = accounts  # the site with its store of record: the domains' pages need it
+    page.goto(site.url + "/")
+    page.get_by_role("navigation", name="Navigation principale").get_by_role(
+        "link", name="Entraide").click()
+    assert page.url == site.url + "/entraide"
+    links = page.locator("ul.hub h2 a")
+    assert links.count() == 4
+    for title, href in [(a.inner_text(), a.get_attribute("href")) for a in links.all()]:
+        response = page.request.get(site.url + href)
+        assert response.status == 200, (title, href, response.status)
+        assert title in response.text(), (title, href)

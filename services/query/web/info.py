@@ -4,6 +4,8 @@
                     read, the guides, the self-service form once signed in)
 ``/contact``        whom to write to, and the forms that reach the operators
 ``/accessibilite``  the accessibility statement (déclaration d'accessibilité, RGAA 4.1)
+``/entraide``       the hub of what associations share with each other (the workshop's
+                    domains, each in its own package under ``services/``)
 
 Their text is in the templates; the contact address is ``MAILLAGE_CONTACT_EMAIL``.
 """
@@ -32,7 +34,30 @@ def info_page(template: str):  # type: ignore[no-untyped-def]
     return handler
 
 
+#: The hub's entries: (page, title, what it is), in the order the workshop asked for them.
+HUB = (
+    ("/competences", "Compétences partagées",
+     "Une association prête le savoir-faire d’un·e bénévole ou de son équipe, une autre "
+     "dit ce qui lui manque. Les étudiant·es y cherchent aussi un projet."),
+    ("/salles", "Salles et locaux à louer",
+     "Les salles que des associations et la Ville mettent à disposition, leurs tarifs et "
+     "leurs créneaux libres, et la demande de réservation."),
+    ("/candidatures", "Candidatures communes",
+     "Répondre à plusieurs à un appel à projets : les candidatures ouvertes qui "
+     "cherchent des partenaires."),
+    ("/reseau", "Le réseau des associations",
+     "Qui travaille avec qui : les liens que les associations déclarent entre elles, "
+     "sur une carte et en liste."),
+)
+
+
+async def entraide(request: web.Request) -> web.Response:
+    hub = [{"url": url, "title": title, "text": text} for url, title, text in HUB]
+    return render(request, "entraide.html", hub=hub)
+
+
 def setup_info(app: web.Application) -> None:
+    app.router.add_get("/entraide", entraide)
     app.router.add_get("/participer", info_page("participer.html"))
     app.router.add_get("/contact", info_page("contact.html"))
     app.router.add_get("/accessibilite", info_page("accessibilite.html"))
