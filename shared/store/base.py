@@ -15,6 +15,8 @@ flattened, with the occurrence's dates and id. The query service reads documents
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -110,6 +112,24 @@ class SearchStore(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+def encode_tagged_offset(tag: str, offset: int) -> str:
+    """An offset cursor (the directory's, the board's): ``[tag, offset]``, base64url."""
+    return base64.urlsafe_b64encode(json.dumps([tag, offset]).encode()).decode().rstrip("=")
+
+
+def decode_tagged_offset(tag: str, cursor: str, max_offset: int) -> int:
+    """The offset of a cursor made by :func:`encode_tagged_offset` with ``tag``;
+    ``ValueError`` (a 400) for anything else."""
+    try:
+        kind, offset = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError, UnicodeDecodeError) as exc:
+        raise ValueError("malformed cursor") from exc
+    if kind != tag or not isinstance(offset, int) or isinstance(offset, bool) or not (
+            0 <= offset <= max_offset):
+        raise ValueError("malformed cursor")
+    return offset
 
 
 def _ts(moment: datetime) -> int:

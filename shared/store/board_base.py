@@ -47,14 +47,14 @@ Everything else in ``doc`` is returned as it was stored (the API's public form).
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
-from shared.store.base import Outcome, SearchPage
+from shared.store.base import Outcome, SearchPage, decode_tagged_offset, encode_tagged_offset
+from shared.store.sqlite_docs import index_text
 
 #: The kinds a board document can be (one per domain record that is searched).
 KINDS = ("skill", "venue", "slot", "application", "network")
@@ -134,17 +134,121 @@ class BoardStore(Protocol):
     async def close(self) -> None: ...
 
 
+@dataclass(frozen=True, slots=True)
+class Checked:
+    """A valid :class:`BoardQuery`, its parts parsed (:func:`check`)."""
+
+    sort: BoardSort
+    offset: int
+    #: the period, as POSIX timestamps (``None``: open on that side)
+    start: float | None
+    end: float | None
+    terms: list[str]
+
+
+def timestamp(value: str, what: str) -> float:
+    """The POSIX time of an ISO 8601 date-time with offset; ``ValueError`` otherwise."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{what}: not an ISO 8601 date-time: {value!r}") from exc
+    if moment.tzinfo is None:
+        raise ValueError(f"{what}: an ISO 8601 date-time needs an offset: {value!r}")
+    return moment.timestamp()
+
+
+@dataclass(frozen=True, slots=True)
+class Fields:
+    """What the stores index of a document (:func:`fields`)."""
+
+    title: str
+    text: str
+    facets: dict[str, list[str]]
+    starts: float | None
+    ends: float | None
+    lat: float | None
+    lon: float | None
+    updated: float | None
+    owner: str | None
+
+
+def fields(doc: Mapping[str, Any]) -> Fields:
+    """The indexed fields of a document; ``ValueError`` when one is malformed (no title, a
+    date without offset, a place out of range, facets not ``{name: [value, ...]}``): the
+    board consumer dead-letters such a record rather than index half of it."""
+    title = doc.get("title")
+    if not isinstance(title, str) or not title.strip():
+        raise ValueError("a board document needs a title")
+    text = doc.get("text") or ""
+    if not isinstance(text, str):
+        raise ValueError("text must be a string")
+    facets = doc.get("facets") or {}
+    if not isinstance(facets, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, list | tuple) for k, v in facets.items()):
+        raise ValueError("facets must be {name: [value, ...]}")
+    starts = timestamp(doc["starts"], "starts") if doc.get("starts") else None
+    ends = timestamp(doc["ends"], "ends") if doc.get("ends") else starts
+    if starts is None and ends is not None:
+        raise ValueError("ends without starts")
+    if starts is not None and ends is not None and ends < starts:
+        raise ValueError("ends before starts")
+    lat, lon = doc.get("lat"), doc.get("lon")
+    if (lat is None) != (lon is None):
+        raise ValueError("lat and lon go together")
+    if lat is not None and lon is not None:
+        if isinstance(lat, bool) or isinstance(lon, bool) or not isinstance(
+                lat, int | float) or not isinstance(lon, int | float) or not (
+                -90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError("lat/lon out of range")
+    owner = doc.get("owner")
+    return Fields(
+        title=title, text=text,
+        facets={str(k): list(dict.fromkeys(str(v) for v in values if v not in (None, "")))
+                for k, values in facets.items()},
+        starts=starts, ends=ends,
+        lat=float(lat) if lat is not None else None,
+        lon=float(lon) if lon is not None else None,
+        updated=timestamp(doc["updated"], "updated") if doc.get("updated") else None,
+        owner=str(owner) if owner else None)
+
+
+def check(query: BoardQuery) -> Checked:
+    """``query``'s parts, parsed; ``ValueError`` with a clear message (a 400) when a part
+    is invalid: an unknown kind or sort, a limit out of 1..MAX_LIMIT, a date without
+    offset or a period ending before it starts, a place out of range, a bad cursor."""
+    if query.kind not in KINDS:
+        raise ValueError(f"unknown kind {query.kind!r} (one of {', '.join(KINDS)})")
+    try:
+        sort = BoardSort(query.sort)
+    except ValueError as exc:
+        raise ValueError(f"unknown sort {query.sort!r} "
+                         f"(one of {', '.join(s.value for s in BoardSort)})") from exc
+    if isinstance(query.limit, bool) or not isinstance(query.limit, int) or not (
+            1 <= query.limit <= MAX_LIMIT):
+        raise ValueError(f"limit must be between 1 and {MAX_LIMIT}")
+    start = timestamp(query.start, "start") if query.start else None
+    end = timestamp(query.end, "end") if query.end else None
+    if start is not None and end is not None and end < start:
+        raise ValueError("end is before start")
+    if query.near is not None:
+        lat, lon, radius = query.near
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise ValueError("near: latitude or longitude out of range")
+        if not 0 < radius <= 20_000:
+            raise ValueError("near: the radius must be above 0 and at most 20,000 km")
+    elif sort is BoardSort.DISTANCE:
+        raise ValueError("sort=distance needs near")
+    for facet, values in query.facets.items():
+        if not isinstance(values, tuple | list) or not all(isinstance(v, str) for v in values):
+            raise ValueError(f"facet {facet!r}: values must be strings")
+    offset = decode_offset(query.cursor) if query.cursor else 0
+    return Checked(sort, offset, start, end, index_text(query.q).split() if query.q else [])
+
+
 def encode_offset(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps(["board", offset]).encode()).decode().rstrip("=")
+    return encode_tagged_offset("board", offset)
 
 
 def decode_offset(cursor: str) -> int:
     """The offset of a board cursor; ``ValueError`` (a 400) for anything else."""
-    try:
-        kind, offset = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise ValueError("malformed cursor") from exc
-    if kind != "board" or not isinstance(offset, int) or isinstance(offset, bool) or not (
-            0 <= offset <= MAX_OFFSET):
-        raise ValueError("malformed cursor")
-    return offset
+    return decode_tagged_offset("board", cursor, MAX_OFFSET)

@@ -22,13 +22,11 @@ who reads them from the events' store); results are ordered by relevance, else b
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from shared.store.base import Outcome, SearchPage
+from shared.store.base import Outcome, SearchPage, decode_tagged_offset, encode_tagged_offset
 
 #: Facet name -> the document field holding its values (a list).
 FACETS = {"theme": "themes", "rna_theme": "rna_themes", "quartier": "quartier_values",
@@ -120,19 +118,12 @@ def public_doc(doc: dict[str, Any]) -> dict[str, Any]:
 
 
 def encode_offset(offset: int) -> str:
-    return base64.urlsafe_b64encode(json.dumps(["dir", offset]).encode()).decode().rstrip("=")
+    return encode_tagged_offset("dir", offset)
 
 
 def decode_offset(cursor: str) -> int:
     """The offset of a directory cursor; ``ValueError`` (a 400) for anything else."""
-    try:
-        kind, offset = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
-    except (ValueError, TypeError, UnicodeDecodeError) as exc:
-        raise ValueError("malformed cursor") from exc
-    if kind != "dir" or not isinstance(offset, int) or isinstance(offset, bool) or not (
-            0 <= offset <= MAX_OFFSET):
-        raise ValueError("malformed cursor")
-    return offset
+    return decode_tagged_offset("dir", cursor, MAX_OFFSET)
 
 
 #: Deepest result reachable by paging (Elasticsearch's default ``max_result_window``).

@@ -25,13 +25,11 @@ answering from the previous view meanwhile.
 
 from __future__ import annotations
 
-import bisect
 import json
 import logging
 import sqlite3
-import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -39,7 +37,6 @@ from typing import Any
 from pyroaring import BitMap
 
 from shared.store.base import Outcome, SearchPage
-from shared.store.calls_members import SqliteFile
 from shared.store.directory_base import (
     FACETS,
     MAX_OFFSET,
@@ -53,6 +50,7 @@ from shared.store.directory_base import (
     shape_facets,
 )
 from shared.store.sqlite_docs import index_text
+from shared.store.sqlite_view import STALE_S, ViewedFile, Words, first_of, union
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS assoc (
@@ -74,9 +72,6 @@ CREATE INDEX IF NOT EXISTS assoc_tags_row ON assoc_tags(rid);
 log = logging.getLogger(__name__)
 
 ORGANIZER = "organizer"
-#: Seconds a view is kept when another process changed the file (a bulk import writes
-#: batch after batch: the readers rebuild at most this often meanwhile).
-STALE_S = 1.0
 
 
 def text_columns(doc: dict[str, Any]) -> tuple[str, str]:
@@ -101,9 +96,8 @@ class _View:
     rows_of: dict[tuple[str, str], BitMap] = field(default_factory=dict)  # facet values
     organizers: dict[str, BitMap] = field(default_factory=dict)  # organizer key -> rows
     everything: BitMap = field(default_factory=BitMap)
-    words: dict[str, BitMap] = field(default_factory=dict)  # stem -> rows (names or text)
-    name_words: dict[str, BitMap] = field(default_factory=dict)  # stem -> rows (names)
-    vocabulary: list[str] = field(default_factory=list)  # the stems, sorted (prefixes)
+    words: Words = field(default_factory=lambda: Words({}))  # names or text
+    name_words: Words = field(default_factory=lambda: Words({}))  # names only
     loaded: float = 0.0
     #: the last organizers-with-events set asked for, and its rows
     having: tuple[frozenset[str], BitMap] | None = None
@@ -123,9 +117,8 @@ class _View:
                 words.setdefault(stem, []).append(at)
             for stem in set(body.split()) - set(names.split()):
                 words.setdefault(stem, []).append(at)
-        view.words = {w: BitMap(rows) for w, rows in words.items()}
-        view.name_words = {w: BitMap(rows) for w, rows in name_words.items()}
-        view.vocabulary = sorted(view.words)
+        view.words = Words(words)
+        view.name_words = Words(name_words)
         view.everything = BitMap(range(len(view.rowids)))
         found: dict[tuple[str, str], list[int]] = {}
         for facet, value, rid in conn.execute("SELECT facet, value, rid FROM assoc_tags"):
@@ -138,23 +131,8 @@ class _View:
         return view
 
     def matching(self, terms: list[str], names_only: bool = False) -> BitMap:
-        """The rows holding every stem of ``terms``, the last one as a prefix (FTS5's rule
-        for the events, :func:`shared.store.sqlite_query.fts_expression`)."""
-        index = self.name_words if names_only else self.words
-        found: BitMap | None = None
-        for term in terms[:-1]:
-            rows = index.get(term, BitMap())
-            found = rows if found is None else found & rows
-        last = terms[-1]
-        start = bisect.bisect_left(self.vocabulary, last)
-        prefixed = []
-        for stem in self.vocabulary[start:]:
-            if not stem.startswith(last):
-                break
-            if stem in index:
-                prefixed.append(index[stem])
-        rows = BitMap.union(BitMap(), *prefixed)
-        return rows if found is None else found & rows
+        """The rows holding every stem of ``terms``, the last one as a prefix."""
+        return (self.name_words if names_only else self.words).matching(terms)
 
     def with_events(self, organizers: frozenset[str]) -> BitMap:
         """The rows of associations going by one of ``organizers`` (the same set is asked
@@ -162,116 +140,54 @@ class _View:
         if self.having is None or (self.having[0] is not organizers
                                    and self.having[0] != organizers):
             found = [self.organizers[k] for k in organizers if k in self.organizers]
-            self.having = (organizers, BitMap.union(BitMap(), *found))
+            self.having = (organizers, union(found))
         return self.having[1]
 
     def rows(self, facet: str, values: Iterable[str]) -> BitMap:
-        return BitMap.union(BitMap(), *(self.rows_of.get((facet, v), BitMap())
-                                        for v in values))
+        return union(self.rows_of.get((facet, v), BitMap()) for v in values)
 
 
-class SqliteDirectory(SqliteFile):
+class SqliteDirectory(ViewedFile[_View]):
     """:class:`~shared.store.directory_base.DirectoryStore` on one SQLite file."""
 
-    def __init__(self, path: Path | str, *, stale_s: float = STALE_S) -> None:
-        super().__init__(path, SCHEMA)
-        self._view = _View()
-        self.stale_s = stale_s
-        #: the thread building a view after another process's writes, if one is
-        self.building: threading.Thread | None = None
+    name = "directory"
+    table, key_column, tags_table = "assoc", "aid", "assoc_tags"
 
-    async def close(self) -> None:
-        self.close_sync()
+    def __init__(self, path: Path | str, *, stale_s: float = STALE_S) -> None:
+        super().__init__(path, SCHEMA, stale_s=stale_s)
+
+    def load(self, conn: sqlite3.Connection, state: tuple[int, int]) -> _View:
+        return _View.load(conn, state)
 
     # -- writing -------------------------------------------------------------------------
 
-    async def apply(self, messages: Sequence[DirectoryMessage]) -> list[Outcome]:
-        outcomes: list[Outcome] = self._write(
-            lambda conn: [self._apply_one(conn, m) for m in messages])
-        return outcomes
-
     def _apply_one(self, conn: sqlite3.Connection, msg: DirectoryMessage) -> Outcome:
-        row = conn.execute("SELECT rowid, seq FROM assoc WHERE aid = ?", (msg.aid,)).fetchone()
-        if row is not None and (row[1] > msg.seq or row[1] == msg.seq and not msg.refresh):
+        stale, rowid = self._replacing(conn, msg.aid, msg.seq, msg.refresh)
+        if stale:
             return Outcome.STALE
-        if row is not None:
-            conn.execute("DELETE FROM assoc_tags WHERE rid = ?", (row[0],))
         if msg.doc is None:
             conn.execute("INSERT OR REPLACE INTO assoc(rowid, aid, seq, deleted) "
-                         "VALUES (?, ?, ?, 1)", (row[0] if row else None, msg.aid, msg.seq))
+                         "VALUES (?, ?, ?, 1)", (rowid, msg.aid, msg.seq))
             return Outcome.RETRACTED
         doc = complete(msg.doc)
         cur = conn.execute(
             "INSERT OR REPLACE INTO assoc(rowid, aid, seq, deleted, name_key, names_text, "
             "body_text, data) VALUES (?, ?, ?, 0, ?, ?, ?, ?)",
-            (row[0] if row else None, msg.aid, msg.seq, doc["name_key"], *text_columns(doc),
+            (rowid, msg.aid, msg.seq, doc["name_key"], *text_columns(doc),
              json.dumps(public_doc(doc), ensure_ascii=False)))
-        rid = row[0] if row else cur.lastrowid
+        rid = rowid if rowid is not None else cur.lastrowid
         tags = [(f, v, rid) for f, values in facet_values(doc).items() for v in set(values)]
         tags += [(ORGANIZER, k, rid) for k in doc["organizer_keys"]]
         conn.executemany("INSERT OR IGNORE INTO assoc_tags VALUES (?, ?, ?)", tags)
         return Outcome.APPLIED
 
-    async def reset(self) -> None:
-        def empty(conn: sqlite3.Connection) -> None:
-            for table in ("assoc", "assoc_tags"):
-                conn.execute(f"DELETE FROM {table}")
-
-        self._write(empty)
-
     # -- reading -------------------------------------------------------------------------
 
-    def view(self) -> _View:
-        """The view of the file as it is. After this process's own writes (or the first
-        time) it is built here, at once; after another process's (the indexer's), a thread
-        builds it while searches go on with the current one (a few hundred milliseconds
-        for 20,000 associations: the event loop must not wait), at most every
-        ``stale_s`` seconds."""
-        conn = self._conn()
-        version = conn.execute("PRAGMA data_version").fetchone()[0]
-        # this connection's own writes leave data_version alone: count them too
-        state = (version, conn.total_changes)
-        current = self._view
-        if state == current.version:
-            return current
-        if current.version == (-1, -1) or state[1] != current.version[1]:
-            self._view = _View.load(conn, state)
-            return self._view
-        if self.building is None and time.monotonic() - current.loaded >= self.stale_s:
-            self.building = threading.Thread(target=self._build, args=(state,),
-                                             name="directory-view", daemon=True)
-            self.building.start()
-        return current
-
-    def _build(self, state: tuple[int, int]) -> None:
-        """Build the view of ``state`` (this process's connection's) on a connection of its
-        own: what it reads is at least as recent as that state."""
-        try:
-            conn = sqlite3.connect(self.path, timeout=30)
-            try:
-                fresh = _View.load(conn, state)
-            finally:
-                conn.close()
-            if self._view.version[1] == state[1]:  # no write of ours came in between
-                self._view = fresh
-        except Exception:
-            log.exception("directory view not rebuilt")
-        finally:
-            self.building = None
-
     async def get(self, aid: str) -> dict[str, Any] | None:
-        row = self._conn().execute("SELECT data FROM assoc WHERE aid = ? AND deleted = 0",
-                                   (aid,)).fetchone()
-        return dict(json.loads(row[0])) if row else None
+        return self._get(aid)
 
     async def count(self) -> int:
         return len(self.view().rowids)
-
-    async def settle(self) -> None:
-        conn = self._conn()
-        state = (conn.execute("PRAGMA data_version").fetchone()[0], conn.total_changes)
-        if state != self._view.version:
-            self._view = _View.load(conn, state)
 
     async def search(self, query: DirectoryQuery) -> SearchPage:
         offset = decode_offset(query.cursor) if query.cursor else 0
@@ -292,29 +208,14 @@ class SqliteDirectory(SqliteFile):
         if query.has_events is not None and with_events is not None:
             chosen = chosen & with_events if query.has_events else chosen - with_events
         total = len(chosen)
-        window: list[int] = []
-        skip = offset
-        for part in (chosen,) if in_names is None else (chosen & in_names,
-                                                         chosen - in_names):
-            if skip < len(part):  # positions are in name order: the set's own order
-                window += list(part[skip:skip + query.limit - len(window)])
-            skip = max(0, skip - len(part))
-            if len(window) >= query.limit:
-                break
+        parts = (chosen,) if in_names is None else (chosen & in_names, chosen - in_names)
+        window = first_of(parts, offset, query.limit)  # positions are in name order
         page = SearchPage(total=total, items=self._docs([view.rowids[at] for at in window]))
         if offset + query.limit < total and offset + query.limit <= MAX_OFFSET:
             page.next = encode_offset(offset + query.limit)
         if query.facets:
             page.facets = self._facets(view, chosen, with_events)
         return page
-
-    def _docs(self, rowids: list[int]) -> list[dict[str, Any]]:
-        if not rowids:
-            return []
-        marks = ",".join("?" * len(rowids))
-        found = {r: d for r, d in self._conn().execute(
-            f"SELECT rowid, data FROM assoc WHERE rowid IN ({marks})", rowids)}
-        return [json.loads(found[r]) for r in rowids if r in found]
 
     @staticmethod
     def _facets(view: _View, chosen: BitMap,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from shared.errors import ConfigError
 from shared.settings import Settings, data_path
 from shared.store.base import SearchStore
+from shared.store.board_base import BoardStore
 from shared.store.calls_base import CallsStore
 from shared.store.directory_base import DirectoryStore
 
@@ -71,3 +72,21 @@ def open_directory_store(settings: Settings) -> DirectoryStore:
     from shared.store.elastic_directory import ElasticDirectory
 
     return ElasticDirectory(_elasticsearch_url(settings), f"{settings.es_index}-associations")
+
+
+def board_sqlite_path(settings: Settings) -> str:
+    """``board.sqlite`` beside the events' index (:func:`sqlite_path`)."""
+    from pathlib import Path
+
+    return str(Path(sqlite_path(settings)).with_name("board.sqlite"))
+
+
+def open_board_store(settings: Settings) -> BoardStore:
+    """The board (:mod:`shared.store.board_base`), in the configured store:
+    ``board.sqlite`` beside the events' index, or the Elasticsearch index
+    ``<MAILLAGE_ES_INDEX>-board``."""
+    if getattr(settings, "store", "sqlite") == "sqlite":
+        from shared.store.board_sqlite import SqliteBoard
+
+        return SqliteBoard(board_sqlite_path(settings))
+    raise ConfigError("the board on Elasticsearch is not built yet: MAILLAGE_STORE=sqlite")
