@@ -290,25 +290,40 @@ class Bus:
         self,
         stream: str,
         durable: str,
-        filter_subject: str,
+        filter_subject: str | Sequence[str],
         *,
         ack_wait_s: float = 60,
         max_ack_pending: int = 2048,
+        replay_on_new_filter: bool = False,
     ) -> JetStreamContext.PullSubscription:
         """Bind to (creating if needed) a durable pull consumer with explicit acks. A consumer
         that exists with another ack wait or limit of pending acks (a setting changed since
-        it was created) is updated first: the client alone would bind it as it is."""
+        it was created) is updated first: the client alone would bind it as it is.
+
+        ``filter_subject`` may be several subjects (the server's ``filter_subjects``,
+        nats-server 2.10 and later). With ``replay_on_new_filter``, a consumer that exists
+        with other subjects (a kind added since) is created again, delivering the stream from
+        its start: what was written on the new subjects before is not skipped (for
+        projections idempotent by sequence, where a replay changes nothing else)."""
+        subjects = [filter_subject] if isinstance(filter_subject, str) else list(filter_subject)
         config = ConsumerConfig(
             durable_name=durable,
             ack_policy=AckPolicy.EXPLICIT,
             deliver_policy=DeliverPolicy.ALL,
             ack_wait=ack_wait_s,
             max_ack_pending=max_ack_pending,
-            filter_subject=filter_subject,
+            **({"filter_subject": subjects[0]} if len(subjects) == 1
+               else {"filter_subjects": subjects}),
         )
         try:
             current = (await self.js.consumer_info(stream, durable)).config
         except NotFoundError:
+            current = None
+        if current is not None and replay_on_new_filter and set(
+                current.filter_subjects or [current.filter_subject]) != set(subjects):
+            await self.js.delete_consumer(stream, durable)
+            log.info("consumer created again for new subjects",
+                     extra={"consumer": durable, "subjects": subjects})
             current = None
         if current is not None and (current.ack_wait != ack_wait_s
                                     or current.max_ack_pending != max_ack_pending):
@@ -316,7 +331,7 @@ class Bus:
             log.info("consumer updated", extra={"consumer": durable, "ack_wait": ack_wait_s,
                                                 "max_ack_pending": max_ack_pending})
         sub = await self.js.pull_subscribe(
-            filter_subject, durable=durable, stream=stream, config=config
+            subjects[0], durable=durable, stream=stream, config=config
         )
         self.pulls.append(sub)
         return sub

@@ -104,10 +104,13 @@ async def _replay(bus: Bus, projector: Projector[Any], progress: Progress,
     its own durable one)."""
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
+    subjects = projector.filter_subjects()
+    if not subjects:
+        return
     config = ConsumerConfig(ack_policy=AckPolicy.EXPLICIT, deliver_policy=DeliverPolicy.ALL,
-                            ack_wait=120, inactive_threshold=300, max_ack_pending=-1)
-    sub = await bus.js.pull_subscribe(f"{projector.subject}.>", stream=projector.stream,
-                                      config=config)
+                            ack_wait=120, inactive_threshold=300, max_ack_pending=-1,
+                            filter_subjects=subjects if len(subjects) > 1 else None)
+    sub = await bus.js.pull_subscribe(subjects[0], stream=projector.stream, config=config)
     stats = projector.stats
 
     def advance() -> None:  # the batches written so far (the next one may be on its way)
@@ -134,16 +137,18 @@ async def _replay(bus: Bus, projector: Projector[Any], progress: Progress,
 
 async def reindex(args: argparse.Namespace, settings: Settings) -> int:
     from services.indexer.associations import AssociationContext
+    from services.indexer.board_consumer import BoardIndexer
     from services.indexer.consumer import Indexer
     from services.indexer.records_consumer import RecordsIndexer
     from services.indexer.service import make_enricher, make_pool
     from shared.records import RECORDS_STREAM, Records
-    from shared.store.factory import open_directory_store, open_store
+    from shared.store.factory import open_board_store, open_directory_store, open_store
 
     context = AssociationContext()
     enricher = make_enricher(settings, context)
     store = open_store(settings)
     directory = open_directory_store(settings)
+    board_store = open_board_store(settings)
     bus = await connect(settings)
     pool = make_pool(settings, context)
     try:
@@ -157,6 +162,9 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
                                  batch_size=args.batch_size, max_deliver=settings.max_deliver,
                                  retry_delay_s=settings.retry_delay)
         records.context = context  # what the associations' events come by
+        board = BoardIndexer(bus, board_store, enricher.geocoder.geocode,
+                             batch_size=args.batch_size, max_deliver=settings.max_deliver,
+                             retry_delay_s=settings.retry_delay)
         progress = Progress(total, "reindexing")
         try:
             await _replay(bus, indexer, progress, args.batch_size)
@@ -164,6 +172,9 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
             await directory.reset()
             await _replay(bus, records, Progress(record_total, "associations"),
                           args.batch_size)
+            await board_store.reset()
+            if board.by_kind:
+                await _replay(bus, board, Progress(record_total, "board"), args.batch_size)
         except asyncio.CancelledError:  # Ctrl-C: the store was emptied and is partly rebuilt
             print(f"\nreindex interrupted after {progress.done} of {total} messages: the "
                   "search store is incomplete until 'maillage reindex' runs again to the end",
@@ -171,16 +182,18 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
             raise
         count = await store.count()
         associations = await directory.count()
+        posted = await board_store.count()
     finally:
         if pool is not None:
             pool.close()
         await bus.close()
         await store.close()
         await directory.close()
+        await board_store.close()
     s = indexer.stats
     print(f"reindexed: {s.applied} applied, {s.stale} superseded, {s.dead} dead-lettered; "
           f"{count} documents in the store ({store_location(settings)}); "
-          f"{associations} associations in the directory")
+          f"{associations} associations in the directory, {posted} documents on the board")
     return 0
 
 

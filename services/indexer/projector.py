@@ -90,9 +90,13 @@ class Projector(Generic[M]):
 
     # -- the loop ---------------------------------------------------------------------------
 
+    def filter_subjects(self) -> list[str]:
+        """The subjects of the stream this projector reads."""
+        return [f"{self.subject}.>"]
+
     async def subscribe(self) -> JetStreamContext.PullSubscription:
         return await self.bus.pull(
-            self.stream, self.durable, f"{self.subject}.>", ack_wait_s=self.ack_wait_s
+            self.stream, self.durable, self.filter_subjects(), ack_wait_s=self.ack_wait_s
         )
 
     async def run(self, idle_timeout: float = 1.0) -> None:

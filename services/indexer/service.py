@@ -1,5 +1,6 @@
 """The indexer process: events stream -> enrichment -> search store; calls -> calls store;
-association records -> the directory (:mod:`services.indexer.records_consumer`)."""
+association records -> the directory (:mod:`services.indexer.records_consumer`); the
+domains' records -> the board (:mod:`services.indexer.board_consumer`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ import asyncio
 import logging
 
 from services.indexer.associations import AssociationContext
+from services.indexer.board_consumer import DURABLE as BOARD_DURABLE
+from services.indexer.board_consumer import BoardIndexer
 from services.indexer.calls_consumer import run_calls
 from services.indexer.consumer import DURABLE, Indexer
 from services.indexer.enrich import Enricher
@@ -20,7 +23,12 @@ from shared.metrics import start_metrics_server, stop_metrics_server, watch_cons
 from shared.records import RECORDS_STREAM, Records
 from shared.reference import Reference, directory_stamp, load_reference, reference_dir
 from shared.settings import Settings
-from shared.store.factory import open_call_store, open_directory_store, open_store
+from shared.store.factory import (
+    open_board_store,
+    open_call_store,
+    open_directory_store,
+    open_store,
+)
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +71,7 @@ def make_pool(settings: Settings,
 
 async def follow_reference(settings: Settings, indexer: Indexer, every_s: float = 30,
                            records: RecordsIndexer | None = None,
+                           board: BoardIndexer | None = None,
                            associations: AssociationContext | None = None) -> None:
     """Load the reference data again when its directory changes (``maillage reference
     fetch``): the events indexed from then on use it; those indexed before keep their
@@ -77,8 +86,9 @@ async def follow_reference(settings: Settings, indexer: Indexer, every_s: float 
         stamp = current
         enricher = await asyncio.to_thread(make_enricher, settings, associations)
         indexer.enrich = enricher.enrich
-        if records is not None:
-            records.geocode = enricher.geocoder.geocode
+        for projector in (records, board):
+            if projector is not None:
+                projector.geocode = enricher.geocoder.geocode
         if indexer.pool is not None:
             indexer.pool.restart()
         log.info("reference data loaded again", extra={"directory": str(directory)})
@@ -91,6 +101,7 @@ async def run(settings: Settings) -> None:
     store = open_store(settings)
     calls_store = open_call_store(settings)
     directory = open_directory_store(settings)
+    board_store = open_board_store(settings)
     bus = await Bus.from_settings(settings, "maillage-indexer")
     metrics = await start_metrics_server(settings.metrics_host, settings.metrics_port)
     lags: list[asyncio.Task[None]] = []
@@ -114,6 +125,17 @@ async def run(settings: Settings) -> None:
             ack_wait_s=settings.ack_wait,
             context=associations,
         )
+        board = BoardIndexer(  # the directory's geocoder
+            bus, board_store, enricher.geocoder.geocode,
+            batch_size=settings.batch_size,
+            max_deliver=settings.max_deliver,
+            retry_delay_s=settings.retry_delay,
+            ack_wait_s=settings.ack_wait,
+        )
+        if board.by_kind:
+            lags.append(asyncio.create_task(
+                watch_consumer(bus, RECORDS_STREAM, BOARD_DURABLE)))
+
         async def reenrich_events(affected: Affected) -> None:
             await reenrich(bus, store, affected)
 
@@ -123,9 +145,9 @@ async def run(settings: Settings) -> None:
         await associations.reload(Records(bus.js), bus)
         log.info("indexer started")
         await asyncio.gather(indexer.run(), run_calls(settings, bus, calls_store),
-                             records.run(), follow_reference(settings, indexer,
-                                                             records=records,
-                                                             associations=associations),
+                             records.run(), board.run(),
+                             follow_reference(settings, indexer, records=records,
+                                              board=board, associations=associations),
                              associations.follow(bus))
     finally:
         for lag in lags:
@@ -137,3 +159,4 @@ async def run(settings: Settings) -> None:
         await store.close()
         await calls_store.close()
         await directory.close()
+        await board_store.close()

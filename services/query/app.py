@@ -43,6 +43,8 @@ from shared.memory import freeze_heap
 from shared.metrics import setup_metrics
 from shared.settings import Settings
 from shared.store.base import SearchStore
+from shared.store.board_base import BOARD, BoardStore
+from shared.store.factory import open_board_store
 
 log = logging.getLogger(__name__)
 #: Seconds between two background refreshes of the store's read structures.
@@ -55,17 +57,21 @@ __all__ = [
 
 
 def create_app(settings: Settings, store: SearchStore, *, bus: Bus | None = None,
-               connect: bool = False, clock: Clock | None = None) -> web.Application:
+               connect: bool = False, clock: Clock | None = None,
+               board: BoardStore | None = None) -> web.Application:
     """The site. What people write (accounts, associations) lives in NATS: ``bus`` is a
     connection the caller made (tests), ``connect`` makes one from the settings in the
     background (the service process); with neither, those pages answer 503. ``clock``
-    (default: the system's) is the searches' and pages' ``now``."""
+    (default: the system's) is the searches' and pages' ``now``. ``board`` (default: the
+    configured one, :func:`~shared.store.factory.open_board_store`) is the domains' search
+    store, ``app[BOARD]``."""
     app = web.Application(middlewares=middlewares(settings))
     setup_metrics(app, "query")
     app[STORE] = store
     app[SETTINGS] = settings
     app[TZ] = ZoneInfo(settings.timezone)
     app[CLOCK] = clock or utc_now
+    app[BOARD] = board if board is not None else open_board_store(settings)
     setup_http(app, settings)
     for routes in (events, exports, terms, meta):
         routes.setup(app)
@@ -82,6 +88,7 @@ def create_app(settings: Settings, store: SearchStore, *, bus: Bus | None = None
 
     async def close_store(app: web.Application) -> None:
         await app[STORE].close()
+        await app[BOARD].close()
 
     app.cleanup_ctx.append(keep_store_warm)
     app.on_cleanup.append(close_store)

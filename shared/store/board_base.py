@@ -42,7 +42,14 @@ or a phone number not opted in). The stores read these keys, all optional but ``
 ``updated``         ISO 8601, the record's last change (sort ``recent``)
 ``owner``           the association (or person) it belongs to, for :attr:`BoardQuery.owner`
 
-Everything else in ``doc`` is returned as it was stored (the API's public form).
+Everything else in ``doc`` is returned as it was stored (the API's public form): put the
+record's id in it (``id``) for the pages to link to.
+
+The site reaches the board through the application: ``request.app[BOARD]`` (:data:`BOARD`,
+here so that a domain imports it without depending on :mod:`services.query`), opened by
+:func:`services.query.app.create_app` (``open_board_store``: ``board.sqlite`` or
+Elasticsearch) and closed on cleanup. A search raises ``ValueError`` for an invalid query
+(:func:`check`): a route answers it with a 400 in the API's error shape.
 """
 
 from __future__ import annotations
@@ -52,6 +59,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, Protocol
+
+from aiohttp import web
 
 from shared.store.base import Outcome, SearchPage, decode_tagged_offset, encode_tagged_offset
 from shared.store.sqlite_docs import index_text
@@ -243,6 +252,10 @@ def check(query: BoardQuery) -> Checked:
             raise ValueError(f"facet {facet!r}: values must be strings")
     offset = decode_offset(query.cursor) if query.cursor else 0
     return Checked(sort, offset, start, end, index_text(query.q).split() if query.q else [])
+
+
+#: The board of the site (``app[BOARD]``).
+BOARD = web.AppKey("board", BoardStore)
 
 
 def encode_offset(offset: int) -> str:
