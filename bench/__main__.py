@@ -22,6 +22,7 @@ FULL = [
     ["bench.signin", "--docs", "20000", "--requests", "200", "--burst", "200"],
     ["bench.associations", "--rows", "20000"],
     ["bench.directory", "--associations", "20000", "--queries", "2000"],
+    ["bench.board", "--documents", "20000", "--queries", "2000"],
 ]
 QUICK = [  # a few seconds each: checks that every benchmark still runs to its end
     ["bench.parse", "--events", "50", "--runs", "1"],
@@ -33,6 +34,7 @@ QUICK = [  # a few seconds each: checks that every benchmark still runs to its e
     ["bench.signin", "--docs", "200", "--requests", "5", "--burst", "10", "--seconds", "1"],
     ["bench.associations", "--rows", "500", "--docs", "500", "--runs", "5"],
     ["bench.directory", "--associations", "500", "--queries", "50"],
+    ["bench.board", "--documents", "500", "--queries", "50"],
 ]
 #: Seconds a benchmark may run before it is stopped and reported as failed (they bound their
 #: own waits; this is the last resort, so that ``python -m bench`` never hangs).

@@ -148,3 +148,46 @@ async def test_written_updated_deleted_poison_and_reindex(
     assert await rebuilt.get("skill", "old") is None
     await rebuilt.close()
     await board.close()
+
+
+def other_domain(entry: Any, geocode: Any) -> BoardMessage:
+    rid = entry.subject.rsplit(".", 1)[-1]
+    return BoardMessage("venue", rid, entry.seq, {"id": rid, "title": entry.record["title"]})
+
+
+async def test_a_kind_declared_later_is_projected_from_the_streams_start(
+        bus: Bus, tmp_path: Path) -> None:
+    """A domain added after its first records were written (the site deployed before the
+    indexer): the consumer, created again for the new kinds, reads them too."""
+    records = Records(bus.js)
+    board = SqliteBoard(tmp_path / "board.sqlite")
+    await records.create(records.subject(KIND, "compta"), {
+        "title": "Comptabilité", "owner": "asso-1"}, actor="p_1")
+    await records.create(records.subject("testvenue", "salle"), {"title": "Salle"},
+                         actor="p_1")
+    async with projecting(bus, board):
+        await counted(board, 1)
+    assert await board.count("venue") == 0  # not declared: not read
+    by_kind = {**board_domains.projections([DOMAIN]), "testvenue": other_domain}
+    later = BoardIndexer(bus, board, geocode, by_kind=by_kind, batch_size=16)
+    task = asyncio.create_task(later.run(idle_timeout=0.2))
+    try:
+        async def placed() -> bool:
+            return await board.count("venue") == 1
+
+        await until(placed)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    assert later.stats.stale == 1 and later.stats.applied == 1  # compta again: unchanged
+    info = await bus.js.consumer_info("RECORDS", "board-indexer")
+    assert sorted(info.config.filter_subjects or []) == [
+        f"maillage.rec.{KIND}.>", "maillage.rec.testvenue.>"]
+    await board.close()
+
+
+def test_a_kind_two_domains_claim_is_a_configuration_error() -> None:
+    from shared.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="testoffer"):
+        board_domains.projections([DOMAIN, DOMAIN])
