@@ -149,11 +149,14 @@ class Checked:
 
     sort: BoardSort
     offset: int
+    #: the page's size: the query's limit, within the first :data:`MAX_OFFSET` results
+    limit: int
     #: the period, as POSIX timestamps (``None``: open on that side)
     start: float | None
     end: float | None
-    terms: list[str]
-
+    #: the stems of ``q``; ``None`` without words, empty for words that are all stop
+    #: words (then nothing matches, as in the events' search)
+    terms: list[str] | None
 
 def timestamp(value: str, what: str) -> float:
     """The POSIX time of an ISO 8601 date-time with offset; ``ValueError`` otherwise."""
@@ -251,7 +254,8 @@ def check(query: BoardQuery) -> Checked:
         if not isinstance(values, tuple | list) or not all(isinstance(v, str) for v in values):
             raise ValueError(f"facet {facet!r}: values must be strings")
     offset = decode_offset(query.cursor) if query.cursor else 0
-    return Checked(sort, offset, start, end, index_text(query.q).split() if query.q else [])
+    terms = index_text(query.q).split() if query.q and query.q.strip() else None
+    return Checked(sort, offset, min(query.limit, MAX_OFFSET - offset), start, end, terms)
 
 
 #: The board of the site (``app[BOARD]``).

@@ -202,8 +202,8 @@ class SqliteBoard(ViewedFile[_View]):
         checked = check(query)
         view = self.view()
         base = view.kinds.get(query.kind, BitMap())
-        if checked.terms:
-            base = base & view.words.matching(checked.terms)
+        if checked.terms is not None:
+            base = base & view.words.matching(checked.terms)  # no stems: nothing
         if checked.start is not None or checked.end is not None:
             base = base & view.during(checked.start, checked.end)
         distances = None
@@ -220,20 +220,19 @@ class SqliteBoard(ViewedFile[_View]):
         for rows in chosen_by.values():
             chosen = chosen & rows
         total = len(chosen)
-        window = self._window(view, chosen, checked, distances, query.limit)
+        window = self._window(view, chosen, checked, distances)
         page = SearchPage(total=total, items=self._docs([view.rowids[at] for at in window]))
-        end = checked.offset + query.limit
-        if end < total and end <= MAX_OFFSET:
+        end = checked.offset + checked.limit
+        if end < min(total, MAX_OFFSET):
             page.next = encode_offset(end)
         if query.with_facets:
             page.facets = self._facets(kind_facets, base, chosen_by)
         return page
 
     @staticmethod
-    def _window(view: _View, chosen: BitMap, checked: Checked, distances: Any,
-                limit: int) -> list[int]:
+    def _window(view: _View, chosen: BitMap, checked: Checked, distances: Any) -> list[int]:
         """The positions of the page, in the order of the query's sort."""
-        offset = checked.offset
+        offset, limit = checked.offset, checked.limit
         if checked.sort is BoardSort.SOONEST:
             dated = chosen & view.dated
             at = np.array(dated.to_array(), dtype=np.int64)

@@ -18,6 +18,7 @@ import pytest
 from shared.store.base import Outcome
 from shared.store.board_base import (
     MAX_LIMIT,
+    MAX_OFFSET,
     BoardMessage,
     BoardQuery,
     BoardSort,
@@ -149,6 +150,8 @@ async def test_french_words_accents_plurals_apostrophes_prefix(store: BoardStore
     assert await ids(store, q="jardins Bruz") == []  # every word required
     assert await ids(store, q="salle") == []  # another kind
     assert await ids(store, kind="venue", q="salles") == ["salle"]
+    assert await ids(store, q="le la les") == []  # only stop words: nothing
+    assert len(await ids(store, q="  ")) == 4  # no words at all: no filter
 
 
 async def test_relevance_puts_title_matches_first(store: BoardStore) -> None:
@@ -272,6 +275,14 @@ async def test_pages_cover_every_result_once(store: BoardStore, sort: BoardSort)
         if cursor is None:
             break
     assert seen == whole  # no gap, no repeat, the same order as one page
+
+
+async def test_paging_stops_at_the_deepest_result(store: BoardStore) -> None:
+    await store.apply(SEED)
+    page = await store.search(BoardQuery("skill", cursor=encode_offset(MAX_OFFSET)))
+    assert page.items == [] and page.next is None and page.total == 4
+    page = await store.search(BoardQuery("skill", limit=3, cursor=encode_offset(2)))
+    assert len(page.items) == 2 and page.next is None
 
 
 @pytest.mark.parametrize("query, message", [
