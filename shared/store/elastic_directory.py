@@ -11,15 +11,11 @@ aggregations; pages follow ``search_after`` on (score,) name key and id.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any
 
-from elasticsearch import ApiError, AsyncElasticsearch, NotFoundError
-
-from shared.errors import RejectedMessages
 from shared.store import elastic_index as ix
 from shared.store import elastic_query as eq
-from shared.store.base import Outcome, SearchPage
+from shared.store.base import SearchPage
 from shared.store.directory_base import (
     FACETS,
     DirectoryMessage,
@@ -28,7 +24,7 @@ from shared.store.directory_base import (
     public_doc,
     shape_facets,
 )
-from shared.store.elastic_bulk import ItemsRejected, StoreError, bulk, unwritable
+from shared.store.elastic_records import ElasticRecords
 from shared.store.sqlite_docs import index_text
 from shared.text import stems
 
@@ -125,83 +121,23 @@ def shape_page(query: DirectoryQuery, resp: dict[str, Any]) -> SearchPage:
     return page
 
 
-class ElasticDirectory:
+class ElasticDirectory(ElasticRecords):
     """:class:`~shared.store.directory_base.DirectoryStore` on Elasticsearch."""
 
-    def __init__(self, url: str, index: str, *, refresh: bool = False,
-                 replicas: int | None = None) -> None:
-        self.es = AsyncElasticsearch(url, request_timeout=30)
-        self.alias = index
-        self.refresh = refresh
-        self.replicas = replicas
-        self._ready = False
+    definition = DIRECTORY
 
-    async def ensure(self) -> None:
-        if self._ready:
-            return
-        if not await self.es.indices.exists_alias(name=self.alias):
-            await ix.create(self.es, ix.versioned(self.alias), self.alias, DIRECTORY,
-                            self.replicas)
-        self._ready = True
+    def doc_id(self, msg: DirectoryMessage) -> str:
+        return msg.aid
 
-    async def drop(self) -> None:
-        names = await ix.concrete(self.es, [self.alias])
-        if names:
-            await self.es.indices.delete(index=",".join(names), ignore_unavailable=True)
-        self._ready = False
-
-    async def reset(self) -> None:
-        await self.drop()
-        await self.ensure()
-
-    async def close(self) -> None:
-        await self.es.close()
-
-    async def settle(self) -> None:
-        await self.ensure()
-        await self.es.indices.refresh(index=self.alias)
-
-    async def apply(self, messages: Sequence[DirectoryMessage]) -> list[Outcome]:
-        refused = {i: f"refused for Elasticsearch: {why}" for i, msg in enumerate(messages)
-                   if (why := unwritable(msg.aid, msg.seq))}
-        if refused:
-            raise RejectedMessages(refused)
-        await self.ensure()
-        ops: list[dict[str, Any]] = []
-        for msg in messages:
-            ops += [{"index": {"_index": self.alias, "_id": msg.aid, "version": msg.seq,
-                               "version_type": "external_gte" if msg.refresh else "external",
-                               "require_alias": True}},
-                    directory_source(msg)]
-        try:
-            results = await bulk(self.es, ops, refresh=self.refresh, conflicts_ok=True)
-        except ItemsRejected as exc:
-            index_of = {m.aid: i for i, m in enumerate(messages)}
-            raise RejectedMessages({index_of[item.id]: item.reason for item in exc.items
-                                    if item.id in index_of}) from exc
-        except (StoreError, ApiError):
-            self._ready = False
-            raise
-        return [Outcome.STALE if r.get("status") == 409
-                else Outcome.RETRACTED if m.doc is None else Outcome.APPLIED
-                for m, r in zip(messages, results, strict=True)]
+    def source(self, msg: DirectoryMessage) -> dict[str, Any]:
+        return directory_source(msg)
 
     async def get(self, aid: str) -> dict[str, Any] | None:
-        await self.ensure()
-        try:
-            found = await self.es.get(index=self.alias, id=aid)
-        except NotFoundError:
-            return None
-        src = found["_source"]
-        return None if src.get("deleted") else dict(src["doc"])
+        return await self._get(aid)
 
     async def count(self) -> int:
-        await self.ensure()
-        resp = await self.es.count(index=self.alias, query={"term": {"deleted": False}})
-        return int(resp["count"])
+        return await self._count({"term": {"deleted": False}})
 
     async def search(self, query: DirectoryQuery) -> SearchPage:
         body = search_body(query)
-        await self.ensure()
-        resp = await self.es.search(index=self.alias, body=body)
-        return shape_page(query, dict(resp))
+        return shape_page(query, await self._search(body))

@@ -89,11 +89,6 @@ def open_board_store(settings: Settings) -> BoardStore:
         from shared.store.board_sqlite import SqliteBoard
 
         return SqliteBoard(board_sqlite_path(settings))
-    import logging
+    from shared.store.elastic_board import ElasticBoard
 
-    from shared.store.board_sqlite import SqliteBoard
-
-    # TODO(board): ElasticBoard on <MAILLAGE_ES_INDEX>-board; until then board.sqlite
-    logging.getLogger(__name__).warning("the board is on SQLite (%s) until its "
-                                        "Elasticsearch store lands", board_sqlite_path(settings))
-    return SqliteBoard(board_sqlite_path(settings))
+    return ElasticBoard(_elasticsearch_url(settings), f"{settings.es_index}-board")

@@ -71,6 +71,30 @@ async def open_backend(name: str, tmp: Path) -> AsyncIterator[SearchStore]:
             await store.close()
 
 
+@asynccontextmanager
+async def elastic_backend(backend: str, make: Callable[[str], Any]) -> AsyncIterator[Any]:
+    """A store of a records' projection, ``make(url)``, on the stand-in node, or on
+    ``ELASTICSEARCH_URL`` (``backend == "elasticsearch"``: emptied first, dropped after)."""
+    from tests.unit.store.fake_elastic import running
+
+    if backend == "elasticsearch":
+        assert ES_URL
+        store = make(ES_URL)
+        await store.reset()
+        try:
+            yield store
+        finally:
+            await store.drop()
+            await store.close()
+        return
+    async with running() as fake:
+        store = make(fake.url)
+        try:
+            yield store
+        finally:
+            await store.close()
+
+
 @pytest.fixture(params=BACKENDS)
 def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)

@@ -1,8 +1,9 @@
 """The board contract (the domains' records in one search store): sequences and
 tombstones, words, facets, period, place, owner, sorts, paging, validation.
 
-Runs against the SQLite store always, and against Elasticsearch when ``ELASTICSEARCH_URL``
-is set (see ``conftest.py``).
+Runs against the SQLite store always, against the stand-in Elasticsearch node of the unit
+tests (``tests/unit/store/fake_elastic.py``, the Elasticsearch store's own logic), and
+against Elasticsearch when ``ELASTICSEARCH_URL`` is set (see ``conftest.py``).
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from shared.store.board_base import (
     BoardStore,
     encode_offset,
 )
-from tests.contract.conftest import ES_URL
+from tests.contract.conftest import ES_URL, elastic_backend
 
-BOARD_BACKENDS = ["sqlite", *(["elasticsearch"] if ES_URL else [])]
+BOARD_BACKENDS = ["sqlite", "elasticsearch-standin", *(["elasticsearch"] if ES_URL else [])]
 
 
 @pytest.fixture(params=BOARD_BACKENDS)
@@ -41,12 +42,10 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
         return
     from shared.store.elastic_board import ElasticBoard
 
-    assert ES_URL
-    es = ElasticBoard(ES_URL, f"maillage-board-contract-{uuid.uuid4().hex[:12]}", refresh=True)
-    await es.reset()
-    yield es
-    await es.drop()
-    await es.close()
+    name = f"maillage-board-contract-{uuid.uuid4().hex[:12]}"
+    async with elastic_backend(request.param,
+                               lambda url: ElasticBoard(url, name, refresh=True)) as es:
+        yield es
 
 
 def msg(rid: str, seq: int, title: str | None = None, kind: str = "skill",

@@ -24,7 +24,7 @@ from shared.store.directory_base import (
     organizer_key,
     source_key,
 )
-from tests.contract.conftest import ES_URL
+from tests.contract.conftest import ES_URL, elastic_backend
 
 DIRECTORY_BACKENDS = ["sqlite", "elasticsearch-standin", *(["elasticsearch"] if ES_URL else [])]
 
@@ -40,21 +40,11 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path
         await sqlite.close()
         return
     from shared.store.elastic_directory import ElasticDirectory
-    from tests.unit.store.fake_elastic import running
 
     name = f"maillage-directory-contract-{uuid.uuid4().hex[:12]}"
-    if request.param == "elasticsearch":
-        assert ES_URL
-        es = ElasticDirectory(ES_URL, name, refresh=True)
-        await es.reset()
+    async with elastic_backend(request.param,
+                               lambda url: ElasticDirectory(url, name, refresh=True)) as es:
         yield es
-        await es.drop()
-        await es.close()
-        return
-    async with running() as fake:
-        es = ElasticDirectory(fake.url, name, refresh=True)
-        yield es
-        await es.close()
 
 
 def doc(aid: str, name: str, **kw: Any) -> dict[str, Any]:

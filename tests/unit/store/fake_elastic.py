@@ -23,9 +23,9 @@ documents it:
   between two refreshes;
 * search: bool/term/terms/range/prefix/match/exists/ids/match_all/constant_score and the
   geo distance and bounding box filters, sort on fields, ``_score``, ``_geo_distance`` and
-  the stores' one script, ``search_after``, ``_source`` filtering,
-  terms and filters aggregations, ``post_filter``, ``collapse``, points in time whose id
-  changes on every search; msearch and count.
+  the stores' one script, ``search_after`` and ``from``, ``_source`` filtering,
+  terms, filters and filter (with sub-aggregations) aggregations, ``post_filter``,
+  ``collapse``, points in time whose id changes on every search; msearch and count.
 
 Tests can make a document fail with :meth:`FakeElastic.reject` (a per-item 400, as a mapping
 error would be). Scores are simple (matched clauses and boosts, no BM25).
@@ -598,7 +598,8 @@ class FakeElastic:
                     kept.append(kv)
             keyed = kept
         hits = []
-        for values, (name, doc_id, doc, score) in keyed[:size]:
+        start = body.get("from", 0)
+        for values, (name, doc_id, doc, score) in keyed[start:start + size]:
             hit = {"_index": name, "_id": doc_id, "_score": score,
                    "_source": _filter_source(doc.source, {**(params or {}),
                                                           **_source_params(body)}),
@@ -650,6 +651,10 @@ class FakeElastic:
                     key: {"doc_count": sum(1 for s in sources
                                            if self._score("", q, s) is not None)}
                     for key, q in spec["filters"]["filters"].items()}}
+            elif "filter" in spec:
+                within = [s for s in sources if self._score("", spec["filter"], s) is not None]
+                out[name] = {"doc_count": len(within),
+                             **self._aggs(spec.get("aggs") or {}, within)}
             else:
                 raise EsError(400, "unsupported", f"fake: aggregation {spec}")
         return out
