@@ -135,6 +135,15 @@ async def _replay(bus: Bus, projector: Projector[Any], progress: Progress,
     await sub.unsubscribe()
 
 
+async def _messages(bus: Bus, stream: str, subjects: list[str]) -> int:
+    """How many messages ``stream`` holds on ``subjects`` (wildcards)."""
+    total = 0
+    for subject in subjects:
+        info = await bus.js.stream_info(stream, subjects_filter=subject)
+        total += sum((info.state.subjects or {}).values())
+    return total
+
+
 async def reindex(args: argparse.Namespace, settings: Settings) -> int:
     from services.indexer.associations import AssociationContext
     from services.indexer.board_consumer import BoardIndexer
@@ -174,7 +183,8 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
                           args.batch_size)
             await board_store.reset()
             if board.by_kind:
-                await _replay(bus, board, Progress(record_total, "board"), args.batch_size)
+                board_total = await _messages(bus, RECORDS_STREAM, board.filter_subjects())
+                await _replay(bus, board, Progress(board_total, "board"), args.batch_size)
         except asyncio.CancelledError:  # Ctrl-C: the store was emptied and is partly rebuilt
             print(f"\nreindex interrupted after {progress.done} of {total} messages: the "
                   "search store is incomplete until 'maillage reindex' runs again to the end",
