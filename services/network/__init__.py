@@ -1,3 +1,30 @@
 """The network map fed by the associations: links they declare between them
-(:mod:`.model`, :mod:`.storage`), confirmed by the other side, public once confirmed
-(:mod:`.project`: the board's ``network`` documents)."""
+(:mod:`.model`, :mod:`.validate`, :mod:`.storage`), confirmed by the other side, public once
+confirmed (:mod:`.project`: the board's ``network`` documents).
+
+``setup(app)`` (after :func:`services.associations.setup`) mounts the pages that write and
+show one link (:mod:`.pages`), the map and its lists (:mod:`.map_pages`) and the JSON API
+(:mod:`.routes`), and registers with accounts: the account page's part (links to confirm,
+waiting, confirmed), the export of what a person did to links, and in demo mode a few
+confirmed links between the demo associations.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aiohttp import web
+
+from services.accounts import SITE, add_templates
+from services.network import pages
+from services.network.storage import export_links
+
+HERE = Path(__file__).parent
+
+
+def setup(app: web.Application) -> None:
+    state = app[SITE]
+    add_templates(app, HERE / "templates")
+    pages.add_routes(app)
+    state.account_sections.append(pages.account_section)
+    state.hooks.exporters.append(export_links)
