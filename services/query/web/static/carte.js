@@ -16,6 +16,7 @@
   // Leaflet's controls in French; Esc closes a popup even when the focus is inside it
   // (Leaflet only listens while the map itself has the focus) and gives the focus back.
   var map = L.map(el, { scrollWheelZoom: false, zoomControl: false });
+  el.carte = map;  // for a page's own layers drawn after this script (the network's lines)
   L.control.zoom({ zoomInTitle: 'Zoomer', zoomOutTitle: 'Dézoomer' }).addTo(map);
   map.on('popupopen', function (e) {
     var box = e.popup.getElement();
