@@ -17,7 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from services.accounts import SITE, add_templates
-from services.network import map_pages, pages, routes
+from services.network import demo, map_pages, pages, routes
 from services.network.storage import export_links
 from services.query.web.respond import JINJA
 
@@ -41,3 +41,5 @@ def setup(app: web.Application) -> None:
     routes.add_routes(app)
     state.account_sections.append(pages.account_section)
     state.hooks.exporters.append(export_links)
+    if state.settings.demo:
+        state.on_ready.append(demo.seed)

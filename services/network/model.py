@@ -77,12 +77,17 @@ class End:
     themes: tuple[str, ...] = ()
     lat: float | None = None
     lon: float | None = None
+    #: the head office's public address (the directory's): placed by the projection's
+    #: geocoder when the directory had no point for it yet
+    address: dict[str, str] = field(default_factory=dict)
 
     def to_record(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "name": self.name, "quartier": self.quartier,
                                "commune": self.commune, "themes": list(self.themes)}
         if self.lat is not None and self.lon is not None:
             out["lat"], out["lon"] = self.lat, self.lon
+        if self.address:
+            out["address"] = dict(self.address)
         return out
 
     @classmethod
@@ -92,7 +97,8 @@ class End:
                    quartier=str(r.get("quartier") or ""), commune=str(r.get("commune") or ""),
                    themes=tuple(str(t) for t in r.get("themes") or ()),
                    lat=float(lat) if isinstance(lat, int | float) else None,
-                   lon=float(lon) if isinstance(lon, int | float) else None)
+                   lon=float(lon) if isinstance(lon, int | float) else None,
+                   address={str(k): str(v) for k, v in (r.get("address") or {}).items()})
 
 
 @dataclass(frozen=True, slots=True)

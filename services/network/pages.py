@@ -40,7 +40,7 @@ from services.associations.directory_api import DIRECTORY
 from services.associations.model import Association
 from services.associations.storage import Associations
 from services.network.model import CONFIRMED, KINDS, PROPOSED, STATE_LABELS, End, Link
-from services.network.storage import Links
+from services.network.storage import Links, end_from
 from services.network.validate import declaration
 from shared.errors import InvalidInput
 from shared.records import Conflict, NotFound
@@ -70,12 +70,8 @@ async def end_of(request: web.Request, association: Association) -> End:
     """What the link keeps of an association: its name, and from the directory its quartier,
     commune, themes and head office's point."""
     directory = request.app.get(DIRECTORY)
-    doc = await directory.get(association.id) if directory is not None else None
-    doc = doc or {}
-    lat, lon = doc.get("lat"), doc.get("lon")
-    return End(association.id, association.name, str(doc.get("quartier") or ""),
-               str(doc.get("commune") or ""), tuple(doc.get("themes") or ()),
-               float(lat) if lat is not None else None, float(lon) if lon is not None else None)
+    return end_from(association, await directory.get(association.id)
+                    if directory is not None else None)
 
 
 async def mine(request: web.Request, session: Session) -> list[Association]:

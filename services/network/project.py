@@ -12,10 +12,12 @@ ends: one association and its neighbours), ``quartier`` and ``theme`` (of either
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
-from services.associations.project import Geocode
-from services.network.model import NETWORK, Link
+from services.associations.model import Association
+from services.associations.project import Geocode, place
+from services.network.model import NETWORK, End, Link
 from shared.records import Entry
 from shared.store.board_base import BoardMessage
 
@@ -47,11 +49,27 @@ def searchable(link: Link) -> dict[str, Any] | None:
     return doc
 
 
+def placed(end: End, geocode: Geocode | None) -> End:
+    """``end`` with a point, quartier and commune from the geocoder when the directory gave
+    none when the link was written (its address, as the directory itself places it)."""
+    if geocode is None or end.lat is not None or not end.address:
+        return end
+    where = place(Association.from_record({"id": end.id, "name": end.name,
+                                           "address": end.address}), geocode)
+    return replace(end, lat=where.get("lat"), lon=where.get("lon"),
+                   quartier=end.quartier or str(where.get("quartier") or ""),
+                   commune=end.commune or str(where.get("commune") or ""))
+
+
 def project(entry: Entry, geocode: Geocode | None = None) -> BoardMessage:
-    """The board message of one ``RECORDS`` message of a link (``geocode`` is not needed:
-    the ends keep the directory's points)."""
+    """The board message of one ``RECORDS`` message of a link."""
     rid = entry.subject.split(".", 3)[3]
-    doc = None if entry.deleted else searchable(Link.from_record(entry.record))
+    doc = None
+    if not entry.deleted:
+        link = Link.from_record(entry.record)
+        if link.public:
+            link = replace(link, a=placed(link.a, geocode), b=placed(link.b, geocode))
+        doc = searchable(link)
     return BoardMessage(KIND, rid, entry.seq, doc)
 
 

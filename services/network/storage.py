@@ -16,9 +16,12 @@ An association's links are two wildcard reads (its id first, or second, in the s
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from services.accounts.storage import Stores, WrittenBy
+from services.associations.model import Association
+from services.associations.project import themes
 from services.network.model import (
     CONFIRMED,
     DECLINED,
@@ -34,6 +37,22 @@ from services.network.model import (
 )
 from services.network.validate import Declaration
 from shared.records import Conflict, NotFound, now_iso, token
+
+
+def end_from(association: Association, doc: Mapping[str, Any] | None) -> End:
+    """What a link keeps of ``association``: its name and public address, and from its
+    directory document (``doc``, when the directory has it) its quartier, commune, themes
+    and point; without one, its declared quartier and themes (the projection places it)."""
+    doc = doc or {}
+    lat, lon = doc.get("lat"), doc.get("lon")
+    declared, _ = themes(association)
+    quartiers = [*association.quartiers, ""]
+    return End(association.id, association.name,
+               str(doc.get("quartier") or quartiers[0]),
+               str(doc.get("commune") or association.address.city or ""),
+               tuple(doc.get("themes") or declared),
+               float(lat) if lat is not None else None, float(lon) if lon is not None else None,
+               association.address.to_record())
 
 
 class Links:

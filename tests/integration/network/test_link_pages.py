@@ -98,3 +98,17 @@ async def test_declined_and_refused_forms(site: Site, browser) -> None:
     resp = await camille.post("/reseau/declarer", {
         "source": "velo-solidaire", "target": "choeur-arc-en-ciel", "kind": "events"})
     assert resp.status == 403
+
+
+async def test_the_demo_writes_its_links_once(site: Site) -> None:
+    from services.accounts.web import SITE
+    from services.network import demo
+    from services.network.storage import Links
+
+    stores = site.app[SITE].ready()
+    links = Links(stores)
+    shown = await links.get("jardins-blosne.velo-solidaire.events")
+    assert shown is not None and shown.state == "confirmed"
+    waiting = await links.get("acces-culture.velo-solidaire.events")
+    assert waiting is not None and waiting.state == "proposed"
+    assert await demo.seed(stores) == 0  # again at the next start: nothing written

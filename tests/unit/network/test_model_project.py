@@ -104,3 +104,29 @@ def test_the_board_document_holds_no_person() -> None:
     assert doc is not None
     flat = repr(doc)
     assert "closed_by" not in doc and "created" not in doc and "p_" not in flat
+
+
+def test_ends_without_a_point_are_placed_by_the_events_geocoder() -> None:
+    import os
+
+    from services.indexer.enrich.geocode import Geocoder
+    from shared.reference import load_reference, reference_dir
+
+    directory = reference_dir(os.environ)
+    if not directory.is_dir():
+        pytest.skip(f"reference data not found at {directory} (set MAILLAGE_REFERENCE_DIR)")
+    geocode = Geocoder(load_reference(directory)).geocode
+    velo = End("velo-solidaire", "Vélo solidaire",
+               address={"street": "6 cours des Alliés", "postcode": "35000", "city": "Rennes"})
+    jardins = End("jardins-blosne", "Jardins du Blosne", "Le Blosne", "Rennes", (),
+                  address={"street": "7 boulevard de Yougoslavie", "postcode": "35200",
+                           "city": "Rennes"})
+    link = Link(link_id(velo.id, jardins.id, "events"), "events", jardins, velo, velo.id,
+                jardins.id, CONFIRMED)
+    doc = project(entry_of(link), geocode).doc
+    assert doc is not None
+    ends = {e["id"]: e for e in doc["ends"]}
+    assert ends["velo-solidaire"]["quartier"] == "Centre"
+    assert ends["velo-solidaire"]["lat"] == pytest.approx(48.105, abs=0.01)
+    assert ends["jardins-blosne"]["quartier"] == "Le Blosne"  # kept as the directory said
+    assert set(doc["facets"]["quartier"]) == {"Centre", "Le Blosne"}
