@@ -304,6 +304,8 @@ def organization_ld(association: Association, entry: dict[str, Any] | None, url:
 async def association_extras(request: web.Request, association: Association
                              ) -> dict[str, Any]:
     """What the association page shows beyond the record: see the module's documentation."""
+    from services.network.map_pages import association_links
+
     directory = request.app.get(DIRECTORY)
     doc = await directory.get(association.id) if directory is not None else None
     entry = shown(doc) if doc is not None else None
@@ -319,6 +321,7 @@ async def association_extras(request: web.Request, association: Association
     return {"entry": entry, "events": events,
             "tools": tools_of(association.tools, seen),  # the record's, as just written
             "calls": await teamed_calls(request, association.id),
+            "network": await association_links(request.app, association.id),
             "json_ld": organization_ld(association, entry, url), "page_url": url,
             "rna_url": rna_url(association.rna) if association.rna else "",
             "siren_url": SIREN_URL.format(association.siren) if association.siren else "",

@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from services.accounts.web import page
+from services.accounts.web import page, refuse
 from services.associations.directory_pages import counts, theme_label
 from services.network.graph import graph, neighbourhood
 from services.network.model import KINDS
@@ -81,7 +81,11 @@ async def network_page(request: web.Request) -> web.Response:
     except ApiError as exc:
         details = exc.body_data.get("error", {}).get("details", {})
         if exc.status == 503:
-            raise
+            raise refuse(request, 503, "unavailable", "La carte du réseau est "
+                         "momentanément indisponible. Réessayez dans quelques minutes.",
+                         title="Service indisponible", headers={"Retry-After": "30"},
+                         back=("/entraide", "Retour à l’entraide entre associations")
+                         ) from None
         error = ERRORS.get(str(details.get("parameter")), "Un des filtres n’est pas valide.")
         status, docs, total, found = 400, [], 0, {}
     g = graph(docs)
@@ -117,3 +121,14 @@ async def network_page(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/reseau", network_page)
+
+
+async def association_links(app: web.Application, aid: str) -> dict[str, Any]:
+    """The confirmed links of one association, as its directory page lists them (from the
+    board; none, marked unavailable, while the board cannot be read)."""
+    try:
+        docs, _, _ = await links(app, {"association": (aid,)})
+    except ApiError:
+        return {"links": [], "unavailable": True}
+    rows = [r for r in neighbourhood(graph(docs)) if r["node"]["id"] == aid]
+    return {"links": rows[0]["links"] if rows else [], "unavailable": False}
