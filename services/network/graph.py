@@ -20,7 +20,7 @@ def graph(docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     nodes: dict[str, dict[str, Any]] = {}
     edges = []
     for doc in docs:
-        ends = doc.get("ends") or []
+        ends = doc.get("associations") or []
         if len(ends) != 2:
             continue
         for end in ends:

@@ -164,4 +164,4 @@ class Link:
                 "directed": self.directed, "source": self.a.id, "target": self.b.id,
                 "note": self.note or None, "since": self.since or None,
                 "confirmed": self.updated or None,
-                "ends": [self.a.to_record(), self.b.to_record()]}
+                "associations": [self.a.to_record(), self.b.to_record()]}

@@ -87,7 +87,7 @@ def test_a_confirmed_link_is_on_the_board_with_its_facets() -> None:
                              "theme": ["environnement", "mobilite"]}
     assert doc["lat"] == pytest.approx(48.10) and doc["lon"] == pytest.approx(-1.67)
     assert doc["note"] == "Atelier vélo au jardin" and doc["since"] == "2021"
-    assert [e["name"] for e in doc["ends"]] == ["Jardins du Blosne", "Vélo solidaire"]
+    assert [e["name"] for e in doc["associations"]] == ["Jardins du Blosne", "Vélo solidaire"]
 
 
 @pytest.mark.parametrize("state", [PROPOSED, DECLINED, ENDED])
@@ -125,8 +125,18 @@ def test_ends_without_a_point_are_placed_by_the_events_geocoder() -> None:
                 jardins.id, CONFIRMED)
     doc = project(entry_of(link), geocode).doc
     assert doc is not None
-    ends = {e["id"]: e for e in doc["ends"]}
+    ends = {e["id"]: e for e in doc["associations"]}
     assert ends["velo-solidaire"]["quartier"] == "Centre"
     assert ends["velo-solidaire"]["lat"] == pytest.approx(48.105, abs=0.01)
     assert ends["jardins-blosne"]["quartier"] == "Le Blosne"  # kept as the directory said
     assert set(doc["facets"]["quartier"]) == {"Centre", "Le Blosne"}
+
+
+def test_the_board_accepts_the_document() -> None:
+    from shared.store.board_base import fields
+
+    doc = project(entry_of(a_link(CONFIRMED)), None).doc
+    assert doc is not None
+    indexed = fields(doc)
+    assert indexed.starts is None and indexed.lat == pytest.approx(48.10)
+    assert indexed.facets["association"] == ["jardins-blosne", "velo-solidaire"]
