@@ -20,6 +20,8 @@ from .conftest import Browser, Site
 from .test_link_pages import LINK, member_of
 
 pytestmark = pytest.mark.integration
+#: our partnership alone (the demo has one between two other associations)
+OURS = "kind=partnership&association=velo-solidaire"
 
 
 async def project_all(site: Site) -> None:
@@ -62,7 +64,7 @@ async def test_a_confirmed_link_is_listed_then_leaves_when_ended(site: Site, bro
     assert {f["value"] for f in body["facets"]["kind"]} >= {"partnership", "events"}
     assert "camille" not in str(body) and "@" not in str(body)
     # filters: a kind; one association and its neighbours
-    status, body, _ = await api(site, "/v1/network?kind=partnership&association=velo-solidaire")
+    status, body, _ = await api(site, "/v1/network?" + OURS)
     assert [e["id"] for e in body["edges"]] == ["jardins-blosne.velo-solidaire.partnership"]
     status, body, _ = await api(site, "/v1/network?association=choeur-arc-en-ciel")
     assert {n["id"] for n in body["nodes"]} == {"choeur-arc-en-ciel", "acces-culture"}
@@ -76,15 +78,15 @@ async def test_a_confirmed_link_is_listed_then_leaves_when_ended(site: Site, bro
     status, html = await visitor.get("/associations/jardins-blosne")
     assert "Son réseau" in html and LINK in html
     # GeoJSON and CSV
-    status, body, _ = await api(site, "/v1/network.geojson?kind=partnership&association=velo-solidaire")
+    status, body, _ = await api(site, "/v1/network.geojson?" + OURS)
     assert status == 200 and body["type"] == "FeatureCollection"
-    status, _, text = await api(site, "/v1/network.csv?kind=partnership&association=velo-solidaire")
+    status, _, text = await api(site, "/v1/network.csv?" + OURS)
     rows = list(csv.DictReader(io.StringIO(text)))
     assert [(r["Source"], r["Target"]) for r in rows] == [("jardins-blosne", "velo-solidaire")]
     # ended: gone from the board, the API and the page
     await camille.post(LINK + "/terminer", {}, token_from="/reseau/declarer")
     await project_all(site)
-    status, body, _ = await api(site, "/v1/network?kind=partnership&association=velo-solidaire")
+    status, body, _ = await api(site, "/v1/network?" + OURS)
     assert body["edges"] == [] and body["total"] == 0
     status, html = await visitor.get("/reseau?type=partnership&association=velo-solidaire")
     assert LINK not in html and "Aucun lien ne correspond" in html
