@@ -22,19 +22,14 @@ from aiohttp import web
 from services.network.graph import edges_csv, geojson, graph
 from services.network.model import KINDS, NETWORK
 from services.query.calls_params import THEME_CODES, Params, codes, values
-from services.query.context import SETTINGS
 from services.query.errors import ApiError, invalid_parameter
-from shared.store.board_base import MAX_LIMIT, BoardQuery, BoardSort, BoardStore
-from shared.store.factory import open_board_store
+from shared.store.board_base import BOARD, MAX_LIMIT, BoardQuery, BoardSort, BoardStore
 
 #: Most links one answer (and the map) holds.
 MAX_EDGES = 2000
 PARAMS = frozenset({"kind", "theme", "quartier", "association"})
 #: The facets the pages and the API count (the board's names).
 FACETS = ("kind", "theme", "quartier", "association")
-
-BOARD = web.AppKey("network_board", BoardStore)
-
 
 def board(app: web.Application) -> BoardStore:
     try:
@@ -108,20 +103,7 @@ def _json(body: dict[str, Any], content_type: str) -> web.Response:
     return response
 
 
-def setup_board(app: web.Application, store: BoardStore | None = None) -> None:
-    """Put the board on the app (``store``, else the configured one), closed with it."""
-    if BOARD in app:
-        return
-    app[BOARD] = store if store is not None else open_board_store(app[SETTINGS])
-
-    async def close(app: web.Application) -> None:
-        await app[BOARD].close()
-
-    app.on_cleanup.append(close)
-
-
 def add_routes(app: web.Application) -> None:
-    setup_board(app)
     app.router.add_get("/v1/network", network)
     app.router.add_get("/v1/network.geojson", network_geojson)
     app.router.add_get("/v1/network.csv", network_csv)

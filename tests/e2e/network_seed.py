@@ -10,8 +10,8 @@ from typing import Any
 async def seed(site: Any) -> None:
     from services.accounts.storage import Stores
     from services.network.project import PROJECTIONS
-    from services.network.routes import BOARD
     from shared.records import RECORDS_SUBJECT
+    from shared.store.board_base import BOARD
     from tests.directory_projection import reference_geocode
 
     stores = await Stores.open(site.bus)

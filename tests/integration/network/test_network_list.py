@@ -1,20 +1,22 @@
 """From the forms to the lists: a link confirmed through the site reaches the board through
-the network's projection (applied as the indexer's board consumer applies it: every
-``RECORDS`` message of a link, in order), then the map page's lists, ``/v1/network`` and
-its variants, and the association's page show it; ended, it leaves them."""
+the indexer's real board consumer (on the real nats-server, into the site's SQLite board),
+then the map page's lists, ``/v1/network`` and its variants, and the association's page
+show it; ended, it leaves them."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
+from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
 from services.accounts.web import SITE
-from services.network.project import PROJECTIONS
-from services.network.routes import BOARD
-from shared.records import RECORDS_SUBJECT
+from services.indexer.board_consumer import BoardIndexer
+from services.indexer.board_domains import projections
+from shared.store.board_base import BOARD
 
 from .conftest import Browser, Site
 from .test_link_pages import LINK, member_of
@@ -24,14 +26,27 @@ pytestmark = pytest.mark.integration
 OURS = "kind=partnership&association=velo-solidaire"
 
 
-async def project_all(site: Site) -> None:
-    """Every link message of RECORDS into the site's board, oldest first."""
-    records = site.app[SITE].ready().records
-    messages = [PROJECTIONS["network"](entry, None)
-                async for entry in records.scan(f"{RECORDS_SUBJECT}.network.>")]
-    board = site.app[BOARD]
-    await board.apply(messages)
-    await board.settle()
+@pytest.fixture
+async def indexer(site: Site) -> AsyncIterator[None]:
+    """The indexer's board consumer, with the domains of ``board_domains``, running."""
+    consumer = BoardIndexer(site.app[SITE].ready().bus, site.app[BOARD], None,
+                            by_kind=projections(), batch_size=16)
+    task = asyncio.create_task(consumer.run(idle_timeout=0.2))
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def shown(site: Site, query: str, count: int) -> dict:
+    """``/v1/network?query`` once it has ``count`` edges (the consumer caught up)."""
+    async with asyncio.timeout(30):
+        while True:
+            status, body, _ = await api(site, "/v1/network?" + query)
+            if status == 200 and len(body["edges"]) == count:
+                return body
+            await asyncio.sleep(0.05)
 
 
 async def api(site: Site, path: str) -> tuple[int, dict, str]:
@@ -52,11 +67,10 @@ async def confirmed_partnership(site: Site, browser) -> tuple[Browser, Browser]:
     return camille, noa
 
 
-async def test_a_confirmed_link_is_listed_then_leaves_when_ended(site: Site, browser) -> None:
+async def test_a_confirmed_link_is_listed_then_leaves_when_ended(site: Site, browser,
+                                                                  indexer: None) -> None:
     camille, _ = await confirmed_partnership(site, browser)
-    await project_all(site)
-    status, body, _ = await api(site, "/v1/network")
-    assert status == 200
+    body = await shown(site, "", 5)
     ids = {e["id"] for e in body["edges"]}
     assert "jardins-blosne.velo-solidaire.partnership" in ids
     assert "acces-culture.velo-solidaire.events" not in ids  # the demo's proposal: private
@@ -85,9 +99,8 @@ async def test_a_confirmed_link_is_listed_then_leaves_when_ended(site: Site, bro
     assert [(r["Source"], r["Target"]) for r in rows] == [("jardins-blosne", "velo-solidaire")]
     # ended: gone from the board, the API and the page
     await camille.post(LINK + "/terminer", {}, token_from="/reseau/declarer")
-    await project_all(site)
-    status, body, _ = await api(site, "/v1/network?" + OURS)
-    assert body["edges"] == [] and body["total"] == 0
+    body = await shown(site, OURS, 0)
+    assert body["total"] == 0
     status, html = await visitor.get("/reseau?type=partnership&association=velo-solidaire")
     assert LINK not in html and "Aucun lien ne correspond" in html
 
