@@ -48,7 +48,10 @@ MAX_NOTE = 280
 
 def link_ends(source: str, target: str, kind: str) -> tuple[str, str]:
     """The pair as the subject holds it: sorted, unless the kind goes one way."""
-    return (source, target) if kind in DIRECTED else tuple(sorted((source, target)))  # type: ignore[return-value]
+    if kind in DIRECTED:
+        return source, target
+    first, second = sorted((source, target))
+    return first, second
 
 
 def link_id(source: str, target: str, kind: str) -> str:

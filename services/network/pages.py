@@ -244,9 +244,9 @@ async def act(request: web.Request) -> web.Response:
         if action == "confirmer":
             target = await associations(request).get(link.target)
             source = await associations(request).get(link.source)
-            ends = tuple([await end_of(request, a) for a in (target, source) if a is not None])
+            ends = [await end_of(request, a) for a in (target, source) if a is not None]
             done = await store.confirm(link.id, link.target, actor=session.person.id,
-                                       ends=ends if len(ends) == 2 else None)  # type: ignore[arg-type]
+                                       ends=ends)
             await notify(request, done.source, f"Lien confirmé par {done.end(done.target).name}",
                          f"Bonjour,\n\n{done.end(done.target).name} a confirmé le lien "
                          f"«\u00a0{done.kind_label}\u00a0»\u00a0: il apparaît sur la carte du "

@@ -16,7 +16,7 @@ An association's links are two wildcard reads (its id first, or second, in the s
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from services.accounts.storage import Stores, WrittenBy
@@ -109,7 +109,7 @@ class Links:
 
     async def _move(self, lid: str, aid: str, *, allowed: tuple[str, ...], to: str,
                     only_target: bool, actor: str, reason: str,
-                    ends: tuple[End, End] | None = None) -> Link:
+                    ends: Sequence[End] = ()) -> Link:
         now = now_iso()
 
         def change(current: dict[str, Any] | None) -> dict[str, Any]:
@@ -123,7 +123,7 @@ class Links:
                 raise Conflict(f"{lid} is {current.get('state')}")
             new = {**current, "state": to, "updated": now,
                    "closed_by": aid if to in (DECLINED, ENDED) else ""}
-            if ends is not None:
+            if ends:
                 by_id = {e.id: e for e in ends}
                 for side in ("a", "b"):
                     fresh = by_id.get(current[side]["id"])
@@ -137,7 +137,7 @@ class Links:
         return Link.from_record(entry.record)
 
     async def confirm(self, lid: str, aid: str, *, actor: str,
-                      ends: tuple[End, End] | None = None) -> Link:
+                      ends: Sequence[End] = ()) -> Link:
         """The target confirms a proposal (``ends``: the directory's newer view of both)."""
         return await self._move(lid, aid, allowed=(PROPOSED,), to=CONFIRMED,
                                 only_target=True, actor=actor, reason="confirmed", ends=ends)
