@@ -95,6 +95,8 @@ class End:
 
     @classmethod
     def from_record(cls, r: dict[str, Any]) -> End:
+        if not isinstance(r, dict):  # a malformed record: the board consumer dead-letters it
+            raise TypeError(f"an end of a link must be an object, not {type(r).__name__}")
         lat, lon = r.get("lat"), r.get("lon")
         return cls(id=str(r["id"]), name=str(r.get("name") or r["id"]),
                    quartier=str(r.get("quartier") or ""), commune=str(r.get("commune") or ""),

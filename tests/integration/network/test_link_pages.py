@@ -112,3 +112,18 @@ async def test_the_demo_writes_its_links_once(site: Site) -> None:
     waiting = await links.get("acces-culture.velo-solidaire.events")
     assert waiting is not None and waiting.state == "proposed"
     assert await demo.seed(stores) == 0  # again at the next start: nothing written
+
+
+async def test_a_person_s_export_holds_the_links_they_wrote(site: Site, browser) -> None:
+    from services.accounts.web import SITE
+
+    camille = await member_of(site, browser, "velo-solidaire", "camille@velo-solidaire.test")
+    await camille.post("/reseau/declarer", {
+        "source": "velo-solidaire", "target": "jardins-blosne", "kind": "partnership"},
+        token_from="/reseau/declarer")
+    stores = site.app[SITE].ready()
+    person = await stores.people.by_email("camille@velo-solidaire.test")
+    assert person is not None
+    exported = await stores.people.export(person.id)
+    assert [r["id"] for r in exported["network_links"]] == [
+        "jardins-blosne.velo-solidaire.partnership"]

@@ -140,3 +140,12 @@ def test_the_board_accepts_the_document() -> None:
     indexed = fields(doc)
     assert indexed.starts is None and indexed.lat == pytest.approx(48.10)
     assert indexed.facets["association"] == ["jardins-blosne", "velo-solidaire"]
+
+
+@pytest.mark.parametrize("record", [{}, {"id": "a.b.events", "kind": "events"},
+                                    {"id": "a.b.events", "kind": "events", "a": None,
+                                     "b": {"id": "b"}, "source": "a", "target": "b"}])
+def test_a_malformed_record_is_refused_so_the_consumer_dead_letters_it(record: dict) -> None:
+    entry = Entry("maillage.rec.network.a.b.events", 3, "update", record)
+    with pytest.raises((KeyError, TypeError, ValueError)):
+        project(entry, None)
