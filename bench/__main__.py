@@ -23,6 +23,7 @@ FULL = [
     ["bench.associations", "--rows", "20000"],
     ["bench.directory", "--associations", "20000", "--queries", "2000"],
     ["bench.board", "--documents", "20000", "--queries", "2000"],
+    ["bench.network", "--associations", "500", "--links", "2000"],
 ]
 QUICK = [  # a few seconds each: checks that every benchmark still runs to its end
     ["bench.parse", "--events", "50", "--runs", "1"],
@@ -35,6 +36,7 @@ QUICK = [  # a few seconds each: checks that every benchmark still runs to its e
     ["bench.associations", "--rows", "500", "--docs", "500", "--runs", "5"],
     ["bench.directory", "--associations", "500", "--queries", "50"],
     ["bench.board", "--documents", "500", "--queries", "50"],
+    ["bench.network", "--associations", "50", "--links", "100", "--runs", "2"],
 ]
 #: Seconds a benchmark may run before it is stopped and reported as failed (they bound their
 #: own waits; this is the last resort, so that ``python -m bench`` never hangs).

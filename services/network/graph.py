@@ -83,18 +83,16 @@ def neighbourhood(g: Mapping[str, Any]) -> list[dict[str, Any]]:
     """Per association of the graph (by name), its links: the other end and the kind, as
     the page's list (the map's alternative) shows them."""
     by_id = {n["id"]: n for n in g["nodes"]}
-    rows = []
-    for node in g["nodes"]:
-        links = []
-        for e in g["edges"]:
-            if node["id"] not in (e["source"], e["target"]):
-                continue
-            other = by_id[e["target"] if e["source"] == node["id"] else e["source"]]
+    of: dict[str, list[dict[str, Any]]] = {n["id"]: [] for n in g["nodes"]}
+    for e in g["edges"]:
+        for here, there in ((e["source"], e["target"]), (e["target"], e["source"])):
             if e["directed"]:
-                label = ("membre de" if e["source"] == node["id"] else "a pour membre")
+                label = "membre de" if here == e["source"] else "a pour membre"
             else:
                 label = e["kind_label"]
-            links.append({"other": other, "label": label, "edge": e})
-        links.sort(key=lambda x: str(x["other"]["name"]).casefold())
+            of[here].append({"other": by_id[there], "label": label, "edge": e})
+    rows = []
+    for node in g["nodes"]:
+        links = sorted(of[node["id"]], key=lambda x: str(x["other"]["name"]).casefold())
         rows.append({"node": node, "links": links})
     return rows

@@ -26,7 +26,7 @@ from services.query.errors import ApiError, invalid_parameter
 from shared.store.board_base import BOARD, MAX_LIMIT, BoardQuery, BoardSort, BoardStore
 
 #: Most links one answer (and the map) holds.
-MAX_EDGES = 2000
+MAX_EDGES = 1000
 PARAMS = frozenset({"kind", "theme", "quartier", "association"})
 #: The facets the pages and the API count (the board's names).
 FACETS = ("kind", "theme", "quartier", "association")
