@@ -19,6 +19,7 @@ from aiohttp import web
 
 from services.accounts.web import page, refuse
 from services.associations.directory_pages import counts, theme_label
+from services.network.derived import co_organisers
 from services.network.graph import graph, neighbourhood
 from services.network.model import KINDS
 from services.network.routes import links, parse
@@ -114,6 +115,7 @@ async def network_page(request: web.Request) -> web.Response:
                 around=lambda aid: _url(params, association=aid),
                 clear_url="/reseau" if chips else None,
                 unplaced=[n for n in g["nodes"] if n.get("lat") is None],
+                derived=await co_organisers(request.app, focus) if focus else [],
                 api_query=urlencode([(k if k != "type" else "kind", v)
                                      for k, vs in params.items() for v in vs]),
                 nav="reseau")
@@ -129,6 +131,7 @@ async def association_links(app: web.Application, aid: str) -> dict[str, Any]:
     try:
         docs, _, _ = await links(app, {"association": (aid,)})
     except ApiError:
-        return {"links": [], "unavailable": True}
+        return {"links": [], "unavailable": True, "derived": []}
     rows = [r for r in neighbourhood(graph(docs)) if r["node"]["id"] == aid]
-    return {"links": rows[0]["links"] if rows else [], "unavailable": False}
+    return {"links": rows[0]["links"] if rows else [], "unavailable": False,
+            "derived": await co_organisers(app, aid)}
