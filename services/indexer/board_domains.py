@@ -22,7 +22,9 @@ from shared.records import Entry
 from shared.store.board_base import BoardMessage
 
 #: The modules whose ``PROJECTIONS`` the board consumer applies.
-DOMAINS: tuple[str, ...] = ()
+DOMAINS: tuple[str, ...] = (
+    "services.applications.project",
+)
 
 Projection = Callable[[Entry, Geocode | None], BoardMessage]
 
