@@ -78,4 +78,7 @@ def test_open_ask_and_accept_without_javascript(accounts: Any, browser: Any, noj
                  f"{accounts.call_id}", f"/appels/{accounts.call_id}"):
         checked.goto(path if path.startswith("http") else accounts.url + path)
         assert axe(checked) == [], path
+        checked.set_viewport_size({"width": 320, "height": 700})  # no sideways scroll
+        assert checked.evaluate("document.documentElement.scrollWidth") <= 320, path
+        checked.set_viewport_size({"width": 1280, "height": 900})
     other.context.close()
