@@ -49,7 +49,7 @@ from services.associations.model import Association
 from services.associations.storage import Associations
 from shared.errors import InvalidInput
 from shared.records import Conflict, NotFound
-from shared.taxonomy import THEMES
+from shared.taxonomy import THEMES, theme_label
 
 BACK = ("/candidatures", "Retour aux candidatures communes")
 NOTICES = {
@@ -155,6 +155,7 @@ async def application_page(request: web.Request, *, errors: dict[str, str] | Non
                 invited=invited, errors=errors or {}, values=values or {},
                 next_states=NEXT_STATES.get(application.state, ()),
                 state_labels=STATE_LABELS, partner_labels=PARTNER_LABELS,
+                theme_label=theme_label,
                 notice=NOTICES.get(request.query.get("fait", ""), ""))
 
 

@@ -10,6 +10,7 @@ An unknown parameter, a bad value or cursor is a 400 in the one error shape.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
@@ -23,6 +24,7 @@ from services.applications.storage import Applications
 from services.applications.validate import QUARTIERS
 from services.query.context import SETTINGS
 from services.query.errors import ApiError
+from shared.errors import ConfigError
 from shared.store.board_base import (
     MAX_LIMIT,
     BoardQuery,
@@ -30,7 +32,10 @@ from shared.store.board_base import (
     BoardStore,
     decode_offset,
 )
-from shared.taxonomy import THEME_BY_CODE
+from shared.store.factory import open_board_store
+from shared.taxonomy import THEME_BY_CODE, theme_label
+
+log = logging.getLogger(__name__)
 
 BOARD: web.AppKey[BoardStore | None] = web.AppKey("applications_board", object)  # type: ignore[arg-type]
 FACETS = ("call", "theme", "quartier", "state", "seeking")
@@ -133,7 +138,7 @@ async def list_page(request: web.Request) -> web.Response:
               for f in FACETS} if found is not None else {}
     return page(request, "applications/list.html", status=status, found=found, error=error,
                 q=request.query.get("q", ""), chosen=chosen, counts=counts,
-                next_url=next_url, state_labels=STATE_LABELS,
+                next_url=next_url, state_labels=STATE_LABELS, theme_label=theme_label,
                 quartier_options=[(q, q) for q in QUARTIERS],
                 theme_options=[(code, THEME_BY_CODE[code].label) for code in sorted(
                     set(counts.get("theme", {})) | set(chosen["theme"]))
@@ -143,15 +148,14 @@ async def list_page(request: web.Request) -> web.Response:
 async def open_board(app: web.Application) -> AsyncIterator[None]:
     """The board store the list reads (``None`` when it cannot be opened: 503s)."""
     try:
-        from shared.store.factory import open_board_store  # type: ignore[attr-defined]
-    except ImportError:
-        app[BOARD] = None
-        yield
-        return
-    store = open_board_store(app[SETTINGS])
+        store: BoardStore | None = open_board_store(app[SETTINGS])
+    except ConfigError as exc:  # e.g. a store the board is not built on yet
+        log.warning("joint applications: no board: %s", exc)
+        store = None
     app[BOARD] = store
     yield
-    await store.close()
+    if store is not None:
+        await store.close()
 
 
 def add_routes(app: web.Application) -> None:

@@ -26,7 +26,7 @@ async def open_one(lead) -> str:
         "association": "velo-solidaire", "title": "Vélo-école au Blosne",
         "summary": "Des ateliers <script>alert(1)</script> pour apprendre.",
         "funder": "Fondation de France", "deadline": "2099-03-01",
-        "quartiers": "Le Blosne", "skills": "animation"}, token_from="/candidatures/nouvelle")
+        "quartiers": "Le Blosne", "skills": "animation", "themes": "culture"}, token_from="/candidatures/nouvelle")
     assert resp.status == 200, await resp.text()
     match = APP_URL.search(str(resp.url))
     assert match, resp.url
@@ -37,7 +37,7 @@ async def test_open_ask_accept_with_mails_through_the_outbox(site: Site, browser
     lead = await member_of(site, browser, "camille@velo-solidaire.test", "velo-solidaire")
     app_id = await open_one(lead)
     status, html = await lead.get(f"/candidatures/{app_id}")
-    assert status == 200 and "Vélo-école au Blosne" in html
+    assert status == 200 and "Vélo-école au Blosne" in html and "Culture" in html
     assert "&lt;script&gt;" in html and "<script>alert" not in html
     other = await member_of(site, browser, "lou@jardins-blosne.test", "jardins-blosne")
     page = f"/candidatures/{app_id}"
