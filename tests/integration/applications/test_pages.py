@@ -26,7 +26,8 @@ async def open_one(lead) -> str:
         "association": "velo-solidaire", "title": "Vélo-école au Blosne",
         "summary": "Des ateliers <script>alert(1)</script> pour apprendre.",
         "funder": "Fondation de France", "deadline": "2099-03-01",
-        "quartiers": "Le Blosne", "skills": "animation", "themes": "culture"}, token_from="/candidatures/nouvelle")
+        "quartiers": "Le Blosne", "skills": "animation", "themes": "culture"},
+        token_from="/candidatures/nouvelle")
     assert resp.status == 200, await resp.text()
     match = APP_URL.search(str(resp.url))
     assert match, resp.url
