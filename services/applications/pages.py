@@ -11,6 +11,7 @@
     POST /candidatures/{id}/inviter            the lead invites an association
     POST /candidatures/{id}/invitation         the invited association accepts or declines
     POST /candidatures/{id}/etat               the lead moves it on (constituée, déposée...)
+    POST /candidatures/{id}/pieces             the shared checklist (lead and partners only)
 
 Mails (the outbox, never an address shown): to the lead's admins and the person who opened
 it on a request, to the invited association's admins on an invitation, to the person who
@@ -35,6 +36,7 @@ from services.accounts.web import (
     signed_in,
     site,
 )
+from services.applications import checklist
 from services.applications.model import (
     INVITED,
     NEXT_STATES,
@@ -150,12 +152,18 @@ async def application_page(request: web.Request, *, errors: dict[str, str] | Non
     invited = [p for p in partners if p.state == INVITED and p.association in
                {a.id for a in mine}]
     shown = partners if lead else [p for p in partners if p.accepted]
+    team = {application.lead, *(p.association for p in partners if p.accepted)}
+    insider = lead or bool(team & {a.id for a in mine})
+    pieces = await checklist.items(site(request).ready().records, application.id) \
+        if insider else []
+    names = {application.lead: application.lead_name,
+             **{p.association: p.name for p in partners if p.accepted}}
     return page(request, "applications/application.html", status=status,
                 application=application, partners=shown, lead=lead, joinable=joinable,
                 invited=invited, errors=errors or {}, values=values or {},
                 next_states=NEXT_STATES.get(application.state, ()),
                 state_labels=STATE_LABELS, partner_labels=PARTNER_LABELS,
-                theme_label=theme_label,
+                theme_label=theme_label, insider=insider, pieces=pieces, team=names,
                 notice=NOTICES.get(request.query.get("fait", ""), ""))
 
 
@@ -303,6 +311,29 @@ async def move(request: web.Request) -> web.Response:
     raise redirect(f"/candidatures/{application.id}?fait=etat")
 
 
+async def pieces(request: web.Request) -> web.Response:
+    """The checklist: its lead's and its partners' members add, tick, untick, remove."""
+    session = signed_in(request)
+    form = await checked_form(request)
+    application = await _application(request)
+    team = {application.lead, *(p.association for p in await store(request).partners(
+        application.id) if p.accepted)}
+    if not session.person.operator and not team & {a.id for a in await my_associations(
+            request)}:
+        raise refuse(request, 403, "forbidden", "Seuls les membres des associations de la "
+                     "candidature ont accès à ses pièces.", title="Accès réservé", back=BACK)
+    who = str(form.get("who", ""))
+    try:
+        await checklist.change(site(request).ready().records, application.id,
+                               str(form.get("action", "")), actor=session.person.id,
+                               item=str(form.get("item", "")), text=str(form.get("piece", "")),
+                               who=who if who in team else "")
+    except InvalidInput as exc:
+        return await application_page(request, status=422, errors=exc.errors,
+                                      values=dict(form))
+    raise redirect(f"/candidatures/{application.id}#pieces")
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/candidatures/nouvelle", new_form)
     app.router.add_post("/candidatures/nouvelle", create)
@@ -312,3 +343,4 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/candidatures/{id}/inviter", invite)
     app.router.add_post("/candidatures/{id}/invitation", answer)
     app.router.add_post("/candidatures/{id}/etat", move)
+    app.router.add_post("/candidatures/{id}/pieces", pieces)

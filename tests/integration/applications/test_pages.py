@@ -106,3 +106,32 @@ async def test_an_unknown_application_is_a_404_in_both_shapes(site: Site, browse
     async with b.session.get(f"{site.url}/v1/applications/nope") as r:
         assert r.status == 404
         assert (await r.json())["error"]["code"] == "application_not_found"
+
+
+async def test_the_checklist_is_the_team_s_only(site: Site, browser) -> None:
+    lead = await member_of(site, browser, "camille@velo-solidaire.test", "velo-solidaire")
+    app_id = await open_one(lead)
+    page = f"/candidatures/{app_id}"
+    resp = await lead.post(f"{page}/pieces", {"action": "add", "piece": "Budget prévisionnel",
+                                              "who": "velo-solidaire"}, token_from=page)
+    assert resp.status == 200 and "Budget prévisionnel" in await resp.text()
+    other = await member_of(site, browser, "lou@jardins-blosne.test", "jardins-blosne")
+    status, html = await other.get(page)
+    assert "Budget prévisionnel" not in html  # not a partner yet
+    resp = await other.post(f"{page}/pieces", {"action": "add", "piece": "x"},
+                            token_from=page)
+    assert resp.status == 403
+    await other.post(f"{page}/rejoindre", {"association": "jardins-blosne",
+                                           "message": "Bonjour"}, token_from=page)
+    await lead.post(f"{page}/partenaires", {"association": "jardins-blosne",
+                                            "action": "accept"}, token_from=page)
+    status, html = await other.get(page)
+    assert "Budget prévisionnel" in html
+    item = re.search(r'name="item" value="([0-9a-f]+)"', html)
+    assert item
+    resp = await other.post(f"{page}/pieces", {"action": "done", "item": item.group(1)},
+                            token_from=page)
+    text = await resp.text()
+    assert "Marquer «\u00a0Budget prévisionnel\u00a0» à faire" in text
+    status, html = await (await browser()).get(page)
+    assert "Budget prévisionnel" not in html

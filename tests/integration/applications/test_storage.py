@@ -98,3 +98,16 @@ async def test_export_and_erasure_of_a_person_who_asked(bus: Bus) -> None:
     history = await stores.records.history(subject)
     assert "0612345678" not in repr([e.record for e in history])
     assert history[-1].record["state"] == "requested"  # the request itself stays
+
+
+async def test_two_items_ticked_at_once_are_both_ticked(bus: Bus) -> None:
+    from services.applications import checklist
+
+    stores, _, application = await opened(bus)
+    records = stores.records
+    for text in ("Budget", "Statuts", "Devis"):
+        await checklist.change(records, application.id, "add", actor="p_lead", text=text)
+    ids = [i["id"] for i in await checklist.items(records, application.id)]
+    await asyncio.gather(*(checklist.change(records, application.id, "done", actor="p_x",
+                                            item=i) for i in ids))
+    assert [i["done"] for i in await checklist.items(records, application.id)] == [True] * 3
