@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.accounts.storage import Stores
 from services.applications.storage import Applications
+from services.applications.validate import deadline_of
 from services.associations.storage import Associations
 
 log = logging.getLogger(__name__)
@@ -43,7 +44,7 @@ async def seed(stores: Stores) -> int:
         values = {"title": title, "summary": summary, "wanted": wanted,
                   "themes": list(themes), "quartiers": list(quartiers),
                   "skills": list(skills), "funder": funder,
-                  "deadline": (now + timedelta(days=days)).isoformat(timespec="seconds"),
+                  "deadline": deadline_of((now + timedelta(days=days)).date().isoformat()),
                   "link": "https://www.fondationdefrance.org/"}
         application = await applications.open(values, lead=found.id, lead_name=found.name,
                                               call=None, actor=ACTOR)

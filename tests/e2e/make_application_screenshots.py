@@ -11,7 +11,9 @@ Needs /usr/bin/chromium and the playwright package, like the browser tests.
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
@@ -21,6 +23,23 @@ from make_account_screenshots import site_and_browser  # noqa: E402
 from test_accounts_pages import sign_in  # noqa: E402
 
 WIDTHS = (1280, 390)
+
+
+async def project_all(site: Any) -> None:
+    """What the indexer's board consumer does, once: the site of the browser tests runs
+    no indexer, so the applications are projected onto its board here."""
+    from services.accounts.storage import Stores
+    from services.applications.project import SUBJECT, project
+    from shared.store.factory import open_board_store
+
+    stores = await Stores.open(site.bus)
+    board = open_board_store(site.settings)
+    try:
+        entries = await stores.records.latest(SUBJECT + ".*")
+        await board.apply([project(e, None) for e in entries])
+        await board.settle()
+    finally:
+        await board.close()
 
 
 def main(out: Path) -> None:
@@ -52,6 +71,9 @@ def main(out: Path) -> None:
         other.get_by_label("Votre message à Roazhon Vélo Solidaire").fill(
             "Nos jardins sont au pied des immeubles et nous avons une salle le samedi.")
         other.get_by_role("button", name="Rejoindre cette candidature").click()
+        site.run(project_all(site))
+        lead.goto(site.url + "/candidatures")  # the site's view of the board follows the
+        time.sleep(2)  # file's changes in a thread that a search starts
         shots = []
         for width in WIDTHS:
             lead.set_viewport_size({"width": width, "height": 900})
