@@ -21,6 +21,7 @@ from aiohttp import web
 from services.accounts import SITE, add_templates
 from services.applications import demo, pages, reminders, routes
 from services.applications.storage import erase_applications, export_applications
+from shared.store.board_base import BOARD
 
 HERE = Path(__file__).parent
 
@@ -39,11 +40,9 @@ def setup(app: web.Application) -> None:
 
 async def remind(app: web.Application) -> AsyncIterator[None]:
     """The reminders a week before the deadlines, while the site runs (read from the
-    board: none without it)."""
-    board = app.get(routes.BOARD)
-    task = asyncio.create_task(reminders.run(app[SITE], board)) if board is not None else None
+    board)."""
+    task = asyncio.create_task(reminders.run(app[SITE], app[BOARD]))
     yield
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task

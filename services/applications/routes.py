@@ -10,8 +10,6 @@ An unknown parameter, a bad value or cursor is a 400 in the one error shape.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import urlencode
 
@@ -22,22 +20,17 @@ from services.accounts.web import page, site
 from services.applications.model import APPLICATION, PARTNER_ACCEPTED, STATE_LABELS
 from services.applications.storage import Applications
 from services.applications.validate import QUARTIERS
-from services.query.context import SETTINGS
 from services.query.errors import ApiError
-from shared.errors import ConfigError
 from shared.store.board_base import (
+    BOARD,
     MAX_LIMIT,
     BoardQuery,
     BoardSort,
     BoardStore,
     decode_offset,
 )
-from shared.store.factory import open_board_store
 from shared.taxonomy import THEME_BY_CODE, theme_label
 
-log = logging.getLogger(__name__)
-
-BOARD: web.AppKey[BoardStore | None] = web.AppKey("applications_board", object)  # type: ignore[arg-type]
 FACETS = ("call", "theme", "quartier", "state", "seeking")
 PARAMS = frozenset({"q", "limit", "cursor", "facets", *FACETS})
 #: The page's parameter names (French), and the facet each filters.
@@ -77,10 +70,7 @@ def query_of(params: MultiMapping[str], *, names: dict[str, str] | None = None,
 
 
 def board(request: web.Request) -> BoardStore:
-    found = request.app.get(BOARD)
-    if found is None:
-        raise ApiError(503, "the board is unavailable for now", headers={"Retry-After": "30"})
-    return found
+    return request.app[BOARD]
 
 
 async def list_applications(request: web.Request) -> web.Response:
@@ -124,11 +114,8 @@ async def list_page(request: web.Request) -> web.Response:
                                             seeking="ouvertes")
     except ValueError:
         query, error, status = None, "Un des filtres n’est pas valable.", 400
-    store = request.app.get(BOARD)
-    if query is not None and store is None:
-        error, status = "La liste est momentanément indisponible.", 503
-    elif query is not None and store is not None:
-        found = await store.search(query)
+    if query is not None:
+        found = await board(request).search(query)
     chosen = {name: request.query.getall(name, []) for name in (*PAGE_FACETS, "ouvertes")}
     next_url = ""
     if found is not None and found.next:
@@ -145,34 +132,16 @@ async def list_page(request: web.Request) -> web.Response:
                     if code in THEME_BY_CODE])
 
 
-async def open_board(app: web.Application) -> AsyncIterator[None]:
-    """The board store the list reads (``None`` when it cannot be opened: 503s)."""
-    try:
-        store: BoardStore | None = open_board_store(app[SETTINGS])
-    except ConfigError as exc:  # e.g. a store the board is not built on yet
-        log.warning("joint applications: no board: %s", exc)
-        store = None
-    app[BOARD] = store
-    yield
-    if store is not None:
-        await store.close()
-
-
 def add_routes(app: web.Application) -> None:
     app.router.add_get("/v1/applications", list_applications)
     app.router.add_get("/v1/applications/{id}", get_application)
     app.router.add_get("/candidatures", list_page)
-    if BOARD not in app:
-        app.cleanup_ctx.append(open_board)
 
 
 async def of_call(request: web.Request, call_id: str) -> list[dict[str, Any]]:
     """The applications of a call still open to partners (for the call's page; none when
     the board cannot be read)."""
-    store = request.app.get(BOARD)
-    if store is None:
-        return []
-    found = await store.search(BoardQuery(kind=APPLICATION, facets={
+    found = await board(request).search(BoardQuery(kind=APPLICATION, facets={
         "call": (call_id,), "state": ("seeking", "formed")}, sort=BoardSort.SOONEST,
         limit=MAX_LIMIT))
     return found.items

@@ -9,8 +9,8 @@ import pytest
 
 from services.accounts.web import SITE
 from services.applications.project import project
-from services.applications.routes import BOARD
 from services.applications.storage import Applications
+from shared.store.board_base import BOARD
 from tests.integration.accounts.conftest import Site
 
 pytestmark = pytest.mark.integration
@@ -29,7 +29,6 @@ async def seeded(site: Site) -> list[str]:
         ids.append(app.id)
     formed = await applications.set_state(ids[1], "formed", actor="p_test")
     board = site.app[BOARD]
-    assert board is not None
     for app_id in ids:
         entry = await stores.records.get(applications.subject(app_id))
         assert entry is not None
