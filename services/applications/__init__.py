@@ -31,6 +31,7 @@ def setup(app: web.Application) -> None:
     add_templates(app, HERE / "templates")
     routes.add_routes(app)
     pages.add_routes(app)
+    state.account_sections.append(pages.account_section)
     state.hooks.erasers.append(erase_applications)
     state.hooks.exporters.append(export_applications)
     if state.settings.demo:

@@ -25,6 +25,7 @@ from typing import Any
 from aiohttp import web
 
 from services.accounts.mail import Letter
+from services.accounts.model import Session
 from services.accounts.web import (
     checked_form,
     client,
@@ -38,6 +39,7 @@ from services.accounts.web import (
 )
 from services.applications import checklist
 from services.applications.model import (
+    APPLICATION,
     INVITED,
     NEXT_STATES,
     PARTNER_LABELS,
@@ -332,6 +334,20 @@ async def pieces(request: web.Request) -> web.Response:
         return await application_page(request, status=422, errors=exc.errors,
                                       values=dict(form))
     raise redirect(f"/candidatures/{application.id}#pieces")
+
+
+async def account_section(request: web.Request, session: Session
+                          ) -> tuple[str, dict[str, Any]]:
+    """The account page's part: the applications the person's associations lead (read from
+    the board, by owner)."""
+    from shared.store.board_base import BOARD, BoardQuery, BoardSort
+
+    led: list[dict[str, Any]] = []
+    for association in await my_associations(request):
+        found = await request.app[BOARD].search(BoardQuery(
+            kind=APPLICATION, owner=association.id, sort=BoardSort.RECENT, limit=20))
+        led += found.items
+    return "applications/_account.html", {"led": led, "state_labels": STATE_LABELS}
 
 
 def add_routes(app: web.Application) -> None:

@@ -70,6 +70,8 @@ async def test_written_through_the_form_found_on_the_list_and_the_call(
         return [i["id"] for i in (await api(f"call={cid}&seeking=yes"))["items"]] == [app_id]
 
     await until(listed)
+    status, html = await lead.get("/compte")  # the account page lists its association's
+    assert status == 200 and f'href="/candidatures/{app_id}"' in html
     item = (await api("q=balades"))["items"][0]
     assert item["lead_name"] == "Roazhon Vélo Solidaire" and item["call_title"]
     status, html = await visitor.get("/candidatures?quartier=Le+Blosne&ouvertes=oui")
