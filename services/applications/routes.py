@@ -1,7 +1,9 @@
 """The JSON API of joint applications, and the list page (both read the board):
 
     GET /v1/applications        q, call, theme, quartier, state (repeatable), seeking
-                                (yes|no), limit (1-100), cursor, facets (true: facet counts)
+                                (yes|no), from, to (a period its opening → deadline meets:
+                                dates or ISO 8601 with offset), limit (1-100), cursor,
+                                facets (true: facet counts)
     GET /v1/applications/{id}   one application with its partners (the store of record)
     GET /candidatures           the French list: the same filters as a form
 
@@ -10,6 +12,7 @@ An unknown parameter, a bad value or cursor is a 400 in the one error shape.
 
 from __future__ import annotations
 
+from datetime import date, datetime, time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +22,7 @@ from multidict import MultiMapping
 from services.accounts.web import page, site
 from services.applications.model import APPLICATION, PARTNER_ACCEPTED, STATE_LABELS
 from services.applications.storage import Applications
-from services.applications.validate import QUARTIERS
+from services.applications.validate import PARIS, QUARTIERS
 from services.query.errors import ApiError
 from shared.store.board_base import (
     BOARD,
@@ -32,7 +35,7 @@ from shared.store.board_base import (
 from shared.taxonomy import THEME_BY_CODE, theme_label
 
 FACETS = ("call", "theme", "quartier", "state", "seeking")
-PARAMS = frozenset({"q", "limit", "cursor", "facets", *FACETS})
+PARAMS = frozenset({"q", "limit", "cursor", "facets", "from", "to", *FACETS})
 #: The page's parameter names (French), and the facet each filters.
 PAGE_FACETS = {"appel": "call", "theme": "theme", "quartier": "quartier", "etat": "state"}
 
@@ -63,10 +66,30 @@ def query_of(params: MultiMapping[str], *, names: dict[str, str] | None = None,
         except ValueError:
             raise ValueError("cursor") from None
     q = (params.get("q") or "").strip()[:200] or None
-    return BoardQuery(kind=APPLICATION, q=q, facets=facets,
+    start, end = moment(params.get("from"), "from"), moment(params.get("to"), "to", end=True)
+    if start and end and end < start:
+        raise ValueError("to")
+    return BoardQuery(kind=APPLICATION, q=q, facets=facets, start=start, end=end,
                       sort=BoardSort.RELEVANCE if q else BoardSort.SOONEST,
                       limit=int(raw_limit), cursor=cursor,
                       with_facets=params.get("facets") in ("true", "1") or seeking != "seeking")
+
+
+def moment(raw: str | None, name: str, *, end: bool = False) -> str | None:
+    """``from``/``to`` as ISO 8601 with offset: a date (``AAAA-MM-JJ``) is the start (or,
+    for ``to``, the end) of that day in Rennes; ``ValueError`` names the parameter."""
+    if not raw:
+        return None
+    try:
+        if len(raw) == 10:
+            day = date.fromisoformat(raw)
+            return datetime.combine(day, time.max if end else time.min, PARIS).isoformat()
+        when = datetime.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(name) from None
+    if when.tzinfo is None:
+        raise ValueError(name)
+    return when.isoformat()
 
 
 def board(request: web.Request) -> BoardStore:

@@ -56,7 +56,16 @@ async def test_the_api_filters_by_quartier_and_seeking(site: Site, browser: Any)
     assert [i["id"] for i in body["items"]] == [chorale]
 
 
-@pytest.mark.parametrize("query", ["sort=x", "seeking=maybe", "limit=0", "cursor=abc"])
+async def test_a_period_finds_what_is_open_then(site: Site, browser: Any) -> None:
+    velo, chorale = await seeded(site)  # deadlines on 2099-01-11 and 2099-01-13
+    status, body = await get(site, browser, "/v1/applications?from=2099-01-12&to=2099-01-31")
+    assert status == 200 and [i["id"] for i in body["items"]] == [chorale]
+    status, body = await get(site, browser, "/v1/applications?from=2099-01-14")
+    assert body["total"] == 0
+
+
+@pytest.mark.parametrize("query", ["sort=x", "seeking=maybe", "limit=0", "cursor=abc",
+                                   "from=demain", "to=2099-01-01T00:00:00"])
 async def test_a_bad_parameter_is_a_400_in_the_one_error_shape(site: Site, browser: Any,
                                                                query: str) -> None:
     status, body = await get(site, browser, f"/v1/applications?{query}")
