@@ -11,6 +11,7 @@
     POST /candidatures/{id}/inviter            the lead invites an association
     POST /candidatures/{id}/invitation         the invited association accepts or declines
     POST /candidatures/{id}/etat               the lead moves it on (constituée, déposée...)
+    GET  /candidatures/{id}/modifier, POST     the lead edits it
     POST /candidatures/{id}/pieces             the shared checklist (lead and partners only)
 
 Mails (the outbox, never an address shown): to the lead's admins and the person who opened
@@ -66,6 +67,7 @@ NOTICES = {
     "declinee": "C’est noté\u00a0: la demande est déclinée.",
     "retiree": "L’association ne fait plus partie de la candidature.",
     "etat": "L’état de la candidature est enregistré.",
+    "modifiee": "Les modifications sont enregistrées.",
 }
 
 
@@ -208,6 +210,34 @@ async def create(request: web.Request) -> web.Response:
     application = await store(request).open(values, lead=lead.id, lead_name=lead.name,
                                             call=call, actor=session.person.id)
     raise redirect(f"/candidatures/{application.id}?fait=ouverte")
+
+
+def _values(application: Application) -> dict[str, Any]:
+    return {**application.public(), "skills": ", ".join(application.skills),
+            "deadline": application.deadline[:10], "budget_min": application.budget_min or "",
+            "budget_max": application.budget_max or ""}
+
+
+async def edit_form(request: web.Request, *, errors: dict[str, str] | None = None,
+                    values: dict[str, Any] | None = None, status: int = 200) -> web.Response:
+    application, _ = await _as_lead(request)
+    return page(request, "applications/form.html", status=status, application=application,
+                call=None, associations=[], errors=errors or {},
+                values=values if values is not None else _values(application),
+                themes=THEMES, quartiers=QUARTIERS)
+
+
+async def edit(request: web.Request) -> web.Response:
+    application, actor = await _as_lead(request)
+    form = await checked_form(request)
+    try:
+        values = application_form(form, known_call=bool(application.call))
+    except InvalidInput as exc:
+        return await edit_form(request, errors=exc.errors, status=422, values={
+            **dict(form), "themes": form.getall("themes", []),
+            "quartiers": form.getall("quartiers", [])})
+    await store(request).edit(application.id, values, actor=actor)
+    raise redirect(f"/candidatures/{application.id}?fait=modifiee")
 
 
 async def ask(request: web.Request) -> web.Response:
@@ -359,4 +389,6 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/candidatures/{id}/inviter", invite)
     app.router.add_post("/candidatures/{id}/invitation", answer)
     app.router.add_post("/candidatures/{id}/etat", move)
+    app.router.add_get("/candidatures/{id}/modifier", edit_form)
+    app.router.add_post("/candidatures/{id}/modifier", edit)
     app.router.add_post("/candidatures/{id}/pieces", pieces)

@@ -74,7 +74,7 @@ def test_open_ask_and_accept_without_javascript(accounts: Any, browser: Any, noj
     # axe, with JavaScript on, over the pages the lead and a visitor see
     checked = axe_page
     join(checked, accounts, "sam@velo-solidaire.test", "velo-solidaire")
-    for path in (url, "/candidatures", "/candidatures?ouvertes=oui&etat=seeking",
+    for path in (url, url + "/modifier", "/candidatures", "/candidatures?ouvertes=oui&etat=seeking",
                  "/candidatures/nouvelle", f"/candidatures/nouvelle?appel="
                  f"{accounts.call_id}", f"/appels/{accounts.call_id}"):
         checked.goto(path if path.startswith("http") else accounts.url + path)

@@ -135,3 +135,22 @@ async def test_the_checklist_is_the_team_s_only(site: Site, browser) -> None:
     assert "Marquer «\u00a0Budget prévisionnel\u00a0» à faire" in text
     status, html = await (await browser()).get(page)
     assert "Budget prévisionnel" not in html
+
+
+async def test_the_lead_edits_it_and_no_one_else(site: Site, browser) -> None:
+    lead = await member_of(site, browser, "camille@velo-solidaire.test", "velo-solidaire")
+    app_id = await open_one(lead)
+    edit = f"/candidatures/{app_id}/modifier"
+    status, html = await lead.get(edit)
+    assert status == 200 and 'value="Vélo-école au Blosne"' in html and "2099-03-01" in html
+    resp = await lead.post(edit, {"title": "", "summary": "x", "funder": "F",
+                                  "deadline": "2099-03-01"}, token_from=edit)
+    assert resp.status == 422 and "Donnez un titre au projet." in await resp.text()
+    resp = await lead.post(edit, {"title": "Vélo-école des familles", "summary": "Des ateliers.",
+                                  "funder": "Fondation de France", "deadline": "2099-04-01",
+                                  "quartiers": "Le Blosne"}, token_from=edit)
+    html = await resp.text()
+    assert resp.status == 200 and "Vélo-école des familles" in html and "1 avril 2099" in html
+    other = await member_of(site, browser, "lou@jardins-blosne.test", "jardins-blosne")
+    status, _ = await other.get(edit)
+    assert status == 403
