@@ -10,6 +10,7 @@
     POST /candidatures/{id}/partenaires        the lead accepts, declines or removes
     POST /candidatures/{id}/inviter            the lead invites an association
     POST /candidatures/{id}/invitation         the invited association accepts or declines
+    POST /candidatures/{id}/quitter            a partner leaves it
     POST /candidatures/{id}/etat               the lead moves it on (constituée, déposée...)
     GET  /candidatures/{id}/modifier, POST     the lead edits it
     POST /candidatures/{id}/pieces             the shared checklist (lead and partners only)
@@ -155,6 +156,7 @@ async def application_page(request: web.Request, *, errors: dict[str, str] | Non
                                                                   "withdrawn"))]
     invited = [p for p in partners if p.state == INVITED and p.association in
                {a.id for a in mine}]
+    leaving = [p for p in partners if p.accepted and p.association in {a.id for a in mine}]
     shown = partners if lead else [p for p in partners if p.accepted]
     team = {application.lead, *(p.association for p in partners if p.accepted)}
     insider = lead or bool(team & {a.id for a in mine})
@@ -164,7 +166,7 @@ async def application_page(request: web.Request, *, errors: dict[str, str] | Non
              **{p.association: p.name for p in partners if p.accepted}}
     return page(request, "applications/application.html", status=status,
                 application=application, partners=shown, lead=lead, joinable=joinable,
-                invited=invited, errors=errors or {}, values=values or {},
+                invited=invited, leaving=leaving, errors=errors or {}, values=values or {},
                 next_states=NEXT_STATES.get(application.state, ()),
                 state_labels=STATE_LABELS, partner_labels=PARTNER_LABELS,
                 theme_label=theme_label, insider=insider, pieces=pieces, team=names,
@@ -332,6 +334,25 @@ async def answer(request: web.Request) -> web.Response:
                    + ("partenaire" if partner.accepted else "declinee"))
 
 
+async def leave(request: web.Request) -> web.Response:
+    """A member of a partner takes their association out of the application."""
+    session = signed_in(request)
+    form = await checked_form(request)
+    application = await _application(request)
+    association = await _acting_for(request, str(form.get("association", "")))
+    try:
+        await store(request).withdraw(application.id, association.id,
+                                      actor=session.person.id)
+    except (NotFound, Conflict):
+        return await application_page(request, status=409, errors={
+            "partners": "Votre association ne fait pas (ou plus) partie de la candidature."})
+    await notify(request, await _admins(request, application.lead) | {application.opened_by},
+                 f"{association.name} quitte la candidature : {application.title}",
+                 f"{association.name} ne fait plus partie de la candidature commune "
+                 f"« {application.title} ».\n\n{_url(request, application)}\n")
+    raise redirect(f"/candidatures/{application.id}?fait=retiree")
+
+
 async def move(request: web.Request) -> web.Response:
     application, actor = await _as_lead(request)
     form = await checked_form(request)
@@ -389,6 +410,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/candidatures/{id}/inviter", invite)
     app.router.add_post("/candidatures/{id}/invitation", answer)
     app.router.add_post("/candidatures/{id}/etat", move)
+    app.router.add_post("/candidatures/{id}/quitter", leave)
     app.router.add_get("/candidatures/{id}/modifier", edit_form)
     app.router.add_post("/candidatures/{id}/modifier", edit)
     app.router.add_post("/candidatures/{id}/pieces", pieces)

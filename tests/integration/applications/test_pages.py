@@ -4,6 +4,7 @@ mails go through the outbox; nobody acts for an association they are not in."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import pytest
@@ -19,6 +20,16 @@ async def member_of(site: Site, browser, address: str, aid: str):
     await b.sign_in(site, address)
     await b.post(f"/associations/{aid}/rejoindre", {}, token_from=f"/associations/{aid}")
     return b
+
+
+async def mails_since(site: Site, before: int, count: int = 1) -> list:
+    """The mails queued since ``before`` (the site sends in the background: wait for
+    ``count`` of them)."""
+    for _ in range(100):
+        if len(site.outbox_messages()) >= before + count:
+            break
+        await asyncio.sleep(0.05)
+    return site.outbox_messages()[before:]
 
 
 async def open_one(lead) -> str:
@@ -50,7 +61,7 @@ async def test_open_ask_accept_with_mails_through_the_outbox(site: Site, browser
         "association": "jardins-blosne", "message": "Nous avons une salle au Blosne."},
         token_from=page)
     assert resp.status == 200 and "Votre demande est envoyée" in await resp.text()
-    mails = site.outbox_messages()[before:]
+    mails = await mails_since(site, before)
     assert [str(m["To"]) for m in mails] == ["camille@velo-solidaire.test"]
     body = mails[0].get_body(preferencelist=("plain",)).get_content()
     assert "Nous avons une salle" in body and "lou@" not in body
@@ -62,7 +73,7 @@ async def test_open_ask_accept_with_mails_through_the_outbox(site: Site, browser
     resp = await lead.post(f"{page}/partenaires", {"association": "jardins-blosne",
                                                    "action": "accept"}, token_from=page)
     assert resp.status == 200 and "est partenaire" in await resp.text()
-    assert [str(m["To"]) for m in site.outbox_messages()[before:]] == [
+    assert [str(m["To"]) for m in await mails_since(site, before)] == [
         "lou@jardins-blosne.test"]
     async with lead.session.get(f"{site.url}/v1/applications/{app_id}") as r:
         item = (await r.json())["item"]
@@ -154,3 +165,25 @@ async def test_the_lead_edits_it_and_no_one_else(site: Site, browser) -> None:
     other = await member_of(site, browser, "lou@jardins-blosne.test", "jardins-blosne")
     status, _ = await other.get(edit)
     assert status == 403
+
+
+async def test_a_partner_leaves_and_the_lead_is_told(site: Site, browser) -> None:
+    lead = await member_of(site, browser, "camille@velo-solidaire.test", "velo-solidaire")
+    app_id = await open_one(lead)
+    page = f"/candidatures/{app_id}"
+    other = await member_of(site, browser, "lou@jardins-blosne.test", "jardins-blosne")
+    await other.post(f"{page}/rejoindre", {"association": "jardins-blosne",
+                                           "message": "Bonjour"}, token_from=page)
+    await lead.post(f"{page}/partenaires", {"association": "jardins-blosne",
+                                            "action": "accept"}, token_from=page)
+    before = len(site.outbox_messages())
+    resp = await other.post(f"{page}/quitter", {"association": "jardins-blosne"},
+                            token_from=page)
+    assert resp.status == 200 and "ne fait plus partie" in await resp.text()
+    assert [str(m["To"]) for m in await mails_since(site, before)] == [
+        "camille@velo-solidaire.test"]
+    async with lead.session.get(f"{site.url}/v1/applications/{app_id}") as r:
+        assert (await r.json())["item"]["partners"] == []
+    resp = await other.post(f"{page}/quitter", {"association": "jardins-blosne"},
+                            token_from=page)
+    assert resp.status == 409
