@@ -71,6 +71,10 @@ def test_open_ask_and_accept_without_javascript(accounts: Any, browser: Any, noj
     lead.goto(url)
     lead.get_by_role("button", name="Accepter Les Jardins Partagés du Blosne").click()
     lead.get_by_text("L’association est partenaire de la candidature.").wait_for()
+    other.goto(url)  # a partner sees the team's checklist and can leave
+    assert other.get_by_role("heading", name="Les pièces à rassembler").is_visible()
+    assert other.get_by_role("button", name="Retirer Les Jardins Partagés du Blosne de la "
+                             "candidature").is_visible()
     # axe, with JavaScript on, over the pages the lead and a visitor see
     checked = axe_page
     join(checked, accounts, "sam@velo-solidaire.test", "velo-solidaire")
