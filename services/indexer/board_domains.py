@@ -22,7 +22,10 @@ from shared.records import Entry
 from shared.store.board_base import BoardMessage
 
 #: The modules whose ``PROJECTIONS`` the board consumer applies.
-DOMAINS: tuple[str, ...] = ("services.network.project",)
+DOMAINS: tuple[str, ...] = (
+    "services.applications.project",
+    "services.network.project",
+)
 
 Projection = Callable[[Entry, Geocode | None], BoardMessage]
 

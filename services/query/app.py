@@ -20,7 +20,14 @@ from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from services import accounts, associations, city_calls, network, sources_self
+from services import (
+    accounts,
+    applications,
+    associations,
+    city_calls,
+    network,
+    sources_self,
+)
 from services.query.calls_routes import setup_calls
 from services.query.context import (
     CLOCK,
@@ -86,6 +93,7 @@ def create_app(settings: Settings, store: SearchStore, *, bus: Bus | None = None
     associations.setup(app)
     sources_self.setup(app)
     network.setup(app)
+    applications.setup(app)
 
     async def close_store(app: web.Application) -> None:
         await app[STORE].close()

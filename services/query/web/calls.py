@@ -110,6 +110,7 @@ async def calls_page(request: web.Request) -> web.Response:
 
 async def call_page(request: web.Request) -> web.Response:
     from services.accounts.web import csrf_token
+    from services.applications.routes import of_call
     from services.associations.pages import interest_context
     from services.query.calls_routes import CALL_STORE
 
@@ -120,6 +121,7 @@ async def call_page(request: web.Request) -> web.Response:
     funder = urlencode([("funder", doc["funder"])])
     interests, interest_form = await interest_context(request, doc)
     return render(request, "call.html", item=doc, interests=interests,
+                  applications=await of_call(request, doc["id"]),
                   back_url=back_url(request, "/appels"),
                   interest_form=interest_form,
                   csrf=csrf_token(request) if interest_form.get("associations") else "",
