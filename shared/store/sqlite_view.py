@@ -138,12 +138,14 @@ class ViewedFile(SqliteFile, Generic[V]):
         self._write(empty)
 
     def _docs(self, rowids: list[int]) -> list[dict[str, Any]]:
-        """The documents of ``rowids``, in that order."""
+        """The documents of ``rowids``, in that order, leaving out those removed since the
+        view was built (another process's write: their rows are tombstones now)."""
         if not rowids:
             return []
         marks = ",".join("?" * len(rowids))
         found = {r: d for r, d in self._conn().execute(
-            f"SELECT rowid, data FROM {self.table} WHERE rowid IN ({marks})", rowids)}
+            f"SELECT rowid, data FROM {self.table} WHERE rowid IN ({marks}) "
+            "AND deleted = 0 AND data IS NOT NULL", rowids)}
         return [json.loads(found[r]) for r in rowids if r in found]
 
     def _get(self, key: str) -> dict[str, Any] | None:

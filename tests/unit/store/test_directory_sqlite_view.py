@@ -50,3 +50,28 @@ async def test_settle_makes_another_writers_rows_searchable_at_once(tmp_path: Pa
     await writer.close()
     await reader.close()
 
+
+
+async def test_a_document_another_process_removed_is_left_out_of_the_stale_view(
+        tmp_path: Path) -> None:
+    """The view still holds the row of a document the writer has just removed: the row is a
+    tombstone without data, which a search leaves out (it answered 500 before)."""
+    from shared.store.board_base import BoardMessage, BoardQuery
+    from shared.store.board_sqlite import SqliteBoard
+
+    writer = SqliteDirectory(tmp_path / "directory.sqlite")
+    reader = SqliteDirectory(tmp_path / "directory.sqlite", stale_s=3600)
+    await writer.apply([DirectoryMessage("a", 1, doc("a", "Alpha")),
+                        DirectoryMessage("b", 2, doc("b", "Bravo"))])
+    assert (await reader.search(DirectoryQuery())).total == 2
+    await writer.apply([DirectoryMessage("a", 3, None)])
+    page = await reader.search(DirectoryQuery())  # the view it had: "a" is still in it
+    assert [i["id"] for i in page.items] == ["b"]
+    board_writer = SqliteBoard(tmp_path / "board.sqlite")
+    board_reader = SqliteBoard(tmp_path / "board.sqlite", stale_s=3600)
+    await board_writer.apply([BoardMessage("skill", "x", 1, {"id": "x", "title": "Graphisme"})])
+    assert (await board_reader.search(BoardQuery(kind="skill"))).total == 1
+    await board_writer.apply([BoardMessage("skill", "x", 2, None)])
+    assert (await board_reader.search(BoardQuery(kind="skill"))).items == []
+    for store in (writer, reader, board_writer, board_reader):
+        await store.close()
