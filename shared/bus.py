@@ -134,6 +134,9 @@ LIMITS: dict[str, StreamSpec] = {
         # error reports on events sent by one client (IP): 5 an hour
         StreamSpec("LIMIT_REPORT_CLIENT", ("maillage.limit.report-client.>",),
                    max_age_s=3600, max_msgs_per_subject=5, discard_new_per_subject=True),
+        # messages a person sends to the authors of skills posts: 10 a day
+        StreamSpec("LIMIT_SKILL_CONTACT", ("maillage.limit.skill-contact.>",),
+                   max_age_s=86400, max_msgs_per_subject=10, discard_new_per_subject=True),
     )
 }
 STREAMS += tuple(LIMITS.values())

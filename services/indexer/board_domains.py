@@ -25,6 +25,7 @@ from shared.store.board_base import BoardMessage
 DOMAINS: tuple[str, ...] = (
     "services.applications.project",
     "services.network.project",
+    "services.skills.project",
 )
 
 Projection = Callable[[Entry, Geocode | None], BoardMessage]

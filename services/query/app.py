@@ -26,6 +26,7 @@ from services import (
     associations,
     city_calls,
     network,
+    skills,
     sources_self,
 )
 from services.query.calls_routes import setup_calls
@@ -94,6 +95,7 @@ def create_app(settings: Settings, store: SearchStore, *, bus: Bus | None = None
     sources_self.setup(app)
     network.setup(app)
     applications.setup(app)
+    skills.setup(app)
 
     async def close_store(app: web.Application) -> None:
         await app[STORE].close()
