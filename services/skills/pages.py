@@ -24,6 +24,7 @@ from services.accounts.mail import Letter
 from services.accounts.model import Session
 from services.accounts.web import (
     checked_form,
+    client,
     limit,
     page,
     person_of,
@@ -236,7 +237,7 @@ async def new_form(request: web.Request) -> web.Response:
 async def create(request: web.Request) -> web.Response:
     session = signed_in(request)
     form = await checked_form(request)
-    await limit(request, "LIMIT_ACCOUNT_CLIENT", session.person.id)
+    await limit(request, "LIMIT_ACCOUNT_CLIENT", client(request))
     kind = _kind(request, form)
     mine = await _associations_of(request, session)
     stores = site(request).ready()
@@ -328,7 +329,9 @@ async def contact(request: web.Request) -> web.Response:
     reply = (f"Pour lui répondre, écrivez à : {session.person.email}" if share else
              "Cette personne n’a pas souhaité donner son adresse : vous ne pouvez pas lui "
              "répondre directement. Si vous le souhaitez, publiez une réponse sur Maillage.")
-    body = (f"Bonjour,\n\n{session.person.display} a lu votre annonce « {post.title} » sur "
+    # the name the person gave, never a part of their address (they did not agree to it)
+    sender = session.person.name or "Une personne inscrite sur Maillage"
+    body = (f"Bonjour,\n\n{sender} a lu votre annonce « {post.title} » sur "
             f"Maillage et vous écrit :\n\n{text}\n\n{reply}\n\nL’annonce : {url}\n\n"
             "Votre adresse n’a pas été communiquée : c’est vous qui choisissez de répondre.\n")
     for person in recipients:
