@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from aiohttp import web
-from multidict import MultiDict
+from multidict import MultiDict, MultiMapping
 
 from services.accounts.mail import Letter
 from services.accounts.model import Session
@@ -86,7 +86,7 @@ def labels() -> dict[str, Any]:
 
 # -- the search ---------------------------------------------------------------------------------
 
-def _api_params(query: MultiDict[str]) -> MultiDict[str]:
+def _api_params(query: MultiMapping[str]) -> MultiDict[str]:
     out: MultiDict[str] = MultiDict()
     for name, value in query.items():
         if name in PARAMS and value.strip():
