@@ -78,3 +78,20 @@ def test_skills_pages_have_no_serious_axe_violation(skills_site: Any, axe_page: 
         assert axe(page) == [], path
     page.get_by_role("button", name="Publier").click()  # the form with its errors
     assert axe(page) == [], "form with errors"
+
+
+def test_skills_pages_fit_a_320_pixel_screen(skills_site: Any, browser: Any) -> None:
+    context = browser.new_context(viewport={"width": 320, "height": 640}, locale="fr-FR")
+    page = context.new_page()
+    try:
+        url = publish_need(page, skills_site, "sacha@velo-solidaire.test")
+        wide = {}
+        for path in (url, url + "/modifier", skills_site.url + "/competences/nouveau",
+                     skills_site.url + "/compte", skills_site.url + "/competences"):
+            page.goto(path)
+            scroll = page.evaluate("document.documentElement.scrollWidth")
+            if scroll > 320:
+                wide[path] = scroll
+        assert wide == {}
+    finally:
+        context.close()
