@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
@@ -110,7 +111,7 @@ async def list_page(request: web.Request) -> web.Response:
     except ApiError:
         return page(request, "skills/list.html", status=400, error=(
             "Un des critères de recherche n’est pas valide (une date s’écrit AAAA-MM-JJ)."),
-            items=[], total=0, filters={}, values=dict(request.rel_url.query), **labels())
+            items=[], total=0, filters={}, values=_shown(request.rel_url.query), **labels())
     query = BoardQuery(**{**_fields(query), "with_facets": True,
                           "sort": BoardSort.RELEVANCE if query.q else BoardSort.RECENT})
     try:
@@ -122,7 +123,7 @@ async def list_page(request: web.Request) -> web.Response:
                          title="Service indisponible") from None
         return page(request, "skills/list.html", status=400,
                     error="Cette page de résultats n’existe pas.", items=[], total=0,
-                    filters={}, values=dict(request.rel_url.query), **labels())
+                    filters={}, values=_shown(request.rel_url.query), **labels())
     chosen = query.facets
     filters = {
         "type": _options("type", TYPE_SHORT, result.facets.get("type", []),
@@ -139,7 +140,7 @@ async def list_page(request: web.Request) -> web.Response:
         kept = [(k, v) for k, v in request.rel_url.query.items() if k != "suite"]
         more = "/competences?" + urlencode([*kept, ("suite", result.next)])
     return page(request, "skills/list.html", items=result.items, total=result.total,
-                filters=filters, values=dict(request.rel_url.query), more=more,
+                filters=filters, values=_shown(request.rel_url.query), more=more,
                 searching=bool(query.q or query.facets or query.start or query.end
                                or query.owner),
                 **labels())
@@ -220,9 +221,23 @@ def _form_values(post: Post | None) -> dict[str, Any]:
     return {**post.to_record(), "keywords": ", ".join(post.keywords)}
 
 
+def _day(value: Any) -> str:
+    """``value`` if it is a date (YYYY-MM-DD), else empty: a date field shows no other."""
+    try:
+        return date.fromisoformat(value).isoformat() if isinstance(value, str) else ""
+    except ValueError:
+        return ""
+
+
 def _sent(form: Any) -> dict[str, Any]:
     return {**dict(form), **{k: form.getall(k, []) for k in ("skills", "modes",
-                                                              "project_kinds")}}
+                                                              "project_kinds")},
+            "starts": _day(form.get("starts")), "ends": _day(form.get("ends"))}
+
+
+def _shown(query: Any) -> dict[str, Any]:
+    """The search's parameters as its form shows them again."""
+    return {**dict(query), "du": _day(query.get("du")), "au": _day(query.get("au"))}
 
 
 async def new_form(request: web.Request) -> web.Response:

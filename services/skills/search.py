@@ -20,7 +20,7 @@ from services.query.errors import ApiError, invalid_parameter
 from services.query.params import list_values, parse_bool, single
 from services.skills.model import MODES, PROJECT_KINDS, SKILLS, STATES, TYPES
 from services.skills.project import KIND, PARIS, _instant
-from shared.store.board_base import MAX_LIMIT, BoardQuery, BoardSort, BoardStore
+from shared.store.board_base import BOARD, MAX_LIMIT, BoardQuery, BoardSort, BoardStore
 
 MAX_Q = 200
 #: Facet parameters and the values each accepts (``None``: any, e.g. a quartier's name).
@@ -29,8 +29,6 @@ FACETS: dict[str, Any] = {"type": TYPES, "skill": tuple(SKILLS), "mode": tuple(M
                           "quartier": None, "commune": None, "theme": None}
 KNOWN = frozenset({"q", "association", "from", "to", "sort", "limit", "cursor", "facets", *FACETS})
 SORTS = (BoardSort.RELEVANCE, BoardSort.RECENT, BoardSort.SOONEST)
-#: Where the site keeps the board store (set by :func:`services.skills.setup`).
-BOARD: web.AppKey[Any] = web.AppKey("skills_board", object)
 
 
 def _day(params: MultiMapping[str], name: str, end: bool) -> str | None:
@@ -84,11 +82,12 @@ def parse_query(params: MultiMapping[str], *, limit: int = 20) -> BoardQuery:
 
 
 def board(app: web.Application) -> BoardStore:
+    """The site's board (``app[BOARD]``, opened by the composition root)."""
     store = app.get(BOARD)
     if store is None:
         raise ApiError(503, "the search of posts is unavailable for now",
                        headers={"Retry-After": "30"})
-    return store  # type: ignore[no-any-return]
+    return store
 
 
 async def run(app: web.Application, query: BoardQuery) -> Any:

@@ -17,6 +17,23 @@ sys.path.insert(0, str(HERE))
 
 from test_accounts_pages import seed_call, sign_in, site_class  # noqa: E402
 
+from services.accounts.web import SITE  # noqa: E402
+from services.skills.project import PROJECTIONS  # noqa: E402
+from shared.store.board_base import BOARD  # noqa: E402
+
+
+async def _index(site: Any) -> None:
+    """What the indexer's board consumer does (tested with it in tests/integration/skills):
+    every post's projection applied to the site's board."""
+    records = site.app[SITE].ready().records
+    entries = await records.latest(records.subject("skill") + ".>", deleted=True)
+    await site.app[BOARD].apply([PROJECTIONS["skill"](e, None) for e in entries])
+    await site.app[BOARD].settle()
+
+
+def index(site: Any) -> None:
+    site.run(_index(site))
+
 
 @pytest.fixture(scope="module")
 def skills_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
@@ -95,3 +112,37 @@ def test_skills_pages_fit_a_320_pixel_screen(skills_site: Any, browser: Any) -> 
         assert wide == {}
     finally:
         context.close()
+
+
+def test_search_filter_and_open_a_post_without_javascript(skills_site: Any,
+                                                          nojs_page: Any) -> None:
+    page = nojs_page
+    index(skills_site)
+    page.goto(skills_site.url + "/competences")
+    assert page.get_by_role("heading", name="Compétences partagées").is_visible()
+    page.get_by_label("Bricolage et travaux").check()
+    page.get_by_role("button", name="Appliquer les filtres").click()
+    assert "competence=bricolage" in page.url
+    assert page.get_by_role("link", name="Prêt de bras et d’outils pour vos petits "
+                                         "travaux").is_visible()
+    assert page.locator("p.count").inner_text() == "1 annonce."
+    page.get_by_role("searchbox", name="Rechercher").fill("zzzz")
+    page.get_by_role("button", name="Rechercher").click()
+    assert page.get_by_role("heading", name="Aucune annonce ne correspond à votre "
+                                            "recherche").is_visible()
+    page.goto(skills_site.url + "/competences?q=affiche")
+    page.get_by_role("link", name="Besoin d’un·e graphiste pour l’affiche de la fête des "
+                                  "jardins").click()
+    assert page.get_by_role("heading", name="Proposer mon aide").is_visible()
+    assert page.get_by_role("link", name="Connectez-vous").is_visible()
+
+
+def test_search_pages_have_no_serious_axe_violation(skills_site: Any, axe_page: Any,
+                                                    axe: Any) -> None:
+    index(skills_site)
+    for path in ("/competences", "/competences?type=offre&competence=graphisme&mode=distance",
+                 "/competences?q=zzzz", "/competences?du=hier",
+                 "/associations/velo-solidaire"):
+        axe_page.goto(skills_site.url + path)
+        assert axe_page.title(), path
+        assert axe(axe_page) == [], path
