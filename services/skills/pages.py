@@ -38,6 +38,7 @@ from services.associations.directory_api import DIRECTORY
 from services.associations.storage import Associations
 from services.query.context import base_url
 from services.query.errors import ApiError
+from services.query.web import fr
 from services.skills.model import (
     ASSOCIATION_TYPES,
     MATCHES,
@@ -79,10 +80,18 @@ def store(request: web.Request) -> Skills:
     return Skills(site(request).ready())
 
 
+def day_text(value: str) -> str:
+    """``dimanche 10 janvier 2027`` of an ISO date (as stored: always one)."""
+    try:
+        return fr.day_label(date.fromisoformat(value))
+    except ValueError:
+        return value
+
+
 def labels() -> dict[str, Any]:
     return {"type_labels": TYPE_LABELS, "skill_labels": SKILLS, "mode_labels": MODES,
             "state_labels": STATES, "project_kind_labels": PROJECT_KINDS,
-            "theme_label": theme_label}
+            "theme_label": theme_label, "day_text": day_text}
 
 
 # -- the search ---------------------------------------------------------------------------------

@@ -73,7 +73,8 @@ class Skills:
                      place: dict[str, str] | None = None) -> Post:
         """A new post of ``kind``: an association's (``association`` given; its name and
         themes copied, its head office's quartier and commune from ``place`` when the
-        person gave none) or the author's own profile (:class:`Conflict` when they have
+        person gave none, else the first quartier it is active in) or the author's own
+        profile (:class:`Conflict` when they have
         one)."""
         now = now_iso()
         if kind in ASSOCIATION_TYPES:
@@ -84,6 +85,8 @@ class Skills:
         else:
             owner, rid, owner_name, themes = author.id, PROFILE_ID, "", []
         located = {k: v for k, v in (place or {}).items() if k in ("quartier", "commune")}
+        if association is not None and association.quartiers and not located.get("quartier"):
+            located["quartier"] = association.quartiers[0]  # where it says it is active
         values = {**values, **{k: v for k, v in located.items() if not values.get(k)}}
         post = Post.from_record({**values, "owner": owner, "id": rid, "type": kind,
                                  "state": OPEN, "owner_name": owner_name,

@@ -17,7 +17,7 @@ sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).parent))
 
 from make_account_screenshots import site_and_browser  # noqa: E402
-from test_skills_pages import publish_need  # noqa: E402
+from test_skills_pages import index, publish_need  # noqa: E402
 
 WIDTHS = {"1280": {"width": 1280, "height": 900}, "390": {"width": 390, "height": 844}}
 
@@ -30,6 +30,7 @@ def main(out: Path) -> None:
                                           viewport=viewport)
             page = context.new_page()
             url = publish_need(page, site, f"camille{n}@velo-solidaire.test")
+            index(site)  # what the indexer's board consumer does
             shots = (("competences", site.url + "/competences"), ("competence-besoin", url),
                      ("competence-formulaire", site.url + "/competences/nouveau"))
             for name, path in shots:

@@ -60,6 +60,9 @@ async def test_a_member_posts_a_need_edits_it_and_closes_it(site: Site, browser)
     assert status == 200 and "Besoin d’un·e graphiste pour l’affiche" in html
     assert "Une affiche A3" in html and "alert(1)" not in html and "<b>A3" not in html
     assert "Modifier l’annonce" in html and "Roazhon Vélo Solidaire" in html
+    assert "du <time datetime=\"2027-01-10\">dimanche 10 janvier 2027</time>" in html
+    created = await Skills(site.app[SITE].ready()).get(key)
+    assert created is not None and created.quartier == "Centre"  # where it is active
 
     resp = await send(camille, f"/competences/{key}/modifier",
                       [("title", "x"), ("skills", "plomberie")],
