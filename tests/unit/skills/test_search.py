@@ -6,7 +6,9 @@ import pytest
 from multidict import MultiDict
 
 from services.query.errors import ApiError
-from services.skills.search import parse_query
+from services.query.openapi import get, ok
+from services.skills.openapi import paths
+from services.skills.search import KNOWN, parse_query
 from shared.store.board_base import BoardSort
 
 
@@ -36,3 +38,9 @@ def test_each_wrong_parameter_is_a_400_naming_it(params: dict[str, str], name: s
         parse_query(MultiDict(params))
     assert exc.value.status_code == 400
     assert exc.value.body_data["error"]["details"]["parameter"] == name
+
+
+def test_every_parameter_the_search_reads_is_in_the_openapi_description() -> None:
+    described = paths(get, ok)
+    names = {p["name"] for p in described["/v1/skills"]["get"]["parameters"]}
+    assert names == KNOWN
