@@ -6,6 +6,7 @@ body) as described, invalid input refused with a 4xx."""
 from __future__ import annotations
 
 import asyncio
+
 import pytest
 import requests
 import schemathesis
