@@ -200,7 +200,9 @@ async def post_page(request: web.Request, *, errors: dict[str, str] | None = Non
     post = await _post(request)
     person = person_of(request)
     writes = await may_write(site(request).ready(), person, post.owner, post.type)
+    reachable = bool(await store(request).recipients(post)) if post.open else False
     return page(request, "skills/post.html", status=status, post=post, writes=writes,
+                reachable=reachable,
                 mine=person is not None and person.id == post.author,
                 matches=await matches(request, post), errors=errors or {},
                 sent=sent or {}, notice=NOTICES.get(request.query.get("fait", ""), ""),

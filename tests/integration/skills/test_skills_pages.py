@@ -200,3 +200,17 @@ async def test_the_demo_has_posts_of_its_associations(site: Site) -> None:
     posts = await skills.of_owner("velo-solidaire")
     assert [p.type for p in posts] == ["offre"] and posts[0].owner_name
     assert await demo.seed(site.app[SITE].ready()) == 0  # again at the next start: nothing
+
+
+async def test_a_post_nobody_receives_messages_for_says_so(site: Site, browser) -> None:
+    skills = Skills(site.app[SITE].ready())
+    demo_post = (await skills.of_owner("jardins-blosne"))[0]  # written by the demo: no author
+    visitor = await browser()
+    await visitor.sign_in(site, "alex@graphistes.example.org")
+    status, html = await visitor.get(f"/competences/{demo_post.key}")
+    assert status == 200 and "Personne ne reçoit encore les messages" in html
+    assert f'action="/competences/{demo_post.key}/contact"' not in html
+    resp = await send(visitor, f"/competences/{demo_post.key}/contact",
+                      [("text", "Bonjour, je peux aider.")],
+                      token_from="/competences/nouveau")  # the page has no form now
+    assert resp.status == 409
