@@ -141,6 +141,9 @@ def paths(max_limit: int, export_max: int) -> dict[str, Any]:
 
     out.update(call_paths(get, ok, max_limit, CALLS_EXPORT_MAX))
     out.update(write_paths())
+    from services.skills.openapi import paths as skill_paths
+
+    out.update(skill_paths(get, ok))
     out["/healthz"] = health
     out["/openapi.json"] = get("openapi", "This document.", [],
                                ok("OpenAPI 3.1.", "application/json", {"type": "object"}),
