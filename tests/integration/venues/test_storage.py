@@ -93,8 +93,9 @@ async def test_a_weekly_series_publishes_one_slot_a_week(bus: Bus) -> None:
 
 async def test_overlapping_acceptances_on_several_replicas_keep_one(
         nats_server: NatsServer, bus: Bus) -> None:
-    """Eight slots of one venue that all overlap (each holds 19:45–19:50), one request on each, accepted all at once by four replicas: exactly one is accepted,
-    the others refused as taken, and the day holds one booking."""
+    """Eight slots of one venue that all overlap (each holds 19:45–19:50), one request on
+    each, accepted all at once by four replicas: exactly one is accepted, the others
+    refused as taken, and the day holds one booking."""
     from datetime import time
     venues = Venues(await Stores.open(bus))
     venue = await make_venue(venues)
