@@ -26,8 +26,8 @@ RATE_ROWS = 5
 MAX_CAPACITY = 100_000
 MAX_SURFACE = 100_000
 MAX_PRICE_CENTS = 10_000_000
-#: Occurrences a weekly series may make at most, and how far ahead slots may be.
-MAX_OCCURRENCES = 60
+#: Occurrences a weekly series may make at most (half a year), and how far ahead slots may be.
+MAX_OCCURRENCES = 26
 HORIZON_DAYS = 400
 POSTCODE = re.compile(r"[0-9]{5}")
 HHMM = re.compile(r"([01][0-9]|2[0-4])[:hH]([0-5][0-9])")
