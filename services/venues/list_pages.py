@@ -191,7 +191,9 @@ async def list_page(request: web.Request) -> web.Response:
         filters = read_filters(request.query, PAGE_NAMES)
     except ValueError as exc:
         filters, error = Filters(), f"le filtre «\u00a0{exc.args[0]}\u00a0» n’est pas valide."
-    total, items, after, facets = 0, [], None, {}
+    total, after = 0, None
+    items: list[dict[str, Any]] = []
+    facets: dict[str, Any] = {}
     store = board(request)
     if store is None:
         error = "la recherche des salles est momentanément indisponible."
