@@ -11,17 +11,16 @@ gathers, and, in demo mode, the demo venues created at start (:mod:`services.ven
 from __future__ import annotations
 
 import hashlib
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 from aiohttp import web
 
 from services.accounts import SITE, add_templates
-from services.query.context import SETTINGS
 from services.query.web.respond import JINJA
 from services.venues import demo, pages, routes
-from services.venues.list_pages import BOARD, Board
+from services.venues.list_pages import BOARD
 from services.venues.storage import erase_bookings, export_bookings
+from shared.store.factory import open_board_store
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -41,19 +40,10 @@ def setup(app: web.Application) -> None:
     state.hooks.exporters.append(export_bookings)
     if state.settings.demo:
         state.on_ready.append(demo.seed)
-    holder = Board()
-    app[BOARD] = holder
+    if BOARD not in app:
+        app[BOARD] = open_board_store(state.settings)
 
-    async def opened(app: web.Application) -> AsyncIterator[None]:
-        try:
-            from shared.store.factory import open_board_store  # type: ignore[attr-defined]
-        except ImportError:  # the board is not there yet: lists answer 503
-            yield
-            return
-        holder.store = open_board_store(app[SETTINGS])
-        try:
-            yield
-        finally:
-            await holder.store.close()
+    async def close(app: web.Application) -> None:
+        await app[BOARD].close()
 
-    app.cleanup_ctx.append(opened)
+    app.on_cleanup.append(close)

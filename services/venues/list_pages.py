@@ -2,7 +2,7 @@
 ``/salles`` and the API ``GET /v1/venues`` share one reading of the filters.
 
 Filters (page name / API name): keywords ``q``; ``quartier``; ``equipement`` /
-``equipment`` and ``accessibilite`` / ``accessibility`` (each value required); capacity
+``equipment`` and ``accessibilite`` / ``accessibility`` (every value asked for required); capacity
 ``capacite`` / ``capacity`` (at least that many people: one of :data:`CAPACITY_BANDS`); price
 ``prix_max`` / ``max_price`` (a rate at that many euros or less: one of
 :data:`PRICE_BANDS`); ``libre_le`` / ``free_on`` (a date: venues with a free slot that day,
@@ -36,20 +36,12 @@ API_NAMES = {"q": "q", "quartier": "quartier", "equipment": "equipment",
              "price": "max_price", "free_on": "free_on", "cursor": "cursor",
              "limit": "limit"}
 
-
-@dataclass
-class Board:
-    """The board store the site reads (set once it is open; ``None`` until then)."""
-
-    store: BoardStore | None = None
-
-
-BOARD = web.AppKey("venues_board", Board)
+#: The board the lists read (:func:`shared.store.factory.open_board_store`).
+BOARD = web.AppKey("venues_board", BoardStore)
 
 
 def board(request: web.Request) -> BoardStore | None:
-    holder = request.app.get(BOARD)
-    return holder.store if holder is not None else None
+    return request.app.get(BOARD)
 
 
 @dataclass
@@ -127,10 +119,11 @@ async def free_venues(board: BoardStore, day: date) -> list[str]:
 async def search(board: BoardStore, filters: Filters, *, with_facets: bool = False
                  ) -> tuple[int, list[dict[str, Any]], str | None, dict[str, Any]]:
     facets: dict[str, tuple[str, ...]] = {}
-    for name, chosen in (("quartier", filters.quartier), ("equipment", filters.equipment),
+    if filters.quartier:
+        facets["quartier"] = tuple(filters.quartier)
+    for name, chosen in (("equipment", filters.equipment),
                          ("accessibility", filters.accessibility)):
-        if chosen:
-            facets[name] = tuple(chosen)
+        facets |= {f"{name}.{code}": ("1",) for code in chosen}  # each one required
     if filters.capacity:
         facets["capacity"] = (filters.capacity,)
     if filters.price:

@@ -5,8 +5,9 @@ each ``RECORDS`` entry of a venue or a slot).
 ``venue`` documents: the public fields, the words (name, description, owner, address,
 equipment), where it is (geocoded into a quartier and a point by the events' geocoder) and
 the facets the list filters on: ``quartier``, ``equipment``, ``accessibility``, ``owner``,
-``venue`` (its id: what a "free on…" filter keeps, from the slots found in that period),
-``capacity`` ("at least N people", every band the capacity reaches: a filter on 50 keeps
+``equipment.<code>`` and ``accessibility.<code>`` (one per item, so that a list requires
+every item asked for), ``venue`` (its id: what a "free on…" filter keeps, from the slots
+found in that period), ``capacity`` ("at least N people", every band the capacity reaches: a filter on 50 keeps
 venues of 50 and more) and ``price`` ("at most N €", every band its cheapest rate is within:
 a filter on 20 keeps venues with a rate of 20 € or less).
 
@@ -69,6 +70,10 @@ def venue_doc(venue: Venue, geocode: Geocode | None, updated: str = "") -> dict[
               "owner": [venue.owner], "venue": [venue.id],
               "capacity": capacity_bands(venue.capacity),
               "price": price_bands(venue.cheapest)}
+    # one facet per item too, so that a list can require each of several (AND across
+    # facets; values of one facet are ORed)
+    facets |= {f"equipment.{e}": ["1"] for e in venue.equipment}
+    facets |= {f"accessibility.{a}": ["1"] for a in venue.accessibility}
     if where.get("quartier"):
         facets["quartier"] = [where["quartier"]]
     return {**venue.public(), **where, "title": venue.name,
