@@ -4,12 +4,12 @@ each ``RECORDS`` entry of a venue or a slot).
 
 ``venue`` documents: the public fields, the words (name, description, owner, address,
 equipment), where it is (geocoded into a quartier and a point by the events' geocoder) and
-the facets the list filters on: ``quartier``, ``equipment``, ``accessibility``, ``owner``,
+the facets the list filters on: ``quartier``, ``equipment``, ``accessibility``, ``owner``;
 ``equipment.<code>`` and ``accessibility.<code>`` (one per item, so that a list requires
-every item asked for), ``venue`` (its id: what a "free on…" filter keeps, from the slots
-found in that period), ``capacity`` ("at least N people", every band the capacity reaches: a filter on 50 keeps
-venues of 50 and more) and ``price`` ("at most N €", every band its cheapest rate is within:
-a filter on 20 keeps venues with a rate of 20 € or less).
+every item asked for); ``venue`` (its id: what a "free on…" filter keeps, from the slots
+found in that period); ``capacity`` ("at least N people": every band the capacity
+reaches, so a filter on 50 keeps venues of 50 and more) and ``price`` ("at most N €":
+every band its cheapest rate is within, so a filter on 20 keeps a rate of 20 € or less).
 
 ``slot`` documents: a free slot (``starts``/``ends``, so "free on Saturday evening" is a
 period query), with its venue's id in the ``venue`` facet. A slot booked or withdrawn, or a
