@@ -148,3 +148,33 @@ async def test_bookings_that_do_not_overlap_are_all_accepted_at_once(
             await r.close()
     assert all(b.state == ACCEPTED for b in done)
     assert len((await venues.accepted_on(venue.id, slots[0].day)).booked) == 4
+
+
+async def test_a_persons_requests_are_exported_and_erased_with_their_account(
+        bus: Bus) -> None:
+    from datetime import time
+
+    from services.accounts.storage import Hooks
+    from services.venues.storage import erase_bookings, export_bookings
+
+    stores = await Stores.open(bus, Hooks([erase_bookings], [export_bookings]))
+    venues = Venues(stores)
+    venue = await make_venue(venues)
+    slots = await venues.publish(venue, [occurrence(SOON, time(9), time(10)),
+                                         occurrence(SOON, time(10), time(11))], actor="p_owner")
+    person = await stores.people.find_or_create("lea@exemple.fr")
+    mine = await venues.request(venue, slots[0].id, requester=person.id, association="a",
+                                association_name="A", purpose="Atelier", people=4)
+    other = await venues.request(venue, slots[1].id, requester="p_other", association="b",
+                                 association_name="B", purpose="Réunion", people=4)
+    await venues.decide(venue.id, mine.id, True, actor="p_owner")
+    exported = await stores.people.export(person.id)
+    assert [b["id"] for b in exported["venue_bookings"]] == [mine.id]
+    assert exported["venue_bookings"][0]["purpose"] == "Atelier"
+    await stores.people.erase(person.id)
+    assert await venues.bookings_of(person.id) == []
+    assert await stores.records.history(venues.booking_subject(venue.id, mine.id)) == []
+    assert await venues.booking(venue.id, other.id) is not None  # others' requests stay
+    # the slot stays booked: the day names the booking, never the person
+    day = await venues.accepted_on(venue.id, slots[0].day)
+    assert [b["booking"] for b in day.booked] == [mine.id] and person.id not in str(day)
