@@ -172,6 +172,15 @@ async def api_list(request: web.Request) -> web.Response:
     return response
 
 
+def map_place(doc: dict[str, Any]) -> dict[str, Any]:
+    """One venue as the agenda's map script (``carte.js``) draws a place."""
+    return {"name": doc["name"], "label": doc["name"], "lat": doc["lat"], "lon": doc["lon"],
+            "commune_only": False, "more": 0,
+            "events": [{"url": f"/salles/{doc['id']}", "title": "Voir la salle",
+                        "when": " · ".join(p for p in (doc.get("quartier"),
+                                                      doc.get("owner_name")) if p)}]}
+
+
 def _options(values: list[tuple[str, str]], chosen: list[str],
              counts: dict[str, int]) -> list[dict[str, Any]]:
     return [{"value": v, "label": label, "checked": v in chosen, "count": counts.get(v)}
@@ -213,6 +222,7 @@ async def list_page(request: web.Request) -> web.Response:
         ("free_on", filters.free_on.isoformat() if filters.free_on else "")) if v}
     next_url = "/salles?" + urlencode({**here, "page": after}, doseq=True) if after else ""
     return page(request, "venues/list.html", filters=filters, items=items, total=total,
+                map_data=[map_place(v) for v in items if v.get("lat") is not None],
                 error=error, options=options, next_url=next_url,
                 capacity_bands=CAPACITY_BANDS, price_bands=PRICE_BANDS, euros=euros,
                 equipment_labels=EQUIPMENT, active=bool(here))

@@ -6,6 +6,7 @@ for a booking no longer making its venue "free" that day."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from services.accounts.web import SITE
 from services.venues.list_pages import BOARD
 from services.venues.project import PROJECTIONS
 from services.venues.storage import Venues
+from shared.model import Location
 from shared.records import RECORDS_SUBJECT
 
 from .conftest import Site
@@ -28,6 +30,14 @@ def next_weekday(weekday: int) -> date:
     return today + timedelta(days=(weekday - today.weekday()) % 7 or 7)
 
 
+def geocode(location: Location) -> Location:
+    """A stand-in for the events' geocoder: the Blosne for 35200, else the centre."""
+    blosne = location.postcode == "35200"
+    return replace(location, quartier="Le Blosne" if blosne else "Centre",
+                   lat=48.09 if blosne else 48.11, lon=-1.66 if blosne else -1.68,
+                   precision="street")
+
+
 async def project(site: Site) -> None:
     """What the indexer's board consumer does with each venue and slot record."""
     stores = site.app[SITE].ready()
@@ -35,7 +45,7 @@ async def project(site: Site) -> None:
     messages = []
     for kind in PROJECTIONS:
         entries = await stores.records.latest(f"{RECORDS_SUBJECT}.{kind}.>", deleted=True)
-        messages += [PROJECTIONS[kind](e, None) for e in entries]
+        messages += [PROJECTIONS[kind](e, geocode) for e in entries]
     await board.apply(messages)
     await board.settle()
 
@@ -64,6 +74,7 @@ async def test_the_venues_list_filters_on_the_board(site: Site) -> None:
     assert await names(site, "equipment=cuisine") == ["maison-du-blosne"]
     assert await names(site, "equipment=cuisine&equipment=scene") == []
     assert await names(site, "q=jardin") == ["maison-du-blosne"]
+    assert await names(site, "quartier=Le%20Blosne") == ["maison-du-blosne"]
     wednesday, saturday = next_weekday(2), next_weekday(5)
     assert await names(site, f"free_on={wednesday}") == ["atelier-des-allies"]
     assert await names(site, f"free_on={saturday}&capacity=100") == ["salle-de-la-cite"]
@@ -81,6 +92,9 @@ async def test_the_venues_list_filters_on_the_board(site: Site) -> None:
             html = await resp.text()
     assert resp.status == 200 and "L’atelier des Alliés" in html
     assert "Salle de la Cité" not in html
+    assert 'id="carte-donnees"' in html and '"/salles/atelier-des-allies"' in html
+    status, one = await get(site, "/v1/venues/maison-du-blosne")
+    assert one["item"]["quartier"] == "Le Blosne" and len(one["item"]["slots"]) >= 6
 
     # the Wednesday slot booked: the atelier is no longer free that day
     stores = site.app[SITE].ready()
