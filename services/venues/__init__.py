@@ -3,7 +3,7 @@ rates, their free slots and the bookings of those slots (decision 0001, "The spl
 
 ``setup(app)`` (after :func:`services.accounts.setup`) mounts the pages
 (:mod:`services.venues.pages`, :mod:`services.venues.list_pages`) and the JSON API
-(:mod:`services.venues.routes`), opens the board the lists read, and registers with
+(:mod:`services.venues.routes`; lists read the site's board, ``app[BOARD]``), and registers with
 accounts: the bookings part of the account page, what erasure removes and what an export
 gathers, and, in demo mode, the demo venues created at start (:mod:`services.venues.demo`).
 """
@@ -18,9 +18,7 @@ from aiohttp import web
 from services.accounts import SITE, add_templates
 from services.query.web.respond import JINJA
 from services.venues import demo, pages, routes
-from services.venues.list_pages import BOARD
 from services.venues.storage import erase_bookings, export_bookings
-from shared.store.factory import open_board_store
 
 HERE = Path(__file__).parent
 STATIC = HERE / "static"
@@ -40,10 +38,3 @@ def setup(app: web.Application) -> None:
     state.hooks.exporters.append(export_bookings)
     if state.settings.demo:
         state.on_ready.append(demo.seed)
-    if BOARD not in app:
-        app[BOARD] = open_board_store(state.settings)
-
-    async def close(app: web.Application) -> None:
-        await app[BOARD].close()
-
-    app.on_cleanup.append(close)

@@ -22,7 +22,7 @@ from aiohttp import web
 from services.accounts.web import page
 from services.query.errors import ApiError
 from services.venues.model import CAPACITY_BANDS, EQUIPMENT, PRICE_BANDS, TZ, euros
-from shared.store.board_base import MAX_LIMIT, BoardQuery, BoardSort, BoardStore
+from shared.store.board_base import BOARD, MAX_LIMIT, BoardQuery, BoardSort, BoardStore
 from shared.vocab import ACCESSIBILITY
 
 PAGE_SIZE = 20
@@ -36,11 +36,8 @@ API_NAMES = {"q": "q", "quartier": "quartier", "equipment": "equipment",
              "price": "max_price", "free_on": "free_on", "cursor": "cursor",
              "limit": "limit"}
 
-#: The board the lists read (:func:`shared.store.factory.open_board_store`).
-BOARD = web.AppKey("venues_board", BoardStore)
-
-
 def board(request: web.Request) -> BoardStore | None:
+    """The site's board (``app[BOARD]``, opened by :func:`services.query.app.create_app`)."""
     return request.app.get(BOARD)
 
 

@@ -14,11 +14,11 @@ import aiohttp
 import pytest
 
 from services.accounts.web import SITE
-from services.venues.list_pages import BOARD
 from services.venues.project import PROJECTIONS
 from services.venues.storage import Venues
 from shared.model import Location
 from shared.records import RECORDS_SUBJECT
+from shared.store.board_base import BOARD
 
 from .conftest import Site
 
