@@ -108,7 +108,14 @@ class Venues:
                  and k not in ("id", "owner", "created", "created_by")}
         entry = await self.records.update(self.subject(vid), lambda r: {**r, **known},
                                           actor=actor, reason="edited")
-        return Venue.from_record(entry.record)
+        venue = Venue.from_record(entry.record)
+        for slot in await self.free_slots(vid):  # their board documents show its name
+            if slot.venue_name != venue.name:
+                await self.records.write(
+                    self.slot_subject(vid, slot.id),
+                    lambda r: {**r, "venue_name": venue.name} if r is not None else None,
+                    actor=actor, reason="venue renamed")
+        return venue
 
     async def remove(self, vid: str, *, actor: str) -> bool:
         """Delete the venue and withdraw its free slots (its bookings stay, for the audit)."""

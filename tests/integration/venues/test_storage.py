@@ -89,6 +89,10 @@ async def test_a_weekly_series_publishes_one_slot_a_week(bus: Bus) -> None:
     assert len(made) == 5 and len({s.series for s in made}) == 1
     assert [s.day for s in made] == [(SOON + timedelta(days=7 * i)).isoformat()
                                      for i in range(5)]
+    await venues.withdraw(venue.id, made[0].id, actor="p_owner")
+    renamed = await venues.edit(venue.id, {"name": "Salle Cité"}, actor="p_owner")
+    assert renamed.name == "Salle Cité" and renamed.capacity == 80
+    assert [s.venue_name for s in await venues.free_slots(venue.id)] == ["Salle Cité"] * 4
 
 
 async def test_overlapping_acceptances_on_several_replicas_keep_one(
