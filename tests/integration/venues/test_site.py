@@ -98,6 +98,34 @@ async def test_a_venue_is_added_booked_and_accepted_through_the_site(
     assert "created_by" not in item and "p_" not in str(item)
     assert [c for c in calendar.walk("VEVENT")] == []
 
+    # the requester cancels from their account page: the slot is free again
+    resp = await asker.post("/salles/reservations/annuler", {
+        "venue": "le-local-du-quai", "booking": booking.group(1)}, token_from="/compte")
+    assert resp.url.path == "/compte" and "annulée" in await resp.text()
+    status, html = await asker.get("/salles/le-local-du-quai")
+    assert f'value="{slot.group(1)}"' in html
+    # nobody else may cancel it
+    resp = await owner.post("/salles/reservations/annuler", {
+        "venue": "le-local-du-quai", "booking": booking.group(1)}, token_from="/compte")
+    assert resp.status == 404
+
+
+async def test_an_operator_adds_a_venue_for_the_city(site: Site, browser) -> None:
+    stores = site.app[SITE].ready()
+    await stores.people.set_role("ops@ville.example", "operator", True, actor="cli")
+    operator = await browser()
+    await operator.sign_in(site, "ops@ville.example")
+    resp = await operator.post("/salles/nouvelle", {**VENUE_FORM, "owner": "ville",
+                                                    "name": "Salle municipale Colombier"},
+                               token_from="/salles/nouvelle")
+    assert resp.url.path == "/salles/salle-municipale-colombier/gerer"
+    venue = await Venues(stores).get("salle-municipale-colombier")
+    assert venue is not None and (venue.owner, venue.owner_name) == ("ville", "Ville de Rennes")
+    member_only = await member(site, browser, "sam@velo-solidaire.test", "velo-solidaire")
+    resp = await member_only.post("/salles/nouvelle", {**VENUE_FORM, "owner": "ville"},
+                                  token_from="/salles/nouvelle")
+    assert resp.status == 422  # only operators speak for the city
+
 
 async def test_the_demo_venues_and_their_calendar(site: Site) -> None:
     async with aiohttp.ClientSession() as http:
