@@ -87,6 +87,8 @@ def read_filters(query: Mapping[str, str], names: Mapping[str, str]) -> Filters:
             out.free_on = date.fromisoformat(free)
         except ValueError:
             raise ValueError(names["free_on"], "une date AAAA-MM-JJ") from None
+        if out.free_on < datetime.now(TZ).date():  # past slots stay on the board
+            raise ValueError(names["free_on"], "une date à venir")
     out.cursor = str(query.get(names["cursor"])) if query.get(names["cursor"]) else None
     if "limit" in names and query.get(names["limit"]):
         raw = str(query[names["limit"]])

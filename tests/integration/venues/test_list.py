@@ -84,6 +84,8 @@ async def test_the_venues_list_filters_on_the_board(site: Site) -> None:
     assert status == 400 and body["error"]["code"] == "invalid_parameter"
     status, body = await get(site, "/v1/venues?free_on=mercredi")
     assert status == 400
+    status, body = await get(site, f"/v1/venues?free_on={date.today() - timedelta(days=1)}")
+    assert status == 400 and body["error"]["details"] == {"parameter": "free_on"}
     item = (await get(site, "/v1/venues?q=cit%C3%A9"))[1]["items"][0]
     assert "facets" not in item and "created_by" not in item and item["cheapest"] == 12000
 
