@@ -40,6 +40,7 @@ from services.accounts.web import (
 )
 from services.associations.model import Association
 from services.associations.storage import Associations
+from services.query.web import fr
 from services.venues.model import (
     BOOKING_LABELS,
     CITY,
@@ -72,9 +73,6 @@ NOTICES = {
                 "par courriel.",
     "annulee": "Votre demande est annulée.",
 }
-MONTHS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
-          "septembre", "octobre", "novembre", "décembre")
-DAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche")
 
 
 def store(request: web.Request) -> Venues:
@@ -82,15 +80,11 @@ def store(request: web.Request) -> Venues:
 
 
 def when(starts: str, ends: str) -> str:
-    """``samedi 12 décembre 2026, 18 h – 22 h`` (local time)."""
+    """``samedi 12 décembre 2026, de 18 h à 22 h`` (local time; an end at midnight is
+    ``minuit``), in the agenda's French (:mod:`services.query.web.fr`)."""
     a, b = moment(starts).astimezone(TZ), moment(ends).astimezone(TZ)
-
-    def hour(t: datetime) -> str:
-        return f"{t.hour}\u00a0h" + (f"\u00a0{t.minute:02d}" if t.minute else "")
-
-    end = "minuit" if (b.hour, b.minute) == (0, 0) else hour(b)
-    return (f"{DAYS[a.weekday()]} {a.day}{'er' if a.day == 1 else ''} {MONTHS[a.month - 1]} "
-            f"{a.year}, {hour(a)} – {end}")
+    end = "minuit" if (b.hour, b.minute) == (0, 0) else fr.clock(b)
+    return f"{fr.day_label(a.date())}, de {fr.clock(a)} à {end}"
 
 
 async def my_associations(request: web.Request, person: Person) -> list[Association]:

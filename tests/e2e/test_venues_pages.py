@@ -85,7 +85,7 @@ def test_a_slot_is_published_requested_and_accepted(venues_site: Any, browser: A
         asker.goto(site.url + "/salles/atelier-des-allies")
         assert axe(asker) == [], "venue"
         no_sideways_scroll(asker)
-        asker.get_by_label(re.compile(rf" {SOON.day}(er)? .*, 9\u00a0h – 12\u00a0h")).check()
+        asker.get_by_label(re.compile(rf" {SOON.day}(er)? .*, de 9\u00a0h à 12\u00a0h")).check()
         asker.get_by_label("Nombre de personnes attendues").fill("12")
         asker.get_by_label("Ce que vous prévoyez").fill("Atelier compost")
         asker.get_by_role("button", name="Envoyer la demande").click()
