@@ -294,9 +294,21 @@ async def edit(request: web.Request) -> web.Response:
 
 
 async def remove(request: web.Request) -> web.Response:
+    """Delete the venue (a box ticked to confirm); its pending requests are declined and
+    their requesters told."""
     venue, session = await _managed(request)
-    await checked_form(request)
-    await store(request).remove(venue.id, actor=session.person.id)
+    form = await checked_form(request)
+    if form.get("confirm") != "oui":
+        return await manage_page(request, status=422, errors={
+            "confirm": "Cochez la case pour confirmer la suppression de la salle."})
+    venues = store(request)
+    for booking in await venues.bookings(venue.id):
+        if booking.state == PENDING:
+            declined = await venues.decide(venue.id, booking.id, False,
+                                           actor=session.person.id,
+                                           note="La salle n’est plus proposée.")
+            await tell_requester(request, venue, declined)
+    await venues.remove(venue.id, actor=session.person.id)
     raise redirect("/salles")
 
 

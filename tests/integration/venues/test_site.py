@@ -110,6 +110,31 @@ async def test_a_venue_is_added_booked_and_accepted_through_the_site(
     assert resp.status == 404
 
 
+async def test_deleting_a_venue_needs_a_confirmation_and_declines_its_requests(
+        site: Site, browser) -> None:
+    owner = await member(site, browser, "eva@velo-solidaire.test", "velo-solidaire")
+    asker = await member(site, browser, "tom@jardins-blosne.test", "jardins-blosne")
+    status, html = await asker.get("/salles/atelier-des-allies")
+    slot = re.search(r'name="slot" value="([^"]+)"', html)
+    assert slot, html
+    await asker.post("/salles/atelier-des-allies/demander", {
+        "slot": slot.group(1), "association": "jardins-blosne", "people": "5",
+        "purpose": "Réunion"}, token_from="/salles/atelier-des-allies")
+    resp = await owner.post("/salles/atelier-des-allies/supprimer", {},
+                            token_from="/salles/atelier-des-allies/gerer")
+    assert resp.status == 422 and "Cochez la case" in await resp.text()
+    resp = await owner.post("/salles/atelier-des-allies/supprimer", {"confirm": "oui"},
+                            token_from="/salles/atelier-des-allies/gerer")
+    assert resp.url.path == "/salles"
+    status, _ = await asker.get("/salles/atelier-des-allies")
+    assert status == 404
+    told = (await mails_to(site, "tom@jardins-blosne.test", 2))[-1]
+    assert "refusée" in told and "n’est plus proposée" in told
+    stores = site.app[SITE].ready()
+    (booking,) = await Venues(stores).bookings("atelier-des-allies")
+    assert booking.state == "declined"
+
+
 async def test_an_operator_adds_a_venue_for_the_city(site: Site, browser) -> None:
     stores = site.app[SITE].ready()
     await stores.people.set_role("ops@ville.example", "operator", True, actor="cli")
