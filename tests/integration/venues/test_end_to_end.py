@@ -23,7 +23,7 @@ from shared.store.board_sqlite import SqliteBoard
 from shared.store.factory import board_sqlite_path
 
 from .conftest import Site
-from .test_site import VENUE_FORM, member
+from .test_site import VENUE_FORM, ask, member
 
 pytestmark = pytest.mark.integration
 DAY = date.today() + timedelta(days=12)
@@ -95,12 +95,7 @@ async def test_a_booked_slot_leaves_the_board_and_its_day(
 
     await until(free_that_day, "the venue found free that day")
     asker = await member(site, browser, "max@jardins-blosne.test", "jardins-blosne")
-    status, html = await asker.get("/salles/le-local-du-quai")
-    slot = re.search(r'name="slot" value="([^"]+)"', html)
-    assert slot, html
-    await asker.post("/salles/le-local-du-quai/demander", {
-        "slot": slot.group(1), "association": "jardins-blosne", "people": "10",
-        "purpose": "Atelier"}, token_from="/salles/le-local-du-quai")
+    await ask(asker, "le-local-du-quai", "jardins-blosne")
     status, html = await owner.get("/salles/le-local-du-quai/gerer")
     booking = re.search(r'name="booking" value="([^"]+)"', html)
     assert booking, html

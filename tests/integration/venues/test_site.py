@@ -43,6 +43,18 @@ async def mails_to(site: Site, address: str, count: int) -> list[str]:
     raise AssertionError(f"no mail to {address}")
 
 
+async def ask(asker: Browser, vid: str, association: str, purpose: str = "Réunion",
+              people: str = "10") -> tuple[str, aiohttp.ClientResponse]:
+    """Ask for the first free slot of the venue's page; its id and the answer."""
+    status, html = await asker.get(f"/salles/{vid}")
+    slot = re.search(r'name="slot" value="([^"]+)"', html)
+    assert status == 200 and slot, html
+    resp = await asker.post(f"/salles/{vid}/demander", {
+        "slot": slot.group(1), "association": association, "people": people,
+        "purpose": purpose}, token_from=f"/salles/{vid}")
+    return slot.group(1), resp
+
+
 VENUE_FORM = {"owner": "velo-solidaire", "name": "Le local du quai",
               "street": "3 quai Chateaubriand", "postcode": "35000", "city": "Rennes",
               "capacity": "30", "equipment": "wifi", "rate-0-unit": "soiree",
@@ -63,11 +75,8 @@ async def test_a_venue_is_added_booked_and_accepted_through_the_site(
     asker = await member(site, browser, "leo@jardins-blosne.test", "jardins-blosne")
     status, html = await asker.get("/salles/le-local-du-quai")
     assert status == 200 and "12,50\u00a0€" in html and "Rendre les clés" in html
-    slot = re.search(r'name="slot" value="([^"]+)"', html)
-    assert slot, html
-    resp = await asker.post("/salles/le-local-du-quai/demander", {
-        "slot": slot.group(1), "association": "jardins-blosne", "people": "20",
-        "purpose": "Assemblée générale"}, token_from="/salles/le-local-du-quai")
+    slot, resp = await ask(asker, "le-local-du-quai", "jardins-blosne",
+                           "Assemblée générale", "20")
     assert "Votre demande est envoyée" in await resp.text()
     (to_owner,) = (await mails_to(site, "camille@velo-solidaire.test", 2))[1:]  # after sign-in
     assert "Les Jardins Partagés du Blosne" in to_owner and "Assemblée générale" in to_owner
@@ -103,7 +112,7 @@ async def test_a_venue_is_added_booked_and_accepted_through_the_site(
         "venue": "le-local-du-quai", "booking": booking.group(1)}, token_from="/compte")
     assert resp.url.path == "/compte" and "annulée" in await resp.text()
     status, html = await asker.get("/salles/le-local-du-quai")
-    assert f'value="{slot.group(1)}"' in html
+    assert f'value="{slot}"' in html
     # nobody else may cancel it
     resp = await owner.post("/salles/reservations/annuler", {
         "venue": "le-local-du-quai", "booking": booking.group(1)}, token_from="/compte")
@@ -114,12 +123,7 @@ async def test_deleting_a_venue_needs_a_confirmation_and_declines_its_requests(
         site: Site, browser) -> None:
     owner = await member(site, browser, "eva@velo-solidaire.test", "velo-solidaire")
     asker = await member(site, browser, "tom@jardins-blosne.test", "jardins-blosne")
-    status, html = await asker.get("/salles/atelier-des-allies")
-    slot = re.search(r'name="slot" value="([^"]+)"', html)
-    assert slot, html
-    await asker.post("/salles/atelier-des-allies/demander", {
-        "slot": slot.group(1), "association": "jardins-blosne", "people": "5",
-        "purpose": "Réunion"}, token_from="/salles/atelier-des-allies")
+    await ask(asker, "atelier-des-allies", "jardins-blosne")
     resp = await owner.post("/salles/atelier-des-allies/supprimer", {},
                             token_from="/salles/atelier-des-allies/gerer")
     assert resp.status == 422 and "Cochez la case" in await resp.text()
