@@ -180,6 +180,15 @@ async def test_bad_forms_are_refused_in_french_next_to_their_fields(site: Site, 
     assert resp.status == 422
     assert "Indiquez le nom de la salle." in html and "Indiquez un prix en euros" in html
     assert 'aria-invalid="true"' in html
+    resp = await owner.post("/salles/nouvelle", {**VENUE_FORM, "equipment": "jacuzzi",
+                                                 "accessibility": "x", "rate-1-unit": "an",
+                                                 "rate-1-audience": "reduit",
+                                                 "rate-1-price": "3"},
+                            token_from="/salles/nouvelle")
+    html = await resp.text()
+    targets = re.findall(r'<li><a href="#([^"]+)">', html)
+    assert sorted(targets) == ["f-accessibility", "f-equipment", "f-rate-1-unit"]
+    assert all(f'id="{t}"' in html for t in targets)  # each message leads to its field
     resp = await owner.post("/salles/nouvelle", {**VENUE_FORM, "owner": "jardins-blosne"},
                             token_from="/salles/nouvelle")
     assert resp.status == 422 and "dont vous êtes membre" in await resp.text()
