@@ -5,8 +5,8 @@ Filters (page name / API name): keywords ``q``; ``quartier``; ``equipement`` /
 ``equipment`` and ``accessibilite`` / ``accessibility`` (every value asked for required); capacity
 ``capacite`` / ``capacity`` (at least that many people: one of :data:`CAPACITY_BANDS`); price
 ``prix_max`` / ``max_price`` (a rate at that many euros or less: one of
-:data:`PRICE_BANDS`); ``libre_le`` / ``free_on`` (a date: venues with a free slot that day,
-found among the board's ``slot`` documents of that local day, then kept by their id).
+:data:`PRICE_BANDS`); ``libre_le`` / ``free_on`` (a date: venues with a free slot that day, the
+``venue`` facet of the board's ``slot`` documents of that local day, then kept by their id).
 """
 
 from __future__ import annotations
@@ -26,8 +26,6 @@ from shared.store.board_base import BOARD, MAX_LIMIT, BoardQuery, BoardSort, Boa
 from shared.vocab import ACCESSIBILITY
 
 PAGE_SIZE = 20
-#: Free slots read at most to find the venues free on a day.
-SLOT_PAGES = 10
 PAGE_NAMES = {"q": "q", "quartier": "quartier", "equipment": "equipement",
               "accessibility": "accessibilite", "capacity": "capacite",
               "price": "prix_max", "free_on": "libre_le", "cursor": "page"}
@@ -99,20 +97,13 @@ def read_filters(query: Mapping[str, str], names: Mapping[str, str]) -> Filters:
 
 
 async def free_venues(board: BoardStore, day: date) -> list[str]:
-    """The ids of the venues with a free slot on local ``day``."""
+    """The ids of the venues with a free slot on local ``day``: the ``venue`` facet's counts
+    of that day's slots (one search, however many slots the day has)."""
     start = datetime.combine(day, time(), TZ)
-    end = start + timedelta(days=1)
-    ids: dict[str, None] = {}
-    cursor = None
-    for _ in range(SLOT_PAGES):
-        found = await board.search(BoardQuery(kind="slot", start=start.isoformat(),
-                                              end=end.isoformat(), limit=MAX_LIMIT,
-                                              cursor=cursor, sort=BoardSort.SOONEST))
-        ids.update((str(item["venue"]), None) for item in found.items if item.get("venue"))
-        cursor = found.next
-        if cursor is None:
-            break
-    return list(ids)
+    found = await board.search(BoardQuery(kind="slot", start=start.isoformat(),
+                                          end=(start + timedelta(days=1)).isoformat(),
+                                          limit=1, with_facets=True))
+    return [str(f["value"]) for f in found.facets.get("venue", ()) if f["count"]]
 
 
 async def search(board: BoardStore, filters: Filters, *, with_facets: bool = False
