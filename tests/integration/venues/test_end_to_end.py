@@ -2,8 +2,7 @@
 domains as declared, the venues' projection among them) and the real site. A venue added
 through the form and its slot published there are found by ``/v1/venues`` and on
 ``/salles`` ("free on" that day); once a request on that slot is accepted, the venue is no
-longer free that day (expected to fail until the board's stale view reads a tombstoned row
-without a 500: see its mark)."""
+longer free that day."""
 
 from __future__ import annotations
 
@@ -78,10 +77,6 @@ async def test_a_venue_written_on_the_site_is_found_through_the_board(
     assert status == 200 and "Le local du quai" in html
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason=(
-    "shared/store/sqlite_view.py _docs: a view built before another process tombstoned a "
-    "row (the booked slot) still lists its rowid, whose data is now NULL: json.loads(None) "
-    "raises TypeError, a 500, until the view is rebuilt (board helper's file)"))
 async def test_a_booked_slot_leaves_the_board_and_its_day(
         site: Site, indexer: None, browser) -> None:
     owner = await member(site, browser, "jo@velo-solidaire.test", "velo-solidaire")
