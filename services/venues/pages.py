@@ -11,6 +11,7 @@
     POST /salles/{id}/creneaux/retirer  withdraw a free slot
     POST /salles/{id}/demandes          accept or decline a request
     POST /salles/{id}/demander          a member of another association asks for a slot
+    POST /salles/{id}/contact           a signed-in visitor writes to its managers (mailed)
     POST /salles/{id}/supprimer         delete the venue
     POST /salles/reservations/annuler   the requester cancels their request
 
@@ -72,7 +73,9 @@ NOTICES = {
     "demandee": "Votre demande est envoyée : la personne qui gère la salle vous répondra "
                 "par courriel.",
     "annulee": "Votre demande est annulée.",
+    "message": "Votre message est envoyé à ceux qui gèrent la salle.",
 }
+MAX_MESSAGE = 2000
 
 
 def store(request: web.Request) -> Venues:
@@ -177,6 +180,35 @@ async def request_booking(request: web.Request) -> web.Response:
             "slot": "Ce créneau n’est plus libre : choisissez-en un autre."})
     await tell_owner(request, venue, booking)
     raise redirect(f"/salles/{venue.id}?fait=demandee")
+
+
+async def contact(request: web.Request) -> web.Response:
+    """A signed-in visitor writes to those who manage the venue: the site mails the message;
+    the sender's address is given only if they tick the box, the managers' never."""
+    session = signed_in(request)
+    form = await checked_form(request)
+    venue = await _venue(request)
+    text = "\n".join(line.rstrip() for line in str(form.get("message", "")).strip()
+                     .splitlines())
+    if not text or len(text) > MAX_MESSAGE:
+        return await venue_page(request, status=422, values=dict(form), errors={
+            "message": f"Écrivez votre message (au plus {MAX_MESSAGE} caractères)."})
+    recipients = await managers(request, venue)
+    if session.person.id in recipients:
+        raise refuse(request, 409, "own_venue", "C’est une salle que vous gérez.",
+                     back=(f"/salles/{venue.id}", "Retour à la salle"))
+    await limit(request, "LIMIT_ACCOUNT_CLIENT", f"venue-contact:{session.person.id}",
+                "Vous avez envoyé beaucoup de messages en peu de temps.")
+    sender = session.person.name or "Une personne inscrite sur Maillage"
+    reply = (f"Pour lui répondre, écrivez à : {session.person.email}"
+             if form.get("share") == "oui" else
+             "Cette personne n’a pas souhaité donner son adresse : vous ne pouvez pas lui "
+             "répondre directement.")
+    await _send(request, recipients, f"Question sur la salle « {venue.name} »",
+                f"Bonjour,\n\n{sender} vous écrit au sujet de la salle « {venue.name} » :"
+                f"\n\n{text}\n\n{reply}\n\nLa salle : "
+                f"{_url(request, f'/salles/{venue.id}')}\n\n— Maillage")
+    raise redirect(f"/salles/{venue.id}?fait=message#question")
 
 
 # -- mails ------------------------------------------------------------------------------------
@@ -422,6 +454,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/salles/reservations/annuler", cancel)
     app.router.add_get("/salles/{id}", venue_page)
     app.router.add_post("/salles/{id}/demander", request_booking)
+    app.router.add_post("/salles/{id}/contact", contact)
     app.router.add_get("/salles/{id}/modifier", edit_form)
     app.router.add_post("/salles/{id}/modifier", edit)
     app.router.add_post("/salles/{id}/supprimer", remove)

@@ -139,6 +139,27 @@ async def test_deleting_a_venue_needs_a_confirmation_and_declines_its_requests(
     assert booking.state == "declined"
 
 
+async def test_a_question_is_mailed_with_the_senders_address_only_if_given(
+        site: Site, browser) -> None:
+    await member(site, browser, "owner@velo-solidaire.test", "velo-solidaire")
+    visitor = await browser()
+    await visitor.sign_in(site, "curieux@exemple.fr")
+    resp = await visitor.post("/salles/atelier-des-allies/contact", {"message": " "},
+                              token_from="/salles/atelier-des-allies")
+    assert resp.status == 422 and "Écrivez votre message" in await resp.text()
+    resp = await visitor.post("/salles/atelier-des-allies/contact",
+                              {"message": "Y a-t-il une prise triphasée ?"},
+                              token_from="/salles/atelier-des-allies")
+    assert "Votre message est envoyé" in await resp.text()
+    first = (await mails_to(site, "owner@velo-solidaire.test", 2))[-1]
+    assert "prise triphasée" in first and "curieux@exemple.fr" not in first
+    await visitor.post("/salles/atelier-des-allies/contact",
+                       {"message": "Et un parking ?", "share": "oui"},
+                       token_from="/salles/atelier-des-allies")
+    second = (await mails_to(site, "owner@velo-solidaire.test", 3))[-1]
+    assert "Et un parking" in second and "curieux@exemple.fr" in second
+
+
 async def test_an_operator_adds_a_venue_for_the_city(site: Site, browser) -> None:
     stores = site.app[SITE].ready()
     await stores.people.set_role("ops@ville.example", "operator", True, actor="cli")
