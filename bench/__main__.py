@@ -24,6 +24,7 @@ FULL = [
     ["bench.directory", "--associations", "20000", "--queries", "2000"],
     ["bench.board", "--documents", "20000", "--queries", "2000"],
     ["bench.network", "--associations", "500", "--links", "2000"],
+    ["bench.venues", "--venues", "2000", "--slots", "40", "--queries", "500"],
 ]
 QUICK = [  # a few seconds each: checks that every benchmark still runs to its end
     ["bench.parse", "--events", "50", "--runs", "1"],
@@ -37,6 +38,7 @@ QUICK = [  # a few seconds each: checks that every benchmark still runs to its e
     ["bench.directory", "--associations", "500", "--queries", "50"],
     ["bench.board", "--documents", "500", "--queries", "50"],
     ["bench.network", "--associations", "50", "--links", "100", "--runs", "2"],
+    ["bench.venues", "--venues", "50", "--slots", "5", "--queries", "5"],
 ]
 #: Seconds a benchmark may run before it is stopped and reported as failed (they bound their
 #: own waits; this is the last resort, so that ``python -m bench`` never hangs).

@@ -169,6 +169,10 @@ def build_parser() -> argparse.ArgumentParser:
     from services.cli.association_links import register as register_association_links
 
     register_association_links(sub)
+
+    from services.cli.venues import register as register_venues
+
+    register_venues(sub)
     return parser
 
 

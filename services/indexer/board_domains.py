@@ -26,6 +26,7 @@ DOMAINS: tuple[str, ...] = (
     "services.applications.project",
     "services.network.project",
     "services.skills.project",
+    "services.venues.project",
 )
 
 Projection = Callable[[Entry, Geocode | None], BoardMessage]

@@ -28,6 +28,7 @@ from services import (
     network,
     skills,
     sources_self,
+    venues,
 )
 from services.query.calls_routes import setup_calls
 from services.query.context import (
@@ -96,6 +97,7 @@ def create_app(settings: Settings, store: SearchStore, *, bus: Bus | None = None
     network.setup(app)
     applications.setup(app)
     skills.setup(app)
+    venues.setup(app)
 
     async def close_store(app: web.Application) -> None:
         await app[STORE].close()
