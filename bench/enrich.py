@@ -31,6 +31,7 @@ import cProfile
 import hashlib
 import io
 import json
+import os
 import pstats
 import random
 import statistics
@@ -251,7 +252,7 @@ def _stages(enricher: Any) -> list[tuple[str, Callable[[Any], Any]]]:
     previous one's output: decode the stream's messages, then each part of
     ``Enricher._enriched_fields`` over every event, then the whole ``enrich``."""
     from services.indexer.enrich.audience import infer_audience, infer_free
-    from services.indexer.enrich.keywords import make_keywords, source_keywords
+    from services.indexer.enrich.keywords import keywords_and_given
     from services.indexer.enrich.themes import TextHits, assign_themes
 
     def texts(events: list[Event]) -> Any:
@@ -268,8 +269,7 @@ def _stages(enricher: Any) -> list[tuple[str, Callable[[Any], Any]]]:
 
     def themes(rows: Any) -> Any:
         for e, _, h in rows:
-            keywords = make_keywords(e.categories, e.keywords, e.title, h)
-            given = source_keywords(keywords, e.categories, e.title, h)
+            _, given = keywords_and_given(e.categories, e.keywords, e.title, h)
             assign_themes(e.categories, e.extra, h, given)
         return rows
 
@@ -293,7 +293,7 @@ def measure(events: list[Event], runs: int) -> dict[str, float]:
     from services.indexer.enrich import Enricher
     from services.indexer.enrich.theme_text import _read_description
 
-    reference = load_reference(reference_dir({}))
+    reference = load_reference(reference_dir(os.environ))
     raws = [EventMessage.upsert(e, 1).to_json() for e in events]
     decoded = [EventMessage.from_json(r).event for r in raws]
     times: dict[str, list[float]] = {}
@@ -318,7 +318,7 @@ def measure(events: list[Event], runs: int) -> dict[str, float]:
 def profile(events: list[Event], top: int = 40) -> str:
     from services.indexer.enrich import Enricher
 
-    enricher = Enricher(load_reference(reference_dir({})))
+    enricher = Enricher(load_reference(reference_dir(os.environ)))
     profiler = cProfile.Profile()
     profiler.enable()
     for event in events:
@@ -340,7 +340,7 @@ def main() -> None:
     if args.write_golden:
         from services.indexer.enrich import Enricher
 
-        digests = enriched_digests(Enricher(load_reference(reference_dir({}))).enrich)
+        digests = enriched_digests(Enricher(load_reference(reference_dir(os.environ))).enrich)
         GOLDEN.write_text(json.dumps(digests, indent=0, sort_keys=True) + "\n", encoding="utf-8")
         print(f"{len(digests)} digests written to {GOLDEN}")
         return

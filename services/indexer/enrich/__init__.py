@@ -38,7 +38,7 @@ from shared.reference import Reference, load_reference, reference_dir
 from .accessibility import AccessibilityMatcher
 from .audience import infer_audience, infer_free
 from .geocode import Geocoder
-from .keywords import make_keywords, source_keywords
+from .keywords import keywords_and_given
 from .sanitize import html_to_text, plain_text, sanitize
 from .themes import TextHits, assign_themes
 
@@ -73,7 +73,7 @@ class Enricher:
             fields = self._enriched_fields(event)
             if key is not None:
                 _remember(self._memo, key, fields)
-        return replace(event, **fields)
+        return event.with_(**fields)
 
     def _enriched_fields(self, event: Event) -> dict[str, Any]:
         """The fields :meth:`enrich` sets: a function of the content :func:`_content_key`
@@ -86,8 +86,7 @@ class Enricher:
             if event.status == Status.MOVED_ONLINE and not location.online:
                 location = replace(location, online=True)
             location = self.geocoder.geocode(location)
-        keywords = make_keywords(event.categories, event.keywords, event.title, hits)
-        given = source_keywords(keywords, event.categories, event.title, hits)
+        keywords, given = keywords_and_given(event.categories, event.keywords, event.title, hits)
         return {
             "description": description,
             "description_text": text,
