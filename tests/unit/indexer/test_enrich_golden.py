@@ -8,15 +8,21 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from bench.enrich import GOLDEN, digest, enriched_digests, golden_events
 from services.indexer.enrich import Enricher
 from shared.reference import Reference
 
 
-def test_every_golden_event_enriches_as_recorded(reference: Reference) -> None:
+@pytest.mark.parametrize("batch", [1, 256])
+def test_every_golden_event_enriches_as_recorded(reference: Reference, batch: int) -> None:
+    """One by one (``enrich``) and in the indexer's batches (``enrich_many``)."""
     expected = json.loads(GOLDEN.read_text(encoding="utf-8"))
     enricher = Enricher(reference)
-    actual = enriched_digests(enricher.enrich)
+    actual = enriched_digests(
+        (lambda events: [enricher.enrich(e) for e in events]) if batch == 1
+        else enricher.enrich_many, batch)
     assert actual.keys() == expected.keys()
     changed = [uid for uid in expected if actual[uid] != expected[uid]]
     if changed:
