@@ -91,6 +91,7 @@ class Geocoder:
                 self.venues_loose.setdefault(loose, []).append(venue)
         self._venue_keys = sorted(self.venues, key=len)
         self._key_lengths = [len(k) for k in self._venue_keys]
+        self._close: dict[str, str | None] = {}
         self.streets: dict[str, Street] = {}
         self.street_names: dict[str, list[Street]] = {}
         for street in reference.streets:
@@ -207,9 +208,9 @@ class Geocoder:
                 if self._city_ok(venue, city):
                     return venue
         for key in keys if fuzzy else ():
-            close = difflib.get_close_matches(key, self._similar_length(key), n=1, cutoff=CLOSE)
-            if close and self._city_ok(self.venues[close[0]], city):
-                return self.venues[close[0]]
+            close = self._close_match(key)
+            if close is not None and self._city_ok(self.venues[close], city):
+                return self.venues[close]
         tokens = " " + " ".join(w for w in words(name) if w not in ARTICLES) + " "
         for key in reversed(self._venue_keys):  # longest first
             if (
@@ -219,6 +220,16 @@ class Geocoder:
                 if self._city_ok(venue, city) and venue.kind != "espace_public":
                     return venue
         return None
+
+    def _close_match(self, key: str) -> str | None:
+        """The known venue key closest to ``key`` in spelling (difflib), memoized: the same
+        name comes with many addresses and towns."""
+        if key not in self._close:
+            if len(self._close) >= _CACHE_MAX:
+                self._close.clear()
+            close = difflib.get_close_matches(key, self._similar_length(key), n=1, cutoff=CLOSE)
+            self._close[key] = close[0] if close else None
+        return self._close[key]
 
     def _similar_length(self, key: str) -> list[str]:
         """The venue keys long enough and short enough to be a close spelling of ``key``.
