@@ -297,6 +297,10 @@ def _stages(enricher: Any) -> list[tuple[str, Callable[[Any], Any]]]:
     ]
 
 
+def _one_by_one(enrich: Callable[[Event], Event]) -> Callable[[list[Event]], list[Event]]:
+    return lambda events: [enrich(e) for e in events]
+
+
 #: Events timed together: the figures keep, for each chunk, its fastest run, since on a
 #: shared machine a run's CPU time also counts the caches and cores other work takes.
 CHUNK = 256  # the indexer's batches are larger (1,024); enrich_many is given a chunk
@@ -328,11 +332,10 @@ def measure(events: list[Event], runs: int) -> dict[str, tuple[float, float]]:
             data: Any = raws[i : i + CHUNK]
             for name, step in stages:
                 data = timed(run, name, step, data)
-        enrich = Enricher(reference).enrich
+        one_by_one = _one_by_one(Enricher(reference).enrich)
         _read_description.cache_clear()
         for i in chunks:
-            timed(run, "enrich, one by one", lambda evs, enrich=enrich: [enrich(e) for e in evs],
-                  decoded[i : i + CHUNK])
+            timed(run, "enrich, one by one", one_by_one, decoded[i : i + CHUNK])
         if hasattr(Enricher, "enrich_many"):
             enrich_many = Enricher(reference).enrich_many
             _read_description.cache_clear()
