@@ -306,13 +306,23 @@ def _one_by_one(enrich: Callable[[Event], Event]) -> Callable[[list[Event]], lis
 CHUNK = 256  # the indexer's batches are larger (1,024); enrich_many is given a chunk
 
 
+def _enricher() -> Any:
+    """The indexer's enricher (without reference data when there is none, as the indexer)."""
+    from services.indexer.service import enricher_for
+    from services.indexer.settings import SETTINGS
+    from shared.settings import load
+
+    settings = load(SETTINGS, os.environ)
+    return enricher_for(settings.reference_dir, settings.timezone)
+
+
 def measure(events: list[Event], runs: int) -> dict[str, tuple[float, float]]:
     """CPU µs per event of each stage: (median of the runs, sum of each chunk's fastest
     run). Every run has a fresh enricher and cold memos, as distinct events find them."""
     from services.indexer.enrich import Enricher
     from services.indexer.enrich.theme_text import _read_description
 
-    reference = load_reference(reference_dir(os.environ))
+    reference = _enricher().reference
     raws = [EventMessage.upsert(e, 1).to_json() for e in events]
     decoded = [EventMessage.from_json(r).event for r in raws]
     chunks = range(0, len(events), CHUNK)
@@ -350,9 +360,8 @@ def measure(events: list[Event], runs: int) -> dict[str, tuple[float, float]]:
 
 
 def profile(events: list[Event], top: int = 40) -> str:
-    from services.indexer.enrich import Enricher
 
-    enricher = Enricher(load_reference(reference_dir(os.environ)))
+    enricher = _enricher()
     profiler = cProfile.Profile()
     profiler.enable()
     for event in events:
