@@ -15,6 +15,7 @@ import sys
 
 FULL = [
     ["bench.parse", "--events", "500", "--runs", "5"],
+    ["bench.enrich", "--runs", "3"],
     ["bench.indexing", "--events", "100000", "--e2e-events", "20000"],
     ["bench.store", "--docs", "100000"],
     ["bench.query_http", "--docs", "100000"],
@@ -28,6 +29,7 @@ FULL = [
 ]
 QUICK = [  # a few seconds each: checks that every benchmark still runs to its end
     ["bench.parse", "--events", "50", "--runs", "1"],
+    ["bench.enrich", "--runs", "1", "--set", "real"],
     ["bench.indexing", "--events", "300", "--e2e-events", "200", "--reindex-events", "300"],
     ["bench.store", "--docs", "500", "--runs", "5", "--first-runs", "3"],
     ["bench.query_http", "--docs", "500", "--seconds", "1", "--each", "1", "--python",

@@ -99,7 +99,8 @@ async def index_until(bus: Bus, store: SqliteStore, expected: int) -> float:
     settings = load(INDEXER_SETTINGS, os.environ)  # MAILLAGE_ENRICH_WORKERS as the indexer
     enricher = make_enricher(settings)
     pool = make_pool(settings)
-    indexer = Indexer(bus, store, enricher.enrich, batch_size=settings.batch_size, pool=pool)
+    indexer = Indexer(bus, store, enricher.enrich, batch_size=settings.batch_size, pool=pool,
+                      enrich_many=enricher.enrich_many)
     if pool is not None:  # started before the clock, as the indexer's are
         await pool.warm()
     t0 = time.perf_counter()

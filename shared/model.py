@@ -38,7 +38,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
@@ -285,8 +285,19 @@ class Event:
         )
 
     def with_(self, **changes: Any) -> Event:
-        """A copy with some fields changed."""
-        return replace(self, **changes)
+        """A copy with some fields changed (what :func:`dataclasses.replace` gives, for a
+        fraction of its time: only the changed fields are cleaned again, the others were
+        when this event was made)."""
+        if unknown := changes.keys() - _EVENT_FIELDS:
+            raise TypeError(f"Event has no field {sorted(unknown)[0]!r}")
+        copy = object.__new__(type(self))
+        for name in _EVENT_FIELD_ORDER:
+            object.__setattr__(copy, name, changes[name] if name in changes else
+                               getattr(self, name))
+        clean_fields(copy, texts=[n for n in _EVENT_TEXTS if n in changes],
+                     lists=[n for n in _EVENT_LISTS if n in changes],
+                     urls=[n for n in _EVENT_URLS if n in changes])
+        return copy
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -350,6 +361,11 @@ class Event:
         """A hash of the content, used to publish nothing when an event did not change."""
         raw = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
         return _digest(raw, size=32)
+
+
+_EVENT_FIELDS = frozenset(f.name for f in fields(Event))
+# a tuple for with_'s loop, in the fields' order (a frozenset's order varies by process)
+_EVENT_FIELD_ORDER = tuple(f.name for f in fields(Event))
 
 
 @dataclass(frozen=True, slots=True)

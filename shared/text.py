@@ -63,21 +63,29 @@ def _strip_marks(ch: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
 
 
-# Fast path for the accented letters of French and its neighbours (Latin-1 + Latin Ext-A).
-_ACCENTS = str.maketrans(
-    {chr(c): _strip_marks(chr(c)) for c in range(0xC0, 0x180) if _strip_marks(chr(c)) != chr(c)}
-)
+class _Marks(dict[int, str]):
+    """``str.translate`` table: a character -> :func:`_strip_marks` of it, filled as
+    characters are met. Stripping a string is stripping each of its characters: NFKD
+    decomposes each character on its own and only reorders combining marks, which are then
+    dropped, so one table lookup per character gives what normalizing the whole string did."""
+
+    def __missing__(self, code: int) -> str:
+        value = self[code] = _strip_marks(chr(code))
+        return value
+
+
+# The accented letters of French and its neighbours (Latin-1 + Latin Ext-A) from the start.
+_MARKS = _Marks({c: _strip_marks(chr(c)) for c in range(0xC0, 0x180)})
 
 
 def fold(s: str) -> str:
     """Lower-case, accent-free form of ``s`` (``"Fête à l’École"`` -> ``"fete a l'ecole"``)."""
+    if s.isascii():  # _PRE maps only non-ASCII characters
+        return s.lower()
     s = s.translate(_PRE).lower()
     if s.isascii():
         return s
-    s = s.translate(_ACCENTS)
-    if s.isascii():
-        return s
-    return _strip_marks(s)
+    return s.translate(_MARKS)
 
 
 def tokens(s: str) -> list[str]:

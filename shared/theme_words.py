@@ -110,11 +110,26 @@ def surface(text: str) -> str:
     return text
 
 
+#: folded word -> its theme stem, or None for a stop word (one lookup per word read)
+_STEMS: dict[str, str | None] = {}
+_STEMS_MAX = 200_000
+
+
 def folded_stems(folded: str) -> list[str]:
     """Theme stems of a text already passed through :func:`surface` and :func:`fold`."""
-    return [
-        STEM_OVERRIDES.get(w) or stem_word(w) for w in _WORD.findall(folded) if w not in STOP_WORDS
-    ]
+    out: list[str] = []
+    for word in _WORD.findall(folded):
+        try:
+            stem = _STEMS[word]
+        except KeyError:
+            if len(_STEMS) >= _STEMS_MAX:
+                _STEMS.clear()
+            stem = _STEMS[word] = (
+                None if word in STOP_WORDS else STEM_OVERRIDES.get(word) or stem_word(word)
+            )
+        if stem is not None:
+            out.append(stem)
+    return out
 
 
 def theme_stems(text: str) -> list[str]:

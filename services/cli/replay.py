@@ -166,7 +166,7 @@ async def reindex(args: argparse.Namespace, settings: Settings) -> int:
         await store.reset()
         indexer = Indexer(bus, store, enricher.enrich, batch_size=args.batch_size,
                           max_deliver=settings.max_deliver, retry_delay_s=settings.retry_delay,
-                          pool=pool)
+                          pool=pool, enrich_many=enricher.enrich_many)
         records = RecordsIndexer(bus, directory, enricher.geocoder.geocode,
                                  batch_size=args.batch_size, max_deliver=settings.max_deliver,
                                  retry_delay_s=settings.retry_delay)

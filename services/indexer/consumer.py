@@ -55,15 +55,18 @@ class Indexer(Projector[EventMessage]):
         ack_wait_s: float = 30.0,
         durable: str = DURABLE,
         pool: EnrichPool | None = None,
+        enrich_many: Callable[[list[Event]], list[Event]] | None = None,
     ) -> None:
         super().__init__(bus, store, batch_size=batch_size, max_deliver=max_deliver,
                          retry_delay_s=retry_delay_s, ack_wait_s=ack_wait_s, durable=durable)
         self.enrich = enrich
+        #: ``enrich`` of a whole batch at once (``Enricher.enrich_many``, a third cheaper)
+        self.enrich_many = enrich_many
         self.pool = pool  # decodes and enriches in worker processes when given
 
     async def prepare_batch(self, msgs: list[Msg]) -> list[tuple[Msg, EventMessage]]:
         if self.pool is None:
-            return await super().prepare_batch(msgs)
+            return await self._prepare_here(msgs)
         try:
             outcomes = await self.pool.prepare([msg.data for msg in msgs])
         except BrokenProcessPool:  # a worker died (killed, out of memory): new workers
@@ -79,6 +82,32 @@ class Indexer(Projector[EventMessage]):
             else:
                 log.warning("event preparation failed: %s", value)
                 await self._preparation_failed(msg, value)
+        return ready
+
+    async def _prepare_here(self, msgs: list[Msg]) -> list[tuple[Msg, EventMessage]]:
+        """Decode ``msgs`` and enrich their upserts with one call of :attr:`enrich_many`;
+        when it is not given or fails, one message at a time (a failure then concerns its
+        message only)."""
+        if self.enrich_many is None:
+            return await super().prepare_batch(msgs)
+        poison: list[tuple[Msg, str]] = []
+        try:
+            decoded: list[tuple[Msg, EventMessage]] = []
+            for msg in msgs:
+                try:
+                    decoded.append((msg, self.decode_msg(msg)))
+                except InvalidMessage as exc:
+                    poison.append((msg, exc.message))
+            enriched = iter(self.enrich_many([m.event for _, m in decoded if m.event]))
+            ready = [(msg, m if m.event is None else EventMessage.upsert(next(enriched),
+                                                                          m.version))
+                     for msg, m in decoded]
+        except Exception:
+            log.warning("batch enrichment failed; its events enriched one by one",
+                        exc_info=True)
+            return await super().prepare_batch(msgs)
+        for msg, reason in poison:
+            await self._dead_letter(msg, reason)
         return ready
 
     def decode(self, raw: bytes) -> EventMessage:

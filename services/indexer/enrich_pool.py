@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any
 
 from services.indexer.enrich import Enricher
 from shared.errors import InvalidMessage
-from shared.model import EventMessage
+from shared.model import Event, EventMessage
 
 if TYPE_CHECKING:
     from services.indexer.associations import AssociationContext
@@ -92,16 +92,29 @@ def prepare_raw(raws: list[bytes], shared: Shared | None = None) -> list[Outcome
         _use_context(shared)
     enricher = _enricher[0]
     out: list[Outcome] = []
+    upserts: list[tuple[int, EventMessage]] = []  # (place in out, decoded message)
     for raw in raws:
         try:
             msg = decode(raw)
             if msg.event is not None:
-                msg = EventMessage.upsert(enricher.enrich(msg.event), msg.version)
+                upserts.append((len(out), msg))
             out.append(("ok", msg))
         except InvalidMessage as exc:
             out.append(("poison", exc.message))
         except Exception as exc:  # a bug on one message: the indexer retries it
             out.append(("failed", repr(exc)))
+    try:  # the batch at once (a third cheaper); one by one when that fails
+        enriched: list[Event] | None = enricher.enrich_many([m.event for _, m in upserts
+                                                             if m.event is not None])
+    except Exception:
+        enriched = None
+    for n, (i, msg) in enumerate(upserts):
+        try:
+            assert msg.event is not None
+            event = enriched[n] if enriched is not None else enricher.enrich(msg.event)
+            out[i] = ("ok", EventMessage.upsert(event, msg.version))
+        except Exception as exc:  # a bug on one message: the indexer retries it
+            out[i] = ("failed", repr(exc))
     return out
 
 

@@ -85,7 +85,7 @@ async def follow_reference(settings: Settings, indexer: Indexer, every_s: float 
             continue
         stamp = current
         enricher = await asyncio.to_thread(make_enricher, settings, associations)
-        indexer.enrich = enricher.enrich
+        indexer.enrich, indexer.enrich_many = enricher.enrich, enricher.enrich_many
         for projector in (records, board):
             if projector is not None:
                 projector.geocode = enricher.geocoder.geocode
@@ -116,6 +116,7 @@ async def run(settings: Settings) -> None:
             retry_delay_s=settings.retry_delay,
             ack_wait_s=settings.ack_wait,
             pool=pool,
+            enrich_many=enricher.enrich_many,
         )
         records = RecordsIndexer(
             bus, directory, enricher.geocoder.geocode,

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
-BENCHMARKS = ["parse", "indexing", "store", "query_http", "push_latency", "signin"]
+BENCHMARKS = ["parse", "enrich", "indexing", "store", "query_http", "push_latency", "signin"]
 #: Each benchmark of the quick run is stopped after 300 s (bench/__main__.py); on a quiet
 #: machine the whole run takes about a minute.
 LIMIT_S = 300 * len(BENCHMARKS)

@@ -93,3 +93,21 @@ def test_harvest_status_round_trips() -> None:
     status = HarvestStatus("s", "http://x", START, 12, False, skipped=(Skipped("no date", "u"),),
                            error_kind="timeout", error_message="too slow")
     assert HarvestStatus.from_dict(json.loads(status.to_json())) == status
+
+
+def test_with_gives_what_replace_gives_and_cleans_the_changed_fields() -> None:
+    from dataclasses import replace
+
+    event = sample()
+    changes = {"description": "a\x01b", "keywords": ("x\x02",), "url": "javascript:alert(1)",
+               "image": " https://example.org/i.png ", "is_free": False}
+    copy = event.with_(**changes)
+    assert copy == replace(event, **changes)
+    assert (copy.description, copy.keywords, copy.url) == ("ab", ("x",), None)
+    assert copy.image == "https://example.org/i.png" and type(copy) is Event
+    assert event.with_() == event and event.description == "<p>Chants du monde</p>"
+
+
+def test_with_refuses_an_unknown_field() -> None:
+    with pytest.raises(TypeError, match="nope"):
+        sample().with_(nope=1)

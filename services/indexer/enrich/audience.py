@@ -50,6 +50,7 @@ _PATTERNS: dict[str, re.Pattern[str]] = {
     ),
     "tout-public": re.compile(r"\btou[ts]-? ?publics?\b|\bouvert a tou(?:te)?s\b"),
 }
+_DIGIT = re.compile(r"\d")  # every age range holds one
 _AGES = re.compile(
     r"\b(?:des|a partir de|de|entre)\s+(\d{1,2})\s*(?:ans|mois)?\s*(?:a|et|-)\s*(\d{1,2})\s*ans\b"
     r"|\b(\d{1,2})\s*-\s*(\d{1,2})\s*ans\b|\b(?:des|a partir de)\s+(\d{1,2})\s*ans\b"
@@ -62,7 +63,7 @@ def infer_audience(current: Iterable[str], text: str) -> tuple[str, ...]:
     for code, pattern in _PATTERNS.items():
         if pattern.search(folded):
             found.add(code)
-    for m in _AGES.finditer(folded):
+    for m in _AGES.finditer(folded) if _DIGIT.search(folded) else ():
         low = next(int(g) for g in (m.group(1), m.group(3), m.group(5)) if g is not None)
         high = m.group(2) or m.group(4)
         if low < 12:

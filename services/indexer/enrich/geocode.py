@@ -38,7 +38,9 @@ location at the same point with the same precision, the first run's reason is ke
 
 from __future__ import annotations
 
+import bisect
 import difflib
+import math
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -63,6 +65,8 @@ COMPUTED = frozenset({"venue", "street", "commune"})
 GENERIC = frozenset({"salle", "espace"})
 _PARTS = re.compile(r"\s+[-–—|/]\s+|[,;:()\[\]]")
 _CACHE_MAX = 8192
+#: How close a spelling must be to a known venue's (difflib's ratio).
+CLOSE = 0.88
 
 
 def _in_box(box: tuple[float, float, float, float], lat: float, lon: float) -> bool:
@@ -86,6 +90,8 @@ class Geocoder:
             if loose and loose != key:
                 self.venues_loose.setdefault(loose, []).append(venue)
         self._venue_keys = sorted(self.venues, key=len)
+        self._key_lengths = [len(k) for k in self._venue_keys]
+        self._close: dict[str, str | None] = {}
         self.streets: dict[str, Street] = {}
         self.street_names: dict[str, list[Street]] = {}
         for street in reference.streets:
@@ -202,9 +208,9 @@ class Geocoder:
                 if self._city_ok(venue, city):
                     return venue
         for key in keys if fuzzy else ():
-            close = difflib.get_close_matches(key, self._venue_keys, n=1, cutoff=0.88)
-            if close and self._city_ok(self.venues[close[0]], city):
-                return self.venues[close[0]]
+            close = self._close_match(key)
+            if close is not None and self._city_ok(self.venues[close], city):
+                return self.venues[close]
         tokens = " " + " ".join(w for w in words(name) if w not in ARTICLES) + " "
         for key in reversed(self._venue_keys):  # longest first
             if (
@@ -214,6 +220,28 @@ class Geocoder:
                 if self._city_ok(venue, city) and venue.kind != "espace_public":
                     return venue
         return None
+
+    def _close_match(self, key: str) -> str | None:
+        """The known venue key closest to ``key`` in spelling (difflib), memoized: the same
+        name comes with many addresses and towns."""
+        if key not in self._close:
+            if len(self._close) >= _CACHE_MAX:
+                self._close.clear()
+            close = difflib.get_close_matches(key, self._similar_length(key), n=1, cutoff=CLOSE)
+            self._close[key] = close[0] if close else None
+        return self._close[key]
+
+    def _similar_length(self, key: str) -> list[str]:
+        """The venue keys long enough and short enough to be a close spelling of ``key``.
+
+        difflib drops first every candidate whose lengths alone bound the ratio below the
+        cutoff (``real_quick_ratio``: 2·min/(sum)); these bounds keep a few more than that,
+        so the match is the same, for a fraction of the comparisons.
+        """
+        shortest = math.floor(len(key) * CLOSE / (2 - CLOSE))
+        longest = math.ceil(len(key) * (2 - CLOSE) / CLOSE)
+        return self._venue_keys[bisect.bisect_left(self._key_lengths, shortest):
+                                bisect.bisect_right(self._key_lengths, longest)]
 
     def _exact(self, key: str) -> Iterable[Venue]:
         if key in self.venues:

@@ -63,10 +63,26 @@ def _salient(title: str, hits: TextHits) -> list[str]:
 def make_keywords(
     categories: Iterable[str], keywords: Iterable[str], title: str, hits: TextHits
 ) -> tuple[str, ...]:
-    tags = dict.fromkeys(_given(categories))
-    tags.update(dict.fromkeys(_given(keywords)))
-    tags.update(dict.fromkeys(_salient(title, hits)[:MAX_SALIENT]))
+    return _made(_given(categories), _given(keywords), _salient(title, hits))
+
+
+def _made(from_categories: list[str], from_keywords: list[str],
+          salient: list[str]) -> tuple[str, ...]:
+    tags = dict.fromkeys(from_categories)
+    tags.update(dict.fromkeys(from_keywords))
+    tags.update(dict.fromkeys(salient[:MAX_SALIENT]))
     return tuple(list(tags)[:MAX_KEYWORDS])
+
+
+def keywords_and_given(
+    categories: Iterable[str], keywords: Iterable[str], title: str, hits: TextHits
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(:func:`make_keywords`, :func:`source_keywords` of it), reading the text once."""
+    from_categories = _given(categories)
+    salient = _salient(title, hits)
+    made = _made(from_categories, _given(keywords), salient)
+    derived = set(from_categories) | set(salient)
+    return made, tuple(t for t in made if t not in derived)
 
 
 def source_keywords(

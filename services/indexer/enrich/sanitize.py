@@ -134,16 +134,48 @@ class _TextExtractor(HTMLParser):
             self.parts.append(data.replace("\n", " "))
 
 
+#: A tag as :func:`sanitize` writes them (nh3's serializer): lower-case name, attributes
+#: double-quoted (a quoted value may hold ``>``).
+_CLEAN_TAG = re.compile(r'<(/?)([a-z][a-z0-9]*)((?:\s+[a-z-]+="[^"]*")*)\s*(/?)>')
+
+
+def _sanitized_parts(fragment: str) -> list[str] | None:
+    """What :class:`_TextExtractor` collects from ``fragment``, read without HTMLParser when
+    the fragment is made only of tags as :func:`sanitize` writes them and text without
+    ``<`` (no comment, declaration or raw text element); else ``None``."""
+    pieces = _CLEAN_TAG.split(fragment)  # text, then 4 groups per tag, then text...
+    parts: list[str] = []
+    for i in range(0, len(pieces), 5):
+        text = pieces[i]
+        if "<" in text:
+            return None
+        if text:
+            parts.append(html.unescape(text).replace("\n", " "))
+        if i + 1 < len(pieces):
+            closing, tag, self_closing = pieces[i + 1], pieces[i + 2], pieces[i + 4]
+            if tag in DROP_CONTENT:
+                return None
+            if tag in _BLOCKS:
+                if not closing:
+                    parts.append("\n- " if tag == "li" else "\n")
+                if closing or self_closing:
+                    parts.append("\n")
+    return parts
+
+
 def html_to_text(fragment: str) -> str:
     """Plain text of an HTML fragment (one line per block, spaces collapsed)."""
     if not fragment:
         return ""
     if "<" not in fragment and "&" not in fragment:
         return _SPACES.sub(" ", fragment).strip()
-    parser = _TextExtractor()
-    parser.feed(fragment)
-    parser.close()
-    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parser.parts).split("\n"))
+    parts = _sanitized_parts(fragment)
+    if parts is None:
+        parser = _TextExtractor()
+        parser.feed(fragment)
+        parser.close()
+        parts = parser.parts
+    lines = (_SPACES.sub(" ", line).strip() for line in "".join(parts).split("\n"))
     return "\n".join(line for line in lines if line)
 
 

@@ -78,6 +78,10 @@ _PUBLIC = re.compile(
 _PUBLIC_IN_TITLE = re.compile(
     _FOR + _YOUNG + r"(?! (?:et (?:leurs|leur|un|vos) parents?|accompagnes?|de \d))"
 )
+#: Words without which a public pattern cannot match (most texts have none: the pattern,
+#: slow to try at every position, is then not run).
+_PUBLIC_HINTS = ("pour ", "reserve", "destine", "dedie", "destination des ", "special")
+_DIGIT = re.compile(r"\d")
 
 
 def match_terms(stem_seq: Sequence[str]) -> list[LexiconEntry]:
@@ -109,6 +113,8 @@ def age_themes(folded: str) -> list[tuple[str, str]]:
     familles``) gives its theme.
     """
     found = _publics(_PUBLIC, folded)
+    if not _DIGIT.search(folded):  # every range, age and age group holds a number
+        return found
     if "ans" not in folded:  # no age at all (nor "dans"): only age groups (U13)
         return found + [("jeunesse", m.group(0).strip()) for m in _U_CATEGORY.finditer(folded)]
     for m in _RANGE.finditer(folded):
@@ -134,6 +140,8 @@ def _publics(pattern: re.Pattern[str], folded: str) -> list[tuple[str, str]]:
     """(theme, phrase) of the publics stated in words: children (with no age) are
     ``jeunesse`` and ``famille``, like ``jeune public``."""
     found: list[tuple[str, str]] = []
+    if not any(hint in folded for hint in _PUBLIC_HINTS):
+        return found
     for m in pattern.finditer(folded):
         phrase, groups = m.group(0).strip(), m.groupdict()
         if groups.get("seniors"):
