@@ -108,7 +108,7 @@ CREATE TABLE IF NOT EXISTS members (
 );
 CREATE INDEX IF NOT EXISTS members_event ON members(event_id);
 DROP INDEX IF EXISTS members_start;
-CREATE INDEX IF NOT EXISTS members_window ON members(start_ts, id, feat);
+CREATE INDEX IF NOT EXISTS members_window ON members(start_ts);
 CREATE INDEX IF NOT EXISTS members_day ON members(day, all_day);
 CREATE INDEX IF NOT EXISTS members_cluster ON members(cluster_id);
 CREATE TABLE IF NOT EXISTS docs (
