@@ -187,7 +187,7 @@ class DocRows:
                                     doc.get("organizer") or ""])),
             )
             fts.append((rowid, *text))
-            body.append((body_id, rowid, pack_tags(doc_tags(doc)), *text, dumps(doc)))
+            body.append((body_id, rowid, pack_tags(doc), *text, dumps(doc)))
         body.sort()
         conn.executemany(f"INSERT INTO docs_body{BODY_COLUMNS} VALUES (?,?,?,?,?,?,?,?)", body)
         conn.executemany("INSERT INTO docs_geo VALUES (?, ?, ?, ?, ?)", geo)
@@ -230,12 +230,25 @@ DOC_INSERT = ("INSERT INTO docs(rowid, id, event_id, start_ts, end_ts, status, q
               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 
 
-def pack_tags(tags: set[tuple[str, str]]) -> str:
-    """The ``(facet, value)`` pairs of a document as one JSON object, facet -> sorted values
+def pack_tags(doc: dict[str, Any]) -> str:
+    """The tags of a document (:func:`doc_tags`) as one JSON object, facet -> sorted values
     (the ``doc_tags`` view unpacks them with ``json_each``)."""
+    loc = doc.get("location") or {}
     packed: dict[str, list[str]] = {}
-    for facet, value in sorted(tags):
-        packed.setdefault(facet, []).append(value)
+    for facet in TAG_FACETS:
+        values = doc.get(facet)
+        if values:
+            packed[facet] = sorted({str(v) for v in values})
+    sources = doc.get("sources")
+    if sources:
+        packed["sources"] = sorted({s["source_id"] for s in sources})
+    for facet, key in COLUMN_TAGS:
+        if loc.get(key):
+            packed[facet] = [str(loc[key])]
+    if doc.get("organizer"):
+        packed["organizer"] = [str(doc["organizer"])]
+    if loc.get("name"):
+        packed["place"] = [str(loc["name"])]
     return dumps(packed)
 
 

@@ -84,3 +84,47 @@ def test_a_file_of_the_previous_layout_is_rebuilt_from_its_events(
     caplog.clear()
     SqliteStore(path)  # opened again: nothing to rebuild
     assert caplog.records == []
+
+
+def test_packed_tags_are_the_documents_tags() -> None:
+    from shared.model import Location, ThemeTag
+    from shared.store.dedup_merge import merge
+    from shared.store.sqlite_docs import doc_tags, event_docs, pack_tags, unpack_tags
+
+    full = Event.create(
+        source_id="s1", source_uid="u", title="Bal", occurrences=(Occurrence(NOW),),
+        keywords=("bal", "folk", "bal"), themes=(ThemeTag("danse", "r"),),
+        accessibility=("hi", "vi"), audience=("familles",), organizer="Asso",
+        location=Location(name="Salle", quartier="Centre", commune="Rennes"))
+    twin = full.with_(id=full.id + "t", source_id="s2", organizer=None, keywords=("gavotte",))
+    bare = Event.create(source_id="s3", source_uid="v", title="Rien",
+                        occurrences=(Occurrence(NOW),))
+    docs = [*event_docs(full), *event_docs(bare),
+            merge([*event_docs(full), *event_docs(twin)])]
+    for doc in docs:
+        assert sorted(unpack_tags([(7, pack_tags(doc))])) == sorted(
+            (facet, value, 7) for facet, value in doc_tags(doc))
+
+
+def test_reclustering_scores_each_pair_once(tmp_path: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows and ``match`` are symmetric: the walk scored each pair from both ends."""
+    from shared.store import dedup
+
+    scored: list[frozenset[str]] = []
+    real = dedup.match
+
+    def counting(a: dedup.Features, b: dedup.Features) -> float | None:
+        scored.append(frozenset((a.id, b.id)))
+        return real(a, b)
+
+    monkeypatch.setattr(dedup, "match", counting)
+    store = SqliteStore(tmp_path / "s.sqlite")
+    events = [event(i, 3) for i in range(6)]
+    twins = [e.with_(id=e.id + "t", source_id="other", source_uid=e.source_uid + "t")
+             for e in events]
+    store.apply_sync([EventMessage.upsert(e, 1) for e in events])
+    scored.clear()
+    store.apply_sync([EventMessage.upsert(e, 1) for e in twins])
+    assert scored and len(scored) == len(set(scored))
+    assert store.count_sync() == 6  # each twin joined its event
