@@ -8,16 +8,17 @@ Layout
                   filter columns only, so scans and counts stay in few pages). Its
                   ``rowid`` is chronological (``start << 24 | hash``) so date ranges and date order
                   are rowid ranges, which FTS5 can push down into its own rowid order.
-    ``docs_body`` the rest of a canonical document, keyed by insertion order
+    ``docs_body`` the JSON of a canonical document, and ``docs_words`` its tags packed in one
+                  JSON object and its FTS text, both keyed by insertion order
                   (``docs.body_id``), so that a batch appends instead of rewriting a page of
-                  every date it touches: its tags packed in one JSON object, its FTS text, its
-                  JSON.
+                  every date it touches (apart, so that the bitmap index reads the words
+                  without the JSON's pages).
     ``doc_tags``  a view of the packed tags, one row per ``(facet, value, doc_rowid)``:
                   multi-valued facets (theme, keyword, accessibility, audience, source) and the
                   facet columns (quartier, commune, organizer, place). Searches filter and
                   count with the bitmap index, which reads the packed tags.
     ``docs_fts``  FTS5 over accent-folded, French-stemmed text (title, body, place, tags), its
-                  content external: the text of ``docs_body`` (view ``docs_text``).
+                  content external: the text of ``docs_words`` (view ``docs_text``).
     ``docs_geo``  R*Tree of the documents' coordinates (bbox and radius filters).
     ``meta``      ``generation``, bumped by every write: the key of the read caches (counts,
                   facets, terms), valid across processes; ``max_span``, an upper bound of the
@@ -71,10 +72,11 @@ __all__ = ["SqliteStore", "decode_cursor", "doc_rowid", "encode_cursor", "index_
 
 log = logging.getLogger(__name__)
 
-#: 4: tags, FTS text and JSON of a document in one row of ``docs_body`` keyed by insertion
-#: order (``docs.body_id``); ``doc_tags`` a view; the FTS table's content external.
+#: 4: the JSON of a document (``docs_body``) and its packed tags and FTS text (``docs_words``)
+#: keyed by insertion order (``docs.body_id``); ``doc_tags`` a view; the FTS table's content
+#: external.
 LAYOUT_VERSION = 4
-DERIVED = ("docs_fts", "docs_geo", "docs_body", "docs", "members", "changes")
+DERIVED = ("docs_fts", "docs_geo", "docs_words", "docs_body", "docs", "members", "changes")
 #: Views of the derived tables, and tables of older layouts, dropped when the layout changes.
 DERIVED_VIEWS = ("doc_tags", "docs_text")
 SCHEMA = """
@@ -127,23 +129,23 @@ CREATE TABLE IF NOT EXISTS docs (
     lon REAL,
     body_id INTEGER NOT NULL
 );
-CREATE TABLE IF NOT EXISTS docs_body (
+CREATE TABLE IF NOT EXISTS docs_body (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs_words (
     rowid INTEGER PRIMARY KEY,
     doc_rowid INTEGER NOT NULL,
     tags TEXT NOT NULL,
     title TEXT NOT NULL,
     words TEXT NOT NULL,
     place TEXT NOT NULL,
-    labels TEXT NOT NULL,
-    body TEXT NOT NULL
+    labels TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS docs_end ON docs(end_ts);
 CREATE VIEW IF NOT EXISTS doc_tags(facet, value, doc_rowid) AS
     SELECT f.key, v.value, b.doc_rowid
-    FROM docs_body b, json_each(b.tags) f, json_each(f.value) v;
+    FROM docs_words b, json_each(b.tags) f, json_each(f.value) v;
 CREATE VIEW IF NOT EXISTS docs_text(doc_rowid, title, body, place, tags) AS
     SELECT d.rowid, b.title, b.words, b.place, b.labels
-    FROM docs d JOIN docs_body b ON b.rowid = d.body_id;
+    FROM docs d JOIN docs_words b ON b.rowid = d.body_id;
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_geo USING rtree(id, min_lat, max_lat, min_lon, max_lon);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
     title, body, place, tags, content = 'docs_text', content_rowid = 'doc_rowid',

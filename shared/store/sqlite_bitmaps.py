@@ -8,7 +8,7 @@ keeps the same structures over the SQLite store, in the reading process, with ro
 
 * every document gets a dense *slot* (insertion order; never reused);
 * one bitmap of slots per filter value: each ``doc_tags`` pair (theme, keyword, quartier,
-  place, ...; read packed from ``docs_body``), each status and ``is_free`` value, each
+  place, ...; read packed from ``docs_words``), each status and ``is_free`` value, each
   indexed word (the same folded French stems FTS5 indexes; title words apart too, for
   suggestions; and per word the documents holding it at least n times, for BM25), the
   documents that start on a day and those that end on a day;
@@ -325,7 +325,7 @@ class BitmapIndex:
             marks = ",".join("?" * len(chunk))
             bodies = conn.execute(
                 "SELECT b.doc_rowid, b.tags, b.title, b.words, b.place, b.labels FROM docs d"
-                f" JOIN docs_body b ON b.rowid = d.body_id WHERE d.rowid IN ({marks})",
+                f" JOIN docs_words b ON b.rowid = d.body_id WHERE d.rowid IN ({marks})",
                 chunk).fetchall()
             words |= self._load(
                 conn.execute("SELECT rowid, start_ts, end_ts, status, is_free, lat, lon"
@@ -345,8 +345,8 @@ class BitmapIndex:
         self._load(
             conn.execute("SELECT rowid, start_ts, end_ts, status, is_free, lat, lon"
                          " FROM docs ORDER BY rowid"),
-            unpack_tags(conn.execute("SELECT doc_rowid, tags FROM docs_body")),
-            conn.execute("SELECT doc_rowid, title, words, place, labels FROM docs_body"),
+            unpack_tags(conn.execute("SELECT doc_rowid, tags FROM docs_words")),
+            conn.execute("SELECT doc_rowid, title, words, place, labels FROM docs_words"),
             followed=False)
         self.built = self.next_slot
         self._grids()  # made before the query service forks its workers: they share it

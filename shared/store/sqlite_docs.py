@@ -1,5 +1,5 @@
 """Rows of the canonical documents of :mod:`shared.store.sqlite` (``docs``, ``docs_body``,
-``docs_geo``, ``docs_fts``), and the member documents of an event.
+``docs_words``, ``docs_geo``, ``docs_fts``), and the member documents of an event.
 
 Written for speed: an event is turned into a dict once (:func:`event_dict`, without
 :func:`dataclasses.asdict`), and the rows of a batch's documents go to SQLite with one
@@ -145,12 +145,12 @@ class DocRows:
 
     ``docs`` and the FTS index take them in rowid (date) order: FTS5 starts a new segment
     whenever a rowid is not above the previous one (in the order clusters came, every
-    document became a segment of its own, merged again at commit). Everything else a
-    document has (its JSON, its tags packed in one JSON object, its FTS text) is one row of
-    ``docs_body``, keyed by insertion order (``docs.body_id``): a batch appends its rows at
-    the end of the table instead of dirtying a page of every date it touches (a batch of
-    dates spread over a year rewrote most pages of the tag and body tables). The FTS table
-    reads its text there (external content), so the text is stored once."""
+    document became a segment of its own, merged again at commit). The rest of a document
+    (its JSON in ``docs_body``; its tags packed in one JSON object and its FTS text in
+    ``docs_words``) is keyed by insertion order (``docs.body_id``): a batch appends its rows
+    at the end of those tables instead of dirtying a page of every date it touches (a batch
+    of dates spread over a year rewrote most pages of the tag and body tables). The FTS
+    table reads its text in ``docs_words`` (external content), so the text is stored once."""
 
     def __init__(self, conn: sqlite3.Connection, gen: int = 0) -> None:
         self.conn = conn
@@ -173,7 +173,7 @@ class DocRows:
             return
         conn = self.conn
         placed = sorted(zip(self._rowids(), self.docs, strict=True), key=lambda p: p[0])
-        body, geo, fts = [], [], []
+        body, words, geo, fts = [], [], [], []
         for (rowid, body_id), doc in placed:
             loc = doc.get("location") or {}
             self.span = max(self.span, int(doc["end_ts"]) - int(doc["start_ts"]))
@@ -187,9 +187,12 @@ class DocRows:
                                     doc.get("organizer") or ""])),
             )
             fts.append((rowid, *text))
-            body.append((body_id, rowid, pack_tags(doc), *text, dumps(doc)))
+            words.append((body_id, rowid, pack_tags(doc), *text))
+            body.append((body_id, dumps(doc)))
         body.sort()
-        conn.executemany(f"INSERT INTO docs_body{BODY_COLUMNS} VALUES (?,?,?,?,?,?,?,?)", body)
+        words.sort()
+        conn.executemany("INSERT INTO docs_body(rowid, body) VALUES (?, ?)", body)
+        conn.executemany(f"INSERT INTO docs_words{WORDS_COLUMNS} VALUES (?,?,?,?,?,?,?)", words)
         conn.executemany("INSERT INTO docs_geo VALUES (?, ?, ?, ?, ?)", geo)
         conn.executemany(
             "INSERT INTO docs_fts(rowid, title, body, place, tags) VALUES (?, ?, ?, ?, ?)", fts)
@@ -222,9 +225,7 @@ class DocRows:
         return out
 
 
-#: The columns of ``docs_body``, small ones first: a read of the tags or of the text does not
-#: follow the JSON's overflow pages.
-BODY_COLUMNS = "(rowid, doc_rowid, tags, title, words, place, labels, body)"
+WORDS_COLUMNS = "(rowid, doc_rowid, tags, title, words, place, labels)"
 DOC_INSERT = ("INSERT INTO docs(rowid, id, event_id, start_ts, end_ts, status, quartier,"
               " commune, organizer, source_id, is_free, lat, lon, body_id)"
               " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
@@ -277,11 +278,12 @@ def delete_doc(conn: sqlite3.Connection, doc_id: str, gen: int = 0) -> None:
         return
     rowid = row[0]
     conn.execute("INSERT INTO changes(gen, doc_rowid, added) VALUES (?, ?, 0)", (gen, rowid))
-    # the FTS index first: it reads the text to remove from docs_body (external content)
+    # the FTS index first: it reads the text to remove from docs_words (external content)
     conn.execute("DELETE FROM docs_fts WHERE rowid = ?", (rowid,))
     conn.execute("DELETE FROM docs_geo WHERE id = ?", (rowid,))
-    conn.execute("DELETE FROM docs_body WHERE rowid = (SELECT body_id FROM docs WHERE rowid = ?)",
-                 (rowid,))
+    body_id = conn.execute("SELECT body_id FROM docs WHERE rowid = ?", (rowid,)).fetchone()[0]
+    conn.execute("DELETE FROM docs_words WHERE rowid = ?", (body_id,))
+    conn.execute("DELETE FROM docs_body WHERE rowid = ?", (body_id,))
     conn.execute("DELETE FROM docs WHERE rowid = ?", (rowid,))
 
 

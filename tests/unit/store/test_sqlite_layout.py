@@ -32,7 +32,7 @@ def test_a_batch_appends_its_bodies_whatever_their_dates(tmp_path: Path) -> None
     store.apply_sync([EventMessage.upsert(event(100 + i, 1 + i), 1) for i in range(20)])
     conn = store._conn()
     rows = conn.execute("SELECT d.start_ts, d.body_id, b.doc_rowid = d.rowid FROM docs d"
-                        " JOIN docs_body b ON b.rowid = d.body_id ORDER BY d.rowid").fetchall()
+                        " JOIN docs_words b ON b.rowid = d.body_id ORDER BY d.rowid").fetchall()
     assert len(rows) == 40 and all(same for _s, _b, same in rows)
     first = max(body for start, body, _ in rows if start > (NOW + timedelta(days=200)).timestamp())
     assert all(body > first for start, body, _ in rows
