@@ -345,8 +345,12 @@ class BitmapIndex:
         self._load(
             conn.execute("SELECT rowid, start_ts, end_ts, status, is_free, lat, lon"
                          " FROM docs ORDER BY rowid"),
-            unpack_tags(conn.execute("SELECT doc_rowid, tags FROM docs_words")),
-            conn.execute("SELECT doc_rowid, title, words, place, labels FROM docs_words"),
+            # in rowid order, as slots are given (docs_words is in insertion order): each
+            # value's list of slots is then sorted, which the bitmaps are made fastest from
+            unpack_tags(conn.execute("SELECT d.rowid, w.tags FROM docs d JOIN docs_words w"
+                                     " ON w.rowid = d.body_id ORDER BY d.rowid")),
+            conn.execute("SELECT d.rowid, w.title, w.words, w.place, w.labels FROM docs d"
+                         " JOIN docs_words w ON w.rowid = d.body_id ORDER BY d.rowid"),
             followed=False)
         self.built = self.next_slot
         self._grids()  # made before the query service forks its workers: they share it
