@@ -177,7 +177,7 @@ def index(store: SqliteStore, events: list[Event], batch: int, profile: Path | N
         profiler.enable()
     for i in range(0, len(events), batch):
         store.apply_sync([EventMessage.upsert(e, 1) for e in events[i:i + batch]])
-    if profiler:
+    if profiler and profile:
         profiler.disable()
         profiler.dump_stats(profile)
     took, cpu = time.perf_counter() - t0, time.process_time() - cpu0
