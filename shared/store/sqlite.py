@@ -5,13 +5,20 @@ Layout
     ``members``   one row per occurrence document of a source event, with its dedup features and
                   the id of the cluster it belongs to (:mod:`shared.store.dedup`).
     ``docs``      one *canonical* document per cluster, the documents searches return (narrow:
-                  filter columns only, so scans and counts stay in few pages; the JSON is in
-                  ``docs_body``). Its
+                  filter columns only, so scans and counts stay in few pages). Its
                   ``rowid`` is chronological (``start << 24 | hash``) so date ranges and date order
                   are rowid ranges, which FTS5 can push down into its own rowid order.
-    ``doc_tags``  multi-valued facets (theme, keyword, accessibility, audience, source) and the
-                  facet columns (quartier, commune, organizer, place), for filters and counts.
-    ``docs_fts``  FTS5 over accent-folded, French-stemmed text (title, body, place, tags).
+    ``docs_body`` the JSON of a canonical document, and ``docs_words`` its tags packed in one
+                  JSON object and its FTS text, both keyed by insertion order
+                  (``docs.body_id``), so that a batch appends instead of rewriting a page of
+                  every date it touches (apart, so that the bitmap index reads the words
+                  without the JSON's pages).
+    ``doc_tags``  a view of the packed tags, one row per ``(facet, value, doc_rowid)``:
+                  multi-valued facets (theme, keyword, accessibility, audience, source) and the
+                  facet columns (quartier, commune, organizer, place). Searches filter and
+                  count with the bitmap index, which reads the packed tags.
+    ``docs_fts``  FTS5 over accent-folded, French-stemmed text (title, body, place, tags), its
+                  content external: the text of ``docs_words`` (view ``docs_text``).
     ``docs_geo``  R*Tree of the documents' coordinates (bbox and radius filters).
     ``meta``      ``generation``, bumped by every write: the key of the read caches (counts,
                   facets, terms), valid across processes; ``max_span``, an upper bound of the
@@ -35,6 +42,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import sqlite3
 import threading
 from collections import OrderedDict
@@ -62,8 +70,15 @@ from shared.store.sqlite_write import BatchWriter
 
 __all__ = ["SqliteStore", "decode_cursor", "doc_rowid", "encode_cursor", "index_text"]
 
-LAYOUT_VERSION = 3
-DERIVED = ("docs_fts", "doc_tags", "docs_geo", "docs_body", "docs", "members", "changes")
+log = logging.getLogger(__name__)
+
+#: 4: the JSON of a document (``docs_body``) and its packed tags and FTS text (``docs_words``)
+#: keyed by insertion order (``docs.body_id``); ``doc_tags`` a view; the FTS table's content
+#: external.
+LAYOUT_VERSION = 4
+DERIVED = ("docs_fts", "docs_geo", "docs_words", "docs_body", "docs", "members", "changes")
+#: Views of the derived tables, and tables of older layouts, dropped when the layout changes.
+DERIVED_VIEWS = ("doc_tags", "docs_text")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta VALUES ('generation', 0);
@@ -95,7 +110,7 @@ CREATE TABLE IF NOT EXISTS members (
 );
 CREATE INDEX IF NOT EXISTS members_event ON members(event_id);
 DROP INDEX IF EXISTS members_start;
-CREATE INDEX IF NOT EXISTS members_window ON members(start_ts, id, feat);
+CREATE INDEX IF NOT EXISTS members_window ON members(start_ts);
 CREATE INDEX IF NOT EXISTS members_day ON members(day, all_day);
 CREATE INDEX IF NOT EXISTS members_cluster ON members(cluster_id);
 CREATE TABLE IF NOT EXISTS docs (
@@ -111,20 +126,30 @@ CREATE TABLE IF NOT EXISTS docs (
     source_id TEXT NOT NULL,
     is_free INTEGER,
     lat REAL,
-    lon REAL
+    lon REAL,
+    body_id INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS docs_body (rowid INTEGER PRIMARY KEY, body TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS docs_end ON docs(end_ts);
-CREATE TABLE IF NOT EXISTS doc_tags (
-    facet TEXT NOT NULL,
-    value TEXT NOT NULL,
+CREATE TABLE IF NOT EXISTS docs_words (
+    rowid INTEGER PRIMARY KEY,
     doc_rowid INTEGER NOT NULL,
-    PRIMARY KEY (facet, value, doc_rowid)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS doc_tags_row ON doc_tags(doc_rowid, facet, value);
+    tags TEXT NOT NULL,
+    title TEXT NOT NULL,
+    words TEXT NOT NULL,
+    place TEXT NOT NULL,
+    labels TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS docs_end ON docs(end_ts);
+CREATE VIEW IF NOT EXISTS doc_tags(facet, value, doc_rowid) AS
+    SELECT f.key, v.value, b.doc_rowid
+    FROM docs_words b, json_each(b.tags) f, json_each(f.value) v;
+CREATE VIEW IF NOT EXISTS docs_text(doc_rowid, title, body, place, tags) AS
+    SELECT d.rowid, b.title, b.words, b.place, b.labels
+    FROM docs d JOIN docs_words b ON b.rowid = d.body_id;
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_geo USING rtree(id, min_lat, max_lat, min_lon, max_lon);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
-    title, body, place, tags, tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
+    title, body, place, tags, content = 'docs_text', content_rowid = 'doc_rowid',
+    tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3'
 );
 """
 #: Read-cache entries (facets of a filtered set, vocabularies...): the facets of one search
@@ -205,6 +230,15 @@ class SqliteStore:
                 has_log = version >= LAYOUT_VERSION and conn.execute(
                     "SELECT 1 FROM sqlite_master WHERE name = 'changes'").fetchone()
                 if version < LAYOUT_VERSION:
+                    if has_events:
+                        log.warning("%s: index layout %d, this code writes %d: rebuilding the"
+                                    " index from its stored events", self.path, version,
+                                    LAYOUT_VERSION)
+                    for name in DERIVED_VIEWS:
+                        kind = conn.execute("SELECT type FROM sqlite_master WHERE name = ?",
+                                            (name,)).fetchone()
+                        if kind is not None:
+                            conn.execute(f"DROP {kind[0].upper()} {name}")
                     for table in DERIVED:
                         conn.execute(f"DROP TABLE IF EXISTS {table}")
                 for statement in SCHEMA.split(";\n"):
@@ -259,8 +293,11 @@ class SqliteStore:
         conn = self._conn()
         with self._write_lock:
             conn.execute("BEGIN IMMEDIATE")
+            # the FTS index's content is external: emptied with 'delete-all', not row by row
+            conn.execute("INSERT INTO docs_fts(docs_fts) VALUES ('delete-all')")
             for table in (*DERIVED, "events"):
-                conn.execute(f"DELETE FROM {table}")
+                if table != "docs_fts":
+                    conn.execute(f"DELETE FROM {table}")
             conn.execute("UPDATE meta SET value = value + 1 WHERE key = 'generation'")
             conn.execute("UPDATE meta SET value = (SELECT value FROM meta WHERE key ="
                          " 'generation') WHERE key = 'log_from'")
@@ -383,8 +420,9 @@ class SqliteStore:
         if not rowids:
             return []
         found = dict(self._conn().execute(
-            "SELECT rowid, CAST(body AS BLOB) FROM docs_body"
-            f" WHERE rowid IN ({','.join('?' * len(rowids))})", rowids).fetchall())
+            "SELECT d.rowid, CAST(b.body AS BLOB) FROM docs d JOIN docs_body b"
+            f" ON b.rowid = d.body_id WHERE d.rowid IN ({','.join('?' * len(rowids))})",
+            rowids).fetchall())
         return [(found[r], r) for r in rowids if r in found]
 
     async def get(self, doc_id: str) -> dict[str, Any] | None:
@@ -488,8 +526,9 @@ class SqliteStore:
         for i in range(0, len(rowids), 4 * limit):  # the soonest first, until enough
             chunk = rowids[i:i + 4 * limit]
             found = dict(conn.execute(
-                "SELECT rowid, json_extract(body, '$.title') FROM docs_body WHERE rowid IN"
-                f" ({','.join('?' * len(chunk))})", chunk).fetchall())
+                "SELECT d.rowid, json_extract(b.body, '$.title') FROM docs d JOIN docs_body b"
+                f" ON b.rowid = d.body_id WHERE d.rowid IN ({','.join('?' * len(chunk))})",
+                chunk).fetchall())
             out = suggestions.add_titles(out, [found[r] for r in chunk if found.get(r)], limit)
             if len(out) >= limit:
                 break

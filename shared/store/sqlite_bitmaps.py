@@ -8,10 +8,10 @@ keeps the same structures over the SQLite store, in the reading process, with ro
 
 * every document gets a dense *slot* (insertion order; never reused);
 * one bitmap of slots per filter value: each ``doc_tags`` pair (theme, keyword, quartier,
-  place, ...), each status and ``is_free`` value, each indexed word (the same folded French
-  stems FTS5 indexes; title words apart too, for suggestions; and per word the documents
-  holding it at least n times, for BM25), the documents that start on a day and those that
-  end on a day;
+  place, ...; read packed from ``docs_words``), each status and ``is_free`` value, each
+  indexed word (the same folded French stems FTS5 indexes; title words apart too, for
+  suggestions; and per word the documents holding it at least n times, for BM25), the
+  documents that start on a day and those that end on a day;
 * a filtered set is the intersection of those bitmaps (a union for several accepted values or a
   prefix), its size is ``len()``, and each facet count is one ``intersection_cardinality``.
 
@@ -50,6 +50,7 @@ from pyroaring import BitMap
 from shared.memory import release_memory
 from shared.store.base import SearchQuery
 from shared.store.geo_grid import GeoGrid, disc_box
+from shared.store.sqlite_docs import unpack_tags
 from shared.store.sqlite_query import FACETS, KM_PER_DEG, shape_facets
 from shared.store.tag_rows import TagRows
 
@@ -322,13 +323,14 @@ class BitmapIndex:
         for i in range(0, len(added), CHUNK):
             chunk = added[i:i + CHUNK]
             marks = ",".join("?" * len(chunk))
+            bodies = conn.execute(
+                "SELECT b.doc_rowid, b.tags, b.title, b.words, b.place, b.labels FROM docs d"
+                f" JOIN docs_words b ON b.rowid = d.body_id WHERE d.rowid IN ({marks})",
+                chunk).fetchall()
             words |= self._load(
                 conn.execute("SELECT rowid, start_ts, end_ts, status, is_free, lat, lon"
                              f" FROM docs WHERE rowid IN ({marks})", chunk),
-                conn.execute("SELECT facet, value, doc_rowid FROM doc_tags WHERE doc_rowid IN"
-                             f" ({marks})", chunk),
-                conn.execute("SELECT rowid, title, body, place, tags FROM docs_fts"
-                             f" WHERE rowid IN ({marks})", chunk))
+                unpack_tags(bodies), ((r, *text) for r, _tags, *text in bodies))
         return words
 
     def _build(self, conn: sqlite3.Connection) -> None:
@@ -343,8 +345,13 @@ class BitmapIndex:
         self._load(
             conn.execute("SELECT rowid, start_ts, end_ts, status, is_free, lat, lon"
                          " FROM docs ORDER BY rowid"),
-            conn.execute("SELECT facet, value, doc_rowid FROM doc_tags"),
-            conn.execute("SELECT rowid, title, body, place, tags FROM docs_fts"), followed=False)
+            # in rowid order, as slots are given (docs_words is in insertion order): each
+            # value's list of slots is then sorted, which the bitmaps are made fastest from
+            unpack_tags(conn.execute("SELECT d.rowid, w.tags FROM docs d JOIN docs_words w"
+                                     " ON w.rowid = d.body_id ORDER BY d.rowid")),
+            conn.execute("SELECT d.rowid, w.title, w.words, w.place, w.labels FROM docs d"
+                         " JOIN docs_words w ON w.rowid = d.body_id ORDER BY d.rowid"),
+            followed=False)
         self.built = self.next_slot
         self._grids()  # made before the query service forks its workers: they share it
 

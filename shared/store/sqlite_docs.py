@@ -1,5 +1,5 @@
 """Rows of the canonical documents of :mod:`shared.store.sqlite` (``docs``, ``docs_body``,
-``doc_tags``, ``docs_geo``, ``docs_fts``), and the member documents of an event.
+``docs_words``, ``docs_geo``, ``docs_fts``), and the member documents of an event.
 
 Written for speed: an event is turned into a dict once (:func:`event_dict`, without
 :func:`dataclasses.asdict`), and the rows of a batch's documents go to SQLite with one
@@ -141,10 +141,16 @@ def event_docs(event: Event, data: dict[str, Any] | None = None) -> list[dict[st
 
 
 class DocRows:
-    """Canonical documents to insert, written with one ``executemany`` per table, in rowid
-    order: FTS5 starts a new segment whenever a rowid is not above the previous one (in the
-    order clusters come, every document became a segment of its own, merged again at
-    commit: four times the FTS time of a batch), and b-trees fill page after page."""
+    """Canonical documents to insert, written with one ``executemany`` per table.
+
+    ``docs`` and the FTS index take them in rowid (date) order: FTS5 starts a new segment
+    whenever a rowid is not above the previous one (in the order clusters came, every
+    document became a segment of its own, merged again at commit). The rest of a document
+    (its JSON in ``docs_body``; its tags packed in one JSON object and its FTS text in
+    ``docs_words``) is keyed by insertion order (``docs.body_id``): a batch appends its rows
+    at the end of those tables instead of dirtying a page of every date it touches (a batch
+    of dates spread over a year rewrote most pages of the tag and body tables). The FTS
+    table reads its text in ``docs_words`` (external content), so the text is stored once."""
 
     def __init__(self, conn: sqlite3.Connection, gen: int = 0) -> None:
         self.conn = conn
@@ -167,63 +173,102 @@ class DocRows:
             return
         conn = self.conn
         placed = sorted(zip(self._rowids(), self.docs, strict=True), key=lambda p: p[0])
-        body, tags, geo, fts = [], [], [], []
-        for rowid, doc in placed:
+        body, words, geo, fts = [], [], [], []
+        for (rowid, body_id), doc in placed:
             loc = doc.get("location") or {}
             self.span = max(self.span, int(doc["end_ts"]) - int(doc["start_ts"]))
-            body.append((rowid, dumps(doc)))
-            tags += [(f, v, rowid) for f, v in sorted(doc_tags(doc))]
             if loc.get("lat") is not None and loc.get("lon") is not None:
                 geo.append((rowid, loc["lat"], loc["lat"], loc["lon"], loc["lon"]))
-            fts.append((
-                rowid,
+            text = (
                 self.text(doc.get("title")),
                 self.text(doc.get("description_text") or doc.get("description")),
                 self.text(" ".join(str(v) for v in loc.values() if isinstance(v, str))),
                 self.text(" ".join([*doc.get("keywords", ()), *doc.get("categories", ()),
                                     doc.get("organizer") or ""])),
-            ))
-        conn.executemany("INSERT INTO docs_body VALUES (?, ?)", body)
-        conn.executemany("INSERT OR IGNORE INTO doc_tags VALUES (?, ?, ?)", tags)
+            )
+            fts.append((rowid, *text))
+            words.append((body_id, rowid, pack_tags(doc), *text))
+            body.append((body_id, dumps(doc)))
+        body.sort()
+        words.sort()
+        conn.executemany("INSERT INTO docs_body(rowid, body) VALUES (?, ?)", body)
+        conn.executemany(f"INSERT INTO docs_words{WORDS_COLUMNS} VALUES (?,?,?,?,?,?,?)", words)
         conn.executemany("INSERT INTO docs_geo VALUES (?, ?, ?, ?, ?)", geo)
         conn.executemany(
             "INSERT INTO docs_fts(rowid, title, body, place, tags) VALUES (?, ?, ?, ?, ?)", fts)
         conn.executemany("INSERT INTO changes(gen, doc_rowid, added) VALUES (?, ?, 1)",
-                         [(self.gen, row[0]) for row in body])
+                         [(self.gen, row[0]) for row in fts])
         conn.execute("UPDATE meta SET value = MAX(value, ?) WHERE key = 'max_span'", (self.span,))
         self.docs = []
 
-    def _rowids(self) -> list[int]:
-        """Insert the ``docs`` rows of the documents added: their rowids, in the same order.
-        One ``executemany`` in rowid order; when a rowid is taken (a hash collision, in the
-        store or in the batch), the batch's rows are inserted one by one, probing past it."""
+    def _rowids(self) -> list[tuple[int, int]]:
+        """Insert the ``docs`` rows of the documents added: their ``(rowid, body_id)``, in
+        the same order. One ``executemany`` in rowid order, body ids following it; when a
+        rowid is taken (a hash collision, in the store or in the batch), the batch's rows
+        are inserted one by one, probing past it."""
         rows = sorted((doc_rowid(doc), i) for i, doc in enumerate(self.docs))
         conn = self.conn
+        base = conn.execute("SELECT COALESCE(MAX(rowid), 0) + 1 FROM docs_body").fetchone()[0]
         conn.execute("SAVEPOINT doc_rows")
         try:
-            conn.executemany(DOC_INSERT, [_doc_row(r, self.docs[i]) for r, i in rows])
+            conn.executemany(DOC_INSERT, [_doc_row(r, base + k, self.docs[i])
+                                          for k, (r, i) in enumerate(rows)])
         except sqlite3.IntegrityError:
             conn.execute("ROLLBACK TO doc_rows")
             conn.execute("RELEASE doc_rows")
-            return [insert_doc_row(conn, doc) for doc in self.docs]
+            return [(insert_doc_row(conn, doc, base + i), base + i)
+                    for i, doc in enumerate(self.docs)]
         conn.execute("RELEASE doc_rows")
-        out = [0] * len(rows)
-        for rowid, i in rows:
-            out[i] = rowid
+        out = [(0, 0)] * len(rows)
+        for k, (rowid, i) in enumerate(rows):
+            out[i] = (rowid, base + k)
         return out
 
 
+WORDS_COLUMNS = "(rowid, doc_rowid, tags, title, words, place, labels)"
 DOC_INSERT = ("INSERT INTO docs(rowid, id, event_id, start_ts, end_ts, status, quartier,"
-              " commune, organizer, source_id, is_free, lat, lon)"
-              " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)")
+              " commune, organizer, source_id, is_free, lat, lon, body_id)"
+              " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
 
 
-def _doc_row(rowid: int, doc: dict[str, Any]) -> tuple[Any, ...]:
+def pack_tags(doc: dict[str, Any]) -> str:
+    """The tags of a document (:func:`doc_tags`) as one JSON object, facet -> sorted values
+    (the ``doc_tags`` view unpacks them with ``json_each``)."""
+    loc = doc.get("location") or {}
+    packed: dict[str, list[str]] = {}
+    for facet in TAG_FACETS:
+        values = doc.get(facet)
+        if values:
+            packed[facet] = sorted({str(v) for v in values})
+    sources = doc.get("sources")
+    if sources:
+        packed["sources"] = sorted({s["source_id"] for s in sources})
+    for facet, key in COLUMN_TAGS:
+        if loc.get(key):
+            packed[facet] = [str(loc[key])]
+    if doc.get("organizer"):
+        packed["organizer"] = [str(doc["organizer"])]
+    if loc.get("name"):
+        packed["place"] = [str(loc["name"])]
+    return dumps(packed)
+
+
+def unpack_tags(rows: Any) -> Any:
+    """``(facet, value, doc_rowid)`` of rows ``(doc_rowid, packed tags, ...)``."""
+    loads = orjson.loads
+    for row in rows:
+        rowid = row[0]
+        for facet, values in loads(row[1]).items():
+            for value in values:
+                yield facet, value, rowid
+
+
+def _doc_row(rowid: int, body_id: int, doc: dict[str, Any]) -> tuple[Any, ...]:
     loc = doc.get("location") or {}
     return (rowid, doc["id"], doc["event_id"], doc["start_ts"], doc["end_ts"], doc["status"],
             loc.get("quartier"), loc.get("commune"), doc.get("organizer"), doc["source_id"],
             None if doc.get("is_free") is None else int(doc["is_free"]),
-            loc.get("lat"), loc.get("lon"))
+            loc.get("lat"), loc.get("lon"), body_id)
 
 
 def delete_doc(conn: sqlite3.Connection, doc_id: str, gen: int = 0) -> None:
@@ -233,10 +278,12 @@ def delete_doc(conn: sqlite3.Connection, doc_id: str, gen: int = 0) -> None:
         return
     rowid = row[0]
     conn.execute("INSERT INTO changes(gen, doc_rowid, added) VALUES (?, ?, 0)", (gen, rowid))
+    # the FTS index first: it reads the text to remove from docs_words (external content)
     conn.execute("DELETE FROM docs_fts WHERE rowid = ?", (rowid,))
-    conn.execute("DELETE FROM doc_tags WHERE doc_rowid = ?", (rowid,))
     conn.execute("DELETE FROM docs_geo WHERE id = ?", (rowid,))
-    conn.execute("DELETE FROM docs_body WHERE rowid = ?", (rowid,))
+    body_id = conn.execute("SELECT body_id FROM docs WHERE rowid = ?", (rowid,)).fetchone()[0]
+    conn.execute("DELETE FROM docs_words WHERE rowid = ?", (body_id,))
+    conn.execute("DELETE FROM docs_body WHERE rowid = ?", (body_id,))
     conn.execute("DELETE FROM docs WHERE rowid = ?", (rowid,))
 
 
@@ -246,13 +293,13 @@ def insert_doc(conn: sqlite3.Connection, doc: dict[str, Any], gen: int = 0) -> N
     rows.flush()
 
 
-def insert_doc_row(conn: sqlite3.Connection, doc: dict[str, Any]) -> int:
+def insert_doc_row(conn: sqlite3.Connection, doc: dict[str, Any], body_id: int) -> int:
     """Insert the ``docs`` row of ``doc`` (probing past rowid collisions); its rowid."""
     probe = 0
     while True:
         rowid = doc_rowid(doc, probe)
         try:
-            conn.execute(DOC_INSERT, _doc_row(rowid, doc))
+            conn.execute(DOC_INSERT, _doc_row(rowid, body_id, doc))
             return rowid
         except sqlite3.IntegrityError:
             if conn.execute("SELECT 1 FROM docs WHERE id = ?", (doc["id"],)).fetchone():

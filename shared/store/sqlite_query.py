@@ -22,7 +22,7 @@ from shared.store.geo_grid import disc_box
 
 HASH_BITS = 24
 #: The JSON of document ``d`` (kept out of ``docs`` so that scans stay narrow).
-BODY = "(SELECT body FROM docs_body WHERE rowid = d.rowid)"
+BODY = "(SELECT body FROM docs_body WHERE rowid = d.body_id)"
 KM_PER_DEG = 111.32
 
 # How each multi-valued facet combines several requested values.

@@ -170,18 +170,23 @@ class BatchWriter:
         if cached is not None:
             return cached
         w = dedup.WINDOW_S
+        # UNION ALL, the duplicates dropped here: UNION sorted every (id, features JSON) row
+        # of both windows in a temporary b-tree to drop them
         sql = ("SELECT id, feat FROM members WHERE start_ts BETWEEN ? AND ?"
-               " UNION SELECT id, feat FROM members WHERE day = ?")
+               " UNION ALL SELECT id, feat FROM members WHERE day = ?")
         params: list[Any] = [start_ts - w, start_ts + w, day]
         if not all_day:
             sql += " AND all_day = 1"
-        out = []
+        found: dict[str, dedup.Features] = {}
         feats = self.feats
         for mid, raw in self.conn.execute(sql, params):
+            if mid in found:
+                continue
             feat = feats.get(mid)
             if feat is None:
                 feat = feats[mid] = _stored_features(raw)
-            out.append(feat)
+            found[mid] = feat
+        out = list(found.values())
         self._seen[key] = out
         return out
     def _recluster(self) -> None:
@@ -196,10 +201,14 @@ class BatchWriter:
                     reached[feat.id] = feat
                     queue.append(feat)
         pairs: set[tuple[float, str, str]] = set()
+        # Windows are symmetric (b is in a's window when a is in b's) and so is match(): a
+        # pair was scored when the first of its two members was walked (half the matches).
+        done: set[str] = set()
         while queue:
             node = queue.popleft()
+            done.add(node.id)
             for other in self._candidates(node.start_ts, node.day, node.all_day):
-                if other.id == node.id:
+                if other.id in done:
                     continue
                 score = dedup.match(node, other)
                 if score is None:
