@@ -17,6 +17,8 @@ from shared.store.board_base import MAX_LIMIT
 TEXT = {"type": "string"}
 NULLABLE = {"type": ["string", "null"]}
 STRINGS = {"type": "array", "items": TEXT}
+#: An ISO date, or nothing (an empty field of the search form means no bound).
+DAY = {"type": "string", "pattern": r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$"}
 POST = {
     "type": "object",
     "required": ["id", "type", "title", "state"],
@@ -54,10 +56,9 @@ def parameters() -> list[dict[str, Any]]:
         listed("theme", "The association's themes (/v1/themes)"),
         param("association", "Only the posts of this association (its id).",
               {"type": "string", "maxLength": 200}),
-        param("from", "Posts whose period meets [from, to] (ISO date).",
-              {"type": "string", "format": "date"}),
-        param("to", "End of the period (ISO date, not before from).",
-              {"type": "string", "format": "date"}),
+        param("from", "Posts whose period meets [from, to] (ISO date; empty: no bound, as a "
+              "form sends it).", DAY),
+        param("to", "End of the period (ISO date, not before from; empty: no bound).", DAY),
         param("sort", "relevance (default), recent or soonest.",
               {"type": "string", "enum": list(SORTS)}),
         param("facets", "Add facet counts.", {"type": "boolean"}),
