@@ -37,14 +37,14 @@ def info_page(template: str):  # type: ignore[no-untyped-def]
 #: The hub's entries: (page, title, what it is), in the order the workshop asked for them.
 HUB = (
     ("/competences", "Compétences partagées",
-     "Une association prête le savoir-faire d’un·e bénévole ou de son équipe, une autre "
-     "dit ce qui lui manque. Les étudiant·es y cherchent aussi un projet."),
+     "Les associations prêtent leurs compétences, disent ce qui leur manque et proposent "
+     "des projets aux étudiant·es ; les étudiant·es y disent ce qu’elles et ils cherchent."),
     ("/salles", "Salles et locaux à louer",
      "Les salles que des associations et la Ville mettent à disposition, leurs tarifs et "
      "leurs créneaux libres, et la demande de réservation."),
     ("/candidatures", "Candidatures communes",
      "Répondre à plusieurs à un appel à projets : les candidatures ouvertes qui "
-     "cherchent des partenaires."),
+     "cherchent des partenaires, et celle que votre association peut monter."),
     ("/reseau", "Le réseau des associations",
      "Qui travaille avec qui : les liens que les associations déclarent entre elles, "
      "sur une carte et en liste."),
