@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from services.network.model import KINDS
+from services.query.exports.csv import safe
 
 
 def graph(docs: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
@@ -65,17 +66,18 @@ EDGE_COLUMNS = ("source", "target", "source_name", "target_name", "kind", "kind_
 
 
 def edges_csv(g: Mapping[str, Any]) -> str:
-    """The edges as CSV (``Source``/``Target`` first, as Gephi's import expects)."""
+    """The edges as CSV (``Source``/``Target`` first, as Gephi's import expects); a text
+    cell a spreadsheet would read as a formula is prefixed with an apostrophe."""
     names = {n["id"]: n["name"] for n in g["nodes"]}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["Source", "Target", "Source name", "Target name", "Kind", "Label",
                      "Type", "Since", "Note", "Id"])
     for e in g["edges"]:
-        writer.writerow([e["source"], e["target"], names.get(e["source"], ""),
-                         names.get(e["target"], ""), e["kind"], e["kind_label"],
+        writer.writerow([e["source"], e["target"], safe(str(names.get(e["source"], ""))),
+                         safe(str(names.get(e["target"], ""))), e["kind"], e["kind_label"],
                          "Directed" if e["directed"] else "Undirected", e["since"] or "",
-                         e["note"] or "", e["id"]])
+                         safe(str(e["note"] or "")), e["id"]])
     return out.getvalue()
 
 

@@ -57,3 +57,12 @@ def test_the_list_says_each_association_s_links_from_its_side() -> None:
     assert [(x["label"], x["other"]["id"]) for x in rows["velo-solidaire"]["links"]] == [
         ("membre de", "fede-velo"), ("partenariat", "jardins-blosne")]
     assert [x["label"] for x in rows["fede-velo"]["links"]] == ["a pour membre"]
+
+
+def test_the_csv_of_edges_does_not_let_a_note_or_a_name_run_as_a_formula() -> None:
+    evil = End("evil", "=HYPERLINK(\"http://x\")", "", "Rennes")
+    rows = list(csv.DictReader(io.StringIO(edges_csv(graph(
+        [doc(VELO, evil, "partnership", "=cmd|' /C calc'!A0")])))))
+    assert rows[0]["Note"] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["Target name"] == "'=HYPERLINK(\"http://x\")" or (
+        rows[0]["Source name"] == "'=HYPERLINK(\"http://x\")")
