@@ -144,8 +144,7 @@ def _url(request: web.Request, application: Application) -> str:
 async def application_page(request: web.Request, *, errors: dict[str, str] | None = None,
                            status: int = 200, values: dict[str, Any] | None = None
                            ) -> web.Response:
-    application = await _application(request)
-    partners = await store(request).partners(application.id)
+    application, partners = await store(request).with_partners(await _application(request))
     mine = await my_associations(request)
     person = person_of(request)
     lead = person is not None and (person.operator

@@ -125,9 +125,10 @@ async def get_application(request: web.Request) -> web.Response:
     if found is None:
         raise ApiError(404, "no such application", code="application_not_found",
                        details={"id": request.match_info["id"]})
-    partners = [{"id": p.association, "name": p.name}
-                for p in await applications.partners(found.id) if p.state == PARTNER_ACCEPTED]
-    return web.json_response({"item": {**found.public(), "partners": partners}})
+    application, partners = await applications.with_partners(found)
+    listed = [{"id": p.association, "name": p.name} for p in partners
+              if p.state == PARTNER_ACCEPTED]
+    return web.json_response({"item": {**application.public(), "partners": listed}})
 
 
 async def list_page(request: web.Request) -> web.Response:

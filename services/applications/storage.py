@@ -60,6 +60,33 @@ class Applications:
         return sorted((Partner.from_record(e.record) for e in entries),
                       key=lambda p: (p.created, p.association))
 
+    async def with_partners(self, application: Application
+                            ) -> tuple[Application, list[Partner]]:
+        """The application and its partners, its public list of partners repaired when it
+        disagrees with their records (a process that stopped between a decision's two
+        writes left an accepted partner off the list, or a partner who left on it). The
+        application is read first: a partner it lists was accepted before the partners are
+        read, so only a decision in flight (which writes the same) can disagree on a
+        sound list."""
+        app_id = application.id
+        partners = await self.partners(app_id)
+        accepted = {p.association: p.name for p in partners if p.accepted}
+        if set(accepted) == set(application.partner_ids()):
+            return application, partners
+
+        def change(record: dict[str, Any]) -> dict[str, Any]:
+            listed = [p for p in record.get("partners") or [] if p.get("id") in accepted]
+            there = {p.get("id") for p in listed}
+            listed += [{"id": aid, "name": name} for aid, name in accepted.items()
+                       if aid not in there]
+            if listed == (record.get("partners") or []):
+                return record
+            return {**record, "partners": listed, "updated": now_iso()}
+
+        entry = await self.records.update(self.subject(app_id), change, actor="maillage",
+                                          reason="partners repaired")
+        return Application.from_record(entry.record), partners
+
     async def partner(self, app_id: str, aid: str) -> Partner | None:
         entry = await self.records.get(self.partner_subject(app_id, aid))
         return Partner.from_record(entry.record) if entry is not None else None

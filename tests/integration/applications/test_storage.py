@@ -111,3 +111,22 @@ async def test_two_items_ticked_at_once_are_both_ticked(bus: Bus) -> None:
     await asyncio.gather(*(checklist.change(records, application.id, "done", actor="p_x",
                                             item=i) for i in ids))
     assert [i["done"] for i in await checklist.items(records, application.id)] == [True] * 3
+
+
+async def test_a_stop_between_a_decision_s_two_writes_is_repaired_on_read(bus: Bus) -> None:
+    stores, applications, application = await opened(bus)
+    for aid in ("a", "b"):
+        await applications.ask(application, aid, aid.upper(), "Bonjour", actor=f"p_{aid}")
+    await applications.decide(application.id, "b", True, side="lead", actor="p_lead")
+    # the first write of accepting "a", then a stop before the application's list; and
+    # "b" leaving, with a stop before it is taken off the list
+    await stores.records.update(applications.partner_subject(application.id, "a"),
+                                lambda r: {**r, "state": PARTNER_ACCEPTED}, actor="p_lead")
+    await stores.records.update(applications.partner_subject(application.id, "b"),
+                                lambda r: {**r, "state": "withdrawn"}, actor="p_b")
+    before = await applications.get(application.id)
+    assert before is not None and before.partner_ids() == ("b",)
+    repaired, _ = await applications.with_partners(before)
+    assert repaired.partner_ids() == ("a",)
+    stored = await applications.get(application.id)
+    assert stored is not None and stored.partners == ({"id": "a", "name": "A"},)
