@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any
 
 from services.network.model import KINDS, MAX_NOTE
+from shared.clean import xml_text
 from shared.errors import InvalidInput
 
 SINCE = re.compile(r"(\d{4})(?:-(\d{2}))?")
@@ -53,7 +54,9 @@ def declaration(data: Mapping[str, Any], *, today: date | None = None) -> Declar
     ``kind``, ``note``, ``since``."""
     errors: dict[str, str] = {}
     source, target, kind = _text(data, "source"), _text(data, "target"), _text(data, "kind")
-    note = str(data.get("note") or "").strip() if isinstance(data.get("note"), str) else ""
+    raw_note = data.get("note")
+    # no control character nor lone surrogate: the note is shown in pages, GeoJSON and CSV
+    note = xml_text(raw_note).strip() if isinstance(raw_note, str) else ""
     if not AID.fullmatch(source):
         errors["source"] = "Choisissez l’association au nom de laquelle vous déclarez ce lien."
     if not AID.fullmatch(target):

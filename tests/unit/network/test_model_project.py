@@ -149,3 +149,9 @@ def test_a_malformed_record_is_refused_so_the_consumer_dead_letters_it(record: d
     entry = Entry("maillage.rec.network.a.b.events", 3, "update", record)
     with pytest.raises((KeyError, TypeError, ValueError)):
         project(entry, None)
+
+
+def test_a_note_keeps_no_control_character_nor_lone_surrogate() -> None:
+    found = declaration({"source": "velo", "target": "jardins", "kind": "partnership",
+                         "note": "Ateliers\x00 vélo\x1b[31m\ud800 ensemble\x7f\n\tle samedi"})
+    assert found.note == "Ateliers vélo[31m ensemble\x7f\n\tle samedi"
