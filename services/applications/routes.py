@@ -20,7 +20,7 @@ from aiohttp import web
 from multidict import MultiMapping
 
 from services.accounts.web import page, site
-from services.applications.model import APPLICATION, PARTNER_ACCEPTED, STATE_LABELS
+from services.applications.model import APPLICATION, PARTNER_ACCEPTED, STATE_LABELS, STATES
 from services.applications.storage import Applications
 from services.applications.validate import PARIS, QUARTIERS
 from services.query.errors import ApiError
@@ -36,6 +36,10 @@ from shared.taxonomy import THEME_BY_CODE, theme_label
 
 FACETS = ("call", "theme", "quartier", "state", "seeking")
 PARAMS = frozenset({"q", "limit", "cursor", "facets", "from", "to", *FACETS})
+#: The values a facet can have (a value outside them is a bad parameter, not "none found").
+KNOWN: dict[str, frozenset[str]] = {"state": frozenset(STATES),
+                                    "theme": frozenset(THEME_BY_CODE),
+                                    "quartier": frozenset(QUARTIERS)}
 #: The page's parameter names (French), and the facet each filters.
 PAGE_FACETS = {"appel": "call", "theme": "theme", "quartier": "quartier", "etat": "state"}
 
@@ -47,6 +51,9 @@ def query_of(params: MultiMapping[str], *, names: dict[str, str] | None = None,
     facets: dict[str, tuple[str, ...]] = {}
     for name, facet in names.items():
         values = tuple(v for v in params.getall(name, []) if v)
+        known = KNOWN.get(facet)
+        if known is not None and any(v not in known for v in values):
+            raise ValueError(name)
         if values:
             facets[facet] = values
     wanted = params.get(seeking, "")

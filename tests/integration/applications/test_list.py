@@ -65,7 +65,8 @@ async def test_a_period_finds_what_is_open_then(site: Site, browser: Any) -> Non
 
 
 @pytest.mark.parametrize("query", ["sort=x", "seeking=maybe", "limit=0", "cursor=abc",
-                                   "from=demain", "to=2099-01-01T00:00:00"])
+                                   "from=demain", "to=2099-01-01T00:00:00", "state=bogus",
+                                   "theme=pas-un-theme", "quartier=Montmartre"])
 async def test_a_bad_parameter_is_a_400_in_the_one_error_shape(site: Site, browser: Any,
                                                                query: str) -> None:
     status, body = await get(site, browser, f"/v1/applications?{query}")
