@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from shared.clean import xml_text
 from shared.errors import InvalidInput
 from shared.records import Records
 
@@ -35,7 +36,7 @@ async def change(records: Records, app_id: str, action: str, *, actor: str, item
     item ``item``. An item someone else removed meanwhile is left as it is."""
     if action not in ACTIONS:
         raise InvalidInput({"action": "Action inconnue."})
-    text = " ".join(text.split())
+    text = " ".join(xml_text(text).split())  # no control character: it is shown in a page
     if action == "add" and not (0 < len(text) <= MAX_TEXT):
         raise InvalidInput({"piece": f"Décrivez la pièce en au plus {MAX_TEXT} caractères."})
     new_id = secrets.token_hex(4)

@@ -130,3 +130,16 @@ async def test_a_stop_between_a_decision_s_two_writes_is_repaired_on_read(bus: B
     assert repaired.partner_ids() == ("a",)
     stored = await applications.get(application.id)
     assert stored is not None and stored.partners == ({"id": "a", "name": "A"},)
+
+
+async def test_a_checklist_item_keeps_no_control_character(bus: Bus) -> None:
+    from services.applications import checklist
+
+    stores, _, application = await opened(bus)
+    await checklist.change(stores.records, application.id, "add", actor="p_lead",
+                           text="Budget\x00 prévisionnel\x1b[2J")
+    items = await checklist.items(stores.records, application.id)
+    assert [i["text"] for i in items] == ["Budget prévisionnel[2J"]
+    with pytest.raises(InvalidInput):  # nothing left once the controls are dropped
+        await checklist.change(stores.records, application.id, "add", actor="p_lead",
+                               text="\x00\x01")
