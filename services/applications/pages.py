@@ -329,6 +329,8 @@ async def answer(request: web.Request) -> web.Response:
     except (NotFound, Conflict):
         return await application_page(request, status=409, errors={
             "partners": "Cette invitation a déjà été traitée."})
+    except InvalidInput as exc:
+        return await application_page(request, status=422, errors=exc.errors)
     raise redirect(f"/candidatures/{application.id}?fait="
                    + ("partenaire" if partner.accepted else "declinee"))
 

@@ -199,7 +199,15 @@ class Applications:
                      actor: str) -> Partner:
         """The lead (``side="lead"``) decides a request, the invited association
         (``side="partner"``) its invitation. :class:`Conflict` when it was decided already
-        (by someone else, just now), :class:`NotFound` when there is nothing to decide."""
+        (by someone else, just now), :class:`NotFound` when there is nothing to decide,
+        :class:`InvalidInput` when accepting into an application no longer open to partners
+        (formed teams only change before it is submitted; declining is always possible)."""
+        if accept:
+            application = await self.get(app_id)
+            if application is not None and not application.open:
+                raise InvalidInput({"partners": "Cette candidature n’accueille plus de "
+                                                "partenaires."})
+
         def change(current: dict[str, Any]) -> dict[str, Any]:
             if DECIDES.get(str(current.get("state"))) != side:
                 raise Conflict("decided already")

@@ -143,3 +143,20 @@ async def test_a_checklist_item_keeps_no_control_character(bus: Bus) -> None:
     with pytest.raises(InvalidInput):  # nothing left once the controls are dropped
         await checklist.change(stores.records, application.id, "add", actor="p_lead",
                                text="\x00\x01")
+
+
+async def test_a_pending_partner_is_not_accepted_once_the_application_is_closed(
+        bus: Bus) -> None:
+    _, applications, application = await opened(bus)
+    await applications.ask(application, "a", "A", "Bonjour", actor="p_a")
+    await applications.invite(application, "b", "B", actor="p_lead")
+    for state in ("formed", "submitted"):
+        await applications.set_state(application.id, state, actor="p_lead")
+    with pytest.raises(InvalidInput):
+        await applications.decide(application.id, "a", True, side="lead", actor="p_lead")
+    with pytest.raises(InvalidInput):
+        await applications.decide(application.id, "b", True, side="partner", actor="p_b")
+    declined = await applications.decide(application.id, "a", False, side="lead",
+                                         actor="p_lead")
+    stored = await applications.get(application.id)
+    assert declined.state == "declined" and stored is not None and stored.partners == ()
