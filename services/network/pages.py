@@ -168,6 +168,8 @@ async def declare(request: web.Request) -> web.Response:
         link = await links_store(request).declare(
             wanted, await end_of(request, own[wanted.source]), await end_of(request, target),
             actor=session.person.id)
+    except InvalidInput as exc:
+        return await declare_form(request, values=values, status=422, errors=exc.errors)
     except Conflict:
         return await declare_form(request, values=values, status=409, errors={
             "kind": "Ce lien est déjà déclaré entre ces deux associations (proposé ou "

@@ -25,6 +25,7 @@ from services.associations.project import themes
 from services.network.model import (
     CONFIRMED,
     DECLINED,
+    DIRECTED,
     ENDED,
     LIVE,
     NETWORK,
@@ -36,6 +37,7 @@ from services.network.model import (
     parse_id,
 )
 from services.network.validate import Declaration
+from shared.errors import InvalidInput
 from shared.records import Conflict, NotFound, now_iso, token
 
 
@@ -86,6 +88,15 @@ class Links:
         """``source`` declares the link; see the module's documentation for the rules."""
         kind = declaration.kind
         lid = link_id(source.id, target.id, kind)
+        if kind in DIRECTED:
+            # one way only: "a member of b" and "b member of a" cannot both hold (a check
+            # on the other subject, not one write: two declared at the same instant can
+            # both pass, and either side can end one)
+            reverse = await self.get(link_id(target.id, source.id, kind))
+            if reverse is not None and reverse.state in LIVE:
+                raise InvalidInput({"kind": f"{target.name} est déjà déclarée membre de "
+                                            f"{source.name} : l’inverse ne peut pas "
+                                            "être vrai aussi."})
         a_id, _ = link_ends(source.id, target.id, kind)
         a, b = (source, target) if a_id == source.id else (target, source)
         now = now_iso()

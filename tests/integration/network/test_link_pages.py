@@ -127,3 +127,19 @@ async def test_a_person_s_export_holds_the_links_they_wrote(site: Site, browser)
     exported = await stores.people.export(person.id)
     assert [r["id"] for r in exported["network_links"]] == [
         "jardins-blosne.velo-solidaire.partnership"]
+
+
+async def test_the_reverse_of_a_membership_is_refused_next_to_the_field(site: Site,
+                                                                         browser) -> None:
+    camille = await member_of(site, browser, "velo-solidaire", "camille@velo-solidaire.test")
+    noa = await member_of(site, browser, "jardins-blosne", "noa@jardins-blosne.test")
+    resp = await camille.post("/reseau/declarer", {
+        "source": "velo-solidaire", "target": "jardins-blosne", "kind": "member"},
+        token_from="/reseau/declarer")
+    assert resp.status == 200
+    resp = await noa.post("/reseau/declarer", {
+        "source": "jardins-blosne", "target": "velo-solidaire", "kind": "member"},
+        token_from="/reseau/declarer")
+    html = await resp.text()
+    assert resp.status == 422 and 'id="f-kind-erreur"' in html
+    assert "l’inverse ne peut pas être vrai aussi" in html

@@ -98,3 +98,15 @@ async def test_an_association_s_links_are_found_from_either_side(links: Links) -
     found = await links.of_association(VELO.id)
     assert sorted(link.kind for link in found) == ["member", "partnership"]
     assert all(link.involves(VELO.id) for link in found)
+
+
+async def test_two_associations_are_not_each_a_member_of_the_other(links: Links) -> None:
+    from shared.errors import InvalidInput
+
+    member = await links.declare(declared(VELO, CHOEUR, "member"), VELO, CHOEUR, actor="p_a")
+    with pytest.raises(InvalidInput) as raised:
+        await links.declare(declared(CHOEUR, VELO, "member"), CHOEUR, VELO, actor="p_c")
+    assert "membre" in raised.value.errors["kind"]
+    await links.end(member.id, VELO.id, actor="p_a")  # once ended, the other way is free
+    other = await links.declare(declared(CHOEUR, VELO, "member"), CHOEUR, VELO, actor="p_c")
+    assert other.state == PROPOSED
