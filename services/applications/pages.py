@@ -124,6 +124,14 @@ async def _admins(request: web.Request, aid: str) -> set[str]:
     return {m.person for m in await directory(request).members(aid) if m.admin}
 
 
+async def _lead_people(request: web.Request, application: Application) -> set[str]:
+    """Who hears for the lead: its admins, and who opened the application while they are
+    still a member of it (someone who left reads no more of its requests)."""
+    members = await directory(request).members(application.lead)
+    return {m.person for m in members
+            if m.admin or (m.active and m.person == application.opened_by)}
+
+
 async def notify(request: web.Request, pids: set[str], subject: str, text: str) -> None:
     """Mail each person (their address is read here, never shown to anyone)."""
     state = site(request)
@@ -255,8 +263,8 @@ async def ask(request: web.Request) -> web.Response:
         return await application_page(request, errors=exc.errors, status=422,
                                       values=dict(form))
     if partner.state == REQUESTED:
-        await notify(request, await _admins(request, application.lead)
-                     | {application.opened_by}, "Demande de partenariat\u00a0: "
+        await notify(request, await _lead_people(request, application),
+                     "Demande de partenariat\u00a0: "
                      + application.title,
                      f"{association.name} demande à rejoindre la candidature commune "
                      f"« {application.title} ».\n\nSon message :\n{message}\n\n"
@@ -347,7 +355,7 @@ async def leave(request: web.Request) -> web.Response:
     except (NotFound, Conflict):
         return await application_page(request, status=409, errors={
             "partners": "Votre association ne fait pas (ou plus) partie de la candidature."})
-    await notify(request, await _admins(request, application.lead) | {application.opened_by},
+    await notify(request, await _lead_people(request, application),
                  f"{association.name} quitte la candidature : {application.title}",
                  f"{association.name} ne fait plus partie de la candidature commune "
                  f"« {application.title} ».\n\n{_url(request, application)}\n")

@@ -1,7 +1,8 @@
 """The reminder a week before an application's deadline: the lead's admins, the person who
-opened it and the admins of each partner get one mail (the outbox), once, however many
-replicas of the site run this loop: each reminder is a claim in KV (``claims``,
-``application-reminder`` of the application and its deadline) that only one replica wins.
+opened it (while a member of the lead) and the admins of each partner get one mail (the
+outbox), once, however many replicas of the site run this loop: each reminder is a claim in
+KV (``claims``, ``application-reminder`` of the application and its deadline) that only one
+replica wins.
 
 The loop (:func:`run`) reads the applications closing within the coming days from the board
 (a period query) every :data:`EVERY_S` seconds; :func:`due` picks those whose deadline is
@@ -53,11 +54,16 @@ async def remind(state: Site, docs: Iterable[dict[str, Any]], *, replica: str,
         if not await stores.claims.take(CLAIM, f"{doc['id']}@{doc['deadline']}", replica):
             continue
         pids: set[str] = set()
+        lead_members: set[str] = set()
         for aid in [doc["lead"], *(p["id"] for p in doc.get("partners") or [])]:
-            pids |= {m.person for m in await associations.members(aid) if m.admin}
+            members = await associations.members(aid)
+            pids |= {m.person for m in members if m.admin}
+            if aid == doc["lead"]:
+                lead_members = {m.person for m in members if m.active}
         record = await stores.records.get(stores.records.subject(APPLICATION, doc["id"]))
-        if record is not None and record.record.get("opened_by"):
-            pids.add(str(record.record["opened_by"]))
+        opener = str(record.record.get("opened_by") or "") if record is not None else ""
+        if opener in lead_members:  # who opened it, while still a member of the lead
+            pids.add(opener)
         for pid in sorted(pids):
             person = await stores.people.get(pid)
             if person is not None:

@@ -187,3 +187,34 @@ async def test_a_partner_leaves_and_the_lead_is_told(site: Site, browser) -> Non
     resp = await other.post(f"{page}/quitter", {"association": "jardins-blosne"},
                             token_from=page)
     assert resp.status == 409
+
+
+async def test_who_opened_it_and_left_the_lead_is_mailed_no_more(site: Site, browser) -> None:
+    from services.accounts import SITE
+    from services.applications.storage import Applications
+    from services.associations.model import ADMIN
+    from services.associations.storage import Associations
+
+    lead = await member_of(site, browser, "camille@velo-solidaire.test", "velo-solidaire")
+    app_id = await open_one(lead)
+    stores = site.app[SITE].ready()
+    application = await Applications(stores).get(app_id)
+    assert application is not None
+    directory = Associations(stores)
+    await directory.decide_member("velo-solidaire", application.opened_by, "remove",
+                                  actor="operator")
+    admin = await member_of(site, browser, "dominique@velo-solidaire.test", "velo-solidaire")
+    admin_id = next(m.person for m in await directory.members("velo-solidaire") if m.active)
+    await directory.decide_member("velo-solidaire", admin_id, "role", role=ADMIN,
+                                  actor="operator")
+    assert admin is not None
+    other = await member_of(site, browser, "lou@jardins-blosne.test", "jardins-blosne")
+    page = f"/candidatures/{app_id}"
+    before = len(site.outbox_messages())
+    resp = await other.post(f"{page}/rejoindre", {
+        "association": "jardins-blosne", "message": "Notre salle, nos horaires."},
+        token_from=page)
+    assert resp.status == 200
+    # the lead's admin is mailed (in the same round as anyone else would be)
+    assert [str(m["To"]) for m in await mails_since(site, before)] == [
+        "dominique@velo-solidaire.test"]

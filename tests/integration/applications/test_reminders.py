@@ -12,6 +12,7 @@ from services.accounts.web import SITE
 from services.applications.project import searchable
 from services.applications.reminders import due, remind
 from services.applications.storage import Applications
+from services.associations.storage import Associations
 from tests.integration.accounts.conftest import Site
 
 pytestmark = pytest.mark.integration
@@ -33,14 +34,28 @@ async def test_two_replicas_send_one_reminder(site: Site) -> None:
     state = site.app[SITE]
     stores = state.ready()
     person = await stores.people.find_or_create("camille@velo-solidaire.test")
+    directory = Associations(stores)
+    lead = await directory.get("velo-solidaire")
+    assert lead is not None
+    assert (await directory.join(lead, person)).active  # the association's own domain
+    gone = await stores.people.find_or_create("gone@velo-solidaire.test")  # left the lead
     application = await Applications(stores).open(
         {"title": "Vélo-école", "summary": "Des ateliers.", "funder": "Fondation",
          "deadline": (datetime.now(UTC) + timedelta(days=3)).isoformat()},
         lead="velo-solidaire", lead_name="Roazhon Vélo Solidaire", call=None,
         actor=person.id)
+    other = await Applications(stores).open(
+        {"title": "Atelier", "summary": "Des ateliers.", "funder": "Fondation",
+         "deadline": (datetime.now(UTC) + timedelta(days=3)).isoformat()},
+        lead="velo-solidaire", lead_name="Roazhon Vélo Solidaire", call=None,
+        actor=gone.id)
+    gone_doc = searchable(other.to_record())
+    assert gone_doc is not None
     board_doc = searchable(application.to_record())
     assert board_doc is not None
     before = len(site.outbox_messages())
+    # reminded (the claim is taken), but who opened it left the lead: not mailed
+    assert await remind(state, [gone_doc], replica="replica-0", url=site.url) == 1
     counts = await asyncio.gather(*(remind(state, [board_doc], replica=r, url=site.url)
                                     for r in ("replica-1", "replica-2")))
     assert sorted(counts) == [0, 1]
