@@ -88,3 +88,20 @@ def test_a_booking_request_needs_a_purpose_a_number_and_an_association() -> None
     assert set(caught.value.errors) == {"purpose", "people", "association"}
     assert booking_form({"purpose": "AG", "people": "25", "association": "a"}) == {
         "purpose": "AG", "people": 25, "association": "a"}
+
+
+@pytest.mark.parametrize(("start", "end"), [("02:30", "03:00"), ("02:00", "03:00"),
+                                            ("01:00", "02:30")])
+def test_a_slot_in_the_hour_skipped_in_march_is_refused(start: str, end: str) -> None:
+    # On 2027-03-28 Europe/Paris goes from 02:00 to 03:00: 02:30 never happens. Stored as
+    # 02:30+01:00 it ended (03:00+02:00) before it began, or lasted nothing.
+    with pytest.raises(InvalidInput) as caught:
+        slot_form({"date": "2027-03-28", "start": start, "end": end}, today=TODAY)
+    assert "heure d’été" in " ".join(caught.value.errors.values())
+
+
+def test_a_weekly_series_meeting_the_skipped_hour_is_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        slot_form({"date": "2027-03-21", "start": "02:15", "end": "04:00",
+                   "until": "2027-04-04"}, today=TODAY)
+    assert "28 mars 2027" in caught.value.errors["start"]
