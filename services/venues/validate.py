@@ -56,7 +56,7 @@ def whole(data: Mapping[str, Any], key: str, top: int, errors: dict[str, str],
     raw = text(data, key).replace("\u202f", "").replace(" ", "")
     if not raw:
         return None
-    if not raw.isdigit() or not 0 < int(raw) <= top:
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= top:
         errors[key] = message
         return None
     return int(raw)

@@ -105,3 +105,20 @@ def test_a_weekly_series_meeting_the_skipped_hour_is_refused() -> None:
         slot_form({"date": "2027-03-21", "start": "02:15", "end": "04:00",
                    "until": "2027-04-04"}, today=TODAY)
     assert "28 mars 2027" in caught.value.errors["start"]
+
+
+@pytest.mark.parametrize("raw", ["²", "1²", "٣٠", "0"])
+def test_a_number_in_other_digits_is_refused_in_french(raw: str) -> None:
+    # str.isdigit() accepts "²", which int() then refused: a 500 instead of a message.
+    with pytest.raises(InvalidInput) as caught:
+        venue_form({"name": "Salle", "street": "2 rue X", "capacity": raw})
+    assert set(caught.value.errors) == {"capacity"}
+
+
+@pytest.mark.parametrize("raw", ["²", "٣"])
+def test_an_api_limit_in_other_digits_is_a_parameter_error(raw: str) -> None:
+    from services.venues.list_pages import API_NAMES, read_filters
+
+    with pytest.raises(ValueError) as caught:  # a 400, not a 500 from int()
+        read_filters(MultiDict(limit=raw), API_NAMES)
+    assert caught.value.args[0] == "limit"
