@@ -57,7 +57,7 @@ from services.venues.model import (
     euros,
     moment,
 )
-from services.venues.storage import Taken, Venues
+from services.venues.storage import Gone, Taken, Venues
 from services.venues.validate import RATE_ROWS, booking_form, slot_form, venue_form
 from shared.errors import InvalidInput
 from shared.records import Conflict, NotFound
@@ -393,6 +393,9 @@ async def decide(request: web.Request) -> web.Response:
     try:
         booking = await store(request).decide(venue.id, str(form.get("booking", "")), accept,
                                               actor=session.person.id, note=note)
+    except Gone:
+        return await manage_page(request, status=409, errors={
+            "booking": "Ce créneau a été retiré ou est passé\u00a0: refusez cette demande."})
     except Taken:
         return await manage_page(request, status=409, errors={
             "booking": "Ce créneau chevauche une réservation déjà acceptée : refusez cette "
