@@ -14,6 +14,7 @@ from dateutil.rrule import WEEKLY, rrule
 
 from services.query.web import fr
 from services.venues.model import EQUIPMENT, RATE_AUDIENCES, RATE_UNITS, TZ
+from shared.clean import xml_text
 from shared.errors import InvalidInput
 from shared.vocab import ACCESSIBILITY
 
@@ -36,14 +37,16 @@ WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanc
 
 
 def text(data: Mapping[str, Any], key: str) -> str:
+    """One line, blanks collapsed, control characters dropped."""
     value = data.get(key)
-    return " ".join(value.split()) if isinstance(value, str) else ""
+    return " ".join(xml_text(value).split()) if isinstance(value, str) else ""
 
 
 def long_text(data: Mapping[str, Any], key: str) -> str:
+    """Lines kept, trailing blanks and control characters dropped."""
     value = data.get(key)
-    return "\n".join(line.rstrip() for line in value.strip().splitlines()) if isinstance(
-        value, str) else ""
+    return "\n".join(line.rstrip() for line in xml_text(value).strip().splitlines()
+                     ) if isinstance(value, str) else ""
 
 
 def values(data: Mapping[str, Any], key: str) -> list[str]:

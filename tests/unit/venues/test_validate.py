@@ -122,3 +122,15 @@ def test_an_api_limit_in_other_digits_is_a_parameter_error(raw: str) -> None:
     with pytest.raises(ValueError) as caught:  # a 400, not a 500 from int()
         read_filters(MultiDict(limit=raw), API_NAMES)
     assert caught.value.args[0] == "limit"
+
+
+def test_control_characters_are_dropped_from_every_text() -> None:
+    # kept, a BEL or ESC made the page invalid HTML and the calendar's lines invalid
+    out = venue_form({"name": "Salle\x07 du\x1b[31m Parc", "street": "2 rue\x00 X",
+                      "city": "Ren\x0bnes", "description": "Une\x08 salle\nclaire",
+                      "conditions": "Propre\x1f."})
+    assert (out["name"], out["street"], out["city"]) == ("Salle du[31m Parc", "2 rue X",
+                                                         "Rennes")
+    assert (out["description"], out["conditions"]) == ("Une salle\nclaire", "Propre.")
+    assert booking_form({"purpose": "AG\x07", "people": "3", "association": "a\x00"}) == {
+        "purpose": "AG", "people": 3, "association": "a"}
