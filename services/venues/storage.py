@@ -244,7 +244,9 @@ class Venues:
                                        expect=(PENDING, ACCEPTED))
         if booking.state == ACCEPTED:
             await self._release(booking, actor=actor)
-            await self._set_slot(vid, booking.slot, FREE, "", actor=actor)
+            offered = await self.get(vid) is not None  # a deleted venue offers nothing
+            await self._set_slot(vid, booking.slot, FREE if offered else WITHDRAWN, "",
+                                 actor=actor)
         return done
 
     async def _still_offered(self, booking: Booking) -> None:
@@ -300,7 +302,7 @@ class Venues:
         await self.records.write(
             self.slot_subject(vid, sid),
             lambda r: {**r, "state": state, "booking": bid} if r is not None else None,
-            actor=actor, reason="booked" if state == BOOKED else "freed")
+            actor=actor, reason={BOOKED: "booked", FREE: "freed"}.get(state, state))
 
     async def _set_booking(self, vid: str, bid: str, state: str, *, actor: str,
                            expect: tuple[str, ...], note: str = "") -> Booking:

@@ -223,3 +223,16 @@ async def test_a_request_whose_slot_is_over_cannot_be_accepted(bus: Bus) -> None
                                lambda r: {**r, "starts": starts, "ends": ends}, actor="test")
     with pytest.raises(Gone):
         await venues.decide(venue.id, asked.id, True, actor="p_owner")
+
+
+async def test_cancelling_a_booking_of_a_deleted_venue_frees_no_slot(bus: Bus) -> None:
+    """The venue was deleted with an accepted booking (its slot stays booked, for the
+    audit); the requester then cancels: the slot must not come back free on the board."""
+    from services.venues.model import WITHDRAWN
+    venues, venue, slot, asked = await one_request(bus)
+    await venues.decide(venue.id, asked.id, True, actor="p_owner")
+    await venues.remove(venue.id, actor="p_owner")
+    await venues.cancel(venue.id, asked.id, actor="p_a")
+    gone = await venues.slot(venue.id, slot.id)
+    assert gone is not None and gone.state == WITHDRAWN
+    assert await venues.free_slots(venue.id) == []
