@@ -197,8 +197,8 @@ async def contact(request: web.Request) -> web.Response:
     if session.person.id in recipients:
         raise refuse(request, 409, "own_venue", "C’est une salle que vous gérez.",
                      back=(f"/salles/{venue.id}", "Retour à la salle"))
-    await limit(request, "LIMIT_ACCOUNT_CLIENT", f"venue-contact:{session.person.id}",
-                "Vous avez envoyé beaucoup de messages en peu de temps.")
+    await limit(request, "LIMIT_VENUE_CONTACT", session.person.id,
+                "Vous avez envoyé beaucoup de messages aujourd’hui.")
     sender = session.person.name or "Une personne inscrite sur Maillage"
     reply = (f"Pour lui répondre, écrivez à : {session.person.email}"
              if form.get("share") == "oui" else

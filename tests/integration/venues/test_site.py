@@ -238,3 +238,18 @@ async def test_only_the_owners_members_manage_a_venue(site: Site, browser) -> No
     resp = await anonymous.post("/salles/atelier-des-allies/demander", {"slot": "x"},
                                 token_from="/connexion", follow=False)
     assert resp.status == 303 and resp.headers["Location"].startswith("/connexion")
+
+
+async def test_questions_are_limited_to_ten_a_day_per_sender(site: Site, browser) -> None:
+    # each question is mailed to every member of the association: 30 every 10 minutes
+    # (the forms' limit per client) let one person mail them thousands of times a day
+    await member(site, browser, "owner@velo-solidaire.test", "velo-solidaire")
+    visitor = await browser()
+    await visitor.sign_in(site, "curieux@exemple.fr")
+    statuses = []
+    for n in range(11):
+        resp = await visitor.post("/salles/atelier-des-allies/contact",
+                                  {"message": f"Question numéro {n}"},
+                                  token_from="/salles/atelier-des-allies")
+        statuses.append(resp.status)
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429
