@@ -58,7 +58,14 @@ from services.venues.model import (
     moment,
 )
 from services.venues.storage import Gone, Taken, Venues
-from services.venues.validate import RATE_ROWS, booking_form, slot_form, venue_form
+from services.venues.validate import (
+    RATE_ROWS,
+    booking_form,
+    long_text,
+    slot_form,
+    venue_form,
+)
+from services.venues.validate import text as one_line
 from shared.errors import InvalidInput
 from shared.records import Conflict, NotFound
 from shared.vocab import ACCESSIBILITY
@@ -188,8 +195,7 @@ async def contact(request: web.Request) -> web.Response:
     session = signed_in(request)
     form = await checked_form(request)
     venue = await _venue(request)
-    text = "\n".join(line.rstrip() for line in str(form.get("message", "")).strip()
-                     .splitlines())
+    text = long_text(form, "message")
     if not text or len(text) > MAX_MESSAGE:
         return await venue_page(request, status=422, values=dict(form), errors={
             "message": f"Écrivez votre message (au plus {MAX_MESSAGE} caractères)."})
@@ -389,7 +395,7 @@ async def decide(request: web.Request) -> web.Response:
     venue, session = await _managed(request)
     form = await checked_form(request)
     accept = form.get("action") == "accept"
-    note = " ".join(str(form.get("note", "")).split())[:500]
+    note = one_line(form, "note")[:500]
     try:
         booking = await store(request).decide(venue.id, str(form.get("booking", "")), accept,
                                               actor=session.person.id, note=note)

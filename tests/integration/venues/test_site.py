@@ -253,3 +253,22 @@ async def test_questions_are_limited_to_ten_a_day_per_sender(site: Site, browser
                                   token_from="/salles/atelier-des-allies")
         statuses.append(resp.status)
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
+
+
+async def test_control_characters_never_reach_the_mails(site: Site, browser) -> None:
+    owner = await member(site, browser, "eva@velo-solidaire.test", "velo-solidaire")
+    asker = await member(site, browser, "tom@jardins-blosne.test", "jardins-blosne")
+    await ask(asker, "atelier-des-allies", "jardins-blosne")
+    status, html = await owner.get("/salles/atelier-des-allies/gerer")
+    booking = re.search(r'name="booking" value="([^"]+)"', html)
+    assert status == 200 and booking, html
+    await owner.post("/salles/atelier-des-allies/demandes",
+                     {"booking": booking.group(1), "action": "decline",
+                      "note": "Désolé\x07, déjà pris\x1b."},
+                     token_from="/salles/atelier-des-allies/gerer")
+    told = (await mails_to(site, "tom@jardins-blosne.test", 2))[-1]
+    assert "Désolé, déjà pris." in told
+    await asker.post("/salles/atelier-des-allies/contact", {"message": "Une clé\x00 ?\x08"},
+                     token_from="/salles/atelier-des-allies")
+    question = (await mails_to(site, "eva@velo-solidaire.test", 3))[-1]
+    assert "Une clé ?" in question
