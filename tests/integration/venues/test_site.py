@@ -272,3 +272,32 @@ async def test_control_characters_never_reach_the_mails(site: Site, browser) -> 
                      token_from="/salles/atelier-des-allies")
     question = (await mails_to(site, "eva@velo-solidaire.test", 3))[-1]
     assert "Une clé ?" in question
+
+
+async def test_no_one_else_decides_withdraws_deletes_or_cancels(site: Site, browser) -> None:
+    """Every id a form carries swapped: another association's member is refused on each of
+    a venue's managing forms, and no one cancels a request that is not theirs."""
+    stores = site.app[SITE].ready()
+    await member(site, browser, "eva@velo-solidaire.test", "velo-solidaire")
+    asker = await member(site, browser, "tom@jardins-blosne.test", "jardins-blosne")
+    slot, _ = await ask(asker, "atelier-des-allies", "jardins-blosne")
+    (booking,) = await Venues(stores).bookings("atelier-des-allies")
+    other = await member(site, browser, "zoe@jardins-blosne.test", "jardins-blosne")
+    token = await other.token("/salles/atelier-des-allies")
+    for path, form in (("demandes", {"booking": booking.id, "action": "accept"}),
+                       ("creneaux/retirer", {"slot": slot}),
+                       ("supprimer", {"confirm": "oui"}),
+                       ("modifier", {**VENUE_FORM, "name": "Pris"})):
+        resp = await other.post(f"/salles/atelier-des-allies/{path}", {"csrf": token, **form})
+        assert resp.status == 403, path
+    resp = await other.post("/salles/reservations/annuler", {
+        "csrf": token, "venue": "atelier-des-allies", "booking": booking.id})
+    assert resp.status == 404
+    resp = await asker.post("/salles/reservations/annuler", {
+        "venue": "atelier-des-allies", "booking": booking.id})  # no CSRF token
+    assert resp.status == 403
+    venue = await Venues(stores).get("atelier-des-allies")
+    assert venue is not None and venue.name != "Pris"
+    assert (await Venues(stores).booking("atelier-des-allies", booking.id)).state == "pending"
+    assert [s.id for s in await Venues(stores).free_slots("atelier-des-allies")
+            if s.id == slot] == [slot]
