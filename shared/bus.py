@@ -137,6 +137,10 @@ LIMITS: dict[str, StreamSpec] = {
         # messages a person sends to the authors of skills posts: 10 a day
         StreamSpec("LIMIT_SKILL_CONTACT", ("maillage.limit.skill-contact.>",),
                    max_age_s=86400, max_msgs_per_subject=10, discard_new_per_subject=True),
+        # questions a person sends to those who manage venues (each mailed to all of an
+        # association's members): 10 a day, as messages about skills posts
+        StreamSpec("LIMIT_VENUE_CONTACT", ("maillage.limit.venue-contact.>",),
+                   max_age_s=86400, max_msgs_per_subject=10, discard_new_per_subject=True),
     )
 }
 STREAMS += tuple(LIMITS.values())

@@ -19,6 +19,7 @@ from services.skills.model import (
     STUDENT,
     TYPES,
 )
+from shared.clean import xml_text
 from shared.errors import InvalidInput
 
 MIN_TITLE = 5
@@ -34,7 +35,7 @@ MIN_MESSAGE = 10
 
 def plain(text: str) -> str:
     """``text`` without any markup (tags dropped, their words kept), lines kept."""
-    cleaned = nh3.clean(text, tags=set(), clean_content_tags={"script", "style"})
+    cleaned = nh3.clean(xml_text(text), tags=set(), clean_content_tags={"script", "style"})
     cleaned = html.unescape(cleaned)  # plain text: the pages escape it when shown
     lines = [" ".join(line.split()) for line in cleaned.replace("\r\n", "\n").split("\n")]
     return "\n".join(lines).strip()
@@ -42,7 +43,7 @@ def plain(text: str) -> str:
 
 def _one(data: Mapping[str, Any], key: str) -> str:
     value = data.get(key)
-    return " ".join(value.split()) if isinstance(value, str) else ""
+    return " ".join(xml_text(value).split()) if isinstance(value, str) else ""
 
 
 def _many(data: Mapping[str, Any], key: str) -> list[str]:
@@ -67,7 +68,7 @@ def _day(data: Mapping[str, Any], key: str, errors: dict[str, str]) -> str:
 
 def keywords(raw: Any) -> list[str]:
     items = raw if isinstance(raw, list) else str(raw or "").split(",")
-    return list(dict.fromkeys(" ".join(str(k).split()).lower() for k in items
+    return list(dict.fromkeys(" ".join(xml_text(k).split()).lower() for k in items
                               if isinstance(k, str) and k.strip()))
 
 

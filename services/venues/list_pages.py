@@ -90,7 +90,7 @@ def read_filters(query: Mapping[str, str], names: Mapping[str, str]) -> Filters:
     out.cursor = str(query.get(names["cursor"])) if query.get(names["cursor"]) else None
     if "limit" in names and query.get(names["limit"]):
         raw = str(query[names["limit"]])
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
+        if not (raw.isascii() and raw.isdigit()) or not 1 <= int(raw) <= MAX_LIMIT:
             raise ValueError("limit", f"un entier de 1 à {MAX_LIMIT}")
         out.limit = int(raw)
     return out

@@ -57,8 +57,15 @@ from services.venues.model import (
     euros,
     moment,
 )
-from services.venues.storage import Taken, Venues
-from services.venues.validate import RATE_ROWS, booking_form, slot_form, venue_form
+from services.venues.storage import Gone, Taken, Venues
+from services.venues.validate import (
+    RATE_ROWS,
+    booking_form,
+    long_text,
+    slot_form,
+    venue_form,
+)
+from services.venues.validate import text as one_line
 from shared.errors import InvalidInput
 from shared.records import Conflict, NotFound
 from shared.vocab import ACCESSIBILITY
@@ -188,8 +195,7 @@ async def contact(request: web.Request) -> web.Response:
     session = signed_in(request)
     form = await checked_form(request)
     venue = await _venue(request)
-    text = "\n".join(line.rstrip() for line in str(form.get("message", "")).strip()
-                     .splitlines())
+    text = long_text(form, "message")
     if not text or len(text) > MAX_MESSAGE:
         return await venue_page(request, status=422, values=dict(form), errors={
             "message": f"Écrivez votre message (au plus {MAX_MESSAGE} caractères)."})
@@ -197,8 +203,8 @@ async def contact(request: web.Request) -> web.Response:
     if session.person.id in recipients:
         raise refuse(request, 409, "own_venue", "C’est une salle que vous gérez.",
                      back=(f"/salles/{venue.id}", "Retour à la salle"))
-    await limit(request, "LIMIT_ACCOUNT_CLIENT", f"venue-contact:{session.person.id}",
-                "Vous avez envoyé beaucoup de messages en peu de temps.")
+    await limit(request, "LIMIT_VENUE_CONTACT", session.person.id,
+                "Vous avez envoyé beaucoup de messages aujourd’hui.")
     sender = session.person.name or "Une personne inscrite sur Maillage"
     reply = (f"Pour lui répondre, écrivez à : {session.person.email}"
              if form.get("share") == "oui" else
@@ -389,10 +395,13 @@ async def decide(request: web.Request) -> web.Response:
     venue, session = await _managed(request)
     form = await checked_form(request)
     accept = form.get("action") == "accept"
-    note = " ".join(str(form.get("note", "")).split())[:500]
+    note = one_line(form, "note")[:500]
     try:
         booking = await store(request).decide(venue.id, str(form.get("booking", "")), accept,
                                               actor=session.person.id, note=note)
+    except Gone:
+        return await manage_page(request, status=409, errors={
+            "booking": "Ce créneau a été retiré ou est passé\u00a0: refusez cette demande."})
     except Taken:
         return await manage_page(request, status=409, errors={
             "booking": "Ce créneau chevauche une réservation déjà acceptée : refusez cette "

@@ -50,6 +50,12 @@ class Taken(Conflict):
     kind = "slot_taken"
 
 
+class Gone(Taken):
+    """The slot of a request was withdrawn by the owner (or is over): it cannot be booked."""
+
+    kind = "slot_gone"
+
+
 class Venues:
     def __init__(self, stores: Stores) -> None:
         self.stores = stores
@@ -216,8 +222,13 @@ class Venues:
                                                         and not accept):
             raise Conflict("this request was decided already")
         if accept:
+            await self._still_offered(booking)
             await self._hold(booking, actor=actor)
-            await self._set_slot(vid, booking.slot, BOOKED, bid, actor=actor)
+            try:
+                await self._book_slot(booking, actor=actor)
+            except Taken:  # withdrawn meanwhile: the day must not keep the booking
+                await self._release(booking, actor=actor)
+                raise
         return await self._set_booking(vid, bid, ACCEPTED if accept else DECLINED,
                                        actor=actor, note=note,
                                        expect=(PENDING, ACCEPTED) if accept else (PENDING,))
@@ -233,8 +244,30 @@ class Venues:
                                        expect=(PENDING, ACCEPTED))
         if booking.state == ACCEPTED:
             await self._release(booking, actor=actor)
-            await self._set_slot(vid, booking.slot, FREE, "", actor=actor)
+            offered = await self.get(vid) is not None  # a deleted venue offers nothing
+            await self._set_slot(vid, booking.slot, FREE if offered else WITHDRAWN, "",
+                                 actor=actor)
         return done
+
+    async def _still_offered(self, booking: Booking) -> None:
+        slot = await self.slot(booking.venue, booking.slot)
+        if slot is None or slot.state not in (FREE, BOOKED):
+            raise Gone("the slot was withdrawn")  # booked by another: the day refuses it
+        if booking.state == PENDING and moment(slot.ends) <= moment(now_iso()):
+            raise Gone("the slot is over")
+
+    async def _book_slot(self, booking: Booking, *, actor: str) -> None:
+        """The slot booked by ``booking``, unless the owner withdrew it in between."""
+
+        def change(current: dict[str, Any] | None) -> dict[str, Any]:
+            if current is None or current.get("state") not in (FREE, BOOKED):
+                raise Gone("the slot was withdrawn")
+            if current.get("state") == BOOKED and current.get("booking") != booking.id:
+                raise Taken("the slot is booked by another request")
+            return {**current, "state": BOOKED, "booking": booking.id}
+
+        await self.records.write(self.slot_subject(booking.venue, booking.slot), change,
+                                 actor=actor, reason="booked")
 
     async def _hold(self, booking: Booking, *, actor: str) -> None:
         date = local_day(booking.starts)
@@ -269,7 +302,7 @@ class Venues:
         await self.records.write(
             self.slot_subject(vid, sid),
             lambda r: {**r, "state": state, "booking": bid} if r is not None else None,
-            actor=actor, reason="booked" if state == BOOKED else "freed")
+            actor=actor, reason={BOOKED: "booked", FREE: "freed"}.get(state, state))
 
     async def _set_booking(self, vid: str, bid: str, state: str, *, actor: str,
                            expect: tuple[str, ...], note: str = "") -> Booking:

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 from dateutil.rrule import WEEKLY, rrule
 
+from services.query.web import fr
 from services.venues.model import EQUIPMENT, RATE_AUDIENCES, RATE_UNITS, TZ
+from shared.clean import xml_text
 from shared.errors import InvalidInput
 from shared.vocab import ACCESSIBILITY
 
@@ -35,14 +37,16 @@ WEEKDAYS = ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanc
 
 
 def text(data: Mapping[str, Any], key: str) -> str:
+    """One line, blanks collapsed, control characters dropped."""
     value = data.get(key)
-    return " ".join(value.split()) if isinstance(value, str) else ""
+    return " ".join(xml_text(value).split()) if isinstance(value, str) else ""
 
 
 def long_text(data: Mapping[str, Any], key: str) -> str:
+    """Lines kept, trailing blanks and control characters dropped."""
     value = data.get(key)
-    return "\n".join(line.rstrip() for line in value.strip().splitlines()) if isinstance(
-        value, str) else ""
+    return "\n".join(line.rstrip() for line in xml_text(value).strip().splitlines()
+                     ) if isinstance(value, str) else ""
 
 
 def values(data: Mapping[str, Any], key: str) -> list[str]:
@@ -55,7 +59,7 @@ def whole(data: Mapping[str, Any], key: str, top: int, errors: dict[str, str],
     raw = text(data, key).replace("\u202f", "").replace(" ", "")
     if not raw:
         return None
-    if not raw.isdigit() or not 0 < int(raw) <= top:
+    if not (raw.isascii() and raw.isdigit()) or not 0 < int(raw) <= top:
         errors[key] = message
         return None
     return int(raw)
@@ -177,6 +181,13 @@ def _day(raw: str) -> date | None:
         return None
 
 
+def exists(day: date, at: time) -> bool:
+    """Whether ``at`` happens on local ``day`` (not in the hour skipped in March)."""
+    local = datetime.combine(day, at, TZ)
+    return local.astimezone(UTC).astimezone(TZ).replace(tzinfo=None) == local.replace(
+        tzinfo=None)
+
+
 def occurrence(day: date, start: time, end: time) -> tuple[str, str]:
     """A slot on local ``day`` from ``start`` to ``end`` (midnight ``end``: the day's end),
     as ISO date-times with their offset (summer and winter time each as it falls)."""
@@ -223,6 +234,12 @@ def slot_form(data: Mapping[str, Any], *, today: date | None = None
         if len(days) > MAX_OCCURRENCES:
             raise InvalidInput({"until": f"Une série fait au plus {MAX_OCCURRENCES} "
                                          "créneaux : choisissez une date de fin plus proche."})
+    for d in days:  # a time in the hour skipped in March would end before it starts
+        for key, at in (("start", start), ("end", end)):
+            if at != time(0) and not exists(d, at):
+                raise InvalidInput({key: f"Le {fr.day_label(d)}, {at:%H:%M} n’existe pas "
+                                         "(passage à l’heure d’été)\u00a0: choisissez une "
+                                         "autre heure."})
     return [occurrence(d, start, end) for d in days]
 
 

@@ -214,3 +214,29 @@ async def test_a_post_nobody_receives_messages_for_says_so(site: Site, browser) 
                       [("text", "Bonjour, je peux aider.")],
                       token_from="/competences/nouveau")  # the page has no form now
     assert resp.status == 409
+
+
+async def test_no_one_else_edits_or_closes_a_students_profile(site: Site, browser) -> None:
+    """Held in the audit: another student, and even an operator, is refused on a profile's
+    forms (its id swapped in the URL)."""
+    student = await browser()
+    await student.sign_in(site, "lou@etudiant.example.org")
+    resp = await send(student, "/competences/nouveau", [
+        ("type", "etudiant"), ("title", "Projet tutoré en communication"),
+        ("skills", "communication"), ("project_kinds", "projet_tutore"),
+        ("studies", "BUT information-communication")], token_from="/competences/nouveau")
+    path = resp.url.path
+    assert resp.status == 200 and path.endswith(".profil")
+    stores = site.app[SITE].ready()
+    await stores.people.set_role("ops@ville.example", "operator", True, actor="cli")
+    for address in ("noa@etudiant.example.org", "ops@ville.example"):
+        other = await browser()
+        await other.sign_in(site, address)
+        resp = await send(other, f"{path}/modifier", [
+            ("title", "Profil détourné"), ("skills", "communication"),
+            ("project_kinds", "projet_tutore"), ("studies", "Rien")], token_from=path)
+        assert resp.status == 403, address
+        resp = await send(other, f"{path}/etat", [("state", "clos")], token_from=path)
+        assert resp.status == 403, address
+    status, html = await student.get(path)
+    assert status == 200 and "Profil détourné" not in html and "Projet tutoré" in html

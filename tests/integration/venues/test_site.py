@@ -238,3 +238,66 @@ async def test_only_the_owners_members_manage_a_venue(site: Site, browser) -> No
     resp = await anonymous.post("/salles/atelier-des-allies/demander", {"slot": "x"},
                                 token_from="/connexion", follow=False)
     assert resp.status == 303 and resp.headers["Location"].startswith("/connexion")
+
+
+async def test_questions_are_limited_to_ten_a_day_per_sender(site: Site, browser) -> None:
+    # each question is mailed to every member of the association: 30 every 10 minutes
+    # (the forms' limit per client) let one person mail them thousands of times a day
+    await member(site, browser, "owner@velo-solidaire.test", "velo-solidaire")
+    visitor = await browser()
+    await visitor.sign_in(site, "curieux@exemple.fr")
+    statuses = []
+    for n in range(11):
+        resp = await visitor.post("/salles/atelier-des-allies/contact",
+                                  {"message": f"Question numéro {n}"},
+                                  token_from="/salles/atelier-des-allies")
+        statuses.append(resp.status)
+    assert statuses[:10] == [200] * 10 and statuses[10] == 429
+
+
+async def test_control_characters_never_reach_the_mails(site: Site, browser) -> None:
+    owner = await member(site, browser, "eva@velo-solidaire.test", "velo-solidaire")
+    asker = await member(site, browser, "tom@jardins-blosne.test", "jardins-blosne")
+    await ask(asker, "atelier-des-allies", "jardins-blosne")
+    status, html = await owner.get("/salles/atelier-des-allies/gerer")
+    booking = re.search(r'name="booking" value="([^"]+)"', html)
+    assert status == 200 and booking, html
+    await owner.post("/salles/atelier-des-allies/demandes",
+                     {"booking": booking.group(1), "action": "decline",
+                      "note": "Désolé\x07, déjà pris\x1b."},
+                     token_from="/salles/atelier-des-allies/gerer")
+    told = (await mails_to(site, "tom@jardins-blosne.test", 2))[-1]
+    assert "Désolé, déjà pris." in told
+    await asker.post("/salles/atelier-des-allies/contact", {"message": "Une clé\x00 ?\x08"},
+                     token_from="/salles/atelier-des-allies")
+    question = (await mails_to(site, "eva@velo-solidaire.test", 3))[-1]
+    assert "Une clé ?" in question
+
+
+async def test_no_one_else_decides_withdraws_deletes_or_cancels(site: Site, browser) -> None:
+    """Every id a form carries swapped: another association's member is refused on each of
+    a venue's managing forms, and no one cancels a request that is not theirs."""
+    stores = site.app[SITE].ready()
+    await member(site, browser, "eva@velo-solidaire.test", "velo-solidaire")
+    asker = await member(site, browser, "tom@jardins-blosne.test", "jardins-blosne")
+    slot, _ = await ask(asker, "atelier-des-allies", "jardins-blosne")
+    (booking,) = await Venues(stores).bookings("atelier-des-allies")
+    other = await member(site, browser, "zoe@jardins-blosne.test", "jardins-blosne")
+    token = await other.token("/salles/atelier-des-allies")
+    for path, form in (("demandes", {"booking": booking.id, "action": "accept"}),
+                       ("creneaux/retirer", {"slot": slot}),
+                       ("supprimer", {"confirm": "oui"}),
+                       ("modifier", {**VENUE_FORM, "name": "Pris"})):
+        resp = await other.post(f"/salles/atelier-des-allies/{path}", {"csrf": token, **form})
+        assert resp.status == 403, path
+    resp = await other.post("/salles/reservations/annuler", {
+        "csrf": token, "venue": "atelier-des-allies", "booking": booking.id})
+    assert resp.status == 404
+    resp = await asker.post("/salles/reservations/annuler", {
+        "venue": "atelier-des-allies", "booking": booking.id})  # no CSRF token
+    assert resp.status == 403
+    venue = await Venues(stores).get("atelier-des-allies")
+    assert venue is not None and venue.name != "Pris"
+    assert (await Venues(stores).booking("atelier-des-allies", booking.id)).state == "pending"
+    assert [s.id for s in await Venues(stores).free_slots("atelier-des-allies")
+            if s.id == slot] == [slot]

@@ -10,7 +10,7 @@ from datetime import date, timedelta
 import pytest
 
 from services.accounts.storage import Stores
-from services.venues.model import ACCEPTED, BOOKED, DECLINED, FREE, Venue
+from services.venues.model import ACCEPTED, BOOKED, DECLINED, FREE, Booking, Slot, Venue
 from services.venues.storage import Taken, Venues
 from services.venues.validate import occurrence, slot_form
 from shared.bus import Bus
@@ -182,3 +182,57 @@ async def test_a_persons_requests_are_exported_and_erased_with_their_account(
     # the slot stays booked: the day names the booking, never the person
     day = await venues.accepted_on(venue.id, slots[0].day)
     assert [b["booking"] for b in day.booked] == [mine.id] and person.id not in str(day)
+
+
+async def one_request(bus: Bus) -> tuple[Venues, Venue, Slot, Booking]:
+    """A venue, one free slot on it and one pending request for that slot."""
+    from datetime import time
+    venues = Venues(await Stores.open(bus))
+    venue = await make_venue(venues)
+    (slot,) = await venues.publish(venue, [occurrence(SOON, time(9), time(12))],
+                                   actor="p_owner")
+    asked = await venues.request(venue, slot.id, requester="p_a", association="a",
+                                 association_name="A", purpose="x", people=3)
+    return venues, venue, slot, asked
+
+async def test_a_request_on_a_withdrawn_slot_cannot_be_accepted(bus: Bus) -> None:
+    """The owner took the slot back after someone asked for it: accepting that request would
+    turn a withdrawn slot into a booked one, outside what the venue offers."""
+    from services.venues.model import WITHDRAWN
+    from services.venues.storage import Gone
+    venues, venue, slot, asked = await one_request(bus)
+    await venues.withdraw(venue.id, slot.id, actor="p_owner")
+    with pytest.raises(Gone):
+        await venues.decide(venue.id, asked.id, True, actor="p_owner")
+    kept = await venues.slot(venue.id, slot.id)
+    assert kept is not None and kept.state == WITHDRAWN
+    assert (await venues.accepted_on(venue.id, slot.day)).booked == ()
+    assert (await venues.booking(venue.id, asked.id)).state == "pending"
+    assert (await venues.decide(venue.id, asked.id, False, actor="p_owner")).state == DECLINED
+
+
+async def test_a_request_whose_slot_is_over_cannot_be_accepted(bus: Bus) -> None:
+    from datetime import datetime, time
+
+    from services.venues.model import TZ
+    from services.venues.storage import Gone
+    venues, venue, slot, asked = await one_request(bus)
+    past = datetime.now(TZ).date() - timedelta(days=2)
+    starts, ends = occurrence(past, time(9), time(12))  # the request waited until it passed
+    await venues.records.write(venues.slot_subject(venue.id, slot.id),
+                               lambda r: {**r, "starts": starts, "ends": ends}, actor="test")
+    with pytest.raises(Gone):
+        await venues.decide(venue.id, asked.id, True, actor="p_owner")
+
+
+async def test_cancelling_a_booking_of_a_deleted_venue_frees_no_slot(bus: Bus) -> None:
+    """The venue was deleted with an accepted booking (its slot stays booked, for the
+    audit); the requester then cancels: the slot must not come back free on the board."""
+    from services.venues.model import WITHDRAWN
+    venues, venue, slot, asked = await one_request(bus)
+    await venues.decide(venue.id, asked.id, True, actor="p_owner")
+    await venues.remove(venue.id, actor="p_owner")
+    await venues.cancel(venue.id, asked.id, actor="p_a")
+    gone = await venues.slot(venue.id, slot.id)
+    assert gone is not None and gone.state == WITHDRAWN
+    assert await venues.free_slots(venue.id) == []

@@ -108,3 +108,16 @@ def test_a_students_profile_names_no_owner_on_the_board() -> None:
     assert doc is not None and "owner" not in doc and doc["association"] is None
     assert "starts" not in doc and doc["facets"]["project_kind"] == ["stage"]
     assert "p_abc" not in repr({k: v for k, v in doc.items() if k != "id"})
+
+
+def test_control_characters_are_dropped_from_every_text() -> None:
+    # kept, a BEL or ESC made the post's page invalid HTML (and reached the mails)
+    out = post_values(need(title="Graphiste\x07 pour\x1b l’affiche",
+                           description="Une affiche\x08 A3\nEt\x00 une bannière.",
+                           keywords="af\x07fiche", effort="2 h\x1f", quartier="Centre\x0b"),
+                      NEED)
+    assert out["title"] == "Graphiste pour l’affiche"
+    assert out["description"] == "Une affiche A3\nEt une bannière."
+    assert (out["keywords"], out["effort"], out["quartier"]) == (["affiche"], "2 h", "Centre")
+    assert message_values({"text": "Bonjour\x07, je peux aider\x1b."})[0] == (
+        "Bonjour, je peux aider.")

@@ -88,3 +88,49 @@ def test_a_booking_request_needs_a_purpose_a_number_and_an_association() -> None
     assert set(caught.value.errors) == {"purpose", "people", "association"}
     assert booking_form({"purpose": "AG", "people": "25", "association": "a"}) == {
         "purpose": "AG", "people": 25, "association": "a"}
+
+
+@pytest.mark.parametrize(("start", "end"), [("02:30", "03:00"), ("02:00", "03:00"),
+                                            ("01:00", "02:30")])
+def test_a_slot_in_the_hour_skipped_in_march_is_refused(start: str, end: str) -> None:
+    # On 2027-03-28 Europe/Paris goes from 02:00 to 03:00: 02:30 never happens. Stored as
+    # 02:30+01:00 it ended (03:00+02:00) before it began, or lasted nothing.
+    with pytest.raises(InvalidInput) as caught:
+        slot_form({"date": "2027-03-28", "start": start, "end": end}, today=TODAY)
+    assert "heure d’été" in " ".join(caught.value.errors.values())
+
+
+def test_a_weekly_series_meeting_the_skipped_hour_is_refused() -> None:
+    with pytest.raises(InvalidInput) as caught:
+        slot_form({"date": "2027-03-21", "start": "02:15", "end": "04:00",
+                   "until": "2027-04-04"}, today=TODAY)
+    assert "28 mars 2027" in caught.value.errors["start"]
+
+
+@pytest.mark.parametrize("raw", ["²", "1²", "٣٠", "0"])
+def test_a_number_in_other_digits_is_refused_in_french(raw: str) -> None:
+    # str.isdigit() accepts "²", which int() then refused: a 500 instead of a message.
+    with pytest.raises(InvalidInput) as caught:
+        venue_form({"name": "Salle", "street": "2 rue X", "capacity": raw})
+    assert set(caught.value.errors) == {"capacity"}
+
+
+@pytest.mark.parametrize("raw", ["²", "٣"])
+def test_an_api_limit_in_other_digits_is_a_parameter_error(raw: str) -> None:
+    from services.venues.list_pages import API_NAMES, read_filters
+
+    with pytest.raises(ValueError) as caught:  # a 400, not a 500 from int()
+        read_filters(MultiDict(limit=raw), API_NAMES)
+    assert caught.value.args[0] == "limit"
+
+
+def test_control_characters_are_dropped_from_every_text() -> None:
+    # kept, a BEL or ESC made the page invalid HTML and the calendar's lines invalid
+    out = venue_form({"name": "Salle\x07 du\x1b[31m Parc", "street": "2 rue\x00 X",
+                      "city": "Ren\x0bnes", "description": "Une\x08 salle\nclaire",
+                      "conditions": "Propre\x1f."})
+    assert (out["name"], out["street"], out["city"]) == ("Salle du[31m Parc", "2 rue X",
+                                                         "Rennes")
+    assert (out["description"], out["conditions"]) == ("Une salle\nclaire", "Propre.")
+    assert booking_form({"purpose": "AG\x07", "people": "3", "association": "a\x00"}) == {
+        "purpose": "AG", "people": 3, "association": "a"}
