@@ -40,6 +40,8 @@ PARAMS = frozenset({"q", "limit", "cursor", "facets", "from", "to", *FACETS})
 KNOWN: dict[str, frozenset[str]] = {"state": frozenset(STATES),
                                     "theme": frozenset(THEME_BY_CODE),
                                     "quartier": frozenset(QUARTIERS)}
+#: The parameters given at most once (a repeated one is a 400, not its first value).
+SINGLE = frozenset({"q", "limit", "cursor", "facets", "from", "to"})
 #: The page's parameter names (French), and the facet each filters.
 PAGE_FACETS = {"appel": "call", "theme": "theme", "quartier": "quartier", "etat": "state"}
 
@@ -56,6 +58,9 @@ def query_of(params: MultiMapping[str], *, names: dict[str, str] | None = None,
             raise ValueError(name)
         if values:
             facets[facet] = values
+    for name in SINGLE | {seeking}:
+        if len(params.getall(name, [])) > 1:
+            raise ValueError(name)
     wanted = params.get(seeking, "")
     if wanted in ("yes", "oui"):
         facets["seeking"] = ("yes",)
@@ -64,7 +69,7 @@ def query_of(params: MultiMapping[str], *, names: dict[str, str] | None = None,
     elif wanted:
         raise ValueError(seeking)
     raw_limit = params.get("limit", "20")
-    if not raw_limit.isdigit() or not 1 <= int(raw_limit) <= MAX_LIMIT:
+    if not (raw_limit.isascii() and raw_limit.isdigit()) or not 1 <= int(raw_limit) <= MAX_LIMIT:
         raise ValueError("limit")
     cursor = params.get("cursor") or None
     if cursor is not None:
@@ -76,10 +81,13 @@ def query_of(params: MultiMapping[str], *, names: dict[str, str] | None = None,
     start, end = moment(params.get("from"), "from"), moment(params.get("to"), "to", end=True)
     if start and end and end < start:
         raise ValueError("to")
+    raw_facets = (params.get("facets") or "").strip().lower()
+    if raw_facets not in ("", "true", "1", "false", "0"):
+        raise ValueError("facets")
     return BoardQuery(kind=APPLICATION, q=q, facets=facets, start=start, end=end,
                       sort=BoardSort.RELEVANCE if q else BoardSort.SOONEST,
                       limit=int(raw_limit), cursor=cursor,
-                      with_facets=params.get("facets") in ("true", "1") or seeking != "seeking")
+                      with_facets=raw_facets in ("true", "1") or seeking != "seeking")
 
 
 def moment(raw: str | None, name: str, *, end: bool = False) -> str | None:

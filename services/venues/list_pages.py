@@ -11,6 +11,7 @@ Filters (page name / API name): keywords ``q``; ``quartier``; ``equipement`` /
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -33,6 +34,10 @@ API_NAMES = {"q": "q", "quartier": "quartier", "equipment": "equipment",
              "accessibility": "accessibility", "capacity": "capacity",
              "price": "max_price", "free_on": "free_on", "cursor": "cursor",
              "limit": "limit"}
+
+#: The filters given at most once (a repeated one is refused, not read as its first value).
+SINGLE = ("q", "capacity", "price", "free_on", "cursor", "limit")
+
 
 def board(request: web.Request) -> BoardStore | None:
     """The site's board (``app[BOARD]``, opened by :func:`services.query.app.create_app`)."""
@@ -58,6 +63,10 @@ def read_filters(query: Mapping[str, str], names: Mapping[str, str]) -> Filters:
     unknown = sorted(k for k in query if k not in known)
     if unknown:
         raise ValueError(unknown[0], f"paramètre inconnu\u00a0: {unknown[0]}")
+    if hasattr(query, "getall"):
+        for key in SINGLE:
+            if key in names and len(query.getall(names[key], [])) > 1:
+                raise ValueError(names[key], "donné plus d’une fois")
     getall = query.getall if hasattr(query, "getall") else (lambda k, d: [query[k]]
                                                             if k in query else d)
 
@@ -82,6 +91,8 @@ def read_filters(query: Mapping[str, str], names: Mapping[str, str]) -> Filters:
     free = str(query.get(names["free_on"], "")).strip()
     if free:
         try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", free):
+                raise ValueError(free)  # fromisoformat also reads 20261205 and 2026-W49-6
             out.free_on = date.fromisoformat(free)
         except ValueError:
             raise ValueError(names["free_on"], "une date AAAA-MM-JJ") from None
