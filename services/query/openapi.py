@@ -144,6 +144,15 @@ def paths(max_limit: int, export_max: int) -> dict[str, Any]:
     from services.skills.openapi import paths as skill_paths
 
     out.update(skill_paths(get, ok))
+    from services.venues.openapi import paths as venue_paths
+
+    out.update(venue_paths(get, ok))
+    from services.network.openapi import paths as network_paths
+
+    out.update(network_paths(get, ok))
+    from services.applications.openapi import paths as application_paths
+
+    out.update(application_paths(get, ok))
     out["/healthz"] = health
     out["/openapi.json"] = get("openapi", "This document.", [],
                                ok("OpenAPI 3.1.", "application/json", {"type": "object"}),
