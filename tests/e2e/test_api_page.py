@@ -23,7 +23,8 @@ def test_api_link_opens_a_french_page_about_the_api(site: Any, page: Any) -> Non
     assert openapi.get_attribute("href") == "/openapi.json"
     assert page.request.get(site.url + "/openapi.json").json()["openapi"].startswith("3.")
     assert page.get_by_role("link", name="/v1/events.ics").is_visible()
-    for name in ("/v1/associations", "/v1/search?q=…"):  # every public search is named
+    for name in ("/v1/associations", "/v1/search?q=…", "/v1/skills", "/v1/venues",
+                 "/v1/network", "/v1/applications"):  # every public search is named
         href = page.get_by_role("link", name=name, exact=True).get_attribute("href")
         assert page.request.get(site.url + href).status == 200
 
