@@ -4,12 +4,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from services.applications.model import STATES
+from services.applications.validate import QUARTIERS
 from services.query.openapi_schemas import FACET, param
 from shared.store.board_base import MAX_LIMIT
+from shared.taxonomy import THEME_BY_CODE
 
 TEXT = {"type": "string"}
 STRINGS = {"type": "array", "items": TEXT}
@@ -38,6 +41,11 @@ MOMENT = {"type": "string", "maxLength": 40,
                          "(2026-12-05T20:00+01:00); empty: no bound."}
 
 
+def one_of(values: Iterable[str]) -> dict[str, Any]:
+    """One of ``values``, or empty (ignored, as a form's blank field)."""
+    return {"type": "string", "pattern": "^(?:" + "|".join(map(re.escape, values)) + ")?$"}
+
+
 def parameters() -> list[dict[str, Any]]:
     def repeated(name: str, what: str, items: dict[str, Any] | None = None) -> dict[str, Any]:
         return param(name, f"{what} (repeat the parameter; empty values are ignored).",
@@ -47,10 +55,9 @@ def parameters() -> list[dict[str, Any]]:
         param("q", "French words: accent-insensitive, stemmed, every word required.", TEXT),
         repeated("call", "Calls for projects (their ids; autre: a call Maillage does not "
                  "know)"),
-        repeated("theme", "Themes (/v1/themes)"),
-        repeated("quartier", "Quartiers"),
-        repeated("state", "States", {"type": "string",
-                                     "pattern": "^(" + "|".join(STATES) + ")?$"}),
+        repeated("theme", "Themes (/v1/themes)", one_of(sorted(THEME_BY_CODE))),
+        repeated("quartier", "Quartiers", one_of(QUARTIERS)),
+        repeated("state", "States", one_of(STATES)),
         param("seeking", "yes: only those looking for partners; no: the others (empty: "
               "all).", {"type": "string", "enum": ["", "yes", "no", "oui", "non"]}),
         param("from", "Applications whose opening → deadline meets [from, to].", MOMENT),

@@ -28,7 +28,7 @@ def one_of(values: tuple[str, ...] | list[str]) -> dict[str, Any]:
 SLOT = {"type": "object", "required": ["id", "venue", "starts", "ends", "state"],
         "properties": {"id": TEXT, "venue": TEXT, "starts": TEXT, "ends": TEXT,
                        "state": {"const": "free"}}}
-VENUE = {
+VENUE: dict[str, Any] = {
     "type": "object",
     "required": ["id", "owner", "owner_name", "name", "address", "equipment",
                  "accessibility", "rates"],
