@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import jinja2
+import nats.errors
 from aiohttp import web
 
 from services.accounts.mail import MailQueue, Outbox, mailer_from
@@ -76,13 +77,31 @@ def setup(app: web.Application, *, bus: Bus | None = None, connect: bool = False
     return state
 
 
+#: Attempts of a start-up hook that the store of record did not answer (NATS restarting).
+HOOK_ATTEMPTS = 4
+#: Seconds between two attempts.
+HOOK_RETRY_S = 2.0
+
+
 async def _ready(state: Site, bus: Bus) -> None:
     stores = await Stores.open(bus, state.hooks)
     for hook in state.on_ready:
-        try:
-            await hook(stores)
-        except Exception:  # a failed hook (demo data) must not keep accounts down
-            log.exception("start-up hook failed", extra={"hook": getattr(hook, "__name__", "")})
+        name = getattr(hook, "__name__", "")
+        for attempt in range(1, HOOK_ATTEMPTS + 1):
+            try:
+                await hook(stores)
+                break
+            except (nats.errors.Error, TimeoutError, ConnectionError) as exc:
+                # NATS restarting (the supervisor heals it): the hooks (demo data) are
+                # idempotent, so try again; one line each, not a traceback
+                level = logging.WARNING if attempt < HOOK_ATTEMPTS else logging.ERROR
+                log.log(level, "start-up hook: the store of record did not answer",
+                        extra={"hook": name, "attempt": attempt, "error": repr(exc)})
+                if attempt < HOOK_ATTEMPTS:
+                    await asyncio.sleep(HOOK_RETRY_S)
+            except Exception:  # a failed hook (demo data) must not keep accounts down
+                log.exception("start-up hook failed", extra={"hook": name})
+                break
     state.stores = stores
 
 

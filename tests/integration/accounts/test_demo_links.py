@@ -31,9 +31,11 @@ async def test_demo_organizers_are_linked(site: Site, tmp_path: Path) -> None:
     sources_file = generate(tmp_path / "demo", date.today(), base)
     registry = SourceRegistry(site.app[SITE].ready().bus)
     messages = []
+    event_sources = 0
     for source in load_sources(sources_file):
         if source.kind != "events":
             continue
+        event_sources += 1
         await registry.add(source, actor="test")
         body = (tmp_path / "demo" / "site" / source.url.removeprefix(base + "/")).read_bytes()
         context = ParseContext(source_id=source.id, now=datetime.now(UTC), url=source.url,
@@ -46,7 +48,11 @@ async def test_demo_organizers_are_linked(site: Site, tmp_path: Path) -> None:
     loop = asyncio.create_task(linking_loop(site.app, check_s=0.05))
     try:
         deadline = asyncio.get_running_loop().time() + 15
-        while not await links.review_queue(records):  # a bounded wait, not a timing test
+        # one refresh writes the organizers' records, then the sources': wait for both
+        # (a bounded wait, not a timing test)
+        while not (await links.review_queue(records)
+                   and len([r for r in await links.all_links(records)
+                            if r["kind"] == "source"]) == event_sources):
             assert asyncio.get_running_loop().time() < deadline, "not linked in time"
             await asyncio.sleep(0.05)
     finally:
