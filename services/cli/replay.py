@@ -19,7 +19,7 @@ from collections.abc import AsyncIterator, Iterable
 from typing import TYPE_CHECKING, Any
 
 from services.cli.opstools import Progress, connect, table
-from shared.bus import end_if_cancelled
+from shared.bus import end_if_cancelled, fetch_batch
 from shared.errors import ConfigError
 from shared.settings import Settings
 
@@ -120,7 +120,7 @@ async def _replay(bus: Bus, projector: Projector[Any], progress: Progress,
         while True:
             end_if_cancelled()  # a cancellation nats-py's fetch swallowed (Python 3.11)
             try:
-                msgs = await sub.fetch(batch_size, timeout=2)
+                msgs = await fetch_batch(sub, batch_size, 2)
             except TimeoutError:
                 info = await sub.consumer_info()
                 if info.num_pending == 0 and info.num_ack_pending == 0:
