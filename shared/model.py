@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import operator
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
@@ -493,3 +494,30 @@ class HarvestStatus:
         values["started"] = started
         values["skipped"] = tuple(Skipped.from_dict(s) for s in values.get("skipped", ()))
         return cls(**values)
+
+
+# Pickling of the frozen slotted dataclasses by a tuple of their fields in order: the
+# ``__getstate__``/``__setstate__`` that ``dataclass(slots=True)`` gives call ``fields()``
+# for every object, and batches of enriched events cross from the enrichment workers to
+# the indexer by pickle (that was most of the cost of the crossing). Assigned after the
+# classes are made: the decorator sets its own on the class.
+def _pickling(cls: type) -> None:
+    names = tuple(f.name for f in fields(cls))
+    assert len(names) > 1  # attrgetter of one name gives the value, not a tuple
+    values = operator.attrgetter(*names)  # a tuple, read in C
+
+    def __getstate__(self: Any) -> tuple[Any, ...]:
+        return values(self)
+
+    setters = tuple(cls.__dict__[name].__set__ for name in names)  # the slots' descriptors
+
+    def __setstate__(self: Any, state: tuple[Any, ...]) -> None:
+        for set_, value in zip(setters, state, strict=True):
+            set_(self, value)
+
+    setattr(cls, "__getstate__", __getstate__)  # noqa: B010 (mypy: a method of object)
+    setattr(cls, "__setstate__", __setstate__)  # noqa: B010
+
+
+for _cls in (Location, Occurrence, ThemeTag, Event, EventMessage):
+    _pickling(_cls)

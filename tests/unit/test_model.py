@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 from datetime import datetime, timedelta
 
 import pytest
@@ -50,6 +51,20 @@ def test_event_id_depends_only_on_source_and_uid() -> None:
 def test_event_round_trips_through_json() -> None:
     event = sample()
     assert Event.from_dict(json.loads(json.dumps(event.to_dict()))) == event
+
+
+def test_messages_round_trip_through_pickle_field_by_field() -> None:
+    """How enriched batches cross from the enrichment workers (shared.model._pickling)."""
+    message = EventMessage.upsert(sample(), version=7)
+    back = pickle.loads(pickle.dumps([message, EventMessage.retract("ev_x", "chorale", 8, "gone")]))
+    assert back[0] == message and back[0].to_json() == message.to_json()
+    assert back[0].event.location == message.event.location  # type: ignore[union-attr]
+    assert hash(back[0].event.occurrences[0]) == hash(message.event.occurrences[0])  # type: ignore[union-attr]
+    assert back[1].kind == "retract" and back[1].event is None
+    with pytest.raises(AttributeError):  # still frozen
+        back[0].event.title = "x"  # type: ignore[misc,union-attr]
+    state = message.event.__getstate__()  # type: ignore[union-attr]
+    assert isinstance(state, tuple) and state[0] == message.event.id  # type: ignore[union-attr]
 
 
 def test_times_stay_timezone_aware() -> None:
