@@ -108,6 +108,13 @@ def stems(s: str) -> list[str]:
     return [stem_word(w) for w in tokens(s)]
 
 
+@lru_cache(maxsize=8192)
+def stem_line(s: str) -> str:
+    """:func:`stems` of ``s`` joined by spaces, remembered: the store indexes a title's stems
+    and the dedup compares the same stems, read once for both."""
+    return " ".join(stems(s))
+
+
 def slug(s: str) -> str:
     """Folded words joined by ``-`` (``"Repair Café"`` -> ``"repair-cafe"``)."""
     return "-".join(_WORD.findall(fold(s)))

@@ -47,7 +47,7 @@ from functools import lru_cache
 from typing import Any
 
 from shared.model import PARIS
-from shared.text import stems, tokens
+from shared.text import stem_line, tokens
 
 START_TOLERANCE_S = 30 * 60
 NEAR_M = 300.0
@@ -125,7 +125,7 @@ def _organiser_key(name: str) -> str:
 
 @lru_cache(maxsize=4096)
 def _stem_set(text: str) -> frozenset[str]:
-    return frozenset(stems(text))
+    return frozenset(stem_line(text).split())  # the same stems the store indexes
 
 
 @lru_cache(maxsize=4096)

@@ -158,24 +158,27 @@ def merge(members: Sequence[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+_ALONE_DEFAULTS = (*((name, None) for name in ("start", "end", "start_ts", "end_ts", "all_day",
+                                                 *FIRST_FILLED)),
+                   ("description", ""), ("description_text", ""), ("location", None),
+                   ("status", None))
+_ALONE_PROVENANCE = tuple(sorted((*PRIMARY_FIELDS, "start", "end", *FIRST_FILLED,
+                                  "description", "location", "status")))
+
+
 def _alone(doc: dict[str, Any]) -> dict[str, Any]:
     """:func:`merge` of a single member (the common case), without the ranking."""
     out: dict[str, Any] = dict(doc)
-    for name in ("start", "end", "start_ts", "end_ts", "all_day", *FIRST_FILLED):
-        out[name] = doc.get(name)
-    out["description"] = doc.get("description", "")
-    out["description_text"] = doc.get("description_text", "")
-    out["location"] = doc.get("location")
-    out["status"] = doc.get("status")
+    for name, default in _ALONE_DEFAULTS:  # what merge() sets, when the member lacks it
+        if name not in out:
+            out[name] = default
     for name in UNION_FIELDS:
         out[name] = list(dict.fromkeys(doc.get(name) or ()))
     out["theme_reasons"] = dict(doc.get("theme_reasons") or {})
     out["sources"] = [_source(doc)]
     out["members"] = [doc["id"]]
     out["id"] = doc["id"]
-    names = (*PRIMARY_FIELDS, "start", "end", *FIRST_FILLED, "description", "location",
-             "status")
-    out["provenance"] = dict.fromkeys(sorted(names), doc["source_id"])
+    out["provenance"] = dict.fromkeys(_ALONE_PROVENANCE, doc["source_id"])
     return out
 
 

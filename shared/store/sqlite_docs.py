@@ -13,13 +13,12 @@ import hashlib
 import json
 import sqlite3
 from dataclasses import fields
-from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from shared.model import Event, Location, occurrence_id
-from shared.text import stems
+from shared.text import stem_line
 
 HASH_BITS = 24
 TAG_FACETS = ("themes", "keywords", "accessibility", "audience")
@@ -37,12 +36,9 @@ def dumps(value: Any) -> str:
 
 def index_text(text: str | None) -> str:
     """Accent-folded French stems, as indexed and as queried."""
-    return _index_text(text or "")
-
-
-@lru_cache(maxsize=2048)  # descriptions, places and tags repeat from one batch to the next
-def _index_text(text: str) -> str:
-    return " ".join(stems(text))
+    # remembered (descriptions, places and tags repeat from one batch to the next; a title
+    # was stemmed a moment before by the dedup's features)
+    return stem_line(text or "")
 
 
 def doc_rowid(doc: dict[str, Any], probe: int = 0) -> int:
@@ -114,21 +110,22 @@ def event_docs(event: Event, data: dict[str, Any] | None = None) -> list[dict[st
     """:func:`~shared.store.base.occurrence_docs`, converting the event to a dict only once
     (``data``: ``event.to_dict()`` when the caller already has it)."""
     data = dict(event_dict(event) if data is None else data)
-    data.pop("occurrences")
     data.pop("schema")
     themes = [t.code for t in event.themes]
     reasons = {t.code: t.reason for t in event.themes}
     status = str(event.status)
     sources = [{"source_id": event.source_id, "event_id": event.id, "url": event.url}]
+    # the dates as event_dict wrote them (isoformat was a tenth of this function)
+    written = data.pop("occurrences")
     out = []
-    for occ in event.occurrences:
+    for occ, dates in zip(event.occurrences, written, strict=True):
         end = occ.end or occ.start
         out.append({
             **data,
             "id": occurrence_id(event.id, occ.key()),
             "event_id": event.id,
-            "start": occ.start.isoformat(),
-            "end": end.isoformat(),
+            "start": dates["start"],
+            "end": dates["end"] or dates["start"],
             "start_ts": int(occ.start.timestamp()),
             "end_ts": int(end.timestamp()),
             "all_day": occ.all_day,
