@@ -97,9 +97,15 @@ def tokens(s: str) -> list[str]:
 _KEEP = {"tennis": "tennis"}
 
 
-@lru_cache(maxsize=65536)
 def stem_word(word: str) -> str:
-    """The stem of one already folded word."""
+    """The stem of one already folded word. A number is its own stem (Snowball leaves
+    digits alone), and stays out of the memo: the dates, times, prices and numbered titles
+    of a stream of events are mostly new numbers, which pushed the words out of it."""
+    return word if word.isdigit() else _stem_word(word)
+
+
+@lru_cache(maxsize=65536)
+def _stem_word(word: str) -> str:
     return _KEEP.get(word) or str(_STEMMER.stemWord(word))
 
 
