@@ -1,6 +1,9 @@
 """An outside check of ``shared.bus.fetch_batch``: each case runs twice against a real
 nats-server, once with nats-py's ``PullSubscription.fetch`` and once with ``fetch_batch``,
-and asserts the same observable outcome for both (messages, order, exception).
+and asserts the same observable outcome for both (messages, order, exception). The two
+places where they differ (neither loses, duplicates or reorders a message) say so and assert
+each one's outcome: ``test_more_left_in_the_queue_than_the_batch`` and
+``test_every_waiting_slot_taken``.
 
 Cases adapted (rewritten, not copied) from the pull-subscription tests of the upstream
 nats.py project (github.com/nats-io/nats.py, Apache-2.0), file ``tests/test_js.py``, class
@@ -13,6 +16,7 @@ later version of the same file (the one holding ``test_fetch_cancelled_errors_ra
 - ``test_concurrent_fetches_while_publishing``  <- ``test_fetch_concurrent``
 - ``test_headers_come_through_a_batch``  <- ``test_fetch_headers``
 - ``test_pending_limits``                <- ``test_pull_subscribe_limits``
+- ``test_every_waiting_slot_taken``      <- ``test_fetch_max_waiting_fetch_one`` (one slot)
 - ``test_a_cancelled_fetch_raises_cancelled``   <- ``test_fetch_cancelled_errors_raised``
   (upstream patches ``asyncio.wait_for``; here a real task is cancelled)
 - ``test_ephemeral_consumer``            <- ``test_ephemeral_pull_subscribe``
@@ -318,6 +322,33 @@ async def test_consumer_deleted_while_fetching(bus: Bus, fetch: Fetch) -> None:
     # no consumer to answer: the server says 503 (no responders), the fetch raises it
     with pytest.raises(ServiceUnavailableError):
         await fetch(sub, 10, 0.5)
+
+
+async def test_every_waiting_slot_taken(bus: Bus, fetch: Fetch) -> None:
+    await _stream(bus, "MW", "mw")
+    sub = await _sub(bus, "mw", "mw", "MW", max_waiting=1)
+    # another client's request holds the consumer's only waiting slot for 1 s
+    other = await bus.nc.subscribe(bus.nc.new_inbox())
+    await bus.nc.publish(sub._nms, json.dumps({"batch": 1, "expires": 1_000_000_000}).encode(),
+                         other.subject)
+    await bus.nc.flush()
+
+    async def later() -> None:
+        await asyncio.sleep(1.3)
+        for i in range(3):
+            await bus.js.publish("mw", str(i).encode())
+
+    publisher = asyncio.create_task(later())
+    try:
+        outcome: object = await fetch(sub, 10, 2.5)
+    except nats.errors.TimeoutError:
+        outcome = "timeout"
+    await publisher
+    # Refused (409 Exceeded MaxWaiting), both end without a message and without an error;
+    # nats-py's fetch, whose second request is refused too, with an empty list, fetch_batch
+    # with the TimeoutError of a fetch that got nothing (both callers expect either).
+    assert outcome == ([] if fetch is _nats_py else "timeout")
+    assert [int(m.data) for m in await _drain(fetch, sub)] == [0, 1, 2]
 
 
 async def _inject(bus: Bus, sub: Sub, *statuses: str) -> None:
