@@ -28,8 +28,9 @@ takes neither ``heartbeat`` nor ``timeout=None``; the indexer uses neither).
 The other cases are attacks of our own where the two could differ: messages arriving over
 many socket reads, 1 MB payloads, a batch larger than ``max_ack_pending``, a consumer
 deleted during a fetch, stale statuses and stale messages of an earlier request sitting in
-the queue, a status arriving during a fetch, a fetch cancelled midway then a new one (no
-message lost: unacked ones come back after ``ack_wait``), and ``batch=1``.
+the queue, a status arriving during a fetch, a message carrying a ``Status`` header, a fetch
+cancelled midway then a new one (no message lost: unacked ones come back after
+``ack_wait``), and ``batch=1``.
 """
 
 from __future__ import annotations
@@ -410,6 +411,21 @@ async def test_a_status_during_a_fetch(bus: Bus, fetch: Fetch) -> None:
     await _inject(bus, sub, "503")
     with pytest.raises(APIError):
         await task
+
+
+async def test_a_message_with_a_status_header_is_taken_for_a_status(
+        bus: Bus, fetch: Fetch) -> None:
+    # A hazard both share (nats-py tells statuses by the header alone): a message published
+    # with a "Status" header fails the fetch that meets it. Only a client allowed to publish
+    # on the stream can do that; Bus.publish sets no such header.
+    await _stream(bus, "POISON", "poison")
+    for i in range(5):
+        await bus.js.publish("poison", str(i).encode(),
+                             headers={"Status": "503"} if i == 2 else {"k": "v"})
+    sub = await _sub(bus, "poison", "poison", "POISON")
+    with pytest.raises(ServiceUnavailableError):
+        await fetch(sub, 10, 1)
+    assert [int(m.data) for m in await _drain(fetch, sub)] == [3, 4]
 
 
 async def test_cancelled_midway_then_nothing_is_lost(bus: Bus, fetch: Fetch) -> None:
