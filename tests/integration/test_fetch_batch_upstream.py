@@ -30,7 +30,7 @@ many socket reads, 1 MB payloads, a batch larger than ``max_ack_pending``, a con
 deleted during a fetch, stale statuses and stale messages of an earlier request sitting in
 the queue, a status arriving during a fetch, a message carrying a ``Status`` header, a fetch
 cancelled midway then a new one (no message lost: unacked ones come back after
-``ack_wait``), and ``batch=1``.
+``ack_wait``), a server restarted during a fetch, and ``batch=1``.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from nats.js.api import ConsumerConfig
 from nats.js.errors import APIError, ServiceUnavailableError
 
 from shared.bus import Bus, fetch_batch
+from shared.natsserver import NatsServer
 from tests.integration.test_pipeline import eventually
 
 Sub = JetStreamContext.PullSubscription
@@ -450,6 +451,26 @@ async def test_cancelled_midway_then_nothing_is_lost(bus: Bus, fetch: Fetch) -> 
     assert got == set(range(300))
 
 
+async def test_server_restarted_during_a_fetch(bus: Bus, nats_server: NatsServer,
+                                               fetch: Fetch) -> None:
+    await _stream(bus, "RESTART", "restart")
+    for i in range(3):
+        await bus.js.publish("restart", str(i).encode())
+    sub = await _sub(bus, "restart", "restart", "RESTART", ack_wait=1)
+    assert _data(await fetch(sub, 10, 1)) == [b"0", b"1", b"2"]  # left unacked
+    task = asyncio.create_task(fetch(sub, 10, 4))
+    await asyncio.sleep(0.3)
+    await asyncio.to_thread(nats_server.stop)
+    await asyncio.to_thread(nats_server.start)
+    with pytest.raises(nats.errors.TimeoutError):  # its request went with the server
+        await task
+    got: list[int] = []
+    deadline = time.monotonic() + 10
+    while len(set(got)) < 3 and time.monotonic() < deadline:
+        got += [int(m.data) for m in await _drain(fetch, sub, batch=10)]
+    assert got == [0, 1, 2]  # redelivered once, after ack_wait
+
+
 async def test_batch_of_one(bus: Bus, fetch: Fetch) -> None:
     await _stream(bus, "ONE", "one")
     for i in range(3):
@@ -467,3 +488,11 @@ async def test_batch_of_one(bus: Bus, fetch: Fetch) -> None:
     publisher = asyncio.create_task(later())
     assert _data(await fetch(sub, 1, 3)) == [b"3"]
     await publisher
+
+
+async def test_invalid_arguments(bus: Bus, fetch: Fetch) -> None:
+    await _stream(bus, "ARGS", "args")
+    sub = await _sub(bus, "args", "args", "ARGS")
+    for batch, wait_s in ((0, 1.0), (-1, 1.0), (5, 0), (5, -1.0)):
+        with pytest.raises(ValueError):
+            await fetch(sub, batch, wait_s)
