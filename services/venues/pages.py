@@ -44,6 +44,7 @@ from services.associations.storage import Associations
 from services.query.web import fr
 from services.venues.model import (
     BOOKING_LABELS,
+    CANCELLED,
     CITY,
     CITY_NAME,
     EQUIPMENT,
@@ -57,7 +58,14 @@ from services.venues.model import (
     euros,
     moment,
 )
-from services.venues.storage import Gone, Taken, Venues
+from services.venues.storage import (
+    SLOT_WITHDRAWN,
+    VENUE_REMOVED,
+    Gone,
+    Taken,
+    Venues,
+    ending,
+)
 from services.venues.validate import (
     RATE_ROWS,
     booking_form,
@@ -252,11 +260,18 @@ async def tell_owner(request: web.Request, venue: Venue, booking: Booking) -> No
 
 
 async def tell_requester(request: web.Request, venue: Venue, booking: Booking) -> None:
-    verdict = "acceptée" if booking.state == "accepted" else "refusée"
-    note = f"\n\nLe mot de la personne qui gère la salle :\n{booking.note}" if booking.note else ""
-    text = (f"Bonjour,\n\nVotre demande de la salle « {venue.name} » le "
-            f"{when(booking.starts, booking.ends)} est {verdict}.{note}\n\n"
-            f"La salle : {_url(request, f'/salles/{venue.id}')}\n"
+    """The requester hears of a decision, or of their request ended by the withdrawal of
+    its slot or the deletion of the venue (the reason said; no link to a deleted venue)."""
+    verdict = BOOKING_LABELS.get(booking.state, booking.state)
+    ended = booking.note in (SLOT_WITHDRAWN, VENUE_REMOVED)
+    note = (f"\n\nMotif\u00a0: {booking.note}." if ended else
+            f"\n\nLe mot de la personne qui gère la salle :\n{booking.note}" if booking.note
+            else "")
+    place = "" if booking.note == VENUE_REMOVED else (
+        f"La salle : {_url(request, f'/salles/{venue.id}')}\n")
+    text = (f"Bonjour,\n\nVotre {'réservation' if booking.state == CANCELLED else 'demande'}"
+            f" de la salle « {venue.name} » le {when(booking.starts, booking.ends)} est "
+            f"{verdict}.{note}\n\n{place}"
             f"Vos demandes : {_url(request, '/compte')}\n\n— Maillage")
     await _send(request, [booking.requester], f"Réservation {verdict} : {venue.name}", text)
 
@@ -332,21 +347,17 @@ async def edit(request: web.Request) -> web.Response:
 
 
 async def remove(request: web.Request) -> web.Response:
-    """Delete the venue (a box ticked to confirm); its pending requests are declined and
-    their requesters told."""
+    """Delete the venue (a box ticked to confirm, on a form that says how many bookings
+    end): its pending requests are declined, its accepted future bookings cancelled, and
+    their requesters told (past bookings stay, for the audit)."""
     venue, session = await _managed(request)
     form = await checked_form(request)
     if form.get("confirm") != "oui":
         return await manage_page(request, status=422, errors={
             "confirm": "Cochez la case pour confirmer la suppression de la salle."})
-    venues = store(request)
-    for booking in await venues.bookings(venue.id):
-        if booking.state == PENDING:
-            declined = await venues.decide(venue.id, booking.id, False,
-                                           actor=session.person.id,
-                                           note="La salle n’est plus proposée.")
-            await tell_requester(request, venue, declined)
-    await venues.remove(venue.id, actor=session.person.id)
+    _, ended = await store(request).remove(venue.id, actor=session.person.id)
+    for booking in ended:
+        await tell_requester(request, venue, booking)
     raise redirect("/salles")
 
 
@@ -360,7 +371,9 @@ async def manage_page(request: web.Request, *, errors: dict[str, str] | None = N
     slots = [s for s in await venues.slots(venue.id) if s.state != "withdrawn"
              and moment(s.ends) > datetime.now(TZ)]
     bookings = await venues.bookings(venue.id)
+    pending_count, accepted_count = ending(bookings)
     return page(request, "venues/manage.html", status=status, venue=venue, slots=slots,
+                ending_pending=pending_count, ending_accepted=accepted_count,
                 pending=[b for b in bookings if b.state == PENDING],
                 decided=[b for b in bookings if b.state != PENDING][:50],
                 errors=errors or {}, values=values or {},
@@ -382,12 +395,14 @@ async def withdraw(request: web.Request) -> web.Response:
     venue, session = await _managed(request)
     form = await checked_form(request)
     try:
-        await store(request).withdraw(venue.id, str(form.get("slot", "")),
-                                      actor=session.person.id)
+        _, declined = await store(request).withdraw(venue.id, str(form.get("slot", "")),
+                                                    actor=session.person.id)
     except (NotFound, Conflict):
         raise refuse(request, 409, "conflict", "Ce créneau n’est plus libre (ou n’existe "
                      "plus)\u00a0: refusez plutôt la réservation qui l’occupe.",
                      back=(f"/salles/{venue.id}/gerer", "Retour à la gestion")) from None
+    for booking in declined:
+        await tell_requester(request, venue, booking)
     raise redirect(f"/salles/{venue.id}/gerer?fait=retire#creneaux")
 
 

@@ -42,6 +42,9 @@ from shared.records import Conflict, NotFound, now_iso
 
 #: Path segments under /salles that a venue id must not take.
 RESERVED_IDS = frozenset({"nouvelle", "mes-salles"})
+#: The reasons the requester reads when the owner's side ends their request.
+SLOT_WITHDRAWN = "Créneau retiré par le gestionnaire de la salle"
+VENUE_REMOVED = "Salle retirée par son gestionnaire"
 
 
 class Taken(Conflict):
@@ -123,12 +126,44 @@ class Venues:
                     actor=actor, reason="venue renamed")
         return venue
 
-    async def remove(self, vid: str, *, actor: str) -> bool:
-        """Delete the venue and withdraw its free slots (its bookings stay, for the audit)."""
+    async def remove(self, vid: str, *, actor: str) -> tuple[bool, list[Booking]]:
+        """Delete the venue: its free slots are withdrawn (their pending requests declined),
+        the pending requests of its other slots declined, its accepted bookings of slots
+        not over yet cancelled (:data:`VENUE_REMOVED`); past bookings stay as they are, for
+        the audit. Returns whether the venue was there and the bookings *this call* ended
+        (each one once, whichever replica removes at the same time: the caller tells
+        their requesters)."""
+        ended = []
         for slot in await self.slots(vid):
             if slot.free:
-                await self.withdraw(vid, slot.id, actor=actor)
-        return await self.records.delete(self.subject(vid), actor=actor, reason="removed")
+                ended += (await self.withdraw(vid, slot.id, actor=actor,
+                                              reason=VENUE_REMOVED))[1]
+        now = moment(now_iso())
+        for booking in await self.bookings(vid):
+            if booking.state == PENDING:
+                done = await self._end(booking, DECLINED, actor=actor, note=VENUE_REMOVED)
+            elif booking.state == ACCEPTED and moment(booking.ends) > now:
+                done = await self._end(booking, CANCELLED, actor=actor, note=VENUE_REMOVED)
+                if done is not None:
+                    await self._release(booking, actor=actor)
+                    await self._set_slot(vid, booking.slot, WITHDRAWN, "", actor=actor)
+            else:
+                continue
+            if done is not None:
+                ended.append(done)
+        gone = await self.records.delete(self.subject(vid), actor=actor, reason="removed")
+        return gone, ended
+
+    async def _end(self, booking: Booking, state: str, *, actor: str,
+                   note: str) -> Booking | None:
+        """The booking declined or cancelled by the owner's side with ``note``; ``None``
+        when another writer (a second replica doing the same) ended or changed it first."""
+        expect = (PENDING,) if state == DECLINED else (ACCEPTED,)
+        try:
+            return await self._set_booking(booking.venue, booking.id, state, actor=actor,
+                                           expect=expect, note=note)
+        except (Conflict, NotFound):
+            return None
 
     # -- slots ----------------------------------------------------------------------------------
 
@@ -158,20 +193,32 @@ class Venues:
             made.append(slot)
         return made
 
-    async def withdraw(self, vid: str, sid: str, *, actor: str) -> Slot:
-        """The owner takes a free slot back (a booked one stays: decline its booking)."""
+    async def withdraw(self, vid: str, sid: str, *, actor: str,
+                       reason: str = SLOT_WITHDRAWN) -> tuple[Slot, list[Booking]]:
+        """The owner takes a free slot back (a booked one stays: decline its booking); its
+        pending requests are declined with ``reason``. Withdrawing a withdrawn slot again
+        only finishes that (as after a crash half-way, or when two replicas withdraw it at
+        once). Returns the slot and the requests *this call* declined: each request is
+        declined by one call only (its write expects it pending), whose caller tells the
+        requester."""
 
         def change(current: dict[str, Any] | None) -> dict[str, Any]:
             if current is None:
                 raise NotFound(f"no slot {vid}/{sid}")
-            if current.get("state") != FREE:
+            if current.get("state") not in (FREE, WITHDRAWN):
                 raise Conflict("only a free slot can be withdrawn")
             return {**current, "state": WITHDRAWN}
 
         entry = await self.records.write(self.slot_subject(vid, sid), change, actor=actor,
                                          reason="withdrawn")
         assert entry is not None
-        return Slot.from_record(entry.record)
+        declined = []
+        for booking in await self.bookings(vid):
+            if booking.slot == sid and booking.state == PENDING:
+                done = await self._end(booking, DECLINED, actor=actor, note=reason)
+                if done is not None:
+                    declined.append(done)
+        return Slot.from_record(entry.record), declined
 
     # -- bookings -------------------------------------------------------------------------------
 
@@ -324,6 +371,14 @@ class Venues:
     async def accepted_on(self, vid: str, date: str) -> Day:
         entry = await self.records.get(self.day_subject(vid, date))
         return Day.from_record(entry.record if entry else None, vid, date)
+
+
+def ending(bookings: list[Booking]) -> tuple[int, int]:
+    """What removing their venue would end: (pending requests, accepted bookings of slots
+    not over yet)."""
+    now = moment(now_iso())
+    return (sum(b.state == PENDING for b in bookings),
+            sum(b.state == ACCEPTED and moment(b.ends) > now for b in bookings))
 
 
 async def erase_bookings(stores: Stores, pid: str) -> None:

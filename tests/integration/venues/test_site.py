@@ -119,11 +119,27 @@ async def test_a_venue_is_added_booked_and_accepted_through_the_site(
     assert resp.status == 404
 
 
-async def test_deleting_a_venue_needs_a_confirmation_and_declines_its_requests(
+async def test_deleting_a_venue_needs_a_confirmation_and_ends_its_bookings(
         site: Site, browser) -> None:
+    """The form says how many bookings end before the owner confirms; then the pending
+    request is declined and the accepted one cancelled, each booker mailed once with the
+    reason, and their account page shows it."""
     owner = await member(site, browser, "eva@velo-solidaire.test", "velo-solidaire")
     asker = await member(site, browser, "tom@jardins-blosne.test", "jardins-blosne")
+    booker = await member(site, browser, "ana@jardins-blosne.test", "jardins-blosne")
     await ask(asker, "atelier-des-allies", "jardins-blosne")
+    await ask(booker, "atelier-des-allies", "jardins-blosne")
+    venues = Venues(site.app[SITE].ready())
+    first = min(await venues.bookings("atelier-des-allies"), key=lambda b: b.created)
+    await venues.decide("atelier-des-allies", first.id, True, actor="p_test")
+    # the two asked for the same slot: the second asks for another one
+    slot = [s for s in await venues.free_slots("atelier-des-allies")][0]
+    await booker.post("/salles/atelier-des-allies/demander", {
+        "slot": slot.id, "association": "jardins-blosne", "people": "5",
+        "purpose": "Atelier"}, token_from="/salles/atelier-des-allies")
+    status, html = await owner.get("/salles/atelier-des-allies/gerer")
+    assert "Les 2 demandes en attente seront refusées" in html
+    assert "La réservation acceptée à venir sera annulée" in html
     resp = await owner.post("/salles/atelier-des-allies/supprimer", {},
                             token_from="/salles/atelier-des-allies/gerer")
     assert resp.status == 422 and "Cochez la case" in await resp.text()
@@ -132,11 +148,72 @@ async def test_deleting_a_venue_needs_a_confirmation_and_declines_its_requests(
     assert resp.url.path == "/salles"
     status, _ = await asker.get("/salles/atelier-des-allies")
     assert status == 404
-    told = (await mails_to(site, "tom@jardins-blosne.test", 2))[-1]
-    assert "refusée" in told and "n’est plus proposée" in told
-    stores = site.app[SITE].ready()
-    (booking,) = await Venues(stores).bookings("atelier-des-allies")
-    assert booking.state == "declined"
+    await site.app[SITE].mail.queue.join()
+    told = await mails_to(site, "tom@jardins-blosne.test", 1)
+    assert len(told) == 2  # the sign-in link, then the one about this booking
+    assert "annulée" in told[-1] and "Salle retirée par son gestionnaire" in told[-1]
+    assert "/salles/atelier-des-allies" not in told[-1]  # no link to a deleted venue
+    told = await mails_to(site, "ana@jardins-blosne.test", 1)
+    assert len(told) == 3 and all("refusée" in t and "Salle retirée par son gestionnaire"
+                                  in t for t in told[1:])
+    states = {b.id: (b.state, b.note) for b in await venues.bookings("atelier-des-allies")}
+    assert states.pop(first.id) == ("cancelled", "Salle retirée par son gestionnaire")
+    assert set(states.values()) == {("declined", "Salle retirée par son gestionnaire")}
+    status, html = await asker.get("/compte")
+    assert "annulée" in html and "motif&nbsp;: Salle retirée par son gestionnaire" in html
+
+
+async def test_withdrawing_a_slot_declines_its_requests_and_tells_each_requester(
+        site: Site, browser) -> None:
+    owner = await member(site, browser, "eva@velo-solidaire.test", "velo-solidaire")
+    asker = await member(site, browser, "tom@jardins-blosne.test", "jardins-blosne")
+    slot, _ = await ask(asker, "atelier-des-allies", "jardins-blosne")
+    resp = await owner.post("/salles/atelier-des-allies/creneaux/retirer", {"slot": slot},
+                            token_from="/salles/atelier-des-allies/gerer")
+    assert resp.status == 200 and "Le créneau est retiré" in await resp.text()
+    await site.app[SITE].mail.queue.join()
+    told = await mails_to(site, "tom@jardins-blosne.test", 2)
+    assert len(told) == 2 and "refusée" in told[-1]
+    assert "Créneau retiré par le gestionnaire de la salle" in told[-1]
+    status, html = await asker.get("/compte")
+    assert "refusée" in html and "Créneau retiré par le gestionnaire de la salle" in html
+    assert "la demande de L’atelier des Alliés" not in html  # nothing left to cancel
+
+
+async def test_two_replicas_withdrawing_a_slot_at_once_mail_each_requester_once(
+        site: Site, browser, tmp_path, nats_server) -> None:
+    """The owner's withdrawal reaches two replicas of the site at the same time (a double
+    click behind a load balancer): both answer, and each requester gets one mail."""
+    from shared.bus import Bus
+    from tests.integration.accounts.conftest import start_site
+
+    owner = await member(site, browser, "eva@velo-solidaire.test", "velo-solidaire")
+    askers = [await member(site, browser, f"{n}@jardins-blosne.test", "jardins-blosne")
+              for n in ("tom", "ana", "luc")]
+    slots = {(await ask(a, "atelier-des-allies", "jardins-blosne"))[0] for a in askers}
+    (slot,) = slots
+    bus = await Bus.connect(nats_server.url, name="second-replica")
+    other = await start_site(tmp_path / "second", bus, nats_server.url)
+    try:
+        twin = await browser(other.url)  # the same owner's session, on the other replica
+        await twin.session.close()
+        twin.session = aiohttp.ClientSession(cookie_jar=owner.session.cookie_jar,
+                                             headers={"Accept": "text/html"})
+        tokens = [await b.token("/salles/atelier-des-allies/gerer") for b in (owner, twin)]
+        answers = await asyncio.gather(*(
+            b.post("/salles/atelier-des-allies/creneaux/retirer", {"slot": slot, "csrf": t})
+            for b, t in zip((owner, twin), tokens, strict=True)))
+        assert [r.status for r in answers] == [200, 200]
+        await site.app[SITE].mail.queue.join()
+        await other.app[SITE].mail.queue.join()
+        mails = [m for m in site.outbox_messages() + other.outbox_messages()
+                 if "Créneau retiré" in m.get_body(  # type: ignore[union-attr]
+                     preferencelist=("plain",)).get_content()]
+        assert sorted(str(m["To"]) for m in mails) == sorted(
+            f"{n}@jardins-blosne.test" for n in ("tom", "ana", "luc"))
+    finally:
+        await other.runner.cleanup()
+        await bus.close()
 
 
 async def test_a_question_is_mailed_with_the_senders_address_only_if_given(

@@ -16,6 +16,7 @@ from services.venues.validate import occurrence, slot_form
 from shared.bus import Bus
 from shared.errors import InvalidInput
 from shared.natsserver import NatsServer
+from shared.records import Conflict
 
 pytestmark = pytest.mark.integration
 
@@ -195,20 +196,58 @@ async def one_request(bus: Bus) -> tuple[Venues, Venue, Slot, Booking]:
                                  association_name="A", purpose="x", people=3)
     return venues, venue, slot, asked
 
-async def test_a_request_on_a_withdrawn_slot_cannot_be_accepted(bus: Bus) -> None:
-    """The owner took the slot back after someone asked for it: accepting that request would
-    turn a withdrawn slot into a booked one, outside what the venue offers."""
+async def test_withdrawing_a_slot_declines_its_pending_requests_with_the_reason(
+        bus: Bus) -> None:
+    """The owner took the slot back after someone asked for it: the request is declined
+    with the reason (not left pending), and can no longer be accepted (that would turn a
+    withdrawn slot into a booked one, outside what the venue offers)."""
+    from datetime import time
+
     from services.venues.model import WITHDRAWN
-    from services.venues.storage import Gone
+    from services.venues.storage import SLOT_WITHDRAWN
     venues, venue, slot, asked = await one_request(bus)
-    await venues.withdraw(venue.id, slot.id, actor="p_owner")
-    with pytest.raises(Gone):
+    (other,) = await venues.publish(venue, [occurrence(SOON, time(14), time(16))],
+                                    actor="p_owner")
+    elsewhere = await venues.request(venue, other.id, requester="p_b", association="b",
+                                     association_name="B", purpose="y", people=3)
+    second = await venues.request(venue, slot.id, requester="p_c", association="c",
+                                  association_name="C", purpose="z", people=3)
+    withdrawn, declined = await venues.withdraw(venue.id, slot.id, actor="p_owner")
+    assert withdrawn.state == WITHDRAWN
+    assert sorted(b.id for b in declined) == sorted([asked.id, second.id])
+    for booking in declined:
+        assert booking.state == DECLINED and booking.note == SLOT_WITHDRAWN
+        assert booking.decided_by == "p_owner"
+        assert (await venues.booking(venue.id, booking.id)).state == DECLINED
+    assert (await venues.booking(venue.id, elsewhere.id)).state == "pending"  # another slot
+    with pytest.raises(Conflict):  # decided already
         await venues.decide(venue.id, asked.id, True, actor="p_owner")
     kept = await venues.slot(venue.id, slot.id)
     assert kept is not None and kept.state == WITHDRAWN
     assert (await venues.accepted_on(venue.id, slot.day)).booked == ()
-    assert (await venues.booking(venue.id, asked.id)).state == "pending"
-    assert (await venues.decide(venue.id, asked.id, False, actor="p_owner")).state == DECLINED
+    # withdrawing again (a crash half-way, a second replica) declines nothing twice
+    assert (await venues.withdraw(venue.id, slot.id, actor="p_owner"))[1] == []
+
+
+async def test_two_replicas_withdrawing_at_once_decline_each_request_once(
+        nats_server: NatsServer, bus: Bus) -> None:
+    """Both replicas withdraw the slot; each request is declined by exactly one of them
+    (the one whose write found it pending), so that its requester is told once."""
+    venues, venue, slot, asked = await one_request(bus)
+    others = [await venues.request(venue, slot.id, requester=f"p_{i}", association=f"a{i}",
+                                   association_name="A", purpose="x", people=2)
+              for i in range(4)]
+    replicas = [await Bus.connect(nats_server.url, name=f"replica-{i}") for i in range(2)]
+    try:
+        stores = [Venues(await Stores.open(r)) for r in replicas]
+        done = await asyncio.gather(*(s.withdraw(venue.id, slot.id, actor="p_owner")
+                                      for s in stores))
+    finally:
+        for r in replicas:
+            await r.close()
+    declined = [b.id for _, ended in done for b in ended]
+    assert sorted(declined) == sorted([asked.id, *(b.id for b in others)])
+    assert all(b.state == DECLINED for b in await venues.bookings(venue.id))
 
 
 async def test_a_request_whose_slot_is_over_cannot_be_accepted(bus: Bus) -> None:
@@ -226,13 +265,79 @@ async def test_a_request_whose_slot_is_over_cannot_be_accepted(bus: Bus) -> None
 
 
 async def test_cancelling_a_booking_of_a_deleted_venue_frees_no_slot(bus: Bus) -> None:
-    """The venue was deleted with an accepted booking (its slot stays booked, for the
-    audit); the requester then cancels: the slot must not come back free on the board."""
+    """The venue was deleted with a past accepted booking (kept, for the audit); the
+    requester then cancels it: the slot must not come back free on the board."""
     from services.venues.model import WITHDRAWN
     venues, venue, slot, asked = await one_request(bus)
     await venues.decide(venue.id, asked.id, True, actor="p_owner")
+    await move_to_the_past(venues, asked)
     await venues.remove(venue.id, actor="p_owner")
+    assert (await venues.booking(venue.id, asked.id)).state == ACCEPTED  # the past stays
     await venues.cancel(venue.id, asked.id, actor="p_a")
     gone = await venues.slot(venue.id, slot.id)
     assert gone is not None and gone.state == WITHDRAWN
     assert await venues.free_slots(venue.id) == []
+
+
+async def move_to_the_past(venues: Venues, booking: Booking) -> None:
+    """The booking (and its slot) as if its day had passed."""
+    from datetime import datetime, time
+
+    from services.venues.model import TZ
+    past = datetime.now(TZ).date() - timedelta(days=3)
+    starts, ends = occurrence(past, time(9), time(12))
+    for subject in (venues.booking_subject(booking.venue, booking.id),
+                    venues.slot_subject(booking.venue, booking.slot)):
+        await venues.records.write(subject, lambda r: {**r, "starts": starts, "ends": ends},
+                                   actor="test")
+
+
+async def test_removing_a_venue_ends_its_future_bookings_and_keeps_the_past(
+        bus: Bus) -> None:
+    """Accepted bookings of slots to come are cancelled (their slots withdrawn, their days
+    released), pending requests declined, both with the reason; a past booking stays."""
+    from datetime import time
+
+    from services.venues.model import CANCELLED, WITHDRAWN
+    from services.venues.storage import VENUE_REMOVED, ending
+    venues, venue, slot, accepted = await one_request(bus)
+    later = await venues.publish(venue, [occurrence(SOON, time(h), time(h + 1))
+                                         for h in (14, 16, 18)], actor="p_owner")
+    past, pending = [await venues.request(venue, s.id, requester=f"p_{i}", association="b",
+                                          association_name="B", purpose="y", people=2)
+                     for i, s in enumerate(later[:2])]
+    await venues.decide(venue.id, accepted.id, True, actor="p_owner")
+    await venues.decide(venue.id, past.id, True, actor="p_owner")
+    await move_to_the_past(venues, past)
+    assert ending(await venues.bookings(venue.id)) == (1, 1)
+    gone, ended = await venues.remove(venue.id, actor="p_owner")
+    assert gone and await venues.get(venue.id) is None
+    assert {b.id: b.state for b in ended} == {accepted.id: CANCELLED, pending.id: DECLINED}
+    assert all(b.note == VENUE_REMOVED for b in ended)
+    assert (await venues.booking(venue.id, past.id)).state == ACCEPTED
+    held = (await venues.accepted_on(venue.id, slot.day)).booked  # released: only the one
+    assert [b["booking"] for b in held] == [past.id]  # moved to the past by hand is left
+    assert {s.state for s in await venues.slots(venue.id) if s.id != later[0].id} == {
+        WITHDRAWN}
+    assert await venues.free_slots(venue.id) == []
+
+
+async def test_two_replicas_removing_a_venue_at_once_end_each_booking_once(
+        nats_server: NatsServer, bus: Bus) -> None:
+    from datetime import time
+    venues, venue, slot, accepted = await one_request(bus)
+    await venues.decide(venue.id, accepted.id, True, actor="p_owner")
+    more = await venues.publish(venue, [occurrence(SOON, time(14), time(15))],
+                                actor="p_owner")
+    asked = [await venues.request(venue, more[0].id, requester=f"p_{i}", association="b",
+                                  association_name="B", purpose="y", people=2)
+             for i in range(3)]
+    replicas = [await Bus.connect(nats_server.url, name=f"replica-{i}") for i in range(2)]
+    try:
+        stores = [Venues(await Stores.open(r)) for r in replicas]
+        done = await asyncio.gather(*(s.remove(venue.id, actor="p_owner") for s in stores))
+    finally:
+        for r in replicas:
+            await r.close()
+    ended = [b.id for _, bookings in done for b in bookings]
+    assert sorted(ended) == sorted([accepted.id, *(b.id for b in asked)])
