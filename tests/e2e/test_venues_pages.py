@@ -1,6 +1,8 @@
 """Venues in a real browser: a member of an association publishes a slot of its demo venue,
-a member of another association asks for it, the owner accepts; every venue page has no
-serious or critical axe-core violation, none scrolls sideways at 320 px, and the HTML
+a member of another association asks for it, the owner accepts, then deletes the venue
+(the form says the accepted booking will be cancelled; the asker's account shows why);
+every venue page has no serious or critical axe-core violation, none scrolls sideways at
+320 px, and the HTML
 checker of the session reads them all."""
 
 from __future__ import annotations
@@ -101,6 +103,17 @@ def test_a_slot_is_published_requested_and_accepted(venues_site: Any, browser: A
         asker.get_by_role("heading", name="Mes demandes de salles").wait_for()
         assert asker.get_by_text("acceptée").first.is_visible()
         assert axe(asker) == [], "account"
+
+        # deleting the venue: the form says what ends before it is confirmed
+        owner.goto(site.url + "/salles/atelier-des-allies/gerer")
+        owner.get_by_text("La réservation acceptée à venir sera annulée").wait_for()
+        owner.get_by_label("Je confirme la suppression de L’atelier des Alliés").check()
+        owner.get_by_role("button", name="Supprimer L’atelier des Alliés").click()
+        owner.get_by_role("heading", name="Salles et locaux à louer").wait_for()
+        asker.goto(site.url + "/compte")
+        asker.get_by_text("motif\u00a0: Salle retirée par son gestionnaire").wait_for()
+        assert asker.get_by_text("annulée").first.is_visible()
+        assert axe(asker) == [], "account, booking cancelled"
         asker.goto(site.url + "/salles")
         asker.get_by_role("heading", name="Salles et locaux à louer").wait_for()
         assert axe(asker) == [], "list"
