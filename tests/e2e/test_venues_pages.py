@@ -2,8 +2,7 @@
 a member of another association asks for it, the owner accepts, then deletes the venue
 (the form says the accepted booking will be cancelled; the asker's account shows why);
 every venue page has no serious or critical axe-core violation, none scrolls sideways at
-320 px, and the HTML
-checker of the session reads them all."""
+320 px, and the HTML checker of the session reads them all."""
 
 from __future__ import annotations
 
