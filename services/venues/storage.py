@@ -256,6 +256,12 @@ class Venues:
                           purpose=purpose, people=people, created=now_iso())
         await self.records.create(self.booking_subject(venue.id, booking.id),
                                   booking.to_record(), actor=requester, reason="requested")
+        # withdrawn in between: the withdrawal read the requests before this one was
+        # written, or sees it and declines it too (one of the two wins, :meth:`_end`)
+        again = await self.slot(venue.id, sid)
+        if again is None or again.state == WITHDRAWN:
+            await self._end(booking, DECLINED, actor=requester, note=SLOT_WITHDRAWN)
+            raise Gone("the slot was withdrawn meanwhile")
         return booking
 
     async def decide(self, vid: str, bid: str, accept: bool, *, actor: str,
@@ -359,7 +365,7 @@ class Venues:
             if current.get("state") not in expect:
                 raise Conflict("this request was decided already")
             out = {**current, "state": state}
-            if actor != current.get("requester"):
+            if actor != current.get("requester") or note:  # not a plain cancellation
                 out |= {"decided_by": actor, "decided": now_iso(), "note": note}
             return out
 

@@ -341,3 +341,37 @@ async def test_two_replicas_removing_a_venue_at_once_end_each_booking_once(
             await r.close()
     ended = [b.id for _, bookings in done for b in bookings]
     assert sorted(ended) == sorted([accepted.id, *(b.id for b in asked)])
+
+
+async def test_a_request_written_while_its_slot_is_withdrawn_is_not_left_pending(
+        nats_server: NatsServer, bus: Bus) -> None:
+    """The owner withdraws the slot (on another replica) between the request's check that
+    it is free and the request's write: the withdrawal read the requests before this one
+    existed, so the request must decline itself rather than stay pending for ever."""
+    from datetime import time
+
+    from services.venues.storage import SLOT_WITHDRAWN, Gone
+
+    replica = await Bus.connect(nats_server.url, name="owner-replica")
+    owner_side = Venues(await Stores.open(replica))
+
+    class WithdrawnMeanwhile(Venues):
+        async def slot(self, vid: str, sid: str) -> Slot | None:
+            found = await super().slot(vid, sid)
+            if found is not None and found.free:
+                _, declined = await owner_side.withdraw(vid, sid, actor="p_owner")
+                assert declined == []  # the request is not written yet
+            return found
+
+    try:
+        venues = WithdrawnMeanwhile(await Stores.open(bus))
+        venue = await make_venue(venues)
+        (slot,) = await venues.publish(venue, [occurrence(SOON, time(9), time(12))],
+                                       actor="p_owner")
+        with pytest.raises(Gone):
+            await venues.request(venue, slot.id, requester="p_a", association="a",
+                                 association_name="A", purpose="x", people=3)
+    finally:
+        await replica.close()
+    (left,) = await Venues(await Stores.open(bus)).bookings(venue.id)
+    assert left.state == DECLINED and left.note == SLOT_WITHDRAWN
