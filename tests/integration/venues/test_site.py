@@ -140,6 +140,7 @@ async def test_deleting_a_venue_needs_a_confirmation_and_ends_its_bookings(
     status, html = await owner.get("/salles/atelier-des-allies/gerer")
     assert "Les 2 demandes en attente seront refusées" in html
     assert "La réservation acceptée à venir sera annulée" in html
+    assert "Leurs auteurs sont prévenus" in html
     resp = await owner.post("/salles/atelier-des-allies/supprimer", {},
                             token_from="/salles/atelier-des-allies/gerer")
     assert resp.status == 422 and "Cochez la case" in await resp.text()
